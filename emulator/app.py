@@ -1,0 +1,48 @@
+"""The ASGI application: the gateway for every path, the emulator's own pages under ``/_emu``.
+
+It is a Starlette application so that the emulator's own endpoints are ordinary Starlette routes;
+API traffic bypasses Starlette's routing and goes straight to the gateway, whose own router knows
+API Gateway's rules (no slash redirects, no implicit HEAD, 403 on any miss).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+from starlette.types import Receive, Scope, Send
+
+from emulator.gateway import Gateway
+from emulator.response import GatewayResponse
+
+
+def encode_headers(response: GatewayResponse) -> list[tuple[bytes, bytes]]:
+    raw = [(name.encode("latin-1"), value.encode("utf-8")) for name, value in response.headers]
+    raw.append((b"Content-Length", str(len(response.body)).encode()))
+    return raw
+
+
+def create_app(gateway: Gateway, *, routes: list[BaseRoute] | None = None) -> Starlette:
+    """Wrap a gateway; ``routes`` are the emulator's own pages, mounted under ``/_emu``."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await gateway.invoker.aclose()
+
+    app = Starlette(routes=routes or [], lifespan=lifespan)
+    app.router.redirect_slashes = False
+
+    async def gateway_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+        response = await gateway.handle_scope(scope, receive)
+        await send(
+            {"type": "http.response.start", "status": response.status, "headers": encode_headers(response)}
+        )
+        body = b"" if scope["method"] == "HEAD" else response.body
+        await send({"type": "http.response.body", "body": body})
+
+    app.router.default = gateway_endpoint
+    app.state.gateway = gateway
+    return app

@@ -1,0 +1,138 @@
+"""``apig-emu``: serve the API, print its routes, validate its definitions."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from emulator.config import DEFAULT_CONFIG_PATH, ConfigErrors, load_definitions
+from emulator.model import Definitions
+from emulator.runtime.handlers import check_handler
+from emulator.table import format_table
+
+log = logging.getLogger("apig_emu")
+
+
+def _add_config_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=DEFAULT_CONFIG_PATH,
+        help=f"a YAML file, or a folder of them (default: {DEFAULT_CONFIG_PATH})",
+    )
+    parser.add_argument(
+        "--code-dir",
+        type=Path,
+        default=None,
+        help="where handler modules are imported from, like Lambda's code root (default: the working directory)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="apig-emu", description="Emulate AWS API Gateway REST APIs locally."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the APIs over HTTP")
+    _add_config_options(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=3000, help="port to bind (default: 3000)")
+
+    routes = commands.add_parser("routes", help="print every route with its URL")
+    _add_config_options(routes)
+    routes.add_argument("--host", default="127.0.0.1")
+    routes.add_argument("--port", type=int, default=3000)
+
+    validate = commands.add_parser("validate", help="check the definitions and the handlers they name")
+    _add_config_options(validate)
+    return parser
+
+
+def load_or_report(config: Path, code_dir: Path | None) -> Definitions | None:
+    """The definitions, or ``None`` after printing every error to stderr."""
+    try:
+        return load_definitions(config, code_dir=code_dir)
+    except ConfigErrors as errors:
+        print(errors, file=sys.stderr)
+        return None
+
+
+def handler_problems(definitions: Definitions) -> list[str]:
+    problems = []
+    for function in definitions.functions.values():
+        error = check_handler(function)
+        if error is not None:
+            problems.append(f"{function.location}: function {function.name!r}: {error}")
+    return problems
+
+
+def _base_url(host: str, port: int) -> str:
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+    return f"http://{shown}:{port}"
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    definitions = load_or_report(args.config, args.code_dir)
+    if definitions is None:
+        return 1
+    problems = handler_problems(definitions)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return 1
+    print(
+        f"{args.config}: {len(definitions.apis)} API(s), {len(definitions.functions)} function(s), no errors"
+    )
+    return 0
+
+
+def cmd_routes(args: argparse.Namespace) -> int:
+    from emulator.gateway import Gateway
+    from emulator.runtime.threads import ThreadInvoker
+
+    definitions = load_or_report(args.config, args.code_dir)
+    if definitions is None:
+        return 1
+    Gateway(definitions, invoker=ThreadInvoker())
+    print(format_table(definitions, _base_url(args.host, args.port)))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from emulator.app import create_app
+    from emulator.gateway import Gateway
+    from emulator.runtime.threads import ThreadInvoker
+    from emulator.server import uvicorn_config, warn_if_exposed
+
+    definitions = load_or_report(args.config, args.code_dir)
+    if definitions is None:
+        return 1
+    for problem in handler_problems(definitions):
+        log.warning("%s (its routes answer as Lambda would: an init error)", problem)
+    gateway = Gateway(definitions, invoker=ThreadInvoker())
+    print(format_table(definitions, _base_url(args.host, args.port)), flush=True)
+    warn_if_exposed(args.host)
+    server = uvicorn.Server(uvicorn_config(create_app(gateway), host=args.host, port=args.port))
+    server.run()
+    return 0
+
+
+COMMANDS = {"serve": cmd_serve, "routes": cmd_routes, "validate": cmd_validate}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    if args.code_dir is None:
+        args.code_dir = Path.cwd()
+    return COMMANDS[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,8 @@
+"""The YAML trigger definitions: which Lambda handler serves which method of which REST API."""
+
+from __future__ import annotations
+
+from emulator.config.errors import ConfigError, ConfigErrors
+from emulator.config.loader import DEFAULT_CONFIG_PATH, load_definitions
+
+__all__ = ["DEFAULT_CONFIG_PATH", "ConfigError", "ConfigErrors", "load_definitions"]

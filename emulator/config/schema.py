@@ -1,0 +1,247 @@
+"""Reading one file's ``apis`` and ``functions`` into declarations, checking each value on its own.
+
+Checks that need the other files too (unknown apis, clashing methods and resources) happen when the
+declarations are assembled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from yaml.nodes import MappingNode
+
+from emulator.config import rules
+from emulator.config.nodes import Field, Reader, one_of
+from emulator.ids import stable_id
+from emulator.model import AWS, AWS_PROXY, HTTP_METHODS, CorsConfig, Function, Integration, Location
+
+
+@dataclass(frozen=True)
+class ApiDecl:
+    """An api as its file declares it; resources come later, from the triggers of every file."""
+
+    name: str
+    id: str
+    binary_media_types: tuple[str, ...]
+    #: Stage name -> its variables.
+    stages: dict[str, dict[str, str]]
+    location: Location
+
+
+@dataclass(frozen=True)
+class TriggerDecl:
+    """A checked trigger, kept until all apis are known so it can be placed in its api's tree."""
+
+    function: str
+    api: str
+    #: Where the ``api`` key is, for the error when no such api exists.
+    api_location: Location
+    path: str
+    #: Where the ``resource`` key is, for errors about the resource tree.
+    path_location: Location
+    method: str
+    stage: str
+    integration: Integration
+    cors: CorsConfig | None
+    location: Location
+
+
+@dataclass(frozen=True)
+class FunctionDecl:
+    name: str
+    location: Location
+    #: ``None`` when the function's own settings are invalid; its triggers are still checked.
+    function: Function | None
+    triggers: tuple[TriggerDecl, ...]
+
+
+@dataclass
+class DocumentDecls:
+    apis: list[ApiDecl]
+    functions: list[FunctionDecl]
+
+
+_CORS_KEYS = (
+    "allow_origin",
+    "allow_headers",
+    "allow_methods",
+    "expose_headers",
+    "max_age",
+    "allow_credentials",
+)
+
+
+def read_document(reader: Reader, root: Field, code_dir: Path) -> DocumentDecls:
+    decls = DocumentDecls([], [])
+    top = reader.mapping(root, optional=("apis", "functions"))
+    if top is None:
+        return decls
+    for name, field in _named(reader, top.get("apis")):
+        api = _api(reader, name, field)
+        if api is not None:
+            decls.apis.append(api)
+    for name, field in _named(reader, top.get("functions")):
+        _check(reader, field, rules.function_name_problem(name))
+        decls.functions.append(_function(reader, name, field, code_dir))
+    return decls
+
+
+def _named(reader: Reader, field: Field | None) -> list[tuple[str, Field]]:
+    entries = reader.entries(field) if field is not None else None
+    return list(entries.items()) if entries else []
+
+
+def _api(reader: Reader, name: str, field: Field) -> ApiDecl | None:
+    if not name:
+        reader.error(field, "an api name must not be empty")
+        return None
+    keys = reader.mapping(field, optional=("id", "binary_media_types", "stages"))
+    if keys is None:
+        return None
+    api_id = stable_id(name)
+    if "id" in keys:
+        given = reader.name(keys["id"])
+        if given is not None and _check(reader, keys["id"], rules.api_id_problem(given)):
+            api_id = given
+    media_types: list[str] = []
+    if "binary_media_types" in keys:
+        for media_type, item in reader.strings(keys["binary_media_types"]) or []:
+            _check(reader, item, rules.media_type_problem(media_type))
+            media_types.append(media_type)
+    stages: dict[str, dict[str, str]] = {}
+    for stage, stage_field in _named(reader, keys.get("stages")):
+        if _check(reader, stage_field, rules.stage_name_problem(stage)):
+            stage_keys = reader.mapping(stage_field, optional=("variables",)) or {}
+            stages[stage] = _strings_by_name(reader, stage_keys.get("variables"), rules.variable_name_problem)
+    return ApiDecl(name, api_id, tuple(media_types), stages, reader.location(field))
+
+
+def _function(reader: Reader, name: str, field: Field, code_dir: Path) -> FunctionDecl:
+    location = reader.location(field)
+    keys = reader.mapping(
+        field, required=("handler",), optional=("timeout", "memory", "environment", "triggers")
+    )
+    if keys is None:
+        return FunctionDecl(name, location, None, ())
+    handler = reader.string(keys["handler"]) if "handler" in keys else None
+    if handler is not None and not _check(reader, keys["handler"], rules.handler_problem(handler)):
+        handler = None
+    timeout = reader.number(keys["timeout"], 1, 900) if "timeout" in keys else 3.0
+    memory = reader.integer(keys["memory"], 128, 10240) if "memory" in keys else 128
+    environment = _strings_by_name(reader, keys.get("environment"), rules.environment_name_problem)
+    items = reader.sequence(keys["triggers"]) if "triggers" in keys else []
+    triggers = tuple(trigger for item in items or [] if (trigger := _trigger(reader, name, item)) is not None)
+    function = None
+    if handler is not None and timeout is not None and memory is not None:
+        function = Function(name, handler, code_dir, timeout, memory, environment, location)
+    return FunctionDecl(name, location, function, triggers)
+
+
+def _trigger(reader: Reader, function: str, field: Field) -> TriggerDecl | None:
+    keys = reader.mapping(
+        field,
+        required=("api", "resource", "method"),
+        optional=("stage", "proxy", "cors", "timeout_ms"),
+    )
+    if keys is None:
+        return None
+    api = reader.name(keys["api"]) if "api" in keys else None
+    path = reader.string(keys["resource"]) if "resource" in keys else None
+    if path is not None and not _check(reader, keys["resource"], rules.resource_path_problem(path)):
+        path = None
+    method = _method(reader, keys["method"]) if "method" in keys else None
+    stage: str | None = rules.DEFAULT_STAGE
+    if "stage" in keys:
+        stage = reader.name(keys["stage"])
+        if stage is not None and not _check(reader, keys["stage"], rules.stage_name_problem(stage)):
+            stage = None
+    proxy = reader.boolean(keys["proxy"]) if "proxy" in keys else False
+    cors = _cors(reader, keys["cors"]) if "cors" in keys else None
+    timeout_ms = reader.integer(keys["timeout_ms"], 50, 29000) if "timeout_ms" in keys else 29000
+    if api is None or path is None or method is None or stage is None or timeout_ms is None:
+        return None
+    integration = Integration(AWS_PROXY if proxy else AWS, function, timeout_ms)
+    return TriggerDecl(
+        function,
+        api,
+        reader.location(keys["api"]),
+        path,
+        reader.location(keys["resource"]),
+        method,
+        stage,
+        integration,
+        cors,
+        reader.location(field),
+    )
+
+
+def _method(reader: Reader, field: Field) -> str | None:
+    method = reader.string(field)
+    if method is None:
+        return None
+    if method.upper() in rules.METHODS:
+        return method.upper()
+    reader.error(field, f"unknown method '{method}'; expected one of {one_of(rules.METHODS)}")
+    return None
+
+
+def _cors(reader: Reader, field: Field) -> CorsConfig | None:
+    if not isinstance(field.node, MappingNode):
+        return CorsConfig() if reader.boolean(field, what="true, false or a mapping") else None
+    keys = reader.mapping(field, optional=_CORS_KEYS)
+    if keys is None:
+        return None
+    default = CorsConfig()
+    origin = reader.string(keys["allow_origin"]) if "allow_origin" in keys else None
+    headers = _cors_list(reader, keys.get("allow_headers"), rules.header_name_problem)
+    methods = _cors_list(reader, keys.get("allow_methods"), _cors_method_problem)
+    expose = _cors_list(reader, keys.get("expose_headers"), rules.header_name_problem)
+    max_age = reader.integer(keys["max_age"], 0) if "max_age" in keys else None
+    credentials = reader.boolean(keys["allow_credentials"]) if "allow_credentials" in keys else None
+    # A value that is absent, or invalid and already reported, keeps the default.
+    return CorsConfig(
+        allow_origin=default.allow_origin if origin is None else origin,
+        allow_headers=default.allow_headers if headers is None else headers,
+        allow_methods=None if methods is None else tuple(method.upper() for method in methods),
+        expose_headers=default.expose_headers if expose is None else expose,
+        max_age=max_age,
+        allow_credentials=bool(credentials),
+    )
+
+
+def _cors_list(
+    reader: Reader, field: Field | None, problem: Callable[[str], str | None]
+) -> tuple[str, ...] | None:
+    values = reader.strings(field, comma_separated=True) if field is not None else None
+    if values is None:
+        return None
+    for value, item in values:
+        _check(reader, item, problem(value))
+    return tuple(value for value, _ in values)
+
+
+def _cors_method_problem(method: str) -> str | None:
+    allowed = (*HTTP_METHODS, "*")
+    if method.upper() in allowed:
+        return None
+    return f"unknown method '{method}'; expected one of {one_of(allowed)}"
+
+
+def _strings_by_name(
+    reader: Reader, field: Field | None, name_problem: Callable[[str], str | None]
+) -> dict[str, str]:
+    """A mapping of names to scalars as strings, like environment and stage variables."""
+    result: dict[str, str] = {}
+    for name, value_field in _named(reader, field):
+        value = reader.text(value_field)
+        if _check(reader, value_field, name_problem(name)) and value is not None:
+            result[name] = value
+    return result
+
+
+def _check(reader: Reader, field: Field, problem: str | None) -> bool:
+    if problem:
+        reader.error(field, problem)
+    return not problem

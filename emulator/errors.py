@@ -1,0 +1,110 @@
+"""The gateway's own failures, as data-carrying exceptions.
+
+Any step of the chain raises one of these; ``emulator.gateway_responses`` turns it into the wire
+response in one place. Each class records what AWS answers: status, ``x-amzn-ErrorType``, the
+gateway response type that users can customise, and the message. ``reason`` is what our log says
+and AWS hides (e.g. which rule a proxy response broke).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import ClassVar
+
+
+class GatewayError(Exception):
+    status: ClassVar[int] = 500
+    error_type: ClassVar[str] = "InternalServerErrorException"
+    #: The gateway response type (``DEFAULT_4XX``/``DEFAULT_5XX`` apply when a type has no entry).
+    response_type: ClassVar[str] = "DEFAULT_5XX"
+    default_message: ClassVar[str] = "Internal server error"
+    #: AWS renders its default template as ``{"message":"..."}``; some answers carry a space after the colon.
+    spaced_body: ClassVar[bool] = False
+
+    def __init__(self, reason: str = "", *, message: str | None = None) -> None:
+        self.message = self.default_message if message is None else message
+        self.reason = reason or self.message
+        super().__init__(self.reason)
+
+    def body(self) -> bytes:
+        separators = (", ", ": ") if self.spaced_body else (",", ":")
+        return json.dumps({"message": self.message}, separators=separators).encode()
+
+
+class MissingAuthenticationToken(GatewayError):
+    """No resource, stage or method matches; AWS answers this and a plain 404 alike (section 4.2)."""
+
+    status = 403
+    error_type = "MissingAuthenticationTokenException"
+    response_type = "MISSING_AUTHENTICATION_TOKEN"
+    default_message = "Missing Authentication Token"
+
+
+class ForbiddenNoStage(GatewayError):
+    """The bare root URL, without a stage; a product decision (reference section 10)."""
+
+    status = 403
+    error_type = "ForbiddenException"
+    response_type = "DEFAULT_4XX"
+    default_message = "Forbidden"
+
+
+class UnknownApi(GatewayError):
+    """A ``Host`` naming an API id that is not defined; AWS has no DNS name for it, LocalStack answers 404."""
+
+    status = 404
+    error_type = "NotFoundException"
+    response_type = "DEFAULT_4XX"
+    default_message = "Not Found"
+
+
+class RequestTooLarge(GatewayError):
+    """A request payload over 10 MB (reference sections 4.2 and 10)."""
+
+    status = 413
+    error_type = "RequestTooLargeException"
+    response_type = "REQUEST_TOO_LARGE"
+    default_message = "Request Too Long"
+
+
+class BadRequestBody(GatewayError):
+    """A non-JSON body for a non-proxy Lambda integration without a mapping template."""
+
+    status = 400
+    error_type = "BadRequestException"
+    response_type = "DEFAULT_4XX"
+    spaced_body = True
+
+
+class MalformedProxyResponse(GatewayError):
+    """A Lambda proxy result that breaks a rule, or a function error under proxy: exactly AWS's 36-byte 502."""
+
+    status = 502
+    response_type = "DEFAULT_5XX"
+    spaced_body = True
+
+
+class IntegrationFailure(GatewayError):
+    """An integration that fails after the backend answered (e.g. undecodable base64): 500."""
+
+    status = 500
+    response_type = "DEFAULT_5XX"
+    spaced_body = True
+
+
+class IntegrationTimeout(GatewayError):
+    """The integration's own limit (29 s by default) passed before the backend answered."""
+
+    status = 504
+    response_type = "INTEGRATION_TIMEOUT"
+    default_message = "Endpoint request timed out"
+    spaced_body = True
+
+
+class Throttled(GatewayError):
+    """The function's concurrency is exhausted: Lambda's 429 TooManyRequestsException behind the gateway."""
+
+    status = 429
+    error_type = "TooManyRequestsException"
+    response_type = "THROTTLED"
+    default_message = "Too Many Requests"

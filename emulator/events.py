@@ -1,0 +1,196 @@
+"""Step 3 of the chain: the event a Lambda function receives, for proxy and non-proxy integrations.
+
+The server and the public event factories (``emulator.testing``) both call these functions, so the
+events a test builds by hand are the events the gateway delivers.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from emulator.errors import BadRequestBody
+from emulator.request import GatewayRequest
+from emulator.routing import RouteMatch
+
+log = logging.getLogger("apig_emu.events")
+
+#: The account id placed in events and ARNs; AWS's documentation uses this one in its examples.
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+#: Request headers AWS does not pass to the integration (reference section 1.3).
+_DROPPED_HEADERS = frozenset({"content-length", "connection"})
+#: Header names the edge normalises to this case, whatever the client sent (section 1.3).
+_NORMALISED_NAMES = {"authorization": "Authorization", "user-agent": "User-Agent"}
+
+_IDENTITY_KEYS = (
+    "accessKey",
+    "accountId",
+    "caller",
+    "cognitoAuthenticationProvider",
+    "cognitoAuthenticationType",
+    "cognitoIdentityId",
+    "cognitoIdentityPoolId",
+    "principalOrgId",
+    "sourceIp",
+    "user",
+    "userAgent",
+    "userArn",
+)
+
+
+@dataclass(frozen=True)
+class RequestIds:
+    """The identifiers and clock of one request, shared by the event and the response headers."""
+
+    request_id: str
+    extended_request_id: str
+    trace_id: str
+    #: Epoch milliseconds at which the gateway received the request.
+    epoch_ms: int
+
+
+def request_time(epoch_ms: int) -> str:
+    """``requestContext.requestTime``: ``09/Apr/2015:12:34:56 +0000``, English month whatever the locale."""
+    moment = datetime.fromtimestamp(epoch_ms / 1000, tz=timezone.utc)
+    return f"{moment.day:02d}/{_MONTHS[moment.month - 1]}/{moment:%Y:%H:%M:%S} +0000"
+
+
+def media_type_matches(content_type: str | None, binary_media_types: tuple[str, ...]) -> bool:
+    """Whether a request's Content-Type is one of the API's binary media types (``image/*``, ``*/*`` allowed)."""
+    if not content_type or not binary_media_types:
+        return False
+    mime = content_type.split(";", 1)[0].strip().lower()
+    kind, _, subtype = mime.partition("/")
+    for pattern in binary_media_types:
+        p_kind, _, p_subtype = pattern.lower().partition("/")
+        if p_kind in ("*", kind) and p_subtype in ("*", subtype):
+            return True
+    return False
+
+
+def event_headers(request: GatewayRequest, ids: RequestIds) -> list[tuple[str, str]]:
+    """The request headers as the integration sees them, plus those the gateway adds."""
+    headers = []
+    forwarded_for = None
+    for name, value in request.headers:
+        lower = name.lower()
+        if lower in _DROPPED_HEADERS:
+            continue
+        if lower == "x-forwarded-for":
+            forwarded_for = value
+            continue
+        headers.append((_NORMALISED_NAMES.get(lower, name), value))
+    client = request.client_ip
+    headers.append(("X-Amzn-Trace-Id", ids.trace_id))
+    headers.append(("X-Forwarded-For", f"{forwarded_for}, {client}" if forwarded_for else client))
+    if request.server_port is not None:
+        headers.append(("X-Forwarded-Port", str(request.server_port)))
+    headers.append(("X-Forwarded-Proto", "http"))
+    return headers
+
+
+def _single_and_multi(
+    pairs: list[tuple[str, str]],
+) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
+    """The last-value-wins map and the all-values map; both ``None`` when there are no pairs."""
+    if not pairs:
+        return None, None
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for name, value in pairs:
+        single[name] = value
+        multi.setdefault(name, []).append(value)
+    return single, multi
+
+
+def encode_body(request: GatewayRequest, binary_media_types: tuple[str, ...]) -> tuple[str | None, bool]:
+    """The body as the proxy event carries it: text, or base64 for binary media types.
+
+    A body that is not valid UTF-8 outside the binary media types also goes base64 (a product
+    decision, reference section 10): lossless here, mangled on AWS, so the log says so.
+    """
+    body = request.body
+    if not body:
+        return None, False
+    if media_type_matches(request.header("content-type"), binary_media_types):
+        return base64.b64encode(body).decode("ascii"), True
+    try:
+        return body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        log.warning(
+            "request body is not valid UTF-8 and its Content-Type %r is not in binary_media_types: "
+            "passed base64-encoded; on AWS it would arrive mangled",
+            request.header("content-type"),
+        )
+        return base64.b64encode(body).decode("ascii"), True
+
+
+def build_proxy_event(request: GatewayRequest, match: RouteMatch, ids: RequestIds) -> dict[str, Any]:
+    """The Lambda proxy integration's event (payload format 1.0), every key AWS sends (section 1)."""
+    headers, multi_headers = _single_and_multi(event_headers(request, ids))
+    query, multi_query = _single_and_multi(request.query_pairs())
+    body, is_base64 = encode_body(request, match.api.binary_media_types)
+    host = request.host
+    domain_name = host.rsplit(":", 1)[0] if ":" in host and not host.endswith("]") else host
+    identity: dict[str, Any] = dict.fromkeys(_IDENTITY_KEYS)
+    identity["sourceIp"] = request.client_ip
+    identity["userAgent"] = request.header("user-agent")
+    stage = match.stage
+    return {
+        "resource": match.resource.path,
+        "path": match.path,
+        "httpMethod": request.method,
+        "headers": headers,
+        "multiValueHeaders": multi_headers,
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": multi_query,
+        "pathParameters": match.path_parameters,
+        "stageVariables": dict(stage.variables) if stage.variables else None,
+        "requestContext": {
+            "resourceId": match.resource.id,
+            "resourcePath": match.resource.path,
+            "httpMethod": request.method,
+            "extendedRequestId": ids.extended_request_id,
+            "requestTime": request_time(ids.epoch_ms),
+            "path": match.stage_path,
+            "accountId": ACCOUNT_ID,
+            "protocol": f"HTTP/{request.http_version}",
+            "stage": stage.name,
+            "domainPrefix": domain_name.split(".", 1)[0],
+            "requestTimeEpoch": ids.epoch_ms,
+            "requestId": ids.request_id,
+            "identity": identity,
+            "domainName": domain_name,
+            "deploymentId": stage.deployment_id,
+            "apiId": match.api.id,
+        },
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"Non-standard token '{name}'")
+
+
+def build_json_event(request: GatewayRequest) -> Any:
+    """The non-proxy event: the JSON body passed through, ``{}`` for an empty body (section 3.1)."""
+    body = request.body
+    if not body.strip():
+        return {}
+    try:
+        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError) as exc:
+        detail = f"Could not parse payload into json: {exc}"
+        raise BadRequestBody(
+            f"non-proxy integration needs a JSON body and there is no mapping template: {exc}",
+            message=f"Could not parse request body into json: {detail}",
+        ) from exc

@@ -1,0 +1,1 @@
+"""Where Lambda handlers run: loading them, calling them like Lambda does, and capturing their output."""

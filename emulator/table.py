@@ -1,0 +1,70 @@
+"""The route table that ``serve`` and ``routes`` print: every method of every stage with its full URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from emulator.model import ANY, AWS, AWS_PROXY, CORS_PREFLIGHT, Definitions
+
+_KIND_LABELS = {AWS_PROXY: "lambda-proxy", AWS: "lambda", CORS_PREFLIGHT: "cors-preflight"}
+
+
+@dataclass(frozen=True)
+class RouteRow:
+    method: str
+    url: str
+    api: str
+    api_id: str
+    resource: str
+    stage: str
+    integration: str
+    target: str
+    cors: bool
+
+
+def route_rows(definitions: Definitions, base_url: str) -> list[RouteRow]:
+    rows = []
+    for api in definitions.apis.values():
+        for stage in api.stages:
+            for path, resource in sorted(api.resources.items()):
+                for verb, method in sorted(
+                    resource.methods.items(), key=lambda item: (item[0] == ANY, item[0])
+                ):
+                    kind = method.integration.kind
+                    rows.append(
+                        RouteRow(
+                            method=verb,
+                            url=f"{base_url}/{stage}{'' if path == '/' else path}",
+                            api=api.name,
+                            api_id=api.id,
+                            resource=path,
+                            stage=stage,
+                            integration=_KIND_LABELS.get(kind, kind.lower()),
+                            target=method.integration.function or "",
+                            cors=method.cors is not None,
+                        )
+                    )
+    return rows
+
+
+def format_table(definitions: Definitions, base_url: str) -> str:
+    rows = route_rows(definitions, base_url)
+    if not rows:
+        return "no routes defined"
+    header = ("METHOD", "URL", "INTEGRATION", "FUNCTION", "CORS", "API")
+    cells = [
+        (r.method, r.url, r.integration, r.target or "-", "yes" if r.cors else "", f"{r.api} ({r.api_id})")
+        for r in rows
+    ]
+    widths = [max(len(str(c[i])) for c in [header, *cells]) for i in range(len(header))]
+    lines = [
+        "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *cells]
+    ]
+    if len(definitions.apis) > 1:
+        lines.append("")
+        lines.append(
+            "Several APIs: a URL whose stage, path and method match one API only is served as shown; "
+            "otherwise pick the API with a 'Host: <api-id>.execute-api.localhost' header."
+        )
+    return "\n".join(lines)

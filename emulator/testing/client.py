@@ -1,0 +1,104 @@
+"""An in-process HTTP client over the emulator's ASGI app: no socket, the real request path.
+
+It is an ``httpx.Client`` (``get``, ``post(json=...)``, ``headers``…) whose transport calls the app on
+an event loop running in a background thread, as Starlette's TestClient does, but hands the app the
+header names in the case they were written: API Gateway's events preserve it.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager, ExitStack
+from typing import Any
+
+import anyio.from_thread
+import httpx
+
+from emulator.request import RAW_HEADER_NAMES
+
+Scope = dict[str, Any]
+
+
+class GatewayResponseView(httpx.Response):
+    """``httpx.Response`` with ``status`` as a short name for ``status_code``."""
+
+    @property
+    def status(self) -> int:
+        return self.status_code
+
+
+class _AsgiTransport(httpx.BaseTransport):
+    def __init__(self, app: Any, portal: anyio.from_thread.BlockingPortal, client: tuple[str, int]) -> None:
+        self.app = app
+        self.portal = portal
+        self.client = client
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        raw_path, _, query = request.url.raw_path.partition(b"?")
+        raw_headers = list(request.headers.raw)
+        if not any(name.lower() == b"host" for name, _ in raw_headers):
+            raw_headers.insert(0, (b"Host", request.url.netloc))
+        scope: Scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": request.method,
+            "scheme": request.url.scheme,
+            "path": request.url.path,
+            "raw_path": raw_path,
+            "query_string": query,
+            "root_path": "",
+            "headers": [(name.lower(), value) for name, value in raw_headers],
+            "client": self.client,
+            "server": (request.url.host, request.url.port or 80),
+            "extensions": {RAW_HEADER_NAMES: [name for name, _ in raw_headers]},
+        }
+        body = request.read()
+        status, headers, chunks = self.portal.call(self._call_app, scope, body)
+        return GatewayResponseView(status, headers=headers, content=b"".join(chunks), request=request)
+
+    async def _call_app(
+        self, scope: Scope, body: bytes
+    ) -> tuple[int, list[tuple[bytes, bytes]], list[bytes]]:
+        sent = False
+        result: dict[str, Any] = {"status": 500, "headers": []}
+        chunks: list[bytes] = []
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                result["status"] = message["status"]
+                result["headers"] = message.get("headers", [])
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, send)
+        return result["status"], result["headers"], chunks
+
+
+class GatewayClient(httpx.Client):
+    """A client for an ASGI app, usable as a context manager; ``close()`` stops its event loop."""
+
+    def __init__(
+        self, app: Any, *, base_url: str = "http://localhost:3000", client_ip: str = "127.0.0.1"
+    ) -> None:
+        self._stack = ExitStack()
+        portal_cm: AbstractContextManager[anyio.from_thread.BlockingPortal] = (
+            anyio.from_thread.start_blocking_portal()
+        )
+        self.portal = self._stack.enter_context(portal_cm)
+        self.app = app
+        super().__init__(transport=_AsgiTransport(app, self.portal, (client_ip, 50000)), base_url=base_url)
+
+    def run(self, coroutine_function: Any, *args: Any) -> Any:
+        """Run an async function on the client's event loop (e.g. to close an invoker)."""
+        return self.portal.call(coroutine_function, *args)
+
+    def close(self) -> None:
+        super().close()
+        self._stack.close()

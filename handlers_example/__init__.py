@@ -1,0 +1,1 @@
+"""Example Lambda handlers behind the example API in ``config/apig.yaml``."""
