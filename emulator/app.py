@@ -30,13 +30,14 @@ def create_app(gateway: Gateway, *, routes: list[BaseRoute] | None = None) -> St
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
-        await gateway.invoker.aclose()
+        await app.state.gateway.invoker.aclose()
 
     app = Starlette(routes=routes or [], lifespan=lifespan)
     app.router.redirect_slashes = False
 
     async def gateway_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
-        response = await gateway.handle_scope(scope, receive)
+        # Read on every request: a reload swaps in a new gateway (a new "deployment") atomically.
+        response = await app.state.gateway.handle_scope(scope, receive)
         await send(
             {"type": "http.response.start", "status": response.status, "headers": encode_headers(response)}
         )
