@@ -7,6 +7,7 @@ API Gateway's rules (no slash redirects, no implicit HEAD, 403 on any miss).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -29,7 +30,12 @@ def create_app(gateway: Gateway, *, routes: list[BaseRoute] | None = None) -> St
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Services that live as long as the server, e.g. hot reload: ``app.state.background``.
+        tasks = [asyncio.ensure_future(run(app)) for run in getattr(app.state, "background", ())]
         yield
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await app.state.gateway.invoker.aclose()
 
     app = Starlette(routes=routes or [], lifespan=lifespan)

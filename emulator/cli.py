@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from emulator import cli_frontend, cli_harness, cli_runtime
 from emulator.config import DEFAULT_CONFIG_PATH, ConfigErrors, load_definitions
 from emulator.model import Definitions
 from emulator.runtime.handlers import check_handler
@@ -41,6 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_options(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=3000, help="port to bind (default: 3000)")
+    cli_frontend.add_serve_options(serve)
+    cli_runtime.add_serve_options(serve)
+    serve.add_argument(
+        "--request-timeout",
+        type=float,
+        default=None,
+        help="seconds a client has to send a whole request before a 408 (default: 30; 0 disables)",
+    )
 
     routes = commands.add_parser("routes", help="print every route with its URL")
     _add_config_options(routes)
@@ -49,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check the definitions and the handlers they name")
     _add_config_options(validate)
+
+    cli_harness.add_commands(commands, _add_config_options)
     return parser
 
 
@@ -107,23 +118,55 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from emulator.app import create_app
     from emulator.gateway import Gateway
-    from emulator.runtime.threads import ThreadInvoker
-    from emulator.server import uvicorn_config, warn_if_exposed
+    from emulator.server import (
+        DEFAULT_REQUEST_TIMEOUT,
+        abandon_handler_threads,
+        uvicorn_config,
+        warn_if_exposed,
+    )
 
+    cli_runtime.configure_logging(args)
     definitions = load_or_report(args.config, args.code_dir)
-    if definitions is None:
+    if definitions is not None:
+        definitions = cli_frontend.apply_mocks(args, definitions)
+    if definitions is None or not cli_frontend.check_static(args):
         return 1
-    for problem in handler_problems(definitions):
+    for problem in cli_runtime.handler_problems(args, definitions):
         log.warning("%s (its routes answer as Lambda would: an init error)", problem)
-    gateway = Gateway(definitions, invoker=ThreadInvoker())
+    invoker = cli_runtime.invoker_for(args)
+    gateway = Gateway(definitions, invoker=invoker)
     print(format_table(definitions, _base_url(args.host, args.port)), flush=True)
+    print(cli_frontend.describe(args, _base_url(args.host, args.port)), flush=True)
     warn_if_exposed(args.host)
-    server = uvicorn.Server(uvicorn_config(create_app(gateway), host=args.host, port=args.port))
-    server.run()
+    timeout = DEFAULT_REQUEST_TIMEOUT if args.request_timeout is None else args.request_timeout
+    app = create_app(gateway, routes=cli_frontend.app_routes(args, gateway))
+    cli_runtime.install_reload(
+        args,
+        app,
+        load=lambda: cli_frontend.apply_mocks(args, load_definitions(args.config, code_dir=args.code_dir)),
+        build=lambda new: Gateway(new, invoker=invoker),
+        on_deploy=lambda new: print(format_table(new, _base_url(args.host, args.port)), flush=True),
+    )
+    config = uvicorn_config(
+        app,
+        host=args.host,
+        port=args.port,
+        request_timeout=timeout,
+        timeout_graceful_shutdown=cli_runtime.GRACEFUL_SHUTDOWN_S,
+    )
+    server = cli_frontend.wrap_server(args, uvicorn.Server(config))
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        cli_runtime.reap(invoker)
+        abandon_handler_threads(130)
+        raise
+    cli_runtime.reap(invoker)
+    abandon_handler_threads(0)
     return 0
 
 
-COMMANDS = {"serve": cmd_serve, "routes": cmd_routes, "validate": cmd_validate}
+COMMANDS = {"serve": cmd_serve, "routes": cmd_routes, "validate": cmd_validate, **cli_harness.COMMANDS}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from emulator.errors import GatewayError
 from emulator.events import RequestIds
 from emulator.invocations import Invocation
 from emulator.request import GatewayRequest
@@ -22,3 +23,5 @@ class RequestContext:
     event: Any = None
     #: The invocation, once the function was called.
     invocation: Invocation | None = None
+    #: The gateway's own error, when one ended the request (for the inspector and its CORS verdict).
+    error: GatewayError | None = None

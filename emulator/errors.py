@@ -67,6 +67,27 @@ class RequestTooLarge(GatewayError):
     default_message = "Request Too Long"
 
 
+class RequestHeadersTooLarge(GatewayError):
+    """Request line plus header values over AWS's 10,240-byte quota (reference 4.4).
+
+    The limit is documented; the status (431, as reported by users) and the message are a product decision.
+    """
+
+    status = 431
+    error_type = "RequestHeaderFieldsTooLargeException"
+    response_type = "DEFAULT_4XX"
+    default_message = "Request Header Fields Too Large"
+
+
+class IncompleteRequest(GatewayError):
+    """The client went away before its body was complete: no one to answer, and no handler is invoked."""
+
+    status = 400
+    error_type = "BadRequestException"
+    response_type = "DEFAULT_4XX"
+    default_message = "Bad Request"
+
+
 class BadRequestBody(GatewayError):
     """A non-JSON body for a non-proxy Lambda integration without a mapping template."""
 
@@ -102,9 +123,15 @@ class IntegrationTimeout(GatewayError):
 
 
 class Throttled(GatewayError):
-    """The function's concurrency is exhausted: Lambda's 429 TooManyRequestsException behind the gateway."""
+    """The function's concurrency is exhausted: Lambda rejects the Invoke with 429 TooManyRequestsException.
 
-    status = 429
-    error_type = "TooManyRequestsException"
-    response_type = "THROTTLED"
-    default_message = "Too Many Requests"
+    API Gateway does not pass the 429 on, for proxy and non-proxy integrations alike: "If the Lambda
+    API rejects the invocation request, API Gateway returns a 500 error code ... {"message":
+    "Internal server error"}" [AWS-doc lambda/latest/dg/services-apigateway-errors.html]; the gateway
+    response type that applies is INTEGRATION_FAILURE (its documented 504 is not what AWS sends for
+    Lambda, reference section 4.1). Stage and usage-plan throttling, AWS's own 429, is another error.
+    """
+
+    status = 500
+    response_type = "INTEGRATION_FAILURE"
+    spaced_body = True

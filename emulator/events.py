@@ -13,15 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from emulator.account import ACCOUNT_ID as ACCOUNT_ID
+from emulator.account import REGION as REGION
 from emulator.errors import BadRequestBody
 from emulator.request import GatewayRequest
 from emulator.routing import RouteMatch
 
 log = logging.getLogger("apig_emu.events")
-
-#: The account id placed in events and ARNs; AWS's documentation uses this one in its examples.
-ACCOUNT_ID = "123456789012"
-REGION = "us-east-1"
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -188,7 +186,8 @@ def build_json_event(request: GatewayRequest) -> Any:
         return {}
     try:
         return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # RecursionError: a body nested thousands deep (``[[[[…``) is a client's fault, not the emulator's.
         detail = f"Could not parse payload into json: {exc}"
         raise BadRequestBody(
             f"non-proxy integration needs a JSON body and there is no mapping template: {exc}",

@@ -18,16 +18,17 @@ from emulator.context import RequestContext
 from emulator.cors import add_preflight_methods
 from emulator.errors import GatewayError, IntegrationFailure
 from emulator.events import RequestIds
-from emulator.gateway_responses import error_response
+from emulator.exchanges import Exchange
+from emulator.gateway_responses import ErrorScope, error_response
 from emulator.integrations import REGISTRY, IntegrationHandler, Services
 from emulator.invocations import Invocation
+from emulator.logs import log_access
 from emulator.model import Definitions
-from emulator.request import GatewayRequest, Receive, request_from_scope
+from emulator.request import GatewayRequest, Receive, headers_from_scope, request_from_scope
 from emulator.response import GatewayResponse
 from emulator.routing import Router
 from emulator.runtime.invoker import Invoker
 
-access_log = logging.getLogger("apig_emu.access")
 error_log = logging.getLogger("apig_emu.gateway")
 
 #: Integrations whose successful responses carry ``X-Amzn-Trace-Id`` (not MOCK, reference 4.3).
@@ -58,6 +59,8 @@ class Gateway:
         self.integrations: dict[str, IntegrationHandler] = {
             kind: factory(self.services) for kind, factory in REGISTRY.items()
         }
+        #: Called with every answered request, including those no function saw (the inspector).
+        self.exchange_listeners: list[Callable[[Exchange], None]] = []
 
     @property
     def invoker(self) -> Invoker:
@@ -66,11 +69,21 @@ class Gateway:
     def add_listener(self, listener: Callable[[Invocation], None]) -> None:
         self.services.listeners.append(listener)
 
+    def add_exchange_listener(self, listener: Callable[[Exchange], None]) -> None:
+        self.exchange_listeners.append(listener)
+
     async def handle_scope(self, scope: Mapping[str, Any], receive: Receive) -> GatewayResponse:
         ctx = RequestContext(ids=new_ids())
         try:
             ctx.request = await request_from_scope(scope, receive)
         except GatewayError as error:
+            # Headers without the body, so the API's gateway responses can still read them.
+            ctx.request = GatewayRequest(
+                method=scope["method"],
+                raw_path=scope["path"],
+                query_string=scope.get("query_string", b"").decode("latin-1"),
+                headers=headers_from_scope(scope),
+            )
             return self._finish(
                 ctx, self._error(ctx, error), time.perf_counter(), scope["method"], scope["path"]
             )
@@ -98,8 +111,7 @@ class Gateway:
                 listener(ctx.invocation)
         return self._finish(ctx, response, started, request.method, request.raw_path)
 
-    @staticmethod
-    def _error(ctx: RequestContext, error: GatewayError) -> GatewayResponse:
+    def _error(self, ctx: RequestContext, error: GatewayError) -> GatewayResponse:
         where = f"{ctx.request.method} {ctx.request.raw_path}" if ctx.request else "request"
         level = logging.INFO if error.status in (403, 404) else logging.WARNING
         error_log.log(
@@ -107,20 +119,49 @@ class Gateway:
         )
         if ctx.invocation is not None and ctx.invocation.gateway_error is None:
             ctx.invocation.gateway_error = error.reason
-        return error_response(error)
+        ctx.error = error
+        return error_response(error, self._error_scope(ctx))
 
-    @staticmethod
+    def _error_scope(self, ctx: RequestContext) -> ErrorScope:
+        """Where the error happened, for the API's gateway responses: the route if found, else the API addressed."""
+        if ctx.match is not None:
+            match = ctx.match
+            return ErrorScope(
+                ctx.ids,
+                ctx.request,
+                match.api,
+                match.stage,
+                match.resource.path,
+                match.resource.id,
+                match.path_parameters,
+            )
+        if ctx.request is None:
+            return ErrorScope(ctx.ids)
+        addressed = self.router.addressed_api(ctx.request.raw_path, ctx.request.host)
+        if addressed is None:
+            return ErrorScope(ctx.ids, ctx.request)
+        return ErrorScope(ctx.ids, ctx.request, addressed[0], addressed[1])
+
     def _finish(
-        ctx: RequestContext, response: GatewayResponse, started: float, method: str, path: str
+        self, ctx: RequestContext, response: GatewayResponse, started: float, method: str, path: str
     ) -> GatewayResponse:
         response.headers.append(("x-amzn-RequestId", ctx.ids.request_id))
         response.headers.append(("x-amz-apigw-id", ctx.ids.extended_request_id))
-        access_log.info(
-            "%s %s %s %.1fms %s",
-            method,
-            path,
-            response.status,
-            (time.perf_counter() - started) * 1000,
-            ctx.ids.request_id,
-        )
+        log_access(method, path, response.status, (time.perf_counter() - started) * 1000, ctx.ids.request_id)
+        if self.exchange_listeners:
+            exchange = Exchange(
+                ids=ctx.ids,
+                request=ctx.request,
+                response=response,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                match=ctx.match,
+                event=ctx.event,
+                invocation=ctx.invocation,
+                error=ctx.error,
+            )
+            for listener in self.exchange_listeners:
+                try:
+                    listener(exchange)
+                except Exception:
+                    error_log.exception("exchange listener %r failed", listener)
         return response

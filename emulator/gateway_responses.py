@@ -2,18 +2,172 @@
 
 AWS renders these from per-API gateway responses (``DEFAULT_4XX``, ``MISSING_AUTHENTICATION_TOKEN``…);
 the defaults carry ``Content-Type: application/json``, ``x-amzn-ErrorType`` and the message, and no
-CORS headers at all (reference sections 4 and 6).
+CORS headers at all (reference sections 4 and 6). An API's definitions may customise them
+(``gateway_responses:``), which is how AWS users make errors readable to a browser on another origin.
+
+Which customisation applies follows AWS: the error's own type if the API customises it, taken whole
+(fields it leaves out get the type's AWS defaults, not ``DEFAULT_4XX``'s); otherwise ``DEFAULT_4XX`` or
+``DEFAULT_5XX`` by the type's status class; otherwise AWS's default. A ``DEFAULT_xXX`` status replaces
+the status of every type that falls back to it (AWS documents this for both).
 """
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 from emulator.errors import GatewayError
+from emulator.events import ACCOUNT_ID, RequestIds, request_time
+from emulator.model import GatewayResponseSpec, RestApi, Stage
+from emulator.request import GatewayRequest
 from emulator.response import GatewayResponse
 
+DEFAULT_4XX = "DEFAULT_4XX"
+DEFAULT_5XX = "DEFAULT_5XX"
 
-def error_response(error: GatewayError) -> GatewayResponse:
-    return GatewayResponse(
-        status=error.status,
-        headers=[("Content-Type", "application/json"), ("x-amzn-ErrorType", error.error_type)],
-        body=error.body(),
-    )
+#: Every gateway response type with its default status (reference section 4.1, from GetGatewayResponses).
+RESPONSE_TYPES: Mapping[str, int | None] = {
+    "ACCESS_DENIED": 403,
+    "API_CONFIGURATION_ERROR": 500,
+    "AUTHORIZER_CONFIGURATION_ERROR": 500,
+    "AUTHORIZER_FAILURE": 500,
+    "BAD_REQUEST_BODY": 400,
+    "BAD_REQUEST_PARAMETERS": 400,
+    DEFAULT_4XX: None,
+    DEFAULT_5XX: None,
+    "EXPIRED_TOKEN": 403,
+    "INTEGRATION_FAILURE": 504,
+    "INTEGRATION_TIMEOUT": 504,
+    "INVALID_API_KEY": 403,
+    "INVALID_SIGNATURE": 403,
+    "MISSING_AUTHENTICATION_TOKEN": 403,
+    "QUOTA_EXCEEDED": 429,
+    "REQUEST_TOO_LARGE": 413,
+    "RESOURCE_NOT_FOUND": 404,
+    "THROTTLED": 429,
+    "UNAUTHORIZED": 401,
+    "UNSUPPORTED_MEDIA_TYPE": 415,
+    "WAF_FILTERED": 403,
+}
+
+#: The header-mapping sources a gateway response may read (AWS refuses anything else at PutGatewayResponse).
+HEADER_SOURCES = (
+    "method.request.header.",
+    "method.request.path.",
+    "method.request.querystring.",
+    "stageVariables.",
+    "context.",
+)
+
+# ``$context.error.message``, ``${context.requestId}``, ``$!stageVariables.table``: VTL's plain and formal references.
+_REFERENCE = re.compile(
+    r"\$!?(?:\{(?P<formal>(?:context|stageVariables)(?:\.[A-Za-z0-9_]+)+)\}"
+    r"|(?P<plain>(?:context|stageVariables)(?:\.[A-Za-z_][A-Za-z0-9_]*)+))"
+)
+
+
+@dataclass(frozen=True)
+class ErrorScope:
+    """What a customised gateway response can read: the request, and the API, stage and method it reached."""
+
+    ids: RequestIds
+    request: GatewayRequest | None = None
+    api: RestApi | None = None
+    stage: Stage | None = None
+    resource_path: str = ""
+    resource_id: str = ""
+    path_parameters: Mapping[str, str] | None = None
+
+
+def error_response(error: GatewayError, scope: ErrorScope | None = None) -> GatewayResponse:
+    headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", error.error_type)]
+    spec = _applicable(error, scope.api) if scope is not None else None
+    if spec is None or scope is None:
+        return GatewayResponse(status=error.status, headers=headers, body=error.body())
+    variables = _variables(error, scope)
+    for name, expression in spec.headers:
+        value = header_value(expression, scope, variables)
+        if value is None:
+            continue
+        if name.lower() == "content-type":
+            headers[0] = (name, value)
+        else:
+            headers.append((name, value))
+    # Without a template of its own, the body is AWS's default (with its exact spacing).
+    body = error.body() if spec.template is None else render_template(spec.template, variables).encode()
+    return GatewayResponse(status=spec.status or error.status, headers=headers, body=body)
+
+
+def _applicable(error: GatewayError, api: RestApi | None) -> GatewayResponseSpec | None:
+    if api is None or not api.gateway_responses:
+        return None
+    own = api.gateway_responses.get(error.response_type)
+    if own is not None:
+        return own
+    status_class = RESPONSE_TYPES.get(error.response_type) or error.status
+    fallback = DEFAULT_4XX if 400 <= status_class < 500 else DEFAULT_5XX
+    return api.gateway_responses.get(fallback)
+
+
+def header_value(expression: str, scope: ErrorScope, variables: Mapping[str, str]) -> str | None:
+    """A mapped header's value, or ``None`` when its source is absent (AWS then leaves the header out)."""
+    if len(expression) >= 2 and expression.startswith("'") and expression.endswith("'"):
+        return expression[1:-1]
+    request = scope.request
+    for prefix in HEADER_SOURCES:
+        if not expression.startswith(prefix):
+            continue
+        name = expression[len(prefix) :]
+        if prefix == "method.request.header.":
+            return request.header(name) if request is not None else None
+        if prefix == "method.request.querystring.":
+            values = [value for key, value in request.query_pairs() if key == name] if request else []
+            return values[-1] if values else None
+        if prefix == "method.request.path.":
+            return (scope.path_parameters or {}).get(name)
+        return variables.get(expression)
+    # Not AWS's syntax (it wants quotes); taken as a literal, which is what was meant.
+    return expression
+
+
+def render_template(template: str, variables: Mapping[str, str]) -> str:
+    """Substitute ``$context.…`` and ``$stageVariables.…``; an unknown reference renders empty, as on AWS."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group("formal") or match.group("plain")
+        return variables.get(name, "")
+
+    return _REFERENCE.sub(replace, template)
+
+
+def _variables(error: GatewayError, scope: ErrorScope) -> dict[str, str]:
+    request = scope.request
+    ids = scope.ids
+    host = request.host if request is not None else ""
+    values = {
+        "context.error.message": error.message,
+        "context.error.messageString": json.dumps(error.message),
+        "context.error.responseType": error.response_type,
+        "context.error.validationErrorString": "",
+        "context.requestId": ids.request_id,
+        "context.extendedRequestId": ids.extended_request_id,
+        "context.requestTime": request_time(ids.epoch_ms),
+        "context.requestTimeEpoch": str(ids.epoch_ms),
+        "context.accountId": ACCOUNT_ID,
+        "context.apiId": scope.api.id if scope.api is not None else "",
+        "context.domainName": host,
+        "context.domainPrefix": host.split(".", 1)[0].split(":", 1)[0],
+        "context.stage": scope.stage.name if scope.stage is not None else "",
+        "context.resourcePath": scope.resource_path,
+        "context.resourceId": scope.resource_id,
+        "context.httpMethod": request.method if request is not None else "",
+        "context.path": request.raw_path if request is not None else "",
+        "context.protocol": f"HTTP/{request.http_version}" if request is not None else "HTTP/1.1",
+        "context.identity.sourceIp": request.client_ip if request is not None else "",
+        "context.identity.userAgent": (request.header("user-agent") or "") if request is not None else "",
+    }
+    if scope.stage is not None:
+        values.update({f"stageVariables.{key}": value for key, value in scope.stage.variables.items()})
+    return values

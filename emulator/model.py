@@ -31,6 +31,7 @@ DEFAULT_CORS_ALLOW_HEADERS: tuple[str, ...] = (
 AWS_PROXY = "AWS_PROXY"
 AWS = "AWS"
 CORS_PREFLIGHT = "CORS_PREFLIGHT"
+MOCK = "MOCK"
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,11 @@ class CorsConfig:
     allow_credentials: bool = False
 
 
+#: Execution environments per function unless its ``concurrency`` says otherwise: enough to keep the
+#: gateway busy (one process serves one request at a time), few enough to start quickly on a laptop.
+DEFAULT_CONCURRENCY = 4
+
+
 @dataclass(frozen=True)
 class Function:
     """A Lambda function: its handler and the settings Lambda reports to it."""
@@ -71,6 +77,9 @@ class Function:
     memory: int = 128
     environment: Mapping[str, str] = field(default_factory=dict)
     location: Location = Location("<memory>")
+    #: How many requests it serves at once, each in an execution environment of its own (Lambda's
+    #: reserved concurrency); more wait briefly, then are throttled.
+    concurrency: int = DEFAULT_CONCURRENCY
 
     @property
     def module_name(self) -> str:
@@ -82,6 +91,21 @@ class Function:
 
 
 @dataclass(frozen=True)
+class MockResponse:
+    """What a ``MOCK`` method answers: AWS's mock integration with one integration response, spelled plainly."""
+
+    #: The mock's name in the definitions (or the function it stands in for), for tables and messages.
+    name: str
+    status: int = 200
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+    #: Read on every request instead of ``body``, so a frontend developer can edit it while serving.
+    body_file: Path | None = None
+    #: Added delay before answering, to see a page's loading states; past ``timeout_ms`` it is a 504.
+    latency_ms: int = 0
+
+
+@dataclass(frozen=True)
 class Integration:
     """The backend of one method; ``kind`` selects its implementation in the integration registry."""
 
@@ -90,6 +114,14 @@ class Integration:
     function: str | None = None
     #: API Gateway's own limit on waiting for the backend (50-29000 ms).
     timeout_ms: int = 29000
+    #: The fixed answer of a ``MOCK`` integration.
+    mock: MockResponse | None = None
+
+    def describe(self) -> str:
+        """How messages name the backend: ``function 'x'`` or ``mock 'x'``."""
+        if self.mock is not None:
+            return f"mock '{self.mock.name}'"
+        return f"function '{self.function}'"
 
 
 @dataclass(frozen=True)
@@ -124,6 +156,18 @@ class Stage:
     variables: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class GatewayResponseSpec:
+    """One customised gateway response (AWS's PutGatewayResponse); ``None`` fields inherit (see gateway_responses)."""
+
+    response_type: str
+    status: int | None = None
+    #: (header name, value expression): ``'literal'``, ``method.request.header.X``, ``stageVariables.x``…
+    headers: tuple[tuple[str, str], ...] = ()
+    #: The ``application/json`` template, e.g. ``{"message":$context.error.messageString}``.
+    template: str | None = None
+
+
 @dataclass
 class RestApi:
     """A REST API: the unit that owns resources, stages and settings such as binary media types."""
@@ -134,6 +178,8 @@ class RestApi:
     stages: dict[str, Stage] = field(default_factory=dict)
     binary_media_types: tuple[str, ...] = ()
     location: Location = Location("<memory>")
+    #: Customised gateway responses by type (``DEFAULT_4XX``, ``MISSING_AUTHENTICATION_TOKEN``…).
+    gateway_responses: dict[str, GatewayResponseSpec] = field(default_factory=dict)
 
 
 @dataclass

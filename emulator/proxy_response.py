@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import re
 from typing import Any
 
@@ -17,10 +18,14 @@ from emulator.errors import IntegrationFailure, MalformedProxyResponse
 from emulator.response import GatewayResponse
 from emulator.runtime.result import InvocationResult
 
+log = logging.getLogger("apig_emu.proxy_response")
+
 ALLOWED_KEYS = frozenset({"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"})
 
-#: An HTTP header name (RFC 9110 token).
-_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+#: An HTTP header name (RFC 9110 token); used with ``fullmatch``, since ``$`` would let a trailing LF through.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+#: ASCII digits only: ``str.isdigit`` also accepts ``²`` and ``٢``, which ``int`` rejects or AWS would.
+_DIGITS = re.compile(r"[0-9]+")
 #: Characters that could end a header line or the header block; never written to the wire.
 _FORBIDDEN_IN_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
@@ -58,8 +63,12 @@ def _status(value: Any) -> int:
         raise malformed(f"statusCode must be an integer, got {value!r}")
     if isinstance(value, int):
         status = value
-    elif isinstance(value, str) and value.strip().isdigit():
-        status = int(value)
+    elif isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        digits = value.strip()
+        if len(digits) > 10:
+            # int() of a long string is slow or refused (Python's 4300-digit limit); no status is this long.
+            raise malformed(f"statusCode {digits[:20]}... is not an HTTP status")
+        status = int(digits)
     else:
         raise malformed(f"statusCode must be an integer or a numeric string, got {value!r}")
     if status == 0:
@@ -80,11 +89,22 @@ def _header_value(where: str, name: str, value: Any) -> str:
         raise malformed(
             f"{where} value of {name!r} contains a control character (CR, LF or similar): {value!r}"
         )
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            # A lone surrogate (JSON allows "\ud800") has no bytes at all: nothing sensible to write.
+            raise malformed(f"{where} value of {name!r} is not encodable text: {exc}") from exc
+        # Pins a decision (AWS's handling is unconfirmed): non-ASCII values go out as UTF-8 bytes, which
+        # HTTP allows as opaque octets; clients that follow RFC 9110's Latin-1 heritage may show mojibake.
+        log.warning(
+            "%s value of %r is not ASCII: written as UTF-8, which some clients decode as Latin-1", where, name
+        )
     return value
 
 
 def _header_name(where: str, name: str) -> str:
-    if not _TOKEN.match(name):
+    if not _TOKEN.fullmatch(name):
         raise malformed(f"{where} name {name!r} is not a valid HTTP header name")
     return name
 
@@ -147,7 +167,8 @@ def check_proxy_result(
         )
     try:
         value = json.loads(result.payload)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # RecursionError: nesting the handler's thread could serialise may be too deep to parse here.
         raise malformed(f"the result is not JSON ({exc})") from exc
     if not isinstance(value, dict):
         raise malformed(f"the result must be a JSON object, got {type(value).__name__}: {value!r:.80}")

@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from emulator.errors import RequestTooLarge
+from emulator.errors import IncompleteRequest, RequestHeadersTooLarge, RequestTooLarge
 
 #: API Gateway's payload limit (10 MB).
 MAX_BODY_BYTES = 10 * 1024 * 1024
+#: API Gateway's quota on the request line plus all header values (reference 4.4).
+MAX_HEAD_BYTES = 10240
 
 #: The scope extension that carries the raw header names, index-aligned with ``scope["headers"]``.
 RAW_HEADER_NAMES = "apig_emu.raw_header_names"
@@ -72,16 +74,39 @@ def headers_from_scope(scope: Mapping[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+def _declared_size(declared_length: str | None) -> int | None:
+    if declared_length is None or not declared_length.isascii() or not declared_length.isdigit():
+        return None
+    # Past 20 digits the exact value does not matter, and int() refuses very long strings.
+    return int(declared_length) if len(declared_length) <= 20 else MAX_BODY_BYTES + 1
+
+
+def check_head_size(scope: Mapping[str, Any]) -> None:
+    """Refuse a request line plus header values over AWS's quota, before reading any body."""
+    raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+    query = scope.get("query_string", b"")
+    line = len(scope["method"]) + 1 + len(raw_path) + (1 + len(query) if query else 0) + 9
+    size = line + sum(len(value) for _, value in scope["headers"])
+    if size > MAX_HEAD_BYTES:
+        raise RequestHeadersTooLarge(
+            f"request line and header values take {size} bytes, over API Gateway's {MAX_HEAD_BYTES}"
+        )
+
+
 async def read_body(receive: Receive, declared_length: str | None) -> bytes:
-    """Read the whole body, refusing to buffer more than the 10 MB limit."""
-    if declared_length is not None and declared_length.isdigit() and int(declared_length) > MAX_BODY_BYTES:
+    """Read the whole body, refusing to buffer more than the 10 MB limit.
+
+    A client that disconnects before the end is ``IncompleteRequest``: a handler must never see half a body.
+    """
+    declared = _declared_size(declared_length)
+    if declared is not None and declared > MAX_BODY_BYTES:
         raise RequestTooLarge(f"Content-Length {declared_length} exceeds {MAX_BODY_BYTES} bytes")
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            raise IncompleteRequest(f"the client disconnected after {size} bytes of the body")
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY_BYTES:
@@ -93,6 +118,7 @@ async def read_body(receive: Receive, declared_length: str | None) -> bytes:
 
 
 async def request_from_scope(scope: Mapping[str, Any], receive: Receive) -> GatewayRequest:
+    check_head_size(scope)
     headers = headers_from_scope(scope)
     raw_path = scope.get("raw_path")
     path = raw_path.decode("latin-1") if raw_path else scope["path"]

@@ -185,6 +185,25 @@ class Router:
             )
         raise MissingAuthenticationToken(f"no stage {split.stage!r} in any API")
 
+    def addressed_api(self, raw_path: str, host: str) -> tuple[RestApi, Stage | None] | None:
+        """The API (and stage) a request was sent to even when nothing in it matched, for its gateway responses.
+
+        On AWS the hostname names the API; here the ``Host`` header does, else the one API with the
+        path's stage, else the only API. ``None`` when several APIs could be meant.
+        """
+        split = split_path(raw_path)
+        host_match = _API_HOST.match(host)
+        router: ApiRouter | None = None
+        if host_match:
+            router = self._by_id.get(host_match.group(1).lower())
+        elif split is not None and len(self._by_stage.get(split.stage, [])) == 1:
+            router = self._by_stage[split.stage][0]
+        elif len(self._by_id) == 1:
+            router = next(iter(self._by_id.values()))
+        if router is None:
+            return None
+        return router.api, router.api.stages.get(split.stage) if split is not None else None
+
     @staticmethod
     def _match_in(router: ApiRouter, http_method: str, split: SplitPath) -> RouteMatch:
         api = router.api

@@ -8,11 +8,17 @@ the fastest maintained ASGI stack for this workload (see the benchmark in ``scri
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import logging
+import os
+import sys
+import threading
+import time
 from typing import Any
 
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from emulator.request import RAW_HEADER_NAMES
 
@@ -20,26 +26,162 @@ log = logging.getLogger("apig_emu.server")
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
+#: Seconds a client has to send a whole request, head and body, from its first byte (or from connecting).
+#: uvicorn has no such bound: a request that stalls (slowloris) would hold its connection forever.
+DEFAULT_REQUEST_TIMEOUT = 30.0
+#: A memory guard only: uvicorn buffers a request's head without limit. AWS's own quota (10,240 bytes of
+#: request line and header values) is far lower and is the gateway's to answer (``check_head_size``).
+MAX_BUFFERED_HEAD_BYTES = 1024 * 1024
+
+
+class _HeadTooLarge(Exception):
+    """Raised from a parser callback to stop buffering; httptools wraps it in ``HttpParserCallbackError``."""
+
 
 class CasePreservingHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, plus the raw header names under ``scope["extensions"]``."""
+    """uvicorn's httptools protocol, plus the raw header names under ``scope["extensions"]``.
+
+    It also bounds what uvicorn leaves open: a request must arrive whole within ``request_timeout``
+    (else 408 and the connection closes, and no handler runs for a half-sent body), and its head may
+    not exceed ``MAX_BUFFERED_HEAD_BYTES`` (else 431).
+    """
+
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._request_timer: asyncio.TimerHandle | None = None
+        #: ``idle`` (connected, nothing sent) → ``head`` → ``body`` → ``done``, per request.
+        self._request_state = "idle"
+        self._head_bytes = 0
+        self._head_too_large = False
+        self._arm_request_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_request_timer()
+        super().connection_lost(exc)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._raw_header_names: list[bytes] = []
         self.scope["extensions"] = {RAW_HEADER_NAMES: self._raw_header_names}  # type: ignore[dict-item]
+        self._request_state = "head"
+        self._head_bytes = 0
+        self._arm_request_timer()
+
+    def on_url(self, url: bytes) -> None:
+        self._count_head_bytes(len(url))
+        super().on_url(url)
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_head_bytes(len(name) + len(value))
         self._raw_header_names.append(name)
         super().on_header(name, value)
 
+    def on_headers_complete(self) -> None:
+        self._request_state = "body"
+        super().on_headers_complete()
 
-def uvicorn_config(app: Any, *, host: str, port: int, **options: Any) -> uvicorn.Config:
+    def on_message_complete(self) -> None:
+        self._request_state = "done"
+        self._cancel_request_timer()
+        super().on_message_complete()
+
+    def handle_websocket_upgrade(self) -> None:
+        # The connection now belongs to the WebSocket protocol; this one's timer must not touch it.
+        self._request_state = "done"
+        self._cancel_request_timer()
+        super().handle_websocket_upgrade()
+
+    def _count_head_bytes(self, size: int) -> None:
+        self._head_bytes += size
+        if self._head_bytes > MAX_BUFFERED_HEAD_BYTES:
+            self._head_too_large = True
+            raise _HeadTooLarge
+
+    def send_400_response(self, msg: str) -> None:
+        if self._head_too_large:
+            log.warning("a request's head exceeded %d bytes: answered 431", MAX_BUFFERED_HEAD_BYTES)
+            self._send_and_close(431, b'{"message":"Request Header Fields Too Large"}')
+        else:
+            super().send_400_response(msg)
+
+    def _send_and_close(self, status: int, body: bytes) -> None:
+        """An answer written by the server itself, as AWS's front end answers what never reaches a stage."""
+        content = [STATUS_LINE[status]]
+        for name, value in self.server_state.default_headers:
+            content.extend([name, b": ", value, b"\r\n"])
+        content.extend(
+            [
+                b"content-type: application/json\r\n",
+                b"content-length: " + str(len(body)).encode("ascii") + b"\r\n",
+                b"connection: close\r\n\r\n",
+                body,
+            ]
+        )
+        self.transport.write(b"".join(content))
+        self.transport.close()
+
+    def _arm_request_timer(self) -> None:
+        self._cancel_request_timer()
+        if self.request_timeout > 0:
+            self._request_timer = self.loop.call_later(self.request_timeout, self._request_timed_out)
+
+    def _cancel_request_timer(self) -> None:
+        if self._request_timer is not None:
+            self._request_timer.cancel()
+            self._request_timer = None
+
+    def _request_timed_out(self) -> None:
+        self._request_timer = None
+        state = self._request_state
+        if self.transport.is_closing() or state == "done":
+            return
+        if state == "idle":
+            self.transport.close()
+            return
+        cycle = self.cycle
+        if state == "head":
+            if cycle is not None and not cycle.response_complete:
+                self._arm_request_timer()  # still answering the previous request on this connection
+                return
+        else:
+            if cycle.response_complete:
+                self.transport.close()  # answered early (413, 431): nothing left to say
+                return
+            if cycle.response_started or any(queued is cycle for queued, _ in self.pipeline):
+                self._arm_request_timer()  # waiting its turn behind a pipelined response
+                return
+            # The app is waiting for the rest of the body: it gets a disconnect, so no handler runs.
+            cycle.disconnected = True
+            cycle.message_event.set()
+        log.warning(
+            "no complete request within %.1f s (%s %s stalled in its %s): answered 408 and closed the connection",
+            self.request_timeout,
+            self.scope.get("method", "?"),
+            self.url.decode("latin-1")[:200],
+            state,
+        )
+        self._send_and_close(408, b'{"message":"Request Timeout"}')
+
+
+def protocol_class(request_timeout: float) -> type[CasePreservingHttpToolsProtocol]:
+    """The protocol with its own request timeout; uvicorn instantiates the class it is given."""
+    return type(
+        "CasePreservingHttpToolsProtocol",
+        (CasePreservingHttpToolsProtocol,),
+        {"request_timeout": request_timeout},
+    )
+
+
+def uvicorn_config(
+    app: Any, *, host: str, port: int, request_timeout: float = DEFAULT_REQUEST_TIMEOUT, **options: Any
+) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         host=host,
         port=port,
-        http=CasePreservingHttpToolsProtocol,
+        http=protocol_class(request_timeout),
         loop="auto",
         server_header=False,
         access_log=False,
@@ -48,10 +190,48 @@ def uvicorn_config(app: Any, *, host: str, port: int, **options: Any) -> uvicorn
     )
 
 
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def warn_if_exposed(host: str) -> None:
-    if host not in LOOPBACK:
+    if not is_loopback(host):
         log.warning(
             "!!! apig-emu is listening on %s, reachable from other machines: it runs your handlers for "
             "anyone who can connect and has no authentication. Use --host 127.0.0.1 unless you mean it.",
             host,
         )
+
+
+def abandon_handler_threads(exit_code: int) -> None:
+    """Exit now if handler threads outlive the server, instead of letting Python wait for them.
+
+    In thread isolation a timed-out handler, or one that started a thread of its own, keeps running;
+    Python joins such threads at exit, so Ctrl-C would hang until they end. Lambda freezes or discards
+    an environment without waiting, and so does the emulator. Returns when no such thread is left.
+    """
+    deadline = time.monotonic() + 0.5
+    lingering: list[threading.Thread] = []
+    for thread in threading.enumerate():
+        if thread is threading.main_thread() or thread.daemon:
+            continue
+        # Idle pool workers are on their way out after the invoker's shutdown: give them a moment.
+        thread.join(max(0.0, deadline - time.monotonic()))
+        if thread.is_alive():
+            lingering.append(thread)
+    if not lingering:
+        return
+    log.warning(
+        "%d handler thread(s) still running (%s): exiting without waiting for them",
+        len(lingering),
+        ", ".join(thread.name for thread in lingering[:5]),
+    )
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(exit_code)

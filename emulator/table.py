@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from emulator.model import ANY, AWS, AWS_PROXY, CORS_PREFLIGHT, Definitions
+from emulator.model import ANY, AWS, AWS_PROXY, CORS_PREFLIGHT, MOCK, Definitions
 
-_KIND_LABELS = {AWS_PROXY: "lambda-proxy", AWS: "lambda", CORS_PREFLIGHT: "cors-preflight"}
+_KIND_LABELS = {AWS_PROXY: "lambda-proxy", AWS: "lambda", CORS_PREFLIGHT: "cors-preflight", MOCK: "mock"}
+
+
+def kind_label(kind: str) -> str:
+    """An integration kind as tables and the inspector name it."""
+    return _KIND_LABELS.get(kind, kind.lower())
 
 
 @dataclass(frozen=True)
@@ -39,8 +44,9 @@ def route_rows(definitions: Definitions, base_url: str) -> list[RouteRow]:
                             api_id=api.id,
                             resource=path,
                             stage=stage,
-                            integration=_KIND_LABELS.get(kind, kind.lower()),
-                            target=method.integration.function or "",
+                            integration=kind_label(kind),
+                            target=method.integration.function
+                            or (f"({method.integration.mock.name})" if method.integration.mock else ""),
                             cors=method.cors is not None,
                         )
                     )

@@ -9,11 +9,11 @@ from typing import TypeVar
 from emulator.config import rules
 from emulator.config.errors import ConfigError
 from emulator.config.nodes import did_you_mean, one_of, where
-from emulator.config.schema import ApiDecl, DocumentDecls, FunctionDecl, TriggerDecl
+from emulator.config.schema import ApiDecl, DocumentDecls, FunctionDecl, MockDecl, TriggerDecl
 from emulator.ids import stable_id
 from emulator.model import Definitions, Method, Resource, RestApi, Stage
 
-_Decl = TypeVar("_Decl", ApiDecl, FunctionDecl)
+_Decl = TypeVar("_Decl", ApiDecl, FunctionDecl, MockDecl)
 
 
 def assemble(
@@ -24,17 +24,19 @@ def assemble(
     functions = _unique(
         "function", [function for document in documents for function in document.functions], errors
     )
+    mocks = _unique("mock", [mock for document in documents for mock in document.mocks], errors)
     _check_api_ids(apis.values(), errors)
     builders = {name: _ApiBuilder(api) for name, api in apis.items()}
-    for function in functions.values():
-        for trigger in function.triggers:
-            builder = builders.get(trigger.api)
-            if builder is None:
-                errors.append(ConfigError(trigger.api_location, _unknown_api(trigger.api, list(apis))))
-                continue
-            error = builder.add(trigger)
-            if error is not None:
-                errors.append(error)
+    triggers = [trigger for decl in functions.values() for trigger in decl.triggers]
+    triggers += [trigger for decl in mocks.values() for trigger in decl.triggers]
+    for trigger in triggers:
+        builder = builders.get(trigger.api)
+        if builder is None:
+            errors.append(ConfigError(trigger.api_location, _unknown_api(trigger.api, list(apis))))
+            continue
+        error = builder.add(trigger)
+        if error is not None:
+            errors.append(error)
     definitions = Definitions(
         apis={name: builder.build() for name, builder in builders.items()},
         functions={name: decl.function for name, decl in functions.items() if decl.function is not None},
@@ -84,6 +86,7 @@ class _ApiBuilder:
             decl.id,
             binary_media_types=decl.binary_media_types,
             location=decl.location,
+            gateway_responses=decl.gateway_responses,
         )
         # Every stage is a deployment of the same, whole API.
         self._deployment_id = stable_id(decl.id, "deployment", length=6)
@@ -110,9 +113,10 @@ class _ApiBuilder:
             return ConfigError(
                 trigger.location,
                 f"{trigger.method} {trigger.path} on api '{self._api.name}' is integrated with both "
-                f"function '{existing.integration.function}' ({where(existing.location)}) and "
-                f"function '{trigger.function}' ({where(trigger.location)}); "
-                "a method integrates with exactly one function",
+                f"{existing.integration.describe()} ({where(existing.location)}) and "
+                f"{trigger.integration.describe()} ({where(trigger.location)}); "
+                "a method integrates with exactly one function"
+                + (" or mock" if existing.integration.mock or trigger.integration.mock else ""),
             )
         resource.methods[trigger.method] = Method(
             trigger.method, trigger.integration, trigger.cors, trigger.location

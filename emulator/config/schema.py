@@ -6,6 +6,7 @@ declarations are assembled.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,9 +14,23 @@ from pathlib import Path
 from yaml.nodes import MappingNode
 
 from emulator.config import rules
+from emulator.config.gateway_responses import read_gateway_responses
+from emulator.config.mocks import MOCK_RESPONSE_KEYS, read_mock_response
 from emulator.config.nodes import Field, Reader, one_of
 from emulator.ids import stable_id
-from emulator.model import AWS, AWS_PROXY, HTTP_METHODS, CorsConfig, Function, Integration, Location
+from emulator.model import (
+    AWS,
+    AWS_PROXY,
+    DEFAULT_CONCURRENCY,
+    HTTP_METHODS,
+    MOCK,
+    CorsConfig,
+    Function,
+    GatewayResponseSpec,
+    Integration,
+    Location,
+    MockResponse,
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +43,7 @@ class ApiDecl:
     #: Stage name -> its variables.
     stages: dict[str, dict[str, str]]
     location: Location
+    gateway_responses: dict[str, GatewayResponseSpec] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -57,10 +73,20 @@ class FunctionDecl:
     triggers: tuple[TriggerDecl, ...]
 
 
+@dataclass(frozen=True)
+class MockDecl:
+    """A ``mocks:`` entry: a fixed answer (AWS's MOCK integration) and the methods that give it."""
+
+    name: str
+    location: Location
+    triggers: tuple[TriggerDecl, ...]
+
+
 @dataclass
 class DocumentDecls:
     apis: list[ApiDecl]
     functions: list[FunctionDecl]
+    mocks: list[MockDecl] = dataclasses.field(default_factory=list)
 
 
 _CORS_KEYS = (
@@ -75,7 +101,7 @@ _CORS_KEYS = (
 
 def read_document(reader: Reader, root: Field, code_dir: Path) -> DocumentDecls:
     decls = DocumentDecls([], [])
-    top = reader.mapping(root, optional=("apis", "functions"))
+    top = reader.mapping(root, optional=("apis", "functions", "mocks"))
     if top is None:
         return decls
     for name, field in _named(reader, top.get("apis")):
@@ -85,7 +111,26 @@ def read_document(reader: Reader, root: Field, code_dir: Path) -> DocumentDecls:
     for name, field in _named(reader, top.get("functions")):
         _check(reader, field, rules.function_name_problem(name))
         decls.functions.append(_function(reader, name, field, code_dir))
+    for name, field in _named(reader, top.get("mocks")):
+        decls.mocks.append(_mock(reader, name, field))
     return decls
+
+
+def _mock(reader: Reader, name: str, field: Field) -> MockDecl:
+    location = reader.location(field)
+    keys = reader.mapping(field, optional=(*MOCK_RESPONSE_KEYS, "triggers"))
+    if keys is None:
+        return MockDecl(name, location, ())
+    # ``body_file`` is relative to the definition file, so a config folder can carry its mock bodies.
+    response = read_mock_response(reader, name, keys, Path(reader.file).parent)
+    items = reader.sequence(keys["triggers"]) if "triggers" in keys else []
+    stand_in = response or MockResponse(name)
+    triggers = tuple(
+        trigger
+        for item in items or []
+        if (trigger := _trigger(reader, name, item, mock=stand_in)) is not None
+    )
+    return MockDecl(name, location, triggers)
 
 
 def _named(reader: Reader, field: Field | None) -> list[tuple[str, Field]]:
@@ -97,7 +142,7 @@ def _api(reader: Reader, name: str, field: Field) -> ApiDecl | None:
     if not name:
         reader.error(field, "an api name must not be empty")
         return None
-    keys = reader.mapping(field, optional=("id", "binary_media_types", "stages"))
+    keys = reader.mapping(field, optional=("id", "binary_media_types", "stages", "gateway_responses"))
     if keys is None:
         return None
     api_id = stable_id(name)
@@ -115,13 +160,18 @@ def _api(reader: Reader, name: str, field: Field) -> ApiDecl | None:
         if _check(reader, stage_field, rules.stage_name_problem(stage)):
             stage_keys = reader.mapping(stage_field, optional=("variables",)) or {}
             stages[stage] = _strings_by_name(reader, stage_keys.get("variables"), rules.variable_name_problem)
-    return ApiDecl(name, api_id, tuple(media_types), stages, reader.location(field))
+    responses = (
+        read_gateway_responses(reader, keys["gateway_responses"]) if "gateway_responses" in keys else {}
+    )
+    return ApiDecl(name, api_id, tuple(media_types), stages, reader.location(field), responses)
 
 
 def _function(reader: Reader, name: str, field: Field, code_dir: Path) -> FunctionDecl:
     location = reader.location(field)
     keys = reader.mapping(
-        field, required=("handler",), optional=("timeout", "memory", "environment", "triggers")
+        field,
+        required=("handler",),
+        optional=("timeout", "memory", "environment", "concurrency", "triggers"),
     )
     if keys is None:
         return FunctionDecl(name, location, None, ())
@@ -130,20 +180,29 @@ def _function(reader: Reader, name: str, field: Field, code_dir: Path) -> Functi
         handler = None
     timeout = reader.number(keys["timeout"], 1, 900) if "timeout" in keys else 3.0
     memory = reader.integer(keys["memory"], 128, 10240) if "memory" in keys else 128
+    # Lambda's default account-wide concurrency is the ceiling for one function's reservation.
+    concurrency = (
+        reader.integer(keys["concurrency"], 1, 1000) if "concurrency" in keys else DEFAULT_CONCURRENCY
+    )
     environment = _strings_by_name(reader, keys.get("environment"), rules.environment_name_problem)
     items = reader.sequence(keys["triggers"]) if "triggers" in keys else []
     triggers = tuple(trigger for item in items or [] if (trigger := _trigger(reader, name, item)) is not None)
     function = None
-    if handler is not None and timeout is not None and memory is not None:
-        function = Function(name, handler, code_dir, timeout, memory, environment, location)
+    if handler is not None and timeout is not None and memory is not None and concurrency is not None:
+        function = Function(
+            name, handler, code_dir, timeout, memory, environment, location, concurrency=concurrency
+        )
     return FunctionDecl(name, location, function, triggers)
 
 
-def _trigger(reader: Reader, function: str, field: Field) -> TriggerDecl | None:
+def _trigger(
+    reader: Reader, function: str, field: Field, *, mock: MockResponse | None = None
+) -> TriggerDecl | None:
+    """A function's trigger, or with ``mock`` a mock's: the same keys, less ``proxy`` (a MOCK has none)."""
     keys = reader.mapping(
         field,
         required=("api", "resource", "method"),
-        optional=("stage", "proxy", "cors", "timeout_ms"),
+        optional=("stage", "cors", "timeout_ms") if mock else ("stage", "proxy", "cors", "timeout_ms"),
     )
     if keys is None:
         return None
@@ -162,7 +221,10 @@ def _trigger(reader: Reader, function: str, field: Field) -> TriggerDecl | None:
     timeout_ms = reader.integer(keys["timeout_ms"], 50, 29000) if "timeout_ms" in keys else 29000
     if api is None or path is None or method is None or stage is None or timeout_ms is None:
         return None
-    integration = Integration(AWS_PROXY if proxy else AWS, function, timeout_ms)
+    if mock is not None:
+        integration = Integration(MOCK, None, timeout_ms, mock=mock)
+    else:
+        integration = Integration(AWS_PROXY if proxy else AWS, function, timeout_ms)
     return TriggerDecl(
         function,
         api,

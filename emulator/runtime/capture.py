@@ -59,7 +59,7 @@ class _RoutedStream(io.TextIOBase):
 class _LambdaLogHandler(logging.Handler):
     def __init__(self) -> None:
         super().__init__()
-        self.setFormatter(_LambdaFormatter())
+        self.setFormatter(LambdaFormatter())
 
     def filter(self, record: logging.LogRecord) -> bool:
         return _active() is not None
@@ -71,7 +71,9 @@ class _LambdaLogHandler(logging.Handler):
             capture.parts.append(self.format(record) + "\n")
 
 
-class _LambdaFormatter(logging.Formatter):
+class LambdaFormatter(logging.Formatter):
+    """Lambda's Python runtime's root log format; records need an ``aws_request_id`` attribute."""
+
     converter = time.gmtime  # type: ignore[assignment]  # typeshed's signature is narrower than gmtime's
 
     def __init__(self) -> None:

@@ -8,7 +8,7 @@ import sys
 import time
 from datetime import datetime, timezone
 
-from emulator.events import ACCOUNT_ID, REGION
+from emulator.account import ACCOUNT_ID, REGION
 from emulator.model import Function
 
 RUNTIME_NAME = f"python{sys.version_info.major}.{sys.version_info.minor}"

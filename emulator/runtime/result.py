@@ -24,6 +24,9 @@ class InvocationResult:
     detail: str | None = None
     #: ``True`` when the function's own timeout ended the invocation.
     timed_out: bool = False
+    #: The execution environment's peak resident memory (REPORT's ``Max Memory Used``); ``None`` when
+    #: unknown, as in thread isolation, where every function shares the emulator's process.
+    max_memory_used_mb: int | None = None
 
     @property
     def error(self) -> dict[str, Any] | None:

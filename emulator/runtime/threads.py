@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import threading
 import time
-import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
+import emulator
 from emulator.model import Function
 from emulator.runtime.capture import capture_output
 from emulator.runtime.handlers import Handler, HandlerLoadError, load_handler
 from emulator.runtime.lambda_context import LambdaContext, lambda_environment, log_stream_name
-from emulator.runtime.marshal import MAX_RESPONSE_BYTES, MarshalError, marshal_result
+from emulator.runtime.outcomes import UNHANDLED, Outcome, exited, init_failed, run_handler, timed_out
 from emulator.runtime.result import InvocationResult, error_payload
 
 _env_lock = threading.Lock()
@@ -67,6 +68,35 @@ class ThreadInvoker:
         else:
             self._overrides[function_name] = handler
 
+    def code_changed(self, paths: Collection[str]) -> list[str]:
+        """Hot reload in one process: forget every module of the functions' code, so all re-import.
+
+        Modules are shared, so unlike process isolation this cannot restart one function alone;
+        libraries (site-packages) and the emulator's own modules are kept.
+        """
+        changed = {os.path.realpath(path) for path in paths}
+        roots = {
+            os.path.join(os.path.realpath(env.function.code_dir), "") for env in self._environments.values()
+        }
+        kept = (os.path.join(os.path.dirname(os.path.realpath(emulator.__file__)), ""),)
+        stale: list[str] = []
+        hit = False
+        for name, module in list(sys.modules.items()):
+            file = getattr(module, "__file__", None)
+            if not isinstance(file, str):
+                continue
+            real = os.path.realpath(file)
+            hit = hit or real in changed
+            if real.startswith(tuple(roots)) and not real.startswith(kept) and "site-packages" not in real:
+                stale.append(name)
+        if not hit:
+            return []
+        for name in stale:
+            del sys.modules[name]
+        restarted = sorted(self._environments)
+        self._environments.clear()
+        return restarted
+
     def _environment(self, function: Function) -> _Environment:
         env = self._environments.get(function.name)
         if env is None or env.function != function:
@@ -83,15 +113,17 @@ class ThreadInvoker:
         try:
             return await asyncio.wait_for(asyncio.shield(call), function.timeout)
         except asyncio.TimeoutError:
-            message = (
-                f"RequestId: {aws_request_id} Error: Task timed out after {function.timeout:.2f} seconds"
+            outcome = timed_out(
+                aws_request_id,
+                function.timeout,
+                note=" (thread isolation cannot stop the handler: its thread runs on)",
             )
             return InvocationResult(
-                payload=error_payload("Sandbox.Timedout", message, [], aws_request_id),
-                function_error="Unhandled",
+                payload=outcome.payload,
+                function_error=outcome.function_error,
                 aws_request_id=aws_request_id,
                 duration_ms=function.timeout * 1000,
-                detail=f"{message} (thread isolation cannot stop the handler: its thread runs on)",
+                detail=outcome.detail,
                 timed_out=True,
             )
 
@@ -109,47 +141,30 @@ class ThreadInvoker:
                 try:
                     handler = env.handler = load_handler(function)
                 except HandlerLoadError as exc:
-                    result.payload = error_payload(exc.error_type, exc.message, exc.stack_trace, "")
-                    result.function_error = "Unhandled"
-                    result.detail = str(exc)
+                    outcome = init_failed(exc)
+                    result.payload, result.function_error = outcome.payload, outcome.function_error
+                    result.detail = outcome.detail
                     result.logs = captured.lines()
                     return result
                 result.init_duration_ms = (time.perf_counter() - started) * 1000
             context = LambdaContext(function, aws_request_id, deadline, env.stream)
             started = time.perf_counter()
             try:
-                result.payload = marshal_result(handler(event, context))
-                if len(result.payload) > MAX_RESPONSE_BYTES:
-                    result.payload = error_payload(
-                        "Function.ResponseSizeTooLarge",
-                        f"Response payload size ({len(result.payload)} bytes) exceeded maximum allowed "
-                        f"payload size ({MAX_RESPONSE_BYTES} bytes).",
-                        [],
-                        aws_request_id,
-                    )
-                    result.function_error = "Unhandled"
-            except MarshalError as exc:
-                result.payload = error_payload("Runtime.MarshalError", str(exc), [], aws_request_id)
-                result.function_error = "Unhandled"
-                result.detail = str(exc)
+                outcome = run_handler(handler, event, context, aws_request_id)
             except SystemExit as exc:
-                message = (
-                    f"RequestId: {aws_request_id} Error: Runtime exited with error: exit status {exc.code}"
+                outcome = exited(
+                    aws_request_id,
+                    # As the interpreter would exit: None is 0, a message is 1.
+                    0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1,
+                    detail=f"the handler called sys.exit({exc.code!r}); thread isolation kept the emulator running",
                 )
-                result.payload = error_payload("Runtime.ExitError", message, [], aws_request_id)
-                result.function_error = "Unhandled"
-                result.detail = (
-                    f"the handler called sys.exit({exc.code!r}); thread isolation kept the emulator running"
+            except MemoryError as exc:
+                # The machine itself ran out: report it as the function's error, as before.
+                outcome = Outcome(
+                    error_payload("MemoryError", str(exc), [], aws_request_id), UNHANDLED, repr(exc)
                 )
-            except Exception as exc:
-                # The runtime's own frame is not the user's: Lambda's stackTrace starts in the handler.
-                frames = traceback.extract_tb(exc.__traceback__)[1:]
-                result.payload = error_payload(
-                    type(exc).__name__, str(exc), traceback.format_list(frames), aws_request_id
-                )
-                result.function_error = "Unhandled"
-                result.detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-                print(f"[ERROR] {type(exc).__name__}: {exc}")
+            result.payload, result.function_error = outcome.payload, outcome.function_error
+            result.detail = outcome.detail
             result.duration_ms = (time.perf_counter() - started) * 1000
             result.logs = captured.lines()
         return result

@@ -17,6 +17,43 @@ from emulator.request import RAW_HEADER_NAMES
 
 Scope = dict[str, Any]
 
+#: Where the in-process client pretends to send requests: ``apig-emu serve``'s default address.
+DEFAULT_BASE_URL = "http://localhost:3000"
+#: The client address the gateway sees (``sourceIp``, ``X-Forwarded-For``).
+DEFAULT_CLIENT = ("127.0.0.1", 50000)
+
+
+def new_http_client(base_url: str = DEFAULT_BASE_URL, **options: Any) -> httpx.Client:
+    """An ``httpx.Client`` with the defaults every in-process request gets, so events built apart match.
+
+    ``trust_env`` is off: a ``.netrc`` entry or a proxy variable must not add headers to, or divert,
+    requests that never leave the process.
+    """
+    return httpx.Client(base_url=base_url, trust_env=False, **options)
+
+
+def asgi_scope(request: httpx.Request, client: tuple[str, int] = DEFAULT_CLIENT) -> Scope:
+    """The ASGI scope a server would build for ``request``, keeping header names as written."""
+    raw_path, _, query = request.url.raw_path.partition(b"?")
+    raw_headers = list(request.headers.raw)
+    if not any(name.lower() == b"host" for name, _ in raw_headers):
+        raw_headers.insert(0, (b"Host", request.url.netloc))
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": request.method,
+        "scheme": request.url.scheme,
+        "path": request.url.path,
+        "raw_path": raw_path,
+        "query_string": query,
+        "root_path": "",
+        "headers": [(name.lower(), value) for name, value in raw_headers],
+        "client": client,
+        "server": (request.url.host, request.url.port or 80),
+        "extensions": {RAW_HEADER_NAMES: [name for name, _ in raw_headers]},
+    }
+
 
 class GatewayResponseView(httpx.Response):
     """``httpx.Response`` with ``status`` as a short name for ``status_code``."""
@@ -33,25 +70,7 @@ class _AsgiTransport(httpx.BaseTransport):
         self.client = client
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        raw_path, _, query = request.url.raw_path.partition(b"?")
-        raw_headers = list(request.headers.raw)
-        if not any(name.lower() == b"host" for name, _ in raw_headers):
-            raw_headers.insert(0, (b"Host", request.url.netloc))
-        scope: Scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": request.method,
-            "scheme": request.url.scheme,
-            "path": request.url.path,
-            "raw_path": raw_path,
-            "query_string": query,
-            "root_path": "",
-            "headers": [(name.lower(), value) for name, value in raw_headers],
-            "client": self.client,
-            "server": (request.url.host, request.url.port or 80),
-            "extensions": {RAW_HEADER_NAMES: [name for name, _ in raw_headers]},
-        }
+        scope = asgi_scope(request, self.client)
         body = request.read()
         status, headers, chunks = self.portal.call(self._call_app, scope, body)
         return GatewayResponseView(status, headers=headers, content=b"".join(chunks), request=request)
@@ -82,18 +101,31 @@ class _AsgiTransport(httpx.BaseTransport):
 
 
 class GatewayClient(httpx.Client):
-    """A client for an ASGI app, usable as a context manager; ``close()`` stops its event loop."""
+    """A client for an ASGI app, usable as a context manager; ``close()`` stops its event loop.
+
+    ``portal`` runs the app on an event loop that already exists (which the client then does not
+    stop): the test harness shares one between its clients and its socket server, because a
+    process-isolated invoker's workers belong to the loop that started them.
+    """
 
     def __init__(
-        self, app: Any, *, base_url: str = "http://localhost:3000", client_ip: str = "127.0.0.1"
+        self,
+        app: Any,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        client_ip: str = DEFAULT_CLIENT[0],
+        portal: anyio.from_thread.BlockingPortal | None = None,
     ) -> None:
         self._stack = ExitStack()
-        portal_cm: AbstractContextManager[anyio.from_thread.BlockingPortal] = (
-            anyio.from_thread.start_blocking_portal()
-        )
-        self.portal = self._stack.enter_context(portal_cm)
+        if portal is None:
+            portal_cm: AbstractContextManager[anyio.from_thread.BlockingPortal] = (
+                anyio.from_thread.start_blocking_portal()
+            )
+            portal = self._stack.enter_context(portal_cm)
+        self.portal = portal
         self.app = app
-        super().__init__(transport=_AsgiTransport(app, self.portal, (client_ip, 50000)), base_url=base_url)
+        transport = _AsgiTransport(app, self.portal, (client_ip, DEFAULT_CLIENT[1]))
+        super().__init__(transport=transport, base_url=base_url, trust_env=False)
 
     def run(self, coroutine_function: Any, *args: Any) -> Any:
         """Run an async function on the client's event loop (e.g. to close an invoker)."""

@@ -1,0 +1,103 @@
+"""``serve``'s options for frontend developers: the inspector, the static origin and ``--mock``.
+
+Kept apart from ``emulator.cli`` so that ``cmd_serve`` reads as its few steps, each a call here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from emulator.config import ConfigErrors
+from emulator.config.mocks import parse_mock_option, swap_in_mocks
+from emulator.model import Definitions, MockResponse
+
+if TYPE_CHECKING:
+    import uvicorn
+    from starlette.routing import BaseRoute
+
+    from emulator.gateway import Gateway
+
+#: Where the inspector lives (``emulator.inspector.PREFIX``), without importing the web stack for ``validate``.
+INSPECTOR_PREFIX = "/_emu"
+
+
+def add_serve_options(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument(
+        "--static",
+        type=Path,
+        metavar="DIR",
+        help="also serve this frontend folder on its own origin (--static-port), index.html for unknown routes",
+    )
+    serve.add_argument(
+        "--static-port", type=int, default=8080, help="port of the --static origin (default: 8080)"
+    )
+    serve.add_argument(
+        "--mock",
+        action="append",
+        default=[],
+        metavar="FUNCTION=FILE_OR_JSON",
+        help="answer FUNCTION's methods with a fixed response for this run, e.g. "
+        'items=\'{"status": 200, "body": {"items": []}}\' or items=mocks/items.json (repeatable)',
+    )
+    serve.add_argument(
+        "--no-inspector", action="store_true", help=f"do not serve the live inspector at {INSPECTOR_PREFIX}/"
+    )
+
+
+def apply_mocks(args: argparse.Namespace, definitions: Definitions) -> Definitions | None:
+    """The definitions with ``--mock`` swapped in, or ``None`` after printing what is wrong."""
+    if not args.mock:
+        return definitions
+    mocks: dict[str, MockResponse] = {}
+    try:
+        for option in args.mock:
+            name, response = parse_mock_option(option, cwd=Path.cwd())
+            mocks[name] = response
+        return swap_in_mocks(definitions, mocks)
+    except ConfigErrors as errors:
+        print(errors, file=sys.stderr)
+        return None
+
+
+def check_static(args: argparse.Namespace) -> bool:
+    if args.static is not None and not args.static.is_dir():
+        print(f"--static {args.static}: no such folder", file=sys.stderr)
+        return False
+    if args.static is not None and args.static_port == args.port:
+        print(f"--static-port {args.static_port} is the API's port; pick another", file=sys.stderr)
+        return False
+    return True
+
+
+def app_routes(args: argparse.Namespace, gateway: Gateway) -> list[BaseRoute]:
+    """The emulator's own pages for ``create_app``: the inspector, recording from now on."""
+    from emulator.inspector import Recorder, inspector_routes
+
+    if args.no_inspector:
+        return []
+    recorder = Recorder()
+    recorder.attach(gateway)
+    return inspector_routes(recorder)
+
+
+def describe(args: argparse.Namespace, base_url: str) -> str:
+    """The lines ``serve`` prints under the route table: where the inspector and the frontend are."""
+    lines = []
+    if not args.no_inspector:
+        lines.append(f"Inspector: {base_url}{INSPECTOR_PREFIX}/")
+    if args.static is not None:
+        shown = base_url.rsplit(":", 1)[0]
+        lines.append(f"Frontend:  {shown}:{args.static_port}/  (serving {args.static.resolve()})")
+    return "\n".join(lines)
+
+
+def wrap_server(args: argparse.Namespace, server: uvicorn.Server) -> uvicorn.Server:
+    """With ``--static``, a server that runs the static origin alongside ``server``."""
+    if args.static is None:
+        return server
+    from emulator.static import with_static
+
+    return with_static(server, args.static, host=args.host, port=args.static_port)

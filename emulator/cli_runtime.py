@@ -1,0 +1,100 @@
+"""``serve``'s execution environments: where handlers run, how the log looks, and hot reload."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from starlette.applications import Starlette
+
+from emulator.gateway import Gateway
+from emulator.logs import LOG_FORMATS, configure
+from emulator.model import Definitions
+from emulator.runtime.handlers import check_handler
+from emulator.runtime.invoker import Invoker
+from emulator.runtime.isolation import ISOLATIONS, create_invoker
+
+#: Seconds ``serve`` lets requests in flight finish after Ctrl-C or SIGTERM: the longest integration
+#: timeout (29 s) plus a margin, so every request gets its answer, even if it is a 504.
+GRACEFUL_SHUTDOWN_S = 30
+
+
+def add_serve_options(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument(
+        "--isolation",
+        choices=ISOLATIONS,
+        default="process",
+        help="run each function in worker processes of its own (default), or in the emulator's "
+        "process on threads, where breakpoints work",
+    )
+    serve.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default="text",
+        help="text (coloured on a terminal) or json, one object per line (default: text)",
+    )
+    serve.add_argument(
+        "--reload",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="restart a function's workers when its code changes, redeploy when the config changes "
+        "(default: on when run from a terminal)",
+    )
+
+
+def configure_logging(args: argparse.Namespace) -> None:
+    configure(args.log_format)
+
+
+def invoker_for(args: argparse.Namespace) -> Invoker:
+    return create_invoker(args.isolation)
+
+
+def handler_problems(args: argparse.Namespace, definitions: Definitions) -> list[str]:
+    """Handlers that will not load; checked in a throwaway process unless handlers run in this one."""
+    functions = list(definitions.functions.values())
+    if args.isolation == "thread":
+        errors = {function.name: str(error) for function in functions if (error := check_handler(function))}
+    else:
+        from emulator.runtime.process import check_handlers
+
+        errors = check_handlers(functions)
+    return [
+        f"{function.location}: function {function.name!r}: {errors[function.name]}"
+        for function in functions
+        if function.name in errors
+    ]
+
+
+def reload_enabled(args: argparse.Namespace) -> bool:
+    if args.reload is not None:
+        return bool(args.reload)
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def install_reload(
+    args: argparse.Namespace,
+    app: Starlette,
+    *,
+    load: Callable[[], Definitions | None],
+    build: Callable[[Definitions], Gateway],
+    on_deploy: Callable[[Definitions], None] | None = None,
+) -> bool:
+    """Watch the code and the config while the app serves, if ``--reload`` (or a terminal) says so."""
+    if not reload_enabled(args):
+        return False
+    from emulator.reload import Reloader
+
+    reloader = Reloader(
+        app, config=args.config, code_dir=args.code_dir, load=load, build=build, on_deploy=on_deploy
+    )
+    app.state.background = [*getattr(app.state, "background", ()), reloader.run]
+    return True
+
+
+def reap(invoker: Invoker) -> None:
+    """After the server stopped: no worker may outlive it, even if its shutdown was cut short."""
+    kill_now = getattr(invoker, "kill_now", None)
+    if kill_now is not None:
+        kill_now()

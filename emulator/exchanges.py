@@ -1,0 +1,34 @@
+"""A record of every request the gateway answered, whether or not a function ran.
+
+``Invocation`` records only calls that reached a Lambda; a frontend developer's worst surprises (a 403
+for a mistyped path, a preflight nobody answers) never get that far. The gateway reports each request
+as an ``Exchange`` to its exchange listeners (the inspector is one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from emulator.errors import GatewayError
+from emulator.events import RequestIds
+from emulator.invocations import Invocation
+from emulator.request import GatewayRequest
+from emulator.response import GatewayResponse
+from emulator.routing import RouteMatch
+
+
+@dataclass(frozen=True)
+class Exchange:
+    ids: RequestIds
+    #: ``None`` only if the request could not be read at all.
+    request: GatewayRequest | None
+    response: GatewayResponse
+    duration_ms: float
+    #: API, stage, resource and method, when routing found them.
+    match: RouteMatch | None = None
+    #: The event the integration built (``None`` for MOCK and the CORS preflight).
+    event: Any = None
+    invocation: Invocation | None = None
+    #: The gateway's own error that produced the response, if any.
+    error: GatewayError | None = None

@@ -1,0 +1,169 @@
+// The inspector page: the route table once, then recent requests by polling, newest first.
+// Everything from the API is put in the page with textContent, never as HTML.
+"use strict";
+
+const API = "/_emu/api";
+const POLL_MS = 1000;
+let lastId = 0;
+const open = new Set();
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (key === "class") node.className = value;
+    else if (key.startsWith("data-")) node.setAttribute(key, value);
+    else node[key] = value;
+  }
+  for (const child of children) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function setStatus(text, down) {
+  const status = document.getElementById("status");
+  status.textContent = text;
+  status.classList.toggle("down", Boolean(down));
+}
+
+async function loadRoutes() {
+  const response = await fetch(API + "/routes", { cache: "no-store" });
+  const rows = await response.json();
+  const body = document.querySelector("#routes tbody");
+  body.replaceChildren(
+    ...rows.map((r) =>
+      el("tr", {},
+        el("td", { class: "mono" }, r.method),
+        el("td", { class: "mono" }, r.url),
+        el("td", {}, r.integration),
+        el("td", {}, r.target || "-"),
+        el("td", {}, r.cors ? "yes" : ""),
+        el("td", {}, `${r.api} (${r.api_id})`),
+      ),
+    ),
+  );
+}
+
+function headersText(headers) {
+  return headers.map(([name, value]) => `${name}: ${value}`).join("\n");
+}
+
+function bodyText(part) {
+  if (!part.bodyLength) return "(empty body)";
+  let text = part.body;
+  if (part.bodyEncoding === "text") {
+    try { text = JSON.stringify(JSON.parse(text), null, 2); } catch (_) { /* not JSON: as sent */ }
+  } else {
+    text = `(binary, base64) ${text}`;
+  }
+  return part.bodyTruncated ? `${text}\n… (${part.bodyLength} bytes, cut)` : text;
+}
+
+function pane(title, content) {
+  return el("div", { class: "pane" }, el("h3", {}, title), el("pre", {}, content));
+}
+
+function renderDetails(rec) {
+  const details = el("div", { class: "details" });
+  details.append(
+    el("p", { class: `cors-verdict ${rec.cors.allowed ? "allowed" : "blocked"}` },
+      rec.cors.allowed ? "CORS: " : "CORS: ", rec.cors.reason),
+  );
+  if (rec.gatewayError) {
+    details.append(el("p", { class: "gateway-error" },
+      `Gateway answered ${rec.gatewayError.status} (${rec.gatewayError.type}): ${rec.gatewayError.reason}`));
+  }
+  const panes = el("div", { class: "panes" });
+  if (rec.request) {
+    const target = rec.request.path + (rec.request.query ? "?" + rec.request.query : "");
+    panes.append(pane("Request", `${rec.request.method} ${target}\n${headersText(rec.request.headers)}\n\n${bodyText(rec.request)}`));
+  }
+  if (rec.route) {
+    const r = rec.route;
+    panes.append(pane("Route", `${r.method} ${r.resource} (stage ${r.stage}) on ${r.api} (${r.apiId})\nintegration: ${r.integration}${r.target ? "\ntarget: " + r.target : ""}`));
+  }
+  if (rec.event !== null && rec.event !== undefined) {
+    panes.append(pane("Event", JSON.stringify(rec.event, null, 2)));
+  }
+  if (rec.function) {
+    let logs = rec.logs.length ? rec.logs.join("\n") : "(no output)";
+    if (rec.functionError) logs += `\n\nfunction error: ${rec.functionError.errorType}: ${rec.functionError.errorMessage}`;
+    if (rec.traceback) logs += `\n\n${rec.traceback}`;
+    panes.append(pane(`Logs of ${rec.function}`, logs));
+  }
+  panes.append(pane("Response", `${rec.response.status}\n${headersText(rec.response.headers)}\n\n${bodyText(rec.response)}`));
+  details.append(panes);
+  const actions = el("div", { class: "actions" });
+  const replay = el("button", { class: "replay", type: "button", disabled: !rec.replayable }, "Replay");
+  replay.addEventListener("click", async (event) => {
+    event.stopPropagation();
+    replay.disabled = true;
+    try {
+      await fetch(`${API}/invocations/${rec.id}/replay`, { method: "POST" });
+      await poll();
+    } finally {
+      replay.disabled = !rec.replayable;
+    }
+  });
+  actions.append(replay, el("span", { class: "dim mono" }, `request id ${rec.requestId} · ${rec.durationMs} ms`));
+  details.append(actions);
+  return details;
+}
+
+function renderRecord(rec) {
+  const item = el("li", { class: "invocation fresh", "data-id": String(rec.id) });
+  const status = rec.response.status;
+  const method = rec.request ? rec.request.method : "?";
+  const path = rec.request ? rec.request.path + (rec.request.query ? "?" + rec.request.query : "") : "(unreadable request)";
+  const target = rec.route ? `${rec.route.integration}${rec.route.target ? " · " + rec.route.target : ""}` : "no route";
+  const summary = el("div", { class: "summary" },
+    el("span", { class: "dim mono" }, rec.time.slice(11, 23)),
+    el("span", { class: "mono method" }, method),
+    el("span", { class: "mono path", title: path }, path,
+      rec.replayOf ? el("span", { class: "replay-of" }, `  ↻ replay of #${rec.replayOf}`) : null),
+    el("span", { class: `status-code s${String(status)[0]}` }, status),
+    el("span", { class: "dim" }, target),
+    el("span", { class: `verdict ${rec.cors.allowed ? "allowed" : "blocked"}`, title: rec.cors.reason },
+      rec.cors.allowed ? "✔ browser can read" : "✖ browser blocks"),
+  );
+  summary.addEventListener("click", () => {
+    item.classList.toggle("open");
+    if (item.classList.contains("open")) open.add(rec.id); else open.delete(rec.id);
+  });
+  item.append(summary, renderDetails(rec));
+  if (open.has(rec.id)) item.classList.add("open");
+  return item;
+}
+
+async function poll() {
+  try {
+    const response = await fetch(`${API}/invocations?after=${lastId}`, { cache: "no-store" });
+    const records = await response.json();
+    setStatus("live", false);
+    if (!records.length) return;
+    const list = document.getElementById("invocations");
+    // Newest first: the response is newest first, so prepend from the oldest.
+    for (const rec of records.slice().reverse()) {
+      if (rec.id <= lastId) continue; // a replay's poll and the timer's may overlap
+      list.prepend(renderRecord(rec));
+      lastId = Math.max(lastId, rec.id);
+    }
+    document.getElementById("empty").hidden = list.children.length > 0;
+  } catch (_) {
+    setStatus("emulator not reachable — retrying", true);
+  }
+}
+
+async function main() {
+  document.getElementById("clear").addEventListener("click", async () => {
+    await fetch(`${API}/invocations`, { method: "DELETE" });
+    document.getElementById("invocations").replaceChildren();
+    document.getElementById("empty").hidden = false;
+  });
+  try { await loadRoutes(); } catch (_) { setStatus("emulator not reachable — retrying", true); }
+  await poll();
+  setInterval(poll, POLL_MS);
+}
+
+document.addEventListener("DOMContentLoaded", main);

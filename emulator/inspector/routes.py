@@ -1,0 +1,108 @@
+"""The inspector's pages under ``/_emu``: one HTML page, its script and style, and a small JSON API.
+
+The page polls ``api/invocations?after=N`` once a second rather than holding a stream open, so
+stopping the emulator never waits on an open inspector tab. The gateway is read from
+``app.state.gateway`` on every call, so a reload (a new gateway) is followed, and attached to.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from importlib import resources
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from emulator.gateway import Gateway
+from emulator.inspector.recorder import Recorder, records_json
+from emulator.table import route_rows
+
+PREFIX = "/_emu"
+_ASSETS = {
+    "index.html": "text/html; charset=utf-8",
+    "inspector.js": "text/javascript; charset=utf-8",
+    "inspector.css": "text/css; charset=utf-8",
+}
+#: The page is the emulator's own; it must not be framed or load anything from elsewhere.
+_PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def _asset(name: str) -> Response:
+    body = resources.files("emulator.inspector").joinpath(name).read_bytes()
+    return Response(body, media_type=_ASSETS[name], headers=_PAGE_HEADERS)
+
+
+def inspector_routes(recorder: Recorder) -> list[BaseRoute]:
+    """Routes for ``create_app(gateway, routes=...)``."""
+
+    def gateway_of(request: Request) -> Gateway:
+        gateway: Gateway = request.app.state.gateway
+        recorder.attach(gateway)
+        return gateway
+
+    async def page(request: Request) -> Response:
+        gateway_of(request)
+        return _asset("index.html")
+
+    async def asset(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in _ASSETS:
+            return Response("Not Found", status_code=404, media_type="text/plain")
+        return _asset(name)
+
+    async def routes(request: Request) -> Response:
+        gateway = gateway_of(request)
+        base_url = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
+        rows = [asdict(row) for row in route_rows(gateway.definitions, base_url)]
+        return JSONResponse(rows, headers={"Cache-Control": "no-store"})
+
+    async def invocations(request: Request) -> Response:
+        gateway_of(request)
+        try:
+            after = int(request.query_params.get("after", "0"))
+        except ValueError:
+            after = 0
+        body = records_json(recorder.records(after=after))
+        return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
+
+    async def clear(request: Request) -> Response:
+        recorder.clear()
+        return Response(status_code=204)
+
+    async def replay(request: Request) -> Response:
+        gateway = gateway_of(request)
+        record = recorder.get(request.path_params["record_id"])
+        if record is None:
+            return JSONResponse(
+                {"message": "no such invocation (it may have left the buffer)"}, status_code=404
+            )
+        if record.request is None:
+            return JSONResponse({"message": "this request's body was too large to keep for replay"}, 409)
+        await recorder.replay(gateway, record)
+        replayed = next((r for r in recorder.records(after=record.id) if r.replay_of == record.id), None)
+        payload = replayed.shown if replayed is not None else None
+        return Response(json.dumps(payload, default=str), media_type="application/json")
+
+    async def to_page(request: Request) -> Response:
+        return RedirectResponse(PREFIX + "/", status_code=307)
+
+    return [
+        Route(PREFIX, to_page, methods=["GET", "HEAD"]),
+        Mount(
+            PREFIX,
+            routes=[
+                Route("/", page, methods=["GET", "HEAD"]),
+                Route("/api/routes", routes, methods=["GET"]),
+                Route("/api/invocations", invocations, methods=["GET"]),
+                Route("/api/invocations", clear, methods=["DELETE"]),
+                Route("/api/invocations/{record_id:int}/replay", replay, methods=["POST"]),
+                Route("/{name}", asset, methods=["GET", "HEAD"]),
+            ],
+        ),
+    ]

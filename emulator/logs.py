@@ -1,0 +1,211 @@
+"""The emulator's log: CloudWatch's lines around each invocation, the gateway's access log, and how
+both are written (plain, coloured on a terminal, or JSON for machines).
+
+Every line is one log record. Its message is the plain text a human reads (``items START
+RequestId: … Version: $LATEST``); an ``apig`` attribute carries the same facts as fields, which the
+JSON formatter writes out and the text formatter uses to colour. Tests and listeners read records,
+never formatted text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from typing import Any, TextIO
+
+from emulator.model import Function
+from emulator.runtime.result import InvocationResult
+
+lambda_log = logging.getLogger("apig_emu.lambda")
+access_log = logging.getLogger("apig_emu.access")
+
+LOG_FORMATS = ("text", "json")
+
+
+def _emit(level: int, function: str, kind: str, text: str, rid: str, **fields: Any) -> None:
+    lambda_log.log(
+        level,
+        "%s %s",
+        function,
+        text,
+        extra={"apig": {"kind": kind, "function": function, "aws_request_id": rid, **fields}},
+    )
+
+
+def billed_ms(duration_ms: float) -> int:
+    """Lambda bills by the millisecond, rounding up, and at least 1 ms."""
+    return max(1, int(-(-duration_ms // 1)))
+
+
+def report_line(function: Function, result: InvocationResult) -> str:
+    """``REPORT RequestId: …`` with CloudWatch's tab-separated fields, in CloudWatch's order."""
+    parts = [
+        f"REPORT RequestId: {result.aws_request_id}",
+        f"Duration: {result.duration_ms:.2f} ms",
+        f"Billed Duration: {billed_ms(result.duration_ms)} ms",
+        f"Memory Size: {function.memory} MB",
+    ]
+    if result.max_memory_used_mb is not None:
+        parts.append(f"Max Memory Used: {result.max_memory_used_mb} MB")
+    if result.init_duration_ms is not None:
+        parts.append(f"Init Duration: {result.init_duration_ms:.2f} ms")
+    # Newer REPORT lines end with the status of a failed environment (reference section 11;
+    # ``Status: timeout`` seen in DataDog/datadog-lambda-extension#1237).
+    if result.timed_out:
+        parts.append("Status: timeout")
+    elif (error_type := _runtime_error_type(result)) is not None:
+        parts.append(f"Status: error\tError Type: {error_type}")
+    return "\t".join(parts)
+
+
+def _runtime_error_type(result: InvocationResult) -> str | None:
+    """``Runtime.ExitError`` or ``Runtime.OutOfMemory``: the environment itself failed."""
+    if result.function_error is None or not result.payload.startswith(b"{"):
+        return None
+    error = result.error or {}
+    error_type = error.get("errorType")
+    return error_type if error_type in ("Runtime.ExitError", "Runtime.OutOfMemory") else None
+
+
+def log_invocation(function: Function, result: InvocationResult) -> None:
+    """CloudWatch's lines around the function's own output, one log record per line."""
+    name, rid = function.name, result.aws_request_id
+    failed = bool(result.detail and result.function_error)
+    if not lambda_log.isEnabledFor(logging.INFO):
+        # The request path should not pay for lines nobody will see.
+        if failed and lambda_log.isEnabledFor(logging.WARNING):
+            _emit(logging.WARNING, name, "error", (result.detail or "").rstrip(), rid)
+        return
+    _emit(logging.INFO, name, "start", f"START RequestId: {rid} Version: $LATEST", rid)
+    for line in result.logs:
+        _emit(logging.INFO, name, "output", line, rid)
+    if failed:
+        _emit(logging.WARNING, name, "error", (result.detail or "").rstrip(), rid)
+    _emit(logging.INFO, name, "end", f"END RequestId: {rid}", rid)
+    _emit(
+        logging.INFO,
+        name,
+        "report",
+        report_line(function, result),
+        rid,
+        duration_ms=round(result.duration_ms, 2),
+        billed_duration_ms=billed_ms(result.duration_ms),
+        memory_size_mb=function.memory,
+        max_memory_used_mb=result.max_memory_used_mb,
+        init_duration_ms=None if result.init_duration_ms is None else round(result.init_duration_ms, 2),
+        function_error=result.function_error,
+        timed_out=result.timed_out,
+    )
+
+
+def log_access(method: str, path: str, status: int, latency_ms: float, request_id: str) -> None:
+    """One line per request, as API Gateway's access log would have it."""
+    if access_log.isEnabledFor(logging.INFO):
+        access_log.info(
+            "%s %s %s %.1fms %s",
+            method,
+            path,
+            status,
+            latency_ms,
+            request_id,
+            extra={
+                "apig": {
+                    "kind": "access",
+                    "method": method,
+                    "path": path,
+                    "status": status,
+                    "latency_ms": round(latency_ms, 1),
+                    "request_id": request_id,
+                }
+            },
+        )
+
+
+_RESET = "\x1b[0m"
+_STYLES = {
+    "function": "\x1b[36m",  # cyan
+    "start": "\x1b[2m",  # dim
+    "end": "\x1b[2m",
+    "report": "\x1b[35m",  # magenta
+    "error": "\x1b[31m",  # red
+}
+_LEVEL_STYLES = {logging.WARNING: "\x1b[33m", logging.ERROR: "\x1b[31m", logging.CRITICAL: "\x1b[1;31m"}
+_STATUS_STYLES = {2: "\x1b[32m", 3: "\x1b[36m", 4: "\x1b[33m", 5: "\x1b[31m"}
+
+
+class TextFormatter(logging.Formatter):
+    """The message as it is; with ``colour``, styled by what the line is."""
+
+    def __init__(self, *, colour: bool = False) -> None:
+        super().__init__("%(message)s")
+        self.colour = colour
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        if not self.colour:
+            return text
+        fields: dict[str, Any] | None = getattr(record, "apig", None)
+        if fields is None:
+            style = _LEVEL_STYLES.get(record.levelno)
+            return f"{style}{text}{_RESET}" if style else text
+        kind = fields["kind"]
+        if kind == "access":
+            style = _STATUS_STYLES.get(fields["status"] // 100, "")
+            return f"{style}{text}{_RESET}"
+        prefix = fields["function"]
+        rest = text[len(prefix) + 1 :]
+        style = _STYLES.get(kind, "")
+        body = f"{style}{rest}{_RESET}" if style else rest
+        return f"{_STYLES['function']}{prefix}{_RESET} {body}"
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, and the record's fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields: dict[str, Any] = getattr(record, "apig", None) or {}
+        message = record.getMessage()
+        if "function" in fields and message.startswith(fields["function"] + " "):
+            message = message[len(fields["function"]) + 1 :]
+        entry: dict[str, Any] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": message,
+            **fields,
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def wants_colour(stream: TextIO) -> bool:
+    """Colour on a terminal only, and never when ``NO_COLOR`` is set (no-color.org)."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
+
+
+def formatter_for(log_format: str, stream: TextIO) -> logging.Formatter:
+    if log_format == "json":
+        return JsonFormatter()
+    return TextFormatter(colour=wants_colour(stream))
+
+
+def configure(log_format: str = "text", *, stream: TextIO | None = None) -> None:
+    """Format the root logger's stream handlers (``logging.basicConfig`` made one) for ``serve``."""
+    stream = stream or sys.stderr
+    root = logging.getLogger()
+    # Plain stream handlers only: subclasses belong to someone else (pytest's capture, files).
+    handlers = [handler for handler in root.handlers if type(handler) is logging.StreamHandler]
+    if not handlers:
+        handler = logging.StreamHandler(stream)
+        root.addHandler(handler)
+        handlers = [handler]
+    for handler in handlers:
+        handler.setFormatter(formatter_for(log_format, handler.stream))
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)

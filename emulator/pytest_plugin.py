@@ -1,0 +1,207 @@
+"""apig-emu's pytest plugin, registered through the ``pytest11`` entry point: installing is enough.
+
+Thin glue over ``emulator.testing``; the fixtures are layered so the costly parts happen once:
+
+    apig_config, apig_code_dir, apig_isolation   session; override them in a conftest.py
+      └─ apig_definitions                         per test, each file loaded once per session
+           └─ apig                                per test: a fresh Harness (gateway, records, overrides)
+                └─ apig_server                    per test: the session's server lent apig's gateway
+    apig_event_loop                               session: the loop all of them run on
+      └─ apig_session_server                      session: uvicorn on a free port
+
+Nothing is read until a test asks for a fixture, so a project that installs apig-emu without using
+it (or whose tests do not all use it) is not affected by a missing ``config/apig.yaml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from pathlib import Path
+
+import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+
+from emulator.config import DEFAULT_CONFIG_PATH, ConfigErrors, load_definitions
+from emulator.model import Definitions
+from emulator.testing.config import ConfigSource
+from emulator.testing.harness import ISOLATIONS, Harness, LiveServer, make_invoker
+
+_HARNESS = pytest.StashKey[Harness]()
+#: Definitions loaded this session, or the error message, by (config path, code dir).
+_LOADED = pytest.StashKey[dict[tuple[Path, Path], Definitions | str]]()
+_SECTION = "apig-emu invocations"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("apig-emu", "apig-emu: API Gateway and Lambda emulator")
+    group.addoption(
+        "--apig-config",
+        default=None,
+        metavar="PATH",
+        help=f"the API definitions (a YAML file or a folder of them) for the apig fixtures; "
+        f"default: the apig_config ini option, else {DEFAULT_CONFIG_PATH} under the rootdir",
+    )
+    parser.addini(
+        "apig_config",
+        "the API definitions for the apig fixtures, relative to the ini file",
+        default=None,
+    )
+    parser.addini(
+        "apig_code_dir",
+        "where handler modules are imported from, relative to the ini file (default: the rootdir)",
+        default=None,
+    )
+    parser.addini(
+        "apig_isolation",
+        f"where the apig fixtures run handlers: {' or '.join(ISOLATIONS)} (default: thread)",
+        default="thread",
+    )
+
+
+def _ini_base(config: pytest.Config) -> Path:
+    return config.inipath.parent if config.inipath is not None else config.rootpath
+
+
+def _config_source(config: pytest.Config) -> tuple[Path, str]:
+    """The definitions' path and, for error messages, which setting named it."""
+    option = config.getoption("apig_config")
+    if option:
+        return config.invocation_params.dir / option, "the --apig-config option"
+    ini = config.getini("apig_config")
+    if ini:
+        return _ini_base(config) / str(ini), f"the apig_config option in {config.inipath}"
+    return config.rootpath / DEFAULT_CONFIG_PATH, (
+        "the default; name another with --apig-config, the apig_config ini option, "
+        "or by overriding the apig_config fixture"
+    )
+
+
+@pytest.fixture(scope="session")
+def apig_config(pytestconfig: pytest.Config) -> ConfigSource:
+    """The API definitions: a path to a YAML file or folder, or loaded ``Definitions``.
+
+    Override it in a ``conftest.py`` to choose them in code (a relative path is taken from the
+    rootdir); otherwise ``--apig-config``, then the ``apig_config`` ini option, then
+    ``config/apig.yaml`` under the rootdir.
+    """
+    return _config_source(pytestconfig)[0]
+
+
+@pytest.fixture(scope="session")
+def apig_code_dir(pytestconfig: pytest.Config) -> Path:
+    """Where handler modules are imported from (Lambda's code root): the ``apig_code_dir`` ini option or the rootdir."""
+    ini = pytestconfig.getini("apig_code_dir")
+    return _ini_base(pytestconfig) / str(ini) if ini else pytestconfig.rootpath
+
+
+@pytest.fixture(scope="session")
+def apig_isolation(pytestconfig: pytest.Config) -> str:
+    """Where handlers run: ``thread`` (in this process: breakpoints and mocks work) unless the ini says otherwise."""
+    return str(pytestconfig.getini("apig_isolation") or "thread")
+
+
+@pytest.fixture
+def apig_definitions(
+    pytestconfig: pytest.Config, apig_config: ConfigSource, apig_code_dir: Path
+) -> Definitions:
+    """The definitions ``apig_config`` names, each file loaded once per session.
+
+    Per test rather than per session, so that a ``conftest.py`` deeper in the tree can override
+    ``apig_config`` for its directory. A load error fails each test that needs the definitions, worded
+    as ``apig-emu validate`` words it.
+    """
+    if isinstance(apig_config, Definitions):
+        return apig_config
+    path = pytestconfig.rootpath / apig_config
+    cache = pytestconfig.stash.setdefault(_LOADED, {})
+    key = (path.resolve(), Path(apig_code_dir).resolve())
+    if key not in cache:
+        try:
+            cache[key] = load_definitions(path, code_dir=apig_code_dir)
+        except ConfigErrors as errors:
+            from_settings, origin = _config_source(pytestconfig)
+            if path != from_settings:
+                origin = "the apig_config fixture"
+            cache[key] = f"apig-emu: {errors}\n(the definitions were named by {origin})"
+    loaded = cache[key]
+    if isinstance(loaded, str):
+        pytest.fail(loaded, pytrace=False)
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def apig_event_loop() -> Iterator[BlockingPortal]:
+    """The one event loop, in a thread, that runs the gateway for every test and the socket server.
+
+    One loop rather than one per test: cheaper, and a process-isolated invoker's workers belong to
+    the loop that started them, so a test's socket and in-process requests must share it.
+    """
+    with start_blocking_portal() as portal:
+        yield portal
+
+
+def _harness(definitions: Definitions, isolation: str, portal: BlockingPortal) -> Harness:
+    try:
+        invoker = make_invoker(isolation)
+    except ValueError as error:
+        problem = str(error)
+    else:
+        return Harness(definitions, invoker=invoker, portal=portal)
+    # Outside the except block, so the report shows the message and not the exception it replaced.
+    pytest.fail(f"apig-emu: apig_isolation: {problem}", pytrace=False)
+
+
+@pytest.fixture
+def apig(
+    request: pytest.FixtureRequest,
+    apig_definitions: Definitions,
+    apig_isolation: str,
+    apig_event_loop: BlockingPortal,
+) -> Iterator[Harness]:
+    """The gateway in-process, fresh for each test: ``apig.get("/Prod/items/1")``, ``apig.invocations``.
+
+    Fresh means a new gateway and invoker: no records, no overrides. Under thread isolation handler
+    modules stay imported between tests, as a warm Lambda's do, so their module-level state carries
+    over; under process isolation each test starts cold.
+    """
+    harness = _harness(apig_definitions, apig_isolation, apig_event_loop)
+    request.node.stash[_HARNESS] = harness
+    yield harness
+    harness.close()
+
+
+@pytest.fixture(scope="session")
+def apig_session_server(apig_event_loop: BlockingPortal) -> Iterator[LiveServer]:
+    """The socket server, started once; ``apig_server`` lends it each test's gateway.
+
+    Between tests it answers with a gateway over no API at all: a 403 to anything, so a browser or
+    process left running by one test cannot reach the next test's handlers.
+    """
+    idle = Harness(Definitions(), portal=apig_event_loop)
+    server = idle.serve()
+    yield server
+    server.stop()
+    idle.close()
+
+
+@pytest.fixture
+def apig_server(apig: Harness, apig_session_server: LiveServer) -> Iterator[LiveServer]:
+    """The same gateway as ``apig`` on a real socket: ``requests.get(apig_server.url + "/Prod/items/1")``.
+
+    Requests to it are recorded in ``apig.invocations`` (also ``apig_server.invocations``) and see
+    ``apig``'s overrides.
+    """
+    previous = apig_session_server.harness
+    apig_session_server.harness = apig
+    yield apig_session_server
+    apig_session_server.harness = previous
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test's report lists what the gateway did: each request, its function's error and logs."""
+    report: pytest.TestReport = yield
+    harness = item.stash.get(_HARNESS, None)
+    if harness is not None and report.failed and report.when in ("setup", "call"):
+        report.sections.append((_SECTION, harness.report()))
+    return report

@@ -1,0 +1,179 @@
+"""Hot reload: a saved handler restarts only its function's environments, a saved config redeploys.
+
+Both mirror a deployment on AWS. New code reaches a function through new execution environments
+(the invoker's ``code_changed``), while requests already running finish on the old ones. A config
+change builds a whole new gateway and swaps it into ``app.state.gateway``, which the app reads per
+request, so a request in flight keeps the gateway it started with. A config that does not validate
+is not deployed: its errors are printed and the last good deployment keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable, Collection, Iterable
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from starlette.applications import Starlette
+
+from emulator.config import ConfigErrors
+from emulator.gateway import Gateway
+from emulator.model import Definitions
+
+log = logging.getLogger("apig_emu.reload")
+
+CONFIG_SUFFIXES = (".yaml", ".yml")
+#: Folders whose files are never a function's own code: virtual environments, caches, VCS.
+IGNORED_DIRS = (
+    "__pycache__",
+    ".git",
+    ".hg",
+    ".svn",
+    ".tox",
+    ".nox",
+    ".venv",
+    "venv",
+    "site-packages",
+    "node_modules",
+    ".idea",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".hypothesis",
+)
+
+
+@runtime_checkable
+class Reloadable(Protocol):
+    """An invoker that can start new environments for changed source files."""
+
+    def code_changed(self, paths: Collection[str]) -> list[str]:
+        """Restart the functions that loaded any of ``paths``; their names."""
+        ...
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+class Reloader:
+    """Watches the code directory and the config, and applies what changed to a running app."""
+
+    def __init__(
+        self,
+        app: Starlette,
+        *,
+        config: Path,
+        code_dir: Path,
+        load: Callable[[], Definitions | None],
+        build: Callable[[Definitions], Gateway],
+        on_deploy: Callable[[Definitions], None] | None = None,
+    ) -> None:
+        """``load`` raises ``ConfigErrors`` or returns ``None`` (having said why) for a broken config."""
+        self.app = app
+        self.config = config.resolve()
+        self.code_dir = code_dir.resolve()
+        self.load = load
+        self.build = build
+        self.on_deploy = on_deploy
+
+    def is_config(self, path: str) -> bool:
+        file = Path(path)
+        if self.config.is_dir():
+            return file.suffix in CONFIG_SUFFIXES and _inside(file, self.config)
+        return file == self.config
+
+    def is_code(self, path: str) -> bool:
+        file = Path(path)
+        return file.suffix == ".py" and _inside(file, self.code_dir)
+
+    def roots(self) -> list[Path]:
+        """The folders to watch: the code directory and the config's folder, unless one holds the other."""
+        config_root = self.config if self.config.is_dir() else self.config.parent
+        if _inside(config_root, self.code_dir):
+            return [self.code_dir]
+        if _inside(self.code_dir, config_root):
+            return [config_root]
+        return [self.code_dir, config_root]
+
+    async def run(self, app: Any = None) -> None:
+        """Watch until cancelled; a background task of the app (``app.state.background``)."""
+        import watchfiles
+
+        watch_filter = watchfiles.DefaultFilter(ignore_dirs=IGNORED_DIRS)
+        # Its "N changes detected" says less than the lines below, which name what was reloaded.
+        logging.getLogger("watchfiles").setLevel(logging.WARNING)
+
+        def wanted(change: watchfiles.Change, path: str) -> bool:
+            return watch_filter(change, path) and (self.is_code(path) or self.is_config(path))
+
+        log.info("hot reload: watching %s", ", ".join(str(root) for root in self.roots()))
+        stop = asyncio.Event()
+        try:
+            # A short rust_timeout: the watcher's thread notices ``stop`` only between waits, and a
+            # shutdown should not wait seconds for it.
+            async for changes in watchfiles.awatch(
+                *self.roots(), watch_filter=wanted, step=50, stop_event=stop, rust_timeout=500
+            ):
+                self.apply(path for _, path in changes)
+        finally:
+            stop.set()
+
+    def apply(self, paths: Iterable[str]) -> None:
+        """Redeploy for config changes first, then restart functions whose code changed."""
+        changed = sorted({os.path.realpath(path) for path in paths})
+        if any(self.is_config(path) for path in changed):
+            self.redeploy()
+        code = [path for path in changed if self.is_code(path)]
+        if code:
+            self.restart(code)
+
+    def redeploy(self) -> bool:
+        """A new gateway from the config as it is now; the old one keeps serving if it is broken."""
+        try:
+            definitions = self.load()
+        except ConfigErrors as errors:
+            log.error("%s\nThe config was not reloaded: the last good deployment keeps serving.", errors)
+            return False
+        if definitions is None:
+            log.error("The config was not reloaded: the last good deployment keeps serving.")
+            return False
+        old: Gateway = self.app.state.gateway
+        new = self.build(definitions)
+        for listener in old.services.listeners:
+            if listener not in new.services.listeners:
+                new.add_listener(listener)
+        # The inspector's recorder: it would re-attach when its page next polls, missing what came between.
+        for exchange_listener in old.exchange_listeners:
+            if exchange_listener not in new.exchange_listeners:
+                new.add_exchange_listener(exchange_listener)
+        self.app.state.gateway = new
+        retain = getattr(new.invoker, "retain", None)
+        if retain is not None:
+            retain(set(definitions.functions))
+        log.info(
+            "config reloaded: a new deployment serves %d API(s) and %d function(s)",
+            len(definitions.apis),
+            len(definitions.functions),
+        )
+        if self.on_deploy is not None:
+            self.on_deploy(definitions)
+        return True
+
+    def restart(self, paths: Collection[str]) -> list[str]:
+        invoker = self.app.state.gateway.invoker
+        if not isinstance(invoker, Reloadable):
+            return []
+        restarted = invoker.code_changed(paths)
+        shown = ", ".join(os.path.relpath(path, self.code_dir) for path in paths)
+        if restarted:
+            log.info(
+                "code changed (%s): new execution environments for %s",
+                shown,
+                ", ".join(repr(name) for name in restarted),
+            )
+        else:
+            log.info("code changed (%s): no running function had loaded it", shown)
+        return restarted

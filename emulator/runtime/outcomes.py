@@ -1,0 +1,138 @@
+"""How an invocation can end, in Lambda's own words: shared by thread and process isolation.
+
+Both invokers call the handler through ``run_handler`` and describe every failure with the
+functions below, so a timeout, an exit or an import error reads the same whichever isolation ran
+it. Texts Lambda writes are quoted where they were seen:
+
+* ``Runtime exited with error: exit status 137`` / ``Runtime.ExitError``, as the Invoke payload
+  ``{"errorType":"Runtime.ExitError","errorMessage":"RequestId: <id> Error: Runtime exited with
+  error: exit status 137"}`` (aws/aws-lambda-dotnet#480);
+* ``Runtime exited with error: signal: segmentation fault (core dumped)`` (awslabs/aws-lambda-cpp#30);
+  the wording is Go's ``os/exec`` text, so other signals follow Go's names (``signal: killed``);
+* ``Runtime exited without providing a reason`` for a clean exit (MatteoGioioso/lambda-flame#3);
+* ``Runtime.OutOfMemory`` as the error type of a function that ran out of memory
+  (nasa-gcn/gcn.nasa.gov#3628, DataDog/datadog-lambda-extension#776), whose process Lambda kills:
+  ``signal: killed`` (DataBiosphere/azul#3485).
+"""
+
+from __future__ import annotations
+
+import signal
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from emulator.runtime.handlers import Handler, HandlerLoadError
+from emulator.runtime.marshal import MAX_RESPONSE_BYTES, MarshalError, marshal_result
+from emulator.runtime.result import error_payload
+
+UNHANDLED = "Unhandled"
+
+
+class TooManyRequests(Exception):
+    """Lambda's Invoke rejection when the function has no free execution environment (HTTP 429).
+
+    Raised by an invoker rather than returned: no function ran, so there is no invocation result,
+    and the gateway answers as API Gateway does for a rejected Invoke.
+    """
+
+
+@dataclass
+class Outcome:
+    """What an invocation produced: the Invoke payload and, on failure, why."""
+
+    payload: bytes
+    function_error: str | None = None
+    #: What the emulator's log says and Lambda's error object abbreviates or omits.
+    detail: str | None = None
+
+
+def _failure(error_type: str, message: str, aws_request_id: str, detail: str | None = None) -> Outcome:
+    return Outcome(error_payload(error_type, message, [], aws_request_id), UNHANDLED, detail or message)
+
+
+def run_handler(handler: Handler, event: Any, context: Any, aws_request_id: str) -> Outcome:
+    """Call the handler as Lambda's runtime does; only ``SystemExit`` and ``MemoryError`` escape.
+
+    Those two end an execution environment rather than an invocation, and each isolation mode
+    handles that its own way.
+    """
+    try:
+        payload = marshal_result(handler(event, context))
+    except MarshalError as exc:
+        return _failure("Runtime.MarshalError", str(exc), aws_request_id)
+    except MemoryError:
+        raise
+    except Exception as exc:
+        # The runtime's own frame is not the user's: Lambda's stackTrace starts in the handler.
+        frames = traceback.extract_tb(exc.__traceback__)[1:]
+        print(f"[ERROR] {type(exc).__name__}: {exc}")
+        return Outcome(
+            error_payload(type(exc).__name__, str(exc), traceback.format_list(frames), aws_request_id),
+            UNHANDLED,
+            "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+        )
+    if len(payload) > MAX_RESPONSE_BYTES:
+        return _failure(
+            "Function.ResponseSizeTooLarge",
+            f"Response payload size ({len(payload)} bytes) exceeded maximum allowed "
+            f"payload size ({MAX_RESPONSE_BYTES} bytes).",
+            aws_request_id,
+        )
+    return Outcome(payload)
+
+
+def init_failed(exc: HandlerLoadError) -> Outcome:
+    """The handler could not be loaded: Lambda answers with the init error, without a request id."""
+    return Outcome(error_payload(exc.error_type, exc.message, exc.stack_trace, ""), UNHANDLED, str(exc))
+
+
+def timed_out(aws_request_id: str, timeout: float, *, note: str = "") -> Outcome:
+    message = f"RequestId: {aws_request_id} Error: Task timed out after {timeout:.2f} seconds"
+    return _failure("Sandbox.Timedout", message, aws_request_id, message + note)
+
+
+#: Go's names for signals, which Lambda's ``Runtime exited with error: signal: …`` uses.
+_SIGNAL_NAMES = {
+    signal.SIGABRT: "aborted",
+    signal.SIGBUS: "bus error",
+    signal.SIGFPE: "floating point exception",
+    signal.SIGHUP: "hangup",
+    signal.SIGILL: "illegal instruction",
+    signal.SIGINT: "interrupt",
+    signal.SIGKILL: "killed",
+    signal.SIGPIPE: "broken pipe",
+    signal.SIGQUIT: "quit",
+    signal.SIGSEGV: "segmentation fault",
+    signal.SIGTERM: "terminated",
+    signal.SIGTRAP: "trace/breakpoint trap",
+    signal.SIGUSR1: "user defined signal 1",
+    signal.SIGUSR2: "user defined signal 2",
+}
+
+
+def exit_reason(returncode: int) -> str:
+    """``exit status 3`` or ``signal: segmentation fault``, from ``Popen.returncode``'s convention."""
+    if returncode >= 0:
+        return f"exit status {returncode}"
+    number = -returncode
+    try:
+        name = _SIGNAL_NAMES.get(signal.Signals(number), f"signal {number}")
+    except ValueError:
+        name = f"signal {number}"
+    return f"signal: {name}"
+
+
+def exited(aws_request_id: str, returncode: int, *, detail: str | None = None) -> Outcome:
+    """The runtime process ended during the invocation: ``sys.exit``, ``os._exit``, a signal."""
+    if returncode == 0:
+        message = f"RequestId: {aws_request_id} Error: Runtime exited without providing a reason"
+    else:
+        message = f"RequestId: {aws_request_id} Error: Runtime exited with error: {exit_reason(returncode)}"
+    return _failure("Runtime.ExitError", message, aws_request_id, detail)
+
+
+def out_of_memory(aws_request_id: str, *, detail: str | None = None) -> Outcome:
+    """The function passed its memory size; Lambda kills the runtime (``signal: killed``)."""
+    message = f"RequestId: {aws_request_id} Error: Runtime exited with error: signal: killed"
+    return _failure("Runtime.OutOfMemory", message, aws_request_id, detail)

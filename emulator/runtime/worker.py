@@ -1,0 +1,265 @@
+"""One Lambda execution environment: the child process of process isolation.
+
+    python -u -m emulator.runtime.worker REQUEST_FD REPLY_FD   # serve one function's invocations
+    python -m emulator.runtime.worker --check RESULT_FD        # import handlers, report load errors
+
+The parent writes length-prefixed pickles on REQUEST_FD: first ``("init", Function, enforce_memory)``,
+then one ``(aws_request_id, trace_id, event, timeout)`` per invocation, never two at once: an
+execution environment serves one request at a time. The worker answers each with a JSON header and
+the raw Invoke payload on REPLY_FD. What comes back is JSON rather than pickle because user code
+runs on this side, and the gateway should never unpickle what a handler could have written.
+
+fd 1 and 2 are one memory file shared with the parent and opened for appending, so everything an
+invocation writes (print, logging, C extensions, child processes) lands there in order. The worker
+takes and empties it after each invocation; after a crash the parent reads what is left, so the
+log still shows the last words of a handler that segfaulted or called ``os._exit``.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import json
+import logging
+import os
+import pickle
+import resource
+import signal
+import struct
+import sys
+import time
+from typing import IO, Any
+
+from emulator.model import Function
+from emulator.runtime.capture import LambdaFormatter
+from emulator.runtime.handlers import Handler, HandlerLoadError, check_handler, ensure_on_path, load_handler
+from emulator.runtime.lambda_context import LambdaContext, lambda_environment, log_stream_name
+from emulator.runtime.outcomes import Outcome, init_failed, out_of_memory, run_handler
+
+#: Parent to worker: a 4-byte length, then a pickle.
+REQUEST_LENGTH = struct.Struct("!I")
+#: Worker to parent: the JSON header's length and the payload's length, then both.
+REPLY_LENGTHS = struct.Struct("!II")
+
+#: Address space allowed beyond the function's memory size and the worker's own footprint at start.
+#: Generous on purpose: ``RLIMIT_AS`` counts virtual memory, and each thread reserves an 8 MB stack
+#: and may map a 64 MB malloc arena without using it. This limit is only the backstop that stops a
+#: runaway allocation at once; the parent enforces the memory size itself on resident memory.
+MEMORY_SLACK_MB = 512
+
+_LINUX = sys.platform.startswith("linux")
+
+
+class _RequestIdFilter(logging.Filter):
+    """Stamps records with the running invocation's id, as Lambda's log handler does."""
+
+    request_id = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = self.request_id
+        return True
+
+
+def _install_lambda_logging() -> _RequestIdFilter:
+    """Lambda's runtime puts one handler on the root logger and leaves its level at WARNING."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(LambdaFormatter())
+    stamp = _RequestIdFilter()
+    handler.addFilter(stamp)
+    logging.getLogger().addHandler(handler)
+    return stamp
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process if the emulator dies, even while a handler hangs."""
+    if not _LINUX:
+        return
+    try:
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:
+        os._exit(1)
+
+
+def _limit_memory(memory_mb: int) -> None:
+    if not _LINUX:
+        return
+    try:
+        with open("/proc/self/statm") as statm:
+            baseline = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = baseline + (memory_mb + MEMORY_SLACK_MB) * 1024 * 1024
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (OSError, ValueError):
+        pass
+
+
+def _lift_memory_limit() -> None:
+    """Room to report the MemoryError: only the soft limit was lowered."""
+    if _LINUX:
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+
+
+def _max_rss_mb() -> int:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Kilobytes on Linux, bytes on macOS.
+    return int(peak // 1024 if _LINUX else peak // (1024 * 1024))
+
+
+def read_request(stream: IO[bytes]) -> Any:
+    """The next message, or ``None`` at end of file (the parent retired this worker, or died)."""
+    head = stream.read(REQUEST_LENGTH.size)
+    if len(head) < REQUEST_LENGTH.size:
+        return None
+    (size,) = REQUEST_LENGTH.unpack(head)
+    body = stream.read(size)
+    if len(body) < size:
+        return None
+    return pickle.loads(body)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def take_output(fd: int = 1) -> str:
+    """What the invocation wrote to stdout and stderr, emptying the shared memory file."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    size = os.fstat(fd).st_size
+    if not size:
+        return ""
+    data = os.pread(fd, size, 0)
+    os.ftruncate(fd, 0)
+    return data.decode("utf-8", "replace")
+
+
+class _Environment:
+    """The worker's warm state: its function, handler (once imported) and log stream."""
+
+    def __init__(self, requests: IO[bytes], reply_fd: int) -> None:
+        self.requests = requests
+        self.reply_fd = reply_fd
+        self.handler: Handler | None = None
+        self.stream = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
+        self.stamp = _install_lambda_logging()
+        self.function: Function
+        self.code_prefix = ""
+        self.modules_seen = 0
+
+    def serve(self) -> int:
+        init = read_request(self.requests)
+        if init is None:
+            return 0
+        _, self.function, enforce_memory = init
+        code_dir = str(self.function.code_dir)
+        ensure_on_path(code_dir)
+        self.code_prefix = os.path.join(os.path.realpath(code_dir), "")
+        if enforce_memory:
+            _limit_memory(self.function.memory)
+        self._send({"ready": True}, b"")
+        while (message := read_request(self.requests)) is not None:
+            self.invoke(*message)
+        return 0
+
+    def invoke(self, aws_request_id: str, trace_id: str, event: Any, timeout: float) -> None:
+        os.environ["_X_AMZN_TRACE_ID"] = trace_id
+        self.stamp.request_id = aws_request_id
+        deadline = time.monotonic() + timeout
+        header: dict[str, Any] = {"init": None, "retire": False}
+        started = time.perf_counter()
+        try:
+            if self.handler is None:
+                try:
+                    self.handler = load_handler(self.function)
+                except HandlerLoadError as exc:
+                    # Lambda discards an environment whose init failed; the next request starts afresh.
+                    header["retire"] = True
+                    self._reply(init_failed(exc), header, 0.0)
+                    return
+                header["init"] = (time.perf_counter() - started) * 1000
+                started = time.perf_counter()
+            context = LambdaContext(self.function, aws_request_id, deadline, self.stream)
+            outcome = run_handler(self.handler, event, context, aws_request_id)
+        except MemoryError:
+            _lift_memory_limit()
+            header["retire"] = True
+            outcome = out_of_memory(
+                aws_request_id,
+                detail=f"MemoryError: the function allocated past its {self.function.memory} MB "
+                f"(plus {MEMORY_SLACK_MB} MB of address-space slack): the environment is discarded and "
+                "the next request starts a fresh one",
+            )
+        self._reply(outcome, header, (time.perf_counter() - started) * 1000)
+
+    def _reply(self, outcome: Outcome, header: dict[str, Any], duration_ms: float) -> None:
+        header["error"] = outcome.function_error
+        header["detail"] = outcome.detail
+        header["duration"] = duration_ms
+        header["logs"] = take_output().splitlines()
+        header["memory"] = _max_rss_mb()
+        if len(sys.modules) != self.modules_seen:
+            self.modules_seen = len(sys.modules)
+            header["files"] = self._code_files()
+        self._send(header, outcome.payload)
+
+    def _code_files(self) -> list[str]:
+        """The function's own source files loaded so far, so a reload restarts only what used them."""
+        files = []
+        for module in list(sys.modules.values()):
+            file = getattr(module, "__file__", None)
+            if isinstance(file, str):
+                real = os.path.realpath(file)
+                if real.startswith(self.code_prefix):
+                    files.append(real)
+        return files
+
+    def _send(self, header: dict[str, Any], payload: bytes) -> None:
+        head = json.dumps(header).encode()
+        _write_all(self.reply_fd, REPLY_LENGTHS.pack(len(head), len(payload)) + head + payload)
+
+
+def check(result_fd: int) -> int:
+    """Import each function's handler (a pickled list on stdin) and report load errors line by line.
+
+    Line by line so that the parent knows which import crashed the process when one does.
+    """
+    functions: list[Function] = pickle.load(sys.stdin.buffer)
+    base = dict(os.environ)
+    with os.fdopen(result_fd, "w") as results:
+        for function in functions:
+            os.environ.clear()
+            os.environ.update(base)
+            os.environ.update(lambda_environment(function, log_stream_name()))
+            error = check_handler(function)
+            results.write(
+                json.dumps({"function": function.name, "error": None if error is None else str(error)}) + "\n"
+            )
+            results.flush()
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--check"]:
+        return check(int(argv[1]))
+    request_fd, reply_fd = int(argv[0]), int(argv[1])
+    # Not for the handler's own child processes: a grandchild holding the reply pipe open would
+    # hide this worker's death from the parent.
+    os.set_inheritable(request_fd, False)
+    os.set_inheritable(reply_fd, False)
+    _die_with_parent()
+    faulthandler.enable()
+    with os.fdopen(request_fd, "rb") as requests:
+        return _Environment(requests, reply_fd).serve()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,55 @@
+"""Definitions for tests: from a file or folder as ``apig-emu serve`` reads them, or from a YAML string.
+
+Both go through the loader's own steps, so a snippet in a test is validated exactly like
+``config/apig.yaml`` and a mistake in it gets the same message, file and line.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import yaml
+
+from emulator.config import ConfigErrors, load_definitions
+from emulator.config.assemble import assemble
+from emulator.config.errors import ConfigError
+from emulator.config.nodes import Reader, root_field
+from emulator.config.schema import DocumentDecls, read_document
+from emulator.model import Definitions, Location
+
+#: What a test may name its definitions by: a YAML file or folder, or definitions already loaded.
+ConfigSource = str | Path | Definitions
+
+
+def definitions_from_yaml(
+    text: str, *, code_dir: str | Path | None = None, source: str = "<yaml>"
+) -> Definitions:
+    """Definitions from YAML text (dedented), e.g. a snippet inside a test; raises ``ConfigErrors``.
+
+    ``source`` is the name error messages give the text, in place of a file name.
+    """
+    code_root = (Path(code_dir) if code_dir is not None else Path.cwd()).resolve()
+    reader = Reader(source)
+    declarations: list[DocumentDecls] = []
+    try:
+        root = yaml.compose(textwrap.dedent(text), Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = None if mark is None else mark.line + 1
+        problem = "; ".join(part for part in (exc.context, exc.problem) if part)
+        raise ConfigErrors([ConfigError(Location(source, line=line), f"invalid YAML: {problem}")]) from None
+    if root is not None:
+        declarations.append(read_document(reader, root_field(root), code_root))
+    definitions, errors = assemble(declarations, ())
+    errors = [*reader.errors, *errors]
+    if errors:
+        raise ConfigErrors(errors)
+    return definitions
+
+
+def as_definitions(config: ConfigSource, *, code_dir: str | Path | None = None) -> Definitions:
+    """Load ``config`` unless it is already loaded; raises ``ConfigErrors`` as ``load_definitions`` does."""
+    if isinstance(config, Definitions):
+        return config
+    return load_definitions(config, code_dir=code_dir)

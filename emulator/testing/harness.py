@@ -1,0 +1,319 @@
+"""The gateway under test, without pytest: an in-process client, records, overrides, an optional socket.
+
+``Harness`` is what the pytest plugin's ``apig`` fixture hands out, and what a test written for
+another runner (or a script) can build itself::
+
+    with Harness(load_definitions("config/apig.yaml")) as apig:
+        assert apig.get("/Prod/items/1").status == 200
+        assert apig.invocations[-1].event["pathParameters"] == {"id": "1"}
+
+Every request goes through the same ``Gateway`` as ``apig-emu serve``'s. By default handlers run in
+this process on the invoker's threads, so breakpoints and ``monkeypatch`` reach them
+(``isolation="process"`` runs them in worker processes instead). ``LiveServer`` puts a harness on a
+real socket for clients that cannot be handed an object: ``requests``, a browser, another process;
+stop it before closing the harness, whose event loop it runs on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from contextlib import ExitStack
+from types import TracebackType
+from typing import Any, Final, cast
+
+import anyio.from_thread
+import uvicorn
+
+from emulator.app import create_app
+from emulator.config.nodes import did_you_mean
+from emulator.exchanges import Exchange
+from emulator.gateway import Gateway
+from emulator.invocations import Invocation
+from emulator.model import Definitions
+from emulator.runtime.invoker import Invoker
+from emulator.server import uvicorn_config
+from emulator.testing.client import DEFAULT_BASE_URL, DEFAULT_CLIENT, GatewayClient, GatewayResponseView
+from emulator.testing.events import EventFactory
+
+Handler = Callable[[Any, Any], Any]
+
+#: Where handlers run. ``thread`` is the default: in this process, so debuggers and mocks reach them.
+ISOLATIONS: Final = ("thread", "process")
+
+
+def make_invoker(isolation: str = "thread") -> Invoker:
+    """The invoker for an isolation mode; ``ValueError`` names the modes this installation has."""
+    if isolation == "thread":
+        from emulator.runtime.threads import ThreadInvoker
+
+        return ThreadInvoker()
+    if isolation == "process":
+        from emulator.runtime.process import ProcessInvoker
+
+        return ProcessInvoker()
+    raise ValueError(f"unknown isolation {isolation!r}; choose one of: {', '.join(ISOLATIONS)}")
+
+
+class Override:
+    """One replaced handler; ``undo()`` or leaving its ``with`` block restores the function's own."""
+
+    def __init__(self, harness: Harness, function: str) -> None:
+        self._harness = harness
+        self.function = function
+
+    def undo(self) -> None:
+        self._harness.restore(self.function)
+
+    def __enter__(self) -> Override:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.undo()
+
+
+class Harness:
+    """A gateway over ``definitions`` with a client, a record of its work, and handler overrides.
+
+    ``invocations`` lists each function call (function, trigger, event, context values, result or
+    error with its traceback, duration, captured log lines); ``exchanges`` lists every request answered,
+    including those no function saw (a 403 for a mistyped path). Both are appended as the gateway
+    answers, before the client gets the response.
+    """
+
+    def __init__(
+        self,
+        definitions: Definitions,
+        *,
+        isolation: str = "thread",
+        invoker: Invoker | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        client_ip: str = DEFAULT_CLIENT[0],
+        portal: anyio.from_thread.BlockingPortal | None = None,
+    ) -> None:
+        self.definitions = definitions
+        self.invoker = invoker if invoker is not None else make_invoker(isolation)
+        self.gateway = Gateway(definitions, invoker=self.invoker)
+        self.invocations: list[Invocation] = []
+        self.exchanges: list[Exchange] = []
+        self.gateway.add_listener(self.invocations.append)
+        self.gateway.add_exchange_listener(self.exchanges.append)
+        #: Events as this gateway would build them, for handlers called directly.
+        self.events = EventFactory(definitions, base_url=base_url, client_ip=client_ip)
+        self.base_url = base_url
+        self._client_ip = client_ip
+        self._client: GatewayClient | None = None
+        self._overridden: set[str] = set()
+        self._closed = False
+        self._portal = portal
+        self._owned = ExitStack()
+
+    @property
+    def portal(self) -> anyio.from_thread.BlockingPortal:
+        """The event loop the gateway runs on, for the client and ``serve()`` alike; started on first use.
+
+        Pass one to share it: invocations must all run on one loop when workers are processes,
+        whose pipes belong to the loop that started them.
+        """
+        if self._portal is None:
+            self._portal = self._owned.enter_context(anyio.from_thread.start_blocking_portal())
+        return self._portal
+
+    # The client
+
+    @property
+    def client(self) -> GatewayClient:
+        """The in-process ``httpx.Client``, started on first use (it runs an event loop thread)."""
+        if self._closed:
+            raise RuntimeError("this harness is closed")
+        if self._client is None:
+            self._client = GatewayClient(
+                create_app(self.gateway),
+                base_url=self.base_url,
+                client_ip=self._client_ip,
+                portal=self.portal,
+            )
+        return self._client
+
+    def request(self, method: str, url: str, **options: Any) -> GatewayResponseView:
+        """Send a request in-process; options are ``httpx.Client.request``'s (``json=``, ``headers=``...)."""
+        return cast(GatewayResponseView, self.client.request(method, url, **options))
+
+    def get(self, url: str, **options: Any) -> GatewayResponseView:
+        return self.request("GET", url, **options)
+
+    def post(self, url: str, **options: Any) -> GatewayResponseView:
+        return self.request("POST", url, **options)
+
+    def put(self, url: str, **options: Any) -> GatewayResponseView:
+        return self.request("PUT", url, **options)
+
+    def patch(self, url: str, **options: Any) -> GatewayResponseView:
+        return self.request("PATCH", url, **options)
+
+    def delete(self, url: str, **options: Any) -> GatewayResponseView:
+        return self.request("DELETE", url, **options)
+
+    def head(self, url: str, **options: Any) -> GatewayResponseView:
+        return self.request("HEAD", url, **options)
+
+    def options(self, url: str, **options: Any) -> GatewayResponseView:
+        return self.request("OPTIONS", url, **options)
+
+    # Overrides and state
+
+    def override(self, function: str, handler: Handler) -> Override:
+        """Run ``handler`` instead of ``function``'s own until ``undo()``, ``reset()`` or ``close()``.
+
+        The replacement gets the function's event, context and environment, and its result goes
+        through the same checks: a fake that returns ``{"statusCode": 200, "body": {}}`` gets the 502.
+        """
+        if function not in self.definitions.functions:
+            names = sorted(self.definitions.functions)
+            raise KeyError(
+                f"no function {function!r}{did_you_mean(function, names)}; "
+                f"the functions are: {', '.join(names) or 'none'}"
+            )
+        self.invoker.override(function, handler)
+        self._overridden.add(function)
+        return Override(self, function)
+
+    def restore(self, function: str) -> None:
+        """Give ``function`` its own handler back."""
+        self.invoker.override(function, None)
+        self._overridden.discard(function)
+
+    def reset(self) -> None:
+        """Forget the records and undo every override; loaded handler modules stay warm."""
+        for function in list(self._overridden):
+            self.restore(function)
+        self.invocations.clear()
+        self.exchanges.clear()
+
+    def invocations_of(self, function: str) -> list[Invocation]:
+        return [invocation for invocation in self.invocations if invocation.function == function]
+
+    def report(self) -> str:
+        """Every request this harness answered, with what its function did: a failed test's evidence."""
+        if not self.exchanges and not self.invocations:
+            return "no requests reached the gateway"
+        lines: list[str] = []
+        seen: set[int] = set()
+        for number, exchange in enumerate(self.exchanges, 1):
+            request = exchange.request
+            where = f"{request.method} {request.raw_path}" if request is not None else "unreadable request"
+            if request is not None and request.query_string:
+                where += f"?{request.query_string}"
+            lines.append(f"[{number}] {where} -> {exchange.response.status} ({exchange.duration_ms:.1f} ms)")
+            if exchange.invocation is not None:
+                seen.add(id(exchange.invocation))
+                lines.extend("    " + line for line in exchange.invocation.summary().splitlines())
+            elif exchange.error is not None:
+                # A timeout or throttle names its function in the reason; a miss reached none.
+                routed = exchange.match is not None and exchange.match.method.integration.function
+                note = "" if routed else " (no function was invoked)"
+                lines.append(f"    gateway: {exchange.error.reason}{note}")
+        # Invocations without an exchange: a custom gateway, or a listener added to another one.
+        lines.extend(invocation.summary() for invocation in self.invocations if id(invocation) not in seen)
+        return "\n".join(lines)
+
+    # Life cycle
+
+    def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> LiveServer:
+        """This harness on a real socket (``port=0``: a free one); stop it, or use it in ``with``."""
+        server = LiveServer(self, host=host, port=port)
+        server.start()
+        return server
+
+    def close(self) -> None:
+        """Stop the client's event loop and the invoker; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._client is not None:
+            self._client.close()
+        try:
+            self.portal.call(self.invoker.aclose)
+        finally:
+            self._owned.close()
+
+    def __enter__(self) -> Harness:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class LiveServer:
+    """A harness's gateway on a real socket, served by uvicorn on the harness's event loop.
+
+    The server is the same as ``apig-emu serve``'s (uvicorn, header case preserved). ``harness`` can be
+    swapped while it runs, which is how the pytest plugin starts one server per session and still
+    gives each test its own records and overrides; harnesses lent to it should share its portal.
+    """
+
+    def __init__(self, harness: Harness, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._harness = harness
+        self._portal = harness.portal
+        self.host = host
+        self._socket = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        self.port: int = self._socket.getsockname()[1]
+        # The harness owns its invoker: lifespan "off" keeps uvicorn's shutdown from closing it.
+        self.app = create_app(harness.gateway)
+        self._server = uvicorn.Server(uvicorn_config(self.app, host=host, port=self.port, lifespan="off"))
+        self._serving: Future[None] | None = None
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:<port>``, to which a test appends ``/Prod/...``."""
+        shown = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{shown}:{self.port}"
+
+    @property
+    def harness(self) -> Harness:
+        return self._harness
+
+    @harness.setter
+    def harness(self, harness: Harness) -> None:
+        # The app reads its gateway on every request, so the swap is atomic for requests.
+        self._harness = harness
+        self.app.state.gateway = harness.gateway
+
+    @property
+    def invocations(self) -> list[Invocation]:
+        return self._harness.invocations
+
+    def override(self, function: str, handler: Handler) -> Override:
+        return self._harness.override(function, handler)
+
+    def start(self, timeout: float = 10.0) -> None:
+        self._serving = self._portal.start_task_soon(self._server.serve, [self._socket])
+        deadline = time.monotonic() + timeout
+        while not self._server.started and not self._serving.done() and time.monotonic() < deadline:
+            time.sleep(0.002)
+        if not self._server.started:
+            error = self._serving.exception() if self._serving.done() else "timed out"
+            self.stop()
+            raise RuntimeError(f"the apig-emu test server did not start on {self.url}: {error!r}")
+
+    def stop(self) -> None:
+        """Finish the requests in flight, then close the socket."""
+        self._server.should_exit = True
+        if self._serving is not None:
+            with contextlib.suppress(Exception):
+                self._serving.result(timeout=10)
+            self._serving = None
+        self._socket.close()
+
+    def __enter__(self) -> LiveServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

@@ -1,0 +1,152 @@
+"""A live ``apig-emu serve`` for tests that need a real socket, and a raw HTTP/1.1 exchange over it.
+
+The server writes its log to a file rather than a pipe: a pipe nobody reads fills up after 64 KB and
+then blocks the server mid-request, which a test of many requests would take for a hang.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from tests.conftest import LAMBDAS, ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    process: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_server(tmp: Path, config_yaml: str, *args: str, host: str | None = "127.0.0.1") -> LiveServer:
+    """``apig-emu serve`` on a free port over a YAML snippet whose handlers live in ``tests/lambdas``.
+
+    ``host=None`` leaves ``--host`` out, to see the default; tests always connect over loopback.
+
+    SIGINT is restored to its default in the child: a shell's background job inherits it ignored, and
+    the tests that press Ctrl-C need it delivered.
+    """
+    config = tmp / "apig.yaml"
+    config.write_text(textwrap.dedent(config_yaml))
+    port = free_port()
+    log_path = tmp / "serve.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "emulator.cli", "serve", "--config", str(config)]
+            + ["--code-dir", str(LAMBDAS), "--port", str(port), *args]
+            + (["--host", host] if host else []),
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+    server = LiveServer(process, port, log_path)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            requests.get(server.url + "/", timeout=0.5)
+            return server
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    server.stop()
+    raise AssertionError(f"serve did not start: {server.log()}")
+
+
+@dataclass
+class RawResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    #: The whole bytes received, for assertions that something never reached the wire.
+    raw: bytes
+    #: Whether the server closed the connection after answering.
+    closed: bool
+
+    def header(self, name: str) -> str | None:
+        values = [value for key, value in self.headers if key.lower() == name.lower()]
+        return values[-1] if values else None
+
+
+_STATUS = re.compile(rb"^HTTP/1\.[01] (\d{3})")
+
+
+def parse_response(data: bytes, closed: bool) -> RawResponse:
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    match = _STATUS.match(lines[0])
+    if match is None:
+        raise AssertionError(f"not an HTTP response: {data[:200]!r}")
+    headers = []
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        headers.append((name.decode("latin-1"), value.strip().decode("latin-1")))
+    return RawResponse(int(match.group(1)), headers, body, data, closed)
+
+
+def exchange(port: int, data: bytes, *, timeout: float = 10.0) -> RawResponse:
+    """Send raw bytes, read one response (``Content-Length`` framed, or up to the server's close)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(data)
+        return read_response(sock)
+
+
+def read_response(sock: socket.socket) -> RawResponse:
+    received = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return parse_response(received, closed=True)
+        received += chunk
+        head, sep, body = received.partition(b"\r\n\r\n")
+        if not sep:
+            continue
+        length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+        if length and len(body) >= int(length.group(1)):
+            closed = re.search(rb"(?im)^connection:\s*close", head) is not None
+            return parse_response(received, closed=closed)
+
+
+def request_bytes(
+    method: str, path: str, *, headers: dict[str, str] | None = None, body: bytes = b""
+) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    if body:
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body

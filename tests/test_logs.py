@@ -1,0 +1,153 @@
+"""The emulator's log lines: CloudWatch's around each invocation, the access log, text and JSON."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from emulator import logs
+from emulator.model import Function
+from emulator.runtime.outcomes import exited
+from emulator.runtime.result import InvocationResult
+
+FUNCTION = Function("items", "app.handler", Path("."), memory=256)
+RESULT = InvocationResult(
+    payload=b'"ok"',
+    aws_request_id="8f5e1a2b-0000-4000-8000-000000000001",
+    logs=["hello", "[WARNING]\t2024-01-01T00:00:00.000Z\t8f5e1a2b-0000-4000-8000-000000000001\tcareful"],
+    duration_ms=12.3456,
+    init_duration_ms=234.567,
+    max_memory_used_mb=45,
+)
+
+
+class Captured(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def captured() -> Iterator[Captured]:
+    handler = Captured()
+    logger = logging.getLogger("apig_emu")
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    yield handler
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+def test_an_invocation_is_bracketed_by_start_end_and_report(captured: Captured) -> None:
+    logs.log_invocation(FUNCTION, RESULT)
+    rid = RESULT.aws_request_id
+    assert [r.getMessage() for r in captured.records] == [
+        f"items START RequestId: {rid} Version: $LATEST",
+        "items hello",
+        f"items {RESULT.logs[1]}",
+        f"items END RequestId: {rid}",
+        f"items REPORT RequestId: {rid}\tDuration: 12.35 ms\tBilled Duration: 13 ms\tMemory Size: 256 MB\t"
+        "Max Memory Used: 45 MB\tInit Duration: 234.57 ms",
+    ]
+    assert [r.apig["kind"] for r in captured.records] == ["start", "output", "output", "end", "report"]  # type: ignore[attr-defined]
+
+
+def test_a_failed_environment_says_so_in_its_report(captured: Captured) -> None:
+    outcome = exited("rid", -11, detail="the worker segfaulted")
+    result = InvocationResult(outcome.payload, outcome.function_error, "rid", detail=outcome.detail)
+    logs.log_invocation(FUNCTION, result)
+    messages = [r.getMessage() for r in captured.records]
+    assert "items the worker segfaulted" in messages
+    assert messages[-1].endswith("\tStatus: error\tError Type: Runtime.ExitError")
+    timed_out = InvocationResult(b"{}", "Unhandled", "rid", duration_ms=3000, timed_out=True)
+    logs.log_invocation(FUNCTION, timed_out)
+    assert (
+        captured.records[-1]
+        .getMessage()
+        .endswith("\tBilled Duration: 3000 ms\tMemory Size: 256 MB\tStatus: timeout")
+    )
+
+
+def test_plain_text_when_piped_and_colour_on_a_terminal(captured: Captured) -> None:
+    logs.log_invocation(FUNCTION, RESULT)
+    logs.log_access("GET", "/Prod/items/1", 502, 3.21, "req-1")
+    start, access = captured.records[0], captured.records[-1]
+    assert logs.TextFormatter().format(start) == start.getMessage()
+    assert logs.TextFormatter().format(access) == "GET /Prod/items/1 502 3.2ms req-1"
+    coloured = logs.TextFormatter(colour=True)
+    assert coloured.format(start).startswith("\x1b[36mitems\x1b[0m \x1b[2mSTART RequestId: ")
+    assert coloured.format(access) == "\x1b[31mGET /Prod/items/1 502 3.2ms req-1\x1b[0m"
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_colour_follows_the_stream_and_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert logs.wants_colour(Terminal()) and not logs.wants_colour(io.StringIO())
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not logs.wants_colour(Terminal())
+
+
+def test_json_lines_carry_the_fields(captured: Captured) -> None:
+    logs.log_invocation(FUNCTION, RESULT)
+    logs.log_access("GET", "/Prod/items/1", 200, 3.21, "req-1")
+    lines = [json.loads(logs.JsonFormatter().format(record)) for record in captured.records]
+    report, access = lines[4], lines[5]
+    assert report["kind"] == "report" and report["function"] == "items"
+    assert report["message"].startswith(f"REPORT RequestId: {RESULT.aws_request_id}\t")
+    assert report["aws_request_id"] == RESULT.aws_request_id
+    assert (report["duration_ms"], report["billed_duration_ms"], report["init_duration_ms"]) == (
+        12.35,
+        13,
+        234.57,
+    )
+    assert (report["memory_size_mb"], report["max_memory_used_mb"]) == (256, 45)
+    assert report["level"] == "INFO" and report["time"].endswith("Z")
+    assert lines[1]["message"] == "hello" and lines[1]["kind"] == "output"
+    assert {key: access[key] for key in ("kind", "method", "path", "status", "latency_ms", "request_id")} == {
+        "kind": "access",
+        "method": "GET",
+        "path": "/Prod/items/1",
+        "status": 200,
+        "latency_ms": 3.2,
+        "request_id": "req-1",
+    }
+
+
+def test_configure_sets_the_root_handlers_format() -> None:
+    root = logging.getLogger()
+    handler = logging.StreamHandler(io.StringIO())
+    root.addHandler(handler)
+    try:
+        logs.configure("json")
+        assert isinstance(handler.formatter, logs.JsonFormatter)
+        logs.configure("text")
+        assert isinstance(handler.formatter, logs.TextFormatter) and not handler.formatter.colour
+    finally:
+        root.removeHandler(handler)
+
+
+def test_serve_takes_isolation_log_format_and_reload_options() -> None:
+    from emulator.cli import build_parser
+    from emulator.cli_runtime import reload_enabled
+
+    defaults = build_parser().parse_args(["serve"])
+    assert (defaults.isolation, defaults.log_format, defaults.reload) == ("process", "text", None)
+    chosen = build_parser().parse_args(
+        ["serve", "--isolation", "thread", "--log-format", "json", "--no-reload"]
+    )
+    assert (chosen.isolation, chosen.log_format, chosen.reload) == ("thread", "json", False)
+    assert not reload_enabled(chosen)
+    assert reload_enabled(build_parser().parse_args(["serve", "--reload"]))

@@ -1,0 +1,266 @@
+"""MOCK integrations: fixed answers in the definitions, and ``--mock`` swapping a function out for one run."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulator.config import ConfigErrors, load_definitions
+from emulator.config.mocks import parse_mock_option, swap_in_mocks
+from emulator.table import format_table
+from tests.conftest import LAMBDAS, MakeClient
+
+CONFIG = """
+apis:
+  shop: {}
+functions:
+  echo:
+    handler: cases.echo
+    triggers:
+      - {api: shop, resource: /real, method: POST}
+mocks:
+  orders:
+    status: 200
+    headers: {X-Mocked: "yes"}
+    body: {orders: [{id: 1, total: 9.5}]}
+    triggers:
+      - {api: shop, resource: /orders, method: GET, cors: true}
+      - {api: shop, resource: /orders, method: POST}
+  missing:
+    status: 404
+    body: '{"message": "no such order"}'
+    triggers:
+      - {api: shop, resource: "/orders/{id}", method: GET, cors: true}
+  plain:
+    headers: {Content-Type: text/plain}
+    body: hello
+    triggers:
+      - {api: shop, resource: /hello, method: GET}
+  slow:
+    latency_ms: 300
+    triggers:
+      - {api: shop, resource: /slow, method: GET}
+  too-slow:
+    latency_ms: 400
+    triggers:
+      - {api: shop, resource: /too-slow, method: GET, timeout_ms: 100}
+"""
+
+
+@pytest.fixture
+def client(make_client: MakeClient) -> Any:
+    return make_client(CONFIG)
+
+
+def test_mock_answers_its_status_headers_and_json_body(client: Any) -> None:
+    response = client.get("/Prod/orders")
+    assert response.status_code == 200
+    assert response.json() == {"orders": [{"id": 1, "total": 9.5}]}
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.headers["X-Mocked"] == "yes"
+    assert "x-amzn-RequestId" in response.headers
+
+
+def test_mock_responses_carry_no_trace_id(client: Any) -> None:
+    # AWS adds X-Amzn-Trace-Id for Lambda and HTTP integrations, not for MOCK (reference 4.3).
+    assert "X-Amzn-Trace-Id" not in client.get("/Prod/orders").headers
+    assert "X-Amzn-Trace-Id" in client.post("/Prod/real", json={}).headers
+
+
+def test_cors_on_a_mock_is_the_non_proxy_rule(client: Any) -> None:
+    assert client.get("/Prod/orders").headers["Access-Control-Allow-Origin"] == "*"
+    # Only the 200 integration response gets the console's mapping.
+    missing = client.get("/Prod/orders/7")
+    assert missing.status_code == 404
+    assert missing.json() == {"message": "no such order"}
+    assert "Access-Control-Allow-Origin" not in missing.headers
+    # The method without cors has none, and its resource's preflight exists because GET enabled it.
+    assert "Access-Control-Allow-Origin" not in client.post("/Prod/orders").headers
+    preflight = client.options(
+        "/Prod/orders", headers={"Origin": "http://localhost:8080", "Access-Control-Request-Method": "GET"}
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Methods"] == "GET,POST,OPTIONS"
+
+
+def test_a_string_body_is_sent_as_written(client: Any) -> None:
+    response = client.get("/Prod/hello")
+    assert response.text == "hello"
+    assert response.headers["Content-Type"] == "text/plain"
+
+
+def test_latency_delays_the_answer(client: Any) -> None:
+    started = time.perf_counter()
+    response = client.get("/Prod/slow")
+    assert response.status_code == 200
+    assert response.content == b""
+    assert time.perf_counter() - started >= 0.3
+
+
+def test_latency_past_the_integration_timeout_is_a_504(client: Any) -> None:
+    started = time.perf_counter()
+    response = client.get("/Prod/too-slow")
+    assert response.status_code == 504
+    assert response.json() == {"message": "Endpoint request timed out"}
+    assert 0.1 <= time.perf_counter() - started < 0.4
+
+
+def test_body_file_is_relative_to_the_definitions_and_read_per_request(
+    tmp_path: Path, make_client: MakeClient
+) -> None:
+    (tmp_path / "bodies").mkdir()
+    body = tmp_path / "bodies" / "user.json"
+    body.write_text('{"name": "Ann"}')
+    client = make_client(
+        """
+        apis: {shop: {}}
+        mocks:
+          user:
+            body_file: bodies/user.json
+            triggers: [{api: shop, resource: /user, method: GET}]
+        """
+    )
+    assert client.get("/Prod/user").json() == {"name": "Ann"}
+    body.write_text('{"name": "Bo"}')
+    assert client.get("/Prod/user").json() == {"name": "Bo"}
+
+
+def test_mocks_are_listed_in_the_route_table(tmp_path: Path) -> None:
+    config = tmp_path / "apig.yaml"
+    config.write_text(CONFIG)
+    table = format_table(load_definitions(config, code_dir=LAMBDAS), "http://localhost:3000")
+    rows = [line.split() for line in table.splitlines()]
+    assert [
+        "GET",
+        "http://localhost:3000/Prod/orders",
+        "mock",
+        "(orders)",
+        "yes",
+        "shop",
+        "(utoc8vrvpr)",
+    ] in rows
+
+
+def errors_of(tmp_path: Path, text: str) -> list[str]:
+    config = tmp_path / "apig.yaml"
+    config.write_text(textwrap.dedent(text))
+    with pytest.raises(ConfigErrors) as caught:
+        load_definitions(config, code_dir=LAMBDAS)
+    return [str(error).removeprefix(f"{config}:") for error in caught.value.errors]
+
+
+def test_mock_definition_errors_name_key_and_line(tmp_path: Path) -> None:
+    errors = errors_of(
+        tmp_path,
+        """\
+        apis: {shop: {}}
+        mocks:
+          a:
+            status: 700
+            body: x
+            body_file: nope.json
+            latency_ms: -1
+            triggers:
+              - {api: shop, resource: /a, method: GET, proxy: true}
+          b:
+            body_file: nope.json
+            triggers: [{api: shop, resource: /b, method: GET}]
+        """,
+    )
+    assert errors == [
+        "4: mocks.a.status: expected an integer from 100 to 599, got 700",
+        "6: mocks.a.body_file: give either 'body' or 'body_file', not both",
+        "7: mocks.a.latency_ms: expected an integer from 0 to 60000, got -1",
+        "9: mocks.a.triggers[0].proxy: unknown key 'proxy'; expected one of api, cors, method, resource, "
+        "stage, timeout_ms",
+        f"11: mocks.b.body_file: no such file: {tmp_path / 'nope.json'}",
+    ]
+
+
+def test_a_method_is_a_function_or_a_mock_not_both(tmp_path: Path) -> None:
+    errors = errors_of(
+        tmp_path,
+        """\
+        apis: {shop: {}}
+        functions:
+          echo:
+            handler: cases.echo
+            triggers: [{api: shop, resource: /a, method: GET}]
+        mocks:
+          a:
+            triggers: [{api: shop, resource: /a, method: GET}]
+        """,
+    )
+    assert len(errors) == 1
+    assert "GET /a on api 'shop' is integrated with both function 'echo'" in errors[0]
+    assert "and mock 'a'" in errors[0]
+    assert errors[0].endswith("a method integrates with exactly one function or mock")
+
+
+def test_mock_option_inline_json_and_file(tmp_path: Path) -> None:
+    name, inline = parse_mock_option('items={"status": 201, "body": {"ok": true}}', cwd=tmp_path)
+    assert (name, inline.status, inline.body) == ("items", 201, b'{"ok": true}')
+    (tmp_path / "m.yaml").write_text("status: 503\nbody_file: b.json\nlatency_ms: 5\n")
+    (tmp_path / "b.json").write_text("{}")
+    _, from_file = parse_mock_option("items=m.yaml", cwd=tmp_path)
+    assert (from_file.status, from_file.body_file, from_file.latency_ms) == (503, tmp_path / "b.json", 5)
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("items", "expected FUNCTION=FILE_OR_JSON"),
+        ("items={nope", "invalid JSON or YAML"),
+        ('items={"stats": 200}', "unknown key 'stats' (did you mean 'status'?)"),
+        ("items=missing.json", "cannot read"),
+    ],
+)
+def test_mock_option_errors(tmp_path: Path, option: str, message: str) -> None:
+    with pytest.raises(
+        ConfigErrors, match=r"(?s).*" + message.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")
+    ):
+        parse_mock_option(option, cwd=tmp_path)
+
+
+def test_swapping_a_function_for_a_mock_keeps_its_methods_and_cors(
+    tmp_path: Path, make_client: MakeClient
+) -> None:
+    config = tmp_path / "swap.yaml"
+    config.write_text(
+        textwrap.dedent(
+            """
+            apis: {shop: {}}
+            functions:
+              items:
+                handler: not_written_yet.handler
+                triggers:
+                  - {api: shop, resource: /items, method: GET, proxy: true, cors: true}
+                  - {api: shop, resource: /items, method: POST, proxy: true}
+            """
+        )
+    )
+    definitions = load_definitions(config, code_dir=LAMBDAS)
+    _, mock = parse_mock_option('items={"body": {"items": []}}', cwd=tmp_path)
+    swapped = swap_in_mocks(definitions, {"items": mock})
+    assert "items" not in swapped.functions
+    from emulator.app import create_app
+    from emulator.gateway import Gateway
+    from emulator.runtime.threads import ThreadInvoker
+    from emulator.testing import GatewayClient
+
+    with GatewayClient(create_app(Gateway(swapped, invoker=ThreadInvoker()))) as client:
+        response = client.get("/Prod/items")
+        assert response.json() == {"items": []}
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        assert client.post("/Prod/items").status_code == 200
+    with pytest.raises(ConfigErrors, match="no function 'itemz' \\(did you mean 'items'\\?\\)"):
+        swap_in_mocks(definitions, {"itemz": mock})
+
+
+def test_mock_json_body_round_trips(client: Any) -> None:
+    assert json.loads(client.get("/Prod/orders").content) == {"orders": [{"id": 1, "total": 9.5}]}

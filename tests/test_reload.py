@@ -1,0 +1,187 @@
+"""Hot reload: new code reaches only its function, a new config redeploys, a broken one is refused."""
+
+from __future__ import annotations
+
+import logging
+import os
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulator.app import create_app
+from emulator.config import load_definitions
+from emulator.gateway import Gateway
+from emulator.model import Definitions
+from emulator.reload import Reloader
+from emulator.runtime.invoker import Invoker
+from emulator.runtime.process import ProcessInvoker
+from emulator.runtime.threads import ThreadInvoker
+from emulator.testing import GatewayClient
+
+CONFIG = """
+apis:
+  shop: {}
+functions:
+  fa:
+    handler: mod_a.handler
+    triggers:
+      - {api: shop, resource: /a, method: POST}
+  fb:
+    handler: mod_b.handler
+    triggers:
+      - {api: shop, resource: /b, method: POST}
+"""
+
+MODULE = """
+import os
+import time
+
+VALUE = {value!r}
+
+
+def handler(event, context):
+    time.sleep(event.get("seconds", 0))
+    return {{"value": VALUE, "pid": os.getpid()}}
+"""
+
+
+@dataclass
+class Project:
+    root: Path
+    client: GatewayClient
+    reloader: Reloader
+    deployed: list[Definitions]
+    writes: int = 0
+
+    def write(self, name: str, text: str) -> str:
+        path = self.root / name
+        path.write_text(text)
+        # Each write a second later: Python trusts a cached .pyc whose source mtime and size match.
+        self.writes += 1
+        stamp = time.time() + self.writes
+        os.utime(path, (stamp, stamp))
+        return str(path)
+
+    def apply(self, *paths: str) -> None:
+        """As the watcher does: on the event loop, where the workers live."""
+        self.client.run(self.reloader.apply, paths)
+
+    def restart(self, *paths: str) -> list[str]:
+        return self.client.run(self.reloader.restart, paths)  # type: ignore[no-any-return]
+
+    def call(self, path: str, **event: Any) -> Any:
+        return self.client.post(f"/Prod{path}", json=event).json()
+
+
+@contextmanager
+def make_project(tmp_path: Path, invoker: Invoker) -> Iterator[Project]:
+    (tmp_path / "apig.yaml").write_text(textwrap.dedent(CONFIG))
+    (tmp_path / "mod_a.py").write_text(MODULE.format(value="a1"))
+    (tmp_path / "mod_b.py").write_text(MODULE.format(value="b1"))
+    config = tmp_path / "apig.yaml"
+    app = create_app(Gateway(load_definitions(config, code_dir=tmp_path), invoker=invoker))
+    deployed: list[Definitions] = []
+    reloader = Reloader(
+        app,
+        config=config,
+        code_dir=tmp_path,
+        load=lambda: load_definitions(config, code_dir=tmp_path),
+        build=lambda definitions: Gateway(definitions, invoker=invoker),
+        on_deploy=deployed.append,
+    )
+    with GatewayClient(app) as client:
+        try:
+            yield Project(tmp_path, client, reloader, deployed)
+        finally:
+            client.run(invoker.aclose)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Project]:
+    with make_project(tmp_path, ProcessInvoker()) as made:
+        yield made
+
+
+def test_editing_a_module_restarts_only_the_functions_that_loaded_it(project: Project) -> None:
+    a, b = project.call("/a"), project.call("/b")
+    path = project.write("mod_a.py", MODULE.format(value="a2"))
+    assert project.restart(path) == ["fa"]
+    new_a, same_b = project.call("/a"), project.call("/b")
+    assert new_a["value"] == "a2" and new_a["pid"] != a["pid"]
+    assert same_b == b
+
+
+def test_a_request_in_flight_during_a_code_reload_finishes_on_the_old_code(project: Project) -> None:
+    project.call("/a")
+    answers: list[Any] = []
+    slow = threading.Thread(target=lambda: answers.append(project.call("/a", seconds=0.3)))
+    slow.start()
+    time.sleep(0.1)
+    project.apply(project.write("mod_a.py", MODULE.format(value="a2")))
+    assert project.call("/a")["value"] == "a2"  # a new environment, while the old one still works
+    slow.join()
+    assert answers[0]["value"] == "a1"
+
+
+def test_a_valid_config_change_is_deployed_and_unchanged_functions_stay_warm(
+    project: Project, caplog: pytest.LogCaptureFixture
+) -> None:
+    a = project.call("/a")
+    extra = (
+        "  fc:\n    handler: mod_b.handler\n    triggers:\n      - {api: shop, resource: /c, method: POST}\n"
+    )
+    with caplog.at_level(logging.INFO, logger="apig_emu"):
+        project.apply(project.write("apig.yaml", textwrap.dedent(CONFIG) + extra))
+    assert "config reloaded" in caplog.text
+    assert [sorted(definitions.functions) for definitions in project.deployed] == [["fa", "fb", "fc"]]
+    assert project.call("/c")["value"] == "b1"
+    assert project.call("/a")["pid"] == a["pid"]
+
+
+def test_a_function_removed_from_the_config_gives_up_its_workers(project: Project) -> None:
+    project.call("/a")
+    invoker = project.client.app.state.gateway.invoker
+    assert invoker.worker_pids("fa")
+    only_b = textwrap.dedent(CONFIG).split("  fa:")[0] + "  fb:" + textwrap.dedent(CONFIG).split("  fb:")[1]
+    project.apply(project.write("apig.yaml", only_b))
+    assert invoker.worker_pids("fa") == []
+    assert project.client.post("/Prod/a", json={}).status_code == 403
+
+
+def test_a_broken_config_keeps_the_last_good_deployment_serving(
+    project: Project, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = textwrap.dedent(CONFIG).replace("method: POST}", "method: FETCH}", 1)
+    with caplog.at_level(logging.INFO, logger="apig_emu"):
+        project.apply(project.write("apig.yaml", broken))
+    assert "unknown method 'FETCH'" in caplog.text
+    assert "last good deployment keeps serving" in caplog.text
+    assert project.call("/a")["value"] == "a1"
+
+
+def test_the_watcher_applies_a_saved_file(project: Project) -> None:
+    assert project.call("/b")["value"] == "b1"
+    watching = project.client.portal.start_task_soon(project.reloader.run)
+    try:
+        time.sleep(0.3)  # the watcher's first scan
+        project.write("mod_b.py", MODULE.format(value="b2"))
+        deadline = time.monotonic() + 10
+        while project.call("/b")["value"] != "b2":
+            assert time.monotonic() < deadline, "the change was not picked up"
+            time.sleep(0.05)
+    finally:
+        watching.cancel()
+
+
+def test_thread_isolation_reloads_code_too(tmp_path: Path) -> None:
+    with make_project(tmp_path, ThreadInvoker()) as project:
+        assert project.call("/a")["value"] == "a1"
+        assert project.restart(project.write("mod_a.py", MODULE.format(value="a2"))) == ["fa"]
+        assert project.call("/a")["value"] == "a2"
