@@ -23,8 +23,9 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from emulator.config import DEFAULT_CONFIG_PATH, ConfigErrors, load_definitions
 from emulator.model import Definitions
+from emulator.runtime.isolation import ISOLATIONS, create_invoker
 from emulator.testing.config import ConfigSource
-from emulator.testing.harness import ISOLATIONS, Harness, LiveServer, make_invoker
+from emulator.testing.harness import Harness, LiveServer
 
 _HARNESS = pytest.StashKey[Harness]()
 #: Definitions loaded this session, or the error message, by (config path, code dir).
@@ -142,7 +143,7 @@ def apig_event_loop() -> Iterator[BlockingPortal]:
 
 def _harness(definitions: Definitions, isolation: str, portal: BlockingPortal) -> Harness:
     try:
-        invoker = make_invoker(isolation)
+        invoker = create_invoker(isolation)
     except ValueError as error:
         problem = str(error)
     else:

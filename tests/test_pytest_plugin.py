@@ -353,7 +353,7 @@ def test_isolation_is_chosen_in_the_ini_file(pytester: pytest.Pytester) -> None:
     result = run(pytester)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        ["apig-emu: apig_isolation: unknown isolation 'elsewhere'; choose one of: thread, process"]
+        ["apig-emu: apig_isolation: unknown isolation 'elsewhere'; choose one of: process, thread"]
     )
     assert "Traceback" not in result.stdout.str()
 

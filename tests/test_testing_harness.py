@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import requests
 
+from emulator.runtime.isolation import create_invoker
 from emulator.testing import Harness, definitions_from_yaml
-from emulator.testing.harness import make_invoker
 from tests.conftest import LAMBDAS
 
 CONFIG = """
@@ -118,10 +118,10 @@ def test_closing_is_idempotent_and_final() -> None:
 
 
 def test_isolation_modes() -> None:
-    assert type(make_invoker("thread")).__name__ == "ThreadInvoker"
-    assert type(make_invoker("process")).__name__ == "ProcessInvoker"
-    with pytest.raises(ValueError, match="unknown isolation 'vm'; choose one of: thread, process"):
-        make_invoker("vm")
+    assert type(create_invoker("thread")).__name__ == "ThreadInvoker"
+    assert type(create_invoker("process")).__name__ == "ProcessInvoker"
+    with pytest.raises(ValueError, match="unknown isolation 'vm'; choose one of: process, thread"):
+        create_invoker("vm")
 
 
 def test_report_shows_a_timeout_the_function_never_answered() -> None:
@@ -135,7 +135,14 @@ def test_report_shows_a_timeout_the_function_never_answered() -> None:
     with Harness(definitions_from_yaml(config, code_dir=LAMBDAS)) as apig:
         assert apig.post("/Prod/sleepy", json={"seconds": 0.3}).status == 504
         report = apig.report().splitlines()
+        [invocation] = apig.invocations
+    assert invocation.function == "sleepy"
+    assert invocation.event == {"seconds": 0.3}
+    assert (
+        invocation.gateway_error == "function 'sleepy' did not answer within the integration timeout of 50 ms"
+    )
     assert report[0].startswith("[1] POST /Prod/sleepy -> 504 (")
-    assert report[1] == (
-        "    gateway: function 'sleepy' did not answer within the integration timeout of 50 ms"
+    assert report[1].startswith("    POST /sleepy (stage Prod) -> function 'sleepy', request ")
+    assert report[3] == (
+        "      gateway: function 'sleepy' did not answer within the integration timeout of 50 ms"
     )

@@ -46,12 +46,21 @@ async def invoke_lambda(services: Services, ctx: RequestContext) -> Invocation:
             f"function {function.name!r} was throttled (TooManyRequestsException): {exc}"
         ) from None
     except asyncio.TimeoutError:
-        raise IntegrationTimeout(
+        error = IntegrationTimeout(
             f"function {function.name!r} did not answer within the integration timeout of "
             f"{method.integration.timeout_ms} ms"
-        ) from None
+        )
+        # Recorded all the same, so a test or the inspector sees which call the gateway gave up on.
+        _record(ctx, function, InvocationResult(payload=b"", detail=f"{error.reason}; the function ran on"))
+        raise error from None
     log_invocation(function, result)
-    invocation = Invocation(
+    return _record(ctx, function, result)
+
+
+def _record(ctx: RequestContext, function: Function, result: InvocationResult) -> Invocation:
+    assert ctx.match is not None
+    method = ctx.match.method
+    ctx.invocation = Invocation(
         function=function.name,
         trigger=Trigger(
             ctx.match.api.name, ctx.match.resource.path, method.http_method, ctx.match.stage.name
@@ -61,8 +70,7 @@ async def invoke_lambda(services: Services, ctx: RequestContext) -> Invocation:
         context=_context_values(function, result),
         result=result,
     )
-    ctx.invocation = invocation
-    return invocation
+    return ctx.invocation
 
 
 def _context_values(function: Function, result: InvocationResult) -> dict[str, Any]:

@@ -18,4 +18,4 @@ def create_invoker(isolation: str = "process") -> Invoker:
         from emulator.runtime.threads import ThreadInvoker
 
         return ThreadInvoker()
-    raise ValueError(f"unknown isolation {isolation!r}; expected one of {', '.join(ISOLATIONS)}")
+    raise ValueError(f"unknown isolation {isolation!r}; choose one of: {', '.join(ISOLATIONS)}")

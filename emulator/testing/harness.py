@@ -23,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from contextlib import ExitStack
 from types import TracebackType
-from typing import Any, Final, cast
+from typing import Any, cast
 
 import anyio.from_thread
 import uvicorn
@@ -35,6 +35,7 @@ from emulator.gateway import Gateway
 from emulator.invocations import Invocation
 from emulator.model import Definitions
 from emulator.runtime.invoker import Invoker
+from emulator.runtime.isolation import create_invoker
 from emulator.server import uvicorn_config
 from emulator.testing.client import DEFAULT_BASE_URL, DEFAULT_CLIENT, GatewayClient, GatewayResponseView
 from emulator.testing.events import EventFactory
@@ -42,20 +43,6 @@ from emulator.testing.events import EventFactory
 Handler = Callable[[Any, Any], Any]
 
 #: Where handlers run. ``thread`` is the default: in this process, so debuggers and mocks reach them.
-ISOLATIONS: Final = ("thread", "process")
-
-
-def make_invoker(isolation: str = "thread") -> Invoker:
-    """The invoker for an isolation mode; ``ValueError`` names the modes this installation has."""
-    if isolation == "thread":
-        from emulator.runtime.threads import ThreadInvoker
-
-        return ThreadInvoker()
-    if isolation == "process":
-        from emulator.runtime.process import ProcessInvoker
-
-        return ProcessInvoker()
-    raise ValueError(f"unknown isolation {isolation!r}; choose one of: {', '.join(ISOLATIONS)}")
 
 
 class Override:
@@ -95,7 +82,7 @@ class Harness:
         portal: anyio.from_thread.BlockingPortal | None = None,
     ) -> None:
         self.definitions = definitions
-        self.invoker = invoker if invoker is not None else make_invoker(isolation)
+        self.invoker = invoker if invoker is not None else create_invoker(isolation)
         self.gateway = Gateway(definitions, invoker=self.invoker)
         self.invocations: list[Invocation] = []
         self.exchanges: list[Exchange] = []
