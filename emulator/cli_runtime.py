@@ -35,6 +35,11 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
         help="text (coloured on a terminal) or json, one object per line (default: text)",
     )
     serve.add_argument(
+        "--quiet",
+        action="store_true",
+        help="log warnings and errors only: no START/END/REPORT, handler output or access lines",
+    )
+    serve.add_argument(
         "--reload",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -44,7 +49,7 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
 
 
 def configure_logging(args: argparse.Namespace) -> None:
-    configure(args.log_format)
+    configure(args.log_format, quiet=args.quiet)
 
 
 def invoker_for(args: argparse.Namespace) -> Invoker:

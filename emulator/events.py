@@ -7,6 +7,7 @@ events a test builds by hand are the events the gateway delivers.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import logging
 from dataclasses import dataclass
@@ -57,7 +58,13 @@ class RequestIds:
 
 def request_time(epoch_ms: int) -> str:
     """``requestContext.requestTime``: ``09/Apr/2015:12:34:56 +0000``, English month whatever the locale."""
-    moment = datetime.fromtimestamp(epoch_ms / 1000, tz=timezone.utc)
+    return _request_time(epoch_ms // 1000)
+
+
+@functools.lru_cache(maxsize=4)
+def _request_time(epoch_s: int) -> str:
+    # Whole seconds: the requests of one second share their text (formatting it costs more than building the event).
+    moment = datetime.fromtimestamp(epoch_s, tz=timezone.utc)
     return f"{moment.day:02d}/{_MONTHS[moment.month - 1]}/{moment:%Y:%H:%M:%S} +0000"
 
 

@@ -195,8 +195,12 @@ def formatter_for(log_format: str, stream: TextIO) -> logging.Formatter:
     return TextFormatter(colour=wants_colour(stream))
 
 
-def configure(log_format: str = "text", *, stream: TextIO | None = None) -> None:
-    """Format the root logger's stream handlers (``logging.basicConfig`` made one) for ``serve``."""
+def configure(log_format: str = "text", *, stream: TextIO | None = None, quiet: bool = False) -> None:
+    """Format the root logger's stream handlers (``logging.basicConfig`` made one) for ``serve``.
+
+    ``quiet`` keeps warnings and errors only, from the emulator and uvicorn alike. The root logger's
+    level is left alone: in thread isolation it decides which of a handler's own records are captured.
+    """
     stream = stream or sys.stderr
     root = logging.getLogger()
     # Plain stream handlers only: subclasses belong to someone else (pytest's capture, files).
@@ -209,3 +213,5 @@ def configure(log_format: str = "text", *, stream: TextIO | None = None) -> None
         handler.setFormatter(formatter_for(log_format, handler.stream))
     if root.level > logging.INFO or root.level == logging.NOTSET:
         root.setLevel(logging.INFO)
+    for name in ("apig_emu", "uvicorn"):
+        logging.getLogger(name).setLevel(logging.WARNING if quiet else logging.NOTSET)

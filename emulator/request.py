@@ -106,7 +106,9 @@ async def read_body(receive: Receive, declared_length: str | None) -> bytes:
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            raise IncompleteRequest(f"the client disconnected after {size} bytes of the body")
+            raise IncompleteRequest(
+                f"the body ended after {size} bytes: the client disconnected or the request timed out"
+            )
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY_BYTES:

@@ -134,7 +134,7 @@ def rss_mb(pid: int) -> float:
 
 
 def run_wrk(url: str, *, duration: float, connections: int, script: Path | None = None) -> Figures:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency", url]
     if script is not None:
         command[1:1] = ["-s", str(script)]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -193,7 +193,7 @@ def main() -> int:
         for routes in (10, 1000):
             port = free_port()
             process = subprocess.Popen(
-                apig_command(configs[routes], port, "process"), stderr=subprocess.DEVNULL
+                apig_command(configs[routes], port, "process"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
             startup[f"{routes} routes"] = wait_until_answering(f"http://127.0.0.1:{port}/Prod/bench", process)
             if routes == 1000:
@@ -203,7 +203,7 @@ def main() -> int:
             process.wait(timeout=20)
 
         for command, url, _ in variants.values():
-            process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             processes.append(process)
             wait_until_answering(url, process)
         for _, url, script in variants.values():

@@ -338,17 +338,18 @@ def rss_kb(pid: int) -> int:
     return int(subprocess.run(["ps", "-o", "rss=", "-p", str(pid)], capture_output=True, text=True).stdout)
 
 
-def children_rss_kb(pid: int) -> int:
-    """Resident memory of the server's worker processes (process isolation), 0 without /proc."""
-    total = 0
+def children_rss_kb(pid: int) -> tuple[int, int]:
+    """Resident memory and number of the server's worker processes (process isolation); 0 without /proc."""
+    total = count = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
             if int(fields[1]) == pid:
                 total += rss_kb(int(stat.parent.name))
+                count += 1
         except (OSError, ValueError, IndexError):
             continue
-    return total
+    return total, count
 
 
 def free_port() -> int:
@@ -392,7 +393,10 @@ class Figures:
     rss_warm_kb: int = 0
     rss_n_kb: int = 0
     rss_2n_kb: int = 0
+    workers_rss_n_kb: int = 0
     workers_rss_2n_kb: int = 0
+    workers_n: int = 0
+    workers_2n: int = 0
     unexpected: int = 0
     dropped: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
@@ -416,9 +420,10 @@ async def soak(port: int, pid: int, args: argparse.Namespace, figures: Figures) 
             figures.rss_warm_kb = rss
         elif name == "N":
             figures.rss_n_kb = rss
+            figures.workers_rss_n_kb, figures.workers_n = children_rss_kb(pid)
         else:
             figures.rss_2n_kb = rss
-            figures.workers_rss_2n_kb = children_rss_kb(pid)
+            figures.workers_rss_2n_kb, figures.workers_2n = children_rss_kb(pid)
         print(
             f"soak: {name:7} done: {load.tally.done} requests, {time.monotonic() - started:.1f} s, RSS {rss / 1024:.1f} MB",
             flush=True,
@@ -434,8 +439,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=64, help="concurrent client connections")
     parser.add_argument("--max-seconds", type=float, default=600.0, help="bound on the whole run")
     parser.add_argument("--isolation", default=None, help="serve --isolation (default: the server's own)")
-    parser.add_argument("--margin-mb", type=float, default=4.0, help="allowed RSS growth from N to 2N, MB")
-    parser.add_argument("--margin-pct", type=float, default=5.0, help="allowed RSS growth from N to 2N, %%")
+    parser.add_argument("--margin-mb", type=float, default=1.5, help="allowed RSS growth from N to 2N, MB")
+    parser.add_argument("--margin-pct", type=float, default=3.0, help="allowed RSS growth from N to 2N, %%")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     args = parser.parse_args(argv)
@@ -498,7 +503,12 @@ def report(figures: Figures, tally: Tally) -> None:
         f"soak: RSS start {figures.rss_start_kb / mb:.1f} MB, after warm-up {figures.rss_warm_kb / mb:.1f} MB, "
         f"after N={figures.requests_per_phase} {figures.rss_n_kb / mb:.1f} MB, "
         f"after 2N {figures.rss_2n_kb / mb:.1f} MB (growth {figures.growth_kb / mb:+.1f} MB)"
-        + (f", workers {figures.workers_rss_2n_kb / mb:.1f} MB" if figures.workers_rss_2n_kb else "")
+        + (
+            f"; {figures.workers_n} workers {figures.workers_rss_n_kb / mb:.1f} MB after N, "
+            f"{figures.workers_2n} workers {figures.workers_rss_2n_kb / mb:.1f} MB after 2N"
+            if figures.workers_rss_2n_kb
+            else ""
+        )
     )
     print(f"soak: unexpected statuses {figures.unexpected}, dropped connections {figures.dropped}")
     for (name, status), count in sorted(tally.statuses.items()):

@@ -14,18 +14,19 @@ import os
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Collection, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
 import emulator
+from emulator import ids
 from emulator.model import Function
 from emulator.runtime.capture import capture_output
+from emulator.runtime.environ import PER_REQUEST, set_python_only, unset_python_only
 from emulator.runtime.handlers import Handler, HandlerLoadError, load_handler
 from emulator.runtime.lambda_context import LambdaContext, lambda_environment, log_stream_name
 from emulator.runtime.outcomes import UNHANDLED, Outcome, exited, init_failed, run_handler, timed_out
+from emulator.runtime.pool import HandlerThreads
 from emulator.runtime.result import InvocationResult, error_payload
 
 _env_lock = threading.Lock()
@@ -35,16 +36,27 @@ _env_lock = threading.Lock()
 def _function_environment(env: dict[str, str]) -> Iterator[None]:
     with _env_lock:
         saved = {name: os.environ.get(name) for name in env}
-        os.environ.update(env)
+        for name, new in env.items():
+            _set(name, new)
     try:
         yield
     finally:
         with _env_lock:
             for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
+                if value is not None:
+                    _set(name, value)
+                elif name in PER_REQUEST:
+                    unset_python_only(name)
                 else:
-                    os.environ[name] = value
+                    os.environ.pop(name, None)
+
+
+def _set(name: str, value: str) -> None:
+    # A per-request value through setenv would leak in glibc on every invocation (runtime.environ).
+    if name in PER_REQUEST:
+        set_python_only(name, value)
+    else:
+        os.environ[name] = value
 
 
 class _Environment:
@@ -58,7 +70,7 @@ class _Environment:
 
 class ThreadInvoker:
     def __init__(self, *, max_threads: int = 64) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=max_threads, thread_name_prefix="apig-emu-handler")
+        self._threads = HandlerThreads(max_threads)
         self._environments: dict[str, _Environment] = {}
         self._overrides: dict[str, Handler] = {}
 
@@ -99,33 +111,23 @@ class ThreadInvoker:
 
     def _environment(self, function: Function) -> _Environment:
         env = self._environments.get(function.name)
-        if env is None or env.function != function:
+        if env is None or (env.function is not function and env.function != function):
             env = self._environments[function.name] = _Environment(function)
         return env
 
     async def invoke(self, function: Function, event: Any, *, trace_id: str) -> InvocationResult:
-        aws_request_id = str(uuid.uuid4())
+        aws_request_id = ids.request_id()
         deadline = time.monotonic() + function.timeout
         env = self._environment(function)
-        call = asyncio.get_running_loop().run_in_executor(
-            self._executor, self._run, env, event, aws_request_id, deadline, trace_id
+        call = self._threads.run(self._run, env, event, aws_request_id, deadline, trace_id)
+        # The function's timeout answers in the thread's stead; the thread's late answer is dropped.
+        timer = asyncio.get_running_loop().call_later(
+            function.timeout, _time_out, call, function, aws_request_id
         )
         try:
-            return await asyncio.wait_for(asyncio.shield(call), function.timeout)
-        except asyncio.TimeoutError:
-            outcome = timed_out(
-                aws_request_id,
-                function.timeout,
-                note=" (thread isolation cannot stop the handler: its thread runs on)",
-            )
-            return InvocationResult(
-                payload=outcome.payload,
-                function_error=outcome.function_error,
-                aws_request_id=aws_request_id,
-                duration_ms=function.timeout * 1000,
-                detail=outcome.detail,
-                timed_out=True,
-            )
+            return await call
+        finally:
+            timer.cancel()
 
     def _run(
         self, env: _Environment, event: Any, aws_request_id: str, deadline: float, trace_id: str
@@ -170,4 +172,22 @@ class ThreadInvoker:
         return result
 
     async def aclose(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._threads.shutdown()
+
+
+def _time_out(call: asyncio.Future[InvocationResult], function: Function, aws_request_id: str) -> None:
+    if call.done():
+        return
+    outcome = timed_out(
+        aws_request_id, function.timeout, note=" (thread isolation cannot stop the handler: its thread runs on)"
+    )
+    call.set_result(
+        InvocationResult(
+            payload=outcome.payload,
+            function_error=outcome.function_error,
+            aws_request_id=aws_request_id,
+            duration_ms=function.timeout * 1000,
+            detail=outcome.detail,
+            timed_out=True,
+        )
+    )

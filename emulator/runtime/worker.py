@@ -31,6 +31,7 @@ from typing import IO, Any
 
 from emulator.model import Function
 from emulator.runtime.capture import LambdaFormatter
+from emulator.runtime.environ import set_python_only
 from emulator.runtime.handlers import Handler, HandlerLoadError, check_handler, ensure_on_path, load_handler
 from emulator.runtime.lambda_context import LambdaContext, lambda_environment, log_stream_name
 from emulator.runtime.outcomes import Outcome, init_failed, out_of_memory, run_handler
@@ -171,7 +172,8 @@ class _Environment:
         return 0
 
     def invoke(self, aws_request_id: str, trace_id: str, event: Any, timeout: float) -> None:
-        os.environ["_X_AMZN_TRACE_ID"] = trace_id
+        # Not os.environ[...] =: glibc would keep every request's value forever (see runtime.environ).
+        set_python_only("_X_AMZN_TRACE_ID", trace_id)
         self.stamp.request_id = aws_request_id
         deadline = time.monotonic() + timeout
         header: dict[str, Any] = {"init": None, "retire": False}
