@@ -125,7 +125,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         warn_if_exposed,
     )
 
-    cli_runtime.configure_logging(args)
+    if not cli_runtime.configure_logging(args):
+        return 1
     definitions = load_or_report(args.config, args.code_dir)
     if definitions is not None:
         definitions = cli_frontend.apply_mocks(args, definitions)

@@ -35,6 +35,13 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
         help="text (coloured on a terminal) or json, one object per line (default: text)",
     )
     serve.add_argument(
+        "--log-file",
+        metavar="PATH",
+        default=None,
+        help="append the log to this file instead of stderr (if writing fails, e.g. a full disk, "
+        "requests are still answered and stderr says so once)",
+    )
+    serve.add_argument(
         "--quiet",
         action="store_true",
         help="log warnings and errors only: no START/END/REPORT, handler output or access lines",
@@ -48,8 +55,14 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
     )
 
 
-def configure_logging(args: argparse.Namespace) -> None:
-    configure(args.log_format, quiet=args.quiet)
+def configure_logging(args: argparse.Namespace) -> bool:
+    """Set the log up as the options say; ``False``, having said why, if the log file cannot be opened."""
+    try:
+        configure(args.log_format, quiet=args.quiet, log_file=args.log_file)
+    except OSError as exc:
+        print(f"apig-emu: cannot open the log file {args.log_file}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def invoker_for(args: argparse.Namespace) -> Invoker:

@@ -195,12 +195,80 @@ def formatter_for(log_format: str, stream: TextIO) -> logging.Formatter:
     return TextFormatter(colour=wants_colour(stream))
 
 
-def configure(log_format: str = "text", *, stream: TextIO | None = None, quiet: bool = False) -> None:
+class LogFileHandler(logging.Handler):
+    """``serve --log-file``: each line appended to the file with one ``write``, nothing buffered.
+
+    A write that fails (a full disk, a file system gone read-only) loses that line only: requests are
+    still answered, and the handler says so once on stderr, not with a traceback per line as
+    ``logging`` would, then once more when writing works again.
+    """
+
+    def __init__(self, path: str, *, warnings: TextIO | None = None) -> None:
+        super().__init__()
+        self.path = path
+        #: Raises ``OSError`` here, at start-up, if the file cannot be opened at all.
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        #: Where the handler's own trouble is told: the stderr of the time it was made (later on,
+        #: thread isolation routes ``sys.stderr`` to whichever handler is running).
+        self.warnings = warnings or sys.stderr
+        #: Lines lost since writing last failed; 0 while all is well.
+        self.lost = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = (self.format(record) + "\n").encode("utf-8", "backslashreplace")
+        except Exception:
+            self.handleError(record)
+            return
+        try:
+            view = memoryview(line)
+            while view:
+                view = view[os.write(self.fd, view) :]
+        except OSError as exc:
+            if not self.lost:
+                self._warn(
+                    f"apig-emu: cannot write the log to {self.path} ({exc.strerror or exc}): requests are "
+                    "still answered, but log lines are lost until writing works again"
+                )
+            self.lost += 1
+            return
+        if self.lost:
+            self._warn(f"apig-emu: writing the log to {self.path} works again ({self.lost} line(s) lost)")
+            self.lost = 0
+
+    def _warn(self, text: str) -> None:
+        try:
+            self.warnings.write(text + "\n")
+            self.warnings.flush()
+        except (OSError, ValueError):
+            pass  # stderr is gone too: nobody is left to tell
+
+    def close(self) -> None:
+        self.acquire()
+        try:
+            if self.fd >= 0:
+                os.close(self.fd)
+                self.fd = -1
+        finally:
+            self.release()
+        super().close()
+
+
+def configure(
+    log_format: str = "text",
+    *,
+    stream: TextIO | None = None,
+    quiet: bool = False,
+    log_file: str | None = None,
+) -> None:
     """Format the root logger's stream handlers (``logging.basicConfig`` made one) for ``serve``.
 
     ``quiet`` keeps warnings and errors only, from the emulator and uvicorn alike. The root logger's
     level is left alone: in thread isolation it decides which of a handler's own records are captured.
+    ``log_file`` sends the log to that file instead of those handlers' streams (``LogFileHandler``);
+    it raises ``OSError``, having changed nothing, if the file cannot be opened.
     """
+    file_handler = None if log_file is None else LogFileHandler(log_file)
     stream = stream or sys.stderr
     root = logging.getLogger()
     # Plain stream handlers only: subclasses belong to someone else (pytest's capture, files).
@@ -211,6 +279,11 @@ def configure(log_format: str = "text", *, stream: TextIO | None = None, quiet: 
         handlers = [handler]
     for handler in handlers:
         handler.setFormatter(formatter_for(log_format, handler.stream))
+    if file_handler is not None:
+        file_handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+        for handler in handlers:
+            root.removeHandler(handler)
+        root.addHandler(file_handler)
     if root.level > logging.INFO or root.level == logging.NOTSET:
         root.setLevel(logging.INFO)
     for name in ("apig_emu", "uvicorn"):

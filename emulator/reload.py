@@ -122,13 +122,20 @@ class Reloader:
             stop.set()
 
     def apply(self, paths: Iterable[str]) -> None:
-        """Redeploy for config changes first, then restart functions whose code changed."""
+        """Redeploy for config changes first, then restart functions whose code changed.
+
+        It never raises: the watcher calls it for every change, and one change that cannot be applied
+        (a bug, stdout gone while the route table is printed) must not end hot reload for the session.
+        """
         changed = sorted({os.path.realpath(path) for path in paths})
-        if any(self.is_config(path) for path in changed):
-            self.redeploy()
-        code = [path for path in changed if self.is_code(path)]
-        if code:
-            self.restart(code)
+        try:
+            if any(self.is_config(path) for path in changed):
+                self.redeploy()
+            code = [path for path in changed if self.is_code(path)]
+            if code:
+                self.restart(code)
+        except Exception:
+            log.exception("hot reload could not apply a change to %s; it keeps watching", ", ".join(changed))
 
     def redeploy(self) -> bool:
         """A new gateway from the config as it is now; the old one keeps serving if it is broken."""

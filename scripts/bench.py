@@ -1,21 +1,30 @@
 #!/usr/bin/env python3
 """Side-by-side benchmark: a bare Starlette app against apig-emu, under identical server settings.
 
-    python3 scripts/bench.py [--duration 5] [--rounds 3] [--connections 16] [--json results.json]
+    python3 scripts/dev.py bench [--duration 5] [--rounds 3] [--connections 16] [--json results.json]
+    .venv/bin/python scripts/bench.py ...       # the same, in a venv that is already set up
 
-Every server is one uvicorn process with uvloop and httptools and no access log; the load comes from
-``wrk`` (Debian's package: ``apt-get install wrk``), one thread, a fixed number of connections. All
-servers start first, each is warmed up, then the rounds interleave the variants so that drift on a
-shared machine hits them alike; the table shows each variant's median over the rounds and its ratio
-to the baseline of the same run. It also measures the time from ``apig-emu serve`` to the first
-answered request with 10 and 1,000 routes, and the gateway process's idle memory with 1,000 routes.
+Every server is one uvicorn process with uvloop and httptools, without access log; the load comes
+from ``wrk`` (Debian's package: ``apt-get install wrk``; macOS: ``brew install wrk``), one thread and
+``--connections`` connections. The baseline is a Starlette app whose plain ``def`` endpoint calls the
+same handler function as apig-emu's proxy trigger (Starlette runs it in its thread pool: what any
+server pays to keep a blocking handler off the event loop). apig-emu runs as users run it, with
+``apig-emu serve`` (inspector on, no reload), ``--quiet`` unless the variant says "logging on".
+
+All servers start first and are warmed up; then the rounds interleave the variants, each round
+starting one variant later, so that drift on a shared machine hits them alike. The table shows each
+variant's median over the rounds and its ratio to the baseline of the same run. The script also
+measures the time from ``apig-emu serve`` to its first answered request (and to its first answered
+invocation, a worker's cold start included) and the gateway process's resident memory at idle.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
+import platform
 import re
 import shutil
 import socket
@@ -26,40 +35,57 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_DIR = ROOT / "scripts" / "bench_app"
+
+#: The mix: a proxy call, a non-proxy call, the CORS preflight of the latter, and a 403 miss.
 MIX_LUA = """
-local paths = {
-  {"GET", "/Prod/bench", nil, nil},
-  {"POST", "/Prod/custom", '{"a": 1}', "application/json"},
-  {"OPTIONS", "/Prod/custom", nil, nil},
-  {"GET", "/Prod/missing/route", nil, nil},
+local requests = {
+  wrk.format("GET", "/Prod/bench"),
+  wrk.format("POST", "/Prod/bench", {["Content-Type"] = "application/json"}, '{"a": 1}'),
+  wrk.format("OPTIONS", "/Prod/bench", {["Origin"] = "http://localhost:8080",
+                                        ["Access-Control-Request-Method"] = "POST"}),
+  wrk.format("GET", "/Prod/missing/route"),
 }
 local i = 0
 request = function()
-  i = i % #paths + 1
-  local p = paths[i]
-  local headers = {}
-  if p[4] then headers["Content-Type"] = p[4] end
-  if p[1] == "OPTIONS" then
-    headers["Origin"] = "http://localhost:8080"
-    headers["Access-Control-Request-Method"] = "POST"
-  end
-  return wrk.format(p[1], p[2], headers, p[3])
+  i = i % #requests + 1
+  return requests[i]
 end
 """
 
 
 @dataclass
+class Variant:
+    name: str
+    command: list[str]
+    port: int
+    script: Path | None = None
+    runs: list[Figures] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/Prod/bench"
+
+
+@dataclass
 class Figures:
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+
+
+@dataclass
+class Row:
     variant: str
     requests_per_s: float
     p50_ms: float
     p99_ms: float
-    ratio: float | None = None
+    ratio: float
+    rounds: list[float]
 
 
 def free_port() -> int:
@@ -69,7 +95,11 @@ def free_port() -> int:
 
 
 def write_config(folder: Path, resources: int) -> Path:
-    """An API with ``resources`` literal resources; the benchmarked ones sit among them."""
+    """An API of ``resources`` resources; the benchmarked one, ``/bench``, is the first.
+
+    ``/bench`` has a proxy ``GET``, a non-proxy ``POST`` with CORS and so its ``OPTIONS`` preflight;
+    the others alternate between a literal ``/rN`` and a parameter ``/rN/{id}``, each with a ``GET``.
+    """
     lines = [
         "apis:",
         "  bench: {}",
@@ -79,26 +109,30 @@ def write_config(folder: Path, resources: int) -> Path:
         "    triggers:",
         "      - {api: bench, resource: /bench, method: GET, proxy: true}",
     ]
-    lines += [
-        f"      - {{api: bench, resource: /r{i}/item, method: GET, proxy: true}}"
-        for i in range(resources - 1)
-    ]
+    for index in range(resources - 1):
+        resource = f"/r{index // 2}" if index % 2 == 0 else f"/r{index // 2}/{{id}}"
+        lines.append(f"      - {{api: bench, resource: '{resource}', method: GET, proxy: true}}")
     lines += [
         "  custom:",
         "    handler: bench_handlers.custom",
         "    triggers:",
-        "      - {api: bench, resource: /custom, method: POST, cors: true}",
+        "      - {api: bench, resource: /bench, method: POST, cors: true}",
     ]
     path = folder / f"bench-{resources}.yaml"
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
-def apig_command(config: Path, port: int, isolation: str) -> list[str]:
+def routes_of(resources: int) -> int:
+    """``GET``, ``POST`` and ``OPTIONS`` on ``/bench``, a ``GET`` on each other resource."""
+    return 3 + (resources - 1)
+
+
+def apig_command(config: Path, port: int, isolation: str, *, quiet: bool = True) -> list[str]:
     return [
         sys.executable, "-m", "emulator.cli", "serve",
         "--config", str(config), "--code-dir", str(APP_DIR), "--port", str(port),
-        "--isolation", isolation, "--no-reload", "--quiet",
+        "--isolation", isolation, "--no-reload", *(["--quiet"] if quiet else []),
     ]  # fmt: skip
 
 
@@ -110,19 +144,24 @@ def baseline_command(port: int) -> list[str]:
     ]  # fmt: skip
 
 
+def start(command: list[str]) -> subprocess.Popen[bytes]:
+    # Logs go nowhere (a pipe nobody reads would fill up and stall the server).
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def wait_until_answering(url: str, process: subprocess.Popen[bytes], limit: float = 30.0) -> float:
-    """Seconds until the first answered request (any HTTP status counts as an answer)."""
+    """Seconds until ``url`` is answered (any HTTP status counts as an answer)."""
     started = time.perf_counter()
     while time.perf_counter() - started < limit:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}: {' '.join(map(str, process.args))}")  # type: ignore[arg-type]
         try:
-            urllib.request.urlopen(url, timeout=1).read()
+            urllib.request.urlopen(url, timeout=5).read()
             return time.perf_counter() - started
         except urllib.error.HTTPError:
             return time.perf_counter() - started
         except OSError:
-            time.sleep(0.005)
+            time.sleep(0.002)
     raise RuntimeError(f"no answer from {url} within {limit} s")
 
 
@@ -133,28 +172,69 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def run_wrk(url: str, *, duration: float, connections: int, script: Path | None = None) -> Figures:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency", url]
-    if script is not None:
-        command[1:1] = ["-s", str(script)]
+def run_wrk(variant: Variant, *, duration: int, connections: int) -> Figures:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", variant.url]
+    if variant.script is not None:
+        command[1:1] = ["-s", str(variant.script)]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if found is None:
+        raise RuntimeError(f"wrk said:\n{out}")
+    if "Socket errors" in out:
+        raise RuntimeError(f"{variant.name}: wrk saw socket errors\n{out}")
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non_2xx and variant.script is None:
+        raise RuntimeError(f"{variant.name}: {non_2xx.group(1)} answers were not 2xx\n{out}")
 
     def percentile(name: str) -> float:
         value, unit = re.search(rf"^\s+{name}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()  # type: ignore[union-attr]
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if errors and script is None:
-        raise RuntimeError(f"{url}: {errors.group(1)} non-2xx answers\n{out}")
-    return Figures("", rps, percentile("50"), percentile("99"))
+    return Figures(float(found.group(1)), percentile("50"), percentile("99"))
+
+
+def machine() -> dict[str, str]:
+    cpu = ""
+    if Path("/proc/cpuinfo").exists():
+        with open("/proc/cpuinfo") as cpuinfo:
+            models = (line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
+            cpu = next(models, "")
+    return {
+        "cpus": str(os.cpu_count()),
+        "cpu": cpu or platform.processor(),
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+    }
+
+
+def load() -> str:
+    """The 1, 5 and 15 minute load averages: the machine may be shared."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def measure_start(config: Path, isolation: str) -> dict[str, float]:
+    """Seconds to the first answered request (a 403, no function involved) and to the first invocation."""
+    port = free_port()
+    started = time.perf_counter()
+    process = start(apig_command(config, port, isolation))
+    try:
+        wait_until_answering(f"http://127.0.0.1:{port}/Prod/nothing-here", process)
+        answered = time.perf_counter() - started
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/Prod/bench", timeout=30).read()
+        invoked = time.perf_counter() - started
+        time.sleep(2.0)  # idle: the start-up's garbage collected, the first request's worker warm
+        return {"first_answer_s": answered, "first_invocation_s": invoked, "idle_rss_mb": rss_mb(process.pid)}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per measurement (default 5)")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per measurement (default 5)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
@@ -162,113 +242,128 @@ def main() -> int:
     if shutil.which("wrk") is None:
         print("wrk is missing: install it with `apt-get install wrk` (Debian/Ubuntu) or `brew install wrk`.")
         return 2
+    if importlib.util.find_spec("emulator") is None or importlib.util.find_spec("uvicorn") is None:
+        print("run this with the project's venv: python3 scripts/dev.py bench (it sets one up)")
+        return 2
 
     folder = Path(tempfile.mkdtemp(prefix="apig-bench-"))
-    mix_script = folder / "mix.lua"
-    mix_script.write_text(MIX_LUA)
-    configs = {n: write_config(folder, n) for n in (1, 10, 1000)}
-    variants: dict[str, tuple[list[str], str, Path | None]] = {}
-    ports = {}
-    for name, command_of, script in (
-        ("baseline", lambda p: baseline_command(p), None),
-        ("thread, 1 resource", lambda p: apig_command(configs[1], p, "thread"), None),
-        ("thread, 1000 resources", lambda p: apig_command(configs[1000], p, "thread"), None),
-        ("process, 1 resource", lambda p: apig_command(configs[1], p, "process"), None),
-        ("process, 1000 resources", lambda p: apig_command(configs[1000], p, "process"), None),
-        (
-            "thread, mix (proxy, non-proxy, preflight, 403)",
-            lambda p: apig_command(configs[1], p, "thread"),
-            mix_script,
-        ),
-        ("thread, mix, 1000 resources", lambda p: apig_command(configs[1000], p, "thread"), mix_script),
+    mix = folder / "mix.lua"
+    mix.write_text(MIX_LUA)
+    small, large, startup_small = (write_config(folder, n) for n in (1, 1000, 8))
+    port = free_port()
+    variants = [Variant("baseline: Starlette, def endpoint", baseline_command(port), port)]
+    for isolation, config, resources, script, quiet in (
+        ("thread", small, 1, None, True),
+        ("process", small, 1, None, True),
+        ("thread", large, 1000, None, True),
+        ("process", large, 1000, None, True),
+        ("thread", small, 1, mix, True),
+        ("process", small, 1, mix, True),
+        ("thread", large, 1000, mix, True),
+        ("process", large, 1000, mix, True),
+        ("thread", small, 1, None, False),
+        ("process", small, 1, None, False),
     ):
-        ports[name] = free_port()
-        variants[name] = (command_of(ports[name]), f"http://127.0.0.1:{ports[name]}/Prod/bench", script)
+        name = f"{isolation}, {'mix, ' if script else ''}{resources} resource{'s' if resources > 1 else ''}"
+        port = free_port()
+        command = apig_command(config, port, isolation, quiet=quiet)
+        variants.append(Variant(name + ("" if quiet else ", logging on"), command, port, script))
 
-    processes: list[subprocess.Popen[bytes]] = []
-    results: dict[str, list[Figures]] = {name: [] for name in variants}
-    startup: dict[str, float] = {}
-    idle_rss: float | None = None
+    info = machine()
+    load_before = load()
+    print(
+        f"{info['cpus']} CPUs ({info['cpu']}), Python {info['python']}, {info['system']}; load {load_before}"
+    )
+    start_up = {}
+    for label, config, resources in (("10 routes", startup_small, 8), ("1000 resources", large, 1000)):
+        start_up[f"{label} ({routes_of(resources)} routes, process)"] = measure_start(config, "process")
+    start_up[f"1000 resources ({routes_of(1000)} routes, thread)"] = measure_start(large, "thread")
+
+    processes = []
     try:
-        for routes in (10, 1000):
-            port = free_port()
-            process = subprocess.Popen(
-                apig_command(configs[routes], port, "process"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
-            startup[f"{routes} routes"] = wait_until_answering(f"http://127.0.0.1:{port}/Prod/bench", process)
-            if routes == 1000:
-                time.sleep(1.0)
-                idle_rss = rss_mb(process.pid)
-            process.terminate()
-            process.wait(timeout=20)
-
-        for command, url, _ in variants.values():
-            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for variant in variants:
+            process = start(variant.command)
             processes.append(process)
-            wait_until_answering(url, process)
-        for _, url, script in variants.values():
-            run_wrk(url, duration=min(2.0, args.duration), connections=args.connections, script=script)
-        for _ in range(args.rounds):
-            for name, (_, url, script) in variants.items():
-                results[name].append(
-                    run_wrk(url, duration=args.duration, connections=args.connections, script=script)
-                )
+            wait_until_answering(variant.url, process)
+        for variant in variants:
+            run_wrk(variant, duration=2, connections=args.connections)  # warm: workers started, caches filled
+        for round_ in range(args.rounds):
+            turn = variants[round_ % len(variants) :] + variants[: round_ % len(variants)]
+            for variant in turn:
+                variant.runs.append(run_wrk(variant, duration=args.duration, connections=args.connections))
+                print(".", end="", flush=True)
     finally:
         for process in processes:
             process.terminate()
         for process in processes:
-            process.wait(timeout=20)
+            process.wait(timeout=30)
+    load_after = load()
+    print()
 
-    table = []
-    for name, runs in results.items():
-        table.append(
-            Figures(
-                name,
-                statistics.median(r.requests_per_s for r in runs),
-                statistics.median(r.p50_ms for r in runs),
-                statistics.median(r.p99_ms for r in runs),
-            )
+    base = statistics.median(run.requests_per_s for run in variants[0].runs)
+    rows = [
+        Row(
+            variant.name,
+            statistics.median(run.requests_per_s for run in variant.runs),
+            statistics.median(run.p50_ms for run in variant.runs),
+            statistics.median(run.p99_ms for run in variant.runs),
+            statistics.median(run.requests_per_s for run in variant.runs) / base,
+            [round(run.requests_per_s) for run in variant.runs],
         )
-    base = table[0]
-    for row in table:
-        row.ratio = row.requests_per_s / base.requests_per_s
-    by_name = {row.variant: row for row in table}
-
+        for variant in variants
+    ]
+    by_name = {row.variant: row for row in rows}
+    width = max(len(row.variant) for row in rows)
     print(
-        f"\n{os.cpu_count()} CPUs, {args.connections} connections, {args.rounds} rounds of {args.duration:g} s, wrk -t1"
+        f"\n{args.connections} connections, {args.rounds} rounds of {args.duration} s, wrk -t1; "
+        f"load {load_before} before, {load_after} after"
     )
-    print(f"{'variant':50} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'x baseline':>11}")
-    for row in table:
+    print(f"{'variant':{width}} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'x baseline':>10}  rounds (req/s)")
+    for row in rows:
         print(
-            f"{row.variant:50} {row.requests_per_s:9.0f} {row.p50_ms:8.2f} {row.p99_ms:8.2f} {row.ratio:11.2f}"
+            f"{row.variant:{width}} {row.requests_per_s:8.0f} {row.p50_ms:7.2f} {row.p99_ms:7.2f} "
+            f"{row.ratio:10.2f}  {' '.join(map(str, row.rounds))}"
         )
-    scale_thread = (
-        by_name["thread, 1000 resources"].requests_per_s / by_name["thread, 1 resource"].requests_per_s
-    )
-    scale_process = (
-        by_name["process, 1000 resources"].requests_per_s / by_name["process, 1 resource"].requests_per_s
-    )
-    added_p99 = by_name["thread, 1 resource"].p99_ms - base.p99_ms
-    print(f"\n1000 vs 1 resource: thread {scale_thread:.2f}x, process {scale_process:.2f}x")
-    print(f"p99 added by thread mode: {added_p99:+.2f} ms")
-    for label, seconds in startup.items():
-        print(f"first answered request after start, {label}: {seconds:.2f} s")
-    print(f"gateway RSS at idle, 1000 routes: {idle_rss:.1f} MB")
+    base_row = rows[0]
+    summary = {
+        "p99 added, thread (ms)": by_name["thread, 1 resource"].p99_ms - base_row.p99_ms,
+        "p99 added, process (ms)": by_name["process, 1 resource"].p99_ms - base_row.p99_ms,
+        "1000 vs 1 resource, thread": by_name["thread, 1000 resources"].requests_per_s
+        / by_name["thread, 1 resource"].requests_per_s,
+        "1000 vs 1 resource, process": by_name["process, 1000 resources"].requests_per_s
+        / by_name["process, 1 resource"].requests_per_s,
+        "1000 vs 1 resource, thread mix": by_name["thread, mix, 1000 resources"].requests_per_s
+        / by_name["thread, mix, 1 resource"].requests_per_s,
+        "1000 vs 1 resource, process mix": by_name["process, mix, 1000 resources"].requests_per_s
+        / by_name["process, mix, 1 resource"].requests_per_s,
+        "process vs thread (req/s)": by_name["process, 1 resource"].requests_per_s
+        / by_name["thread, 1 resource"].requests_per_s,
+    }
+    print()
+    for label, value in summary.items():
+        print(f"{label}: {value:+.2f}" if "ms" in label else f"{label}: {value:.2f}x")
+    for label, figures in start_up.items():
+        print(
+            f"start, {label}: first answer {figures['first_answer_s']:.2f} s, first invocation "
+            f"{figures['first_invocation_s']:.2f} s, gateway RSS at idle {figures['idle_rss_mb']:.1f} MB"
+        )
     if args.json:
         args.json.write_text(
             json.dumps(
                 {
+                    "machine": info,
+                    "load_before": load_before,
+                    "load_after": load_after,
                     "connections": args.connections,
                     "rounds": args.rounds,
                     "duration_s": args.duration,
-                    "variants": [asdict(row) for row in table],
-                    "scale_1000_vs_1": {"thread": scale_thread, "process": scale_process},
-                    "p99_added_thread_ms": added_p99,
-                    "startup_s": startup,
-                    "idle_rss_mb_1000_routes": idle_rss,
+                    "variants": [asdict(row) for row in rows],
+                    "summary": summary,
+                    "start": start_up,
                 },
                 indent=2,
             )
+            + "\n"
         )
     return 0
 

@@ -4,6 +4,7 @@
     python3 scripts/dev.py serve [apig-emu serve options]   # the example API on http://localhost:3000
     python3 scripts/dev.py test [pytest options]            # the test suite
     python3 scripts/dev.py check                            # ruff and mypy
+    python3 scripts/dev.py bench [bench.py options]         # the benchmark (needs wrk: apt-get install wrk)
 
 Only Python 3.10+ is needed: everything else is installed into .venv from the package's metadata.
 """
@@ -41,7 +42,7 @@ def run(command: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("serve", "test", "check"):
+    if not argv or argv[0] not in ("serve", "test", "check", "bench"):
         print(__doc__)
         return 2
     ensure_venv()
@@ -50,6 +51,8 @@ def main(argv: list[str]) -> int:
         return run([str(BIN / "apig-emu"), "serve", *rest])
     if action == "test":
         return run([str(BIN / "python"), "-m", "pytest", *rest])
+    if action == "bench":
+        return run([str(BIN / "python"), str(ROOT / "scripts" / "bench.py"), *rest])
     return (
         run([str(BIN / "ruff"), "check", "."])
         or run([str(BIN / "ruff"), "format", "--check", "."])

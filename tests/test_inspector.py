@@ -42,6 +42,10 @@ mocks:
 """
 
 
+#: What the inspector's page sends with calls that change something (see tests/test_inspector_csrf.py).
+GUARD = {"X-Apig-Emu": "1"}
+
+
 @pytest.fixture
 def recorder() -> Recorder:
     return Recorder(capacity=5)
@@ -147,7 +151,7 @@ def test_preflights_and_mocks_are_recorded(client: Any) -> None:
 def test_replay_sends_the_request_again(client: Any) -> None:
     first = client.post("/Prod/count", json={}).json()["count"]
     original = records(client)[0]
-    replayed = client.post(f"/_emu/api/invocations/{original['id']}/replay")
+    replayed = client.post(f"/_emu/api/invocations/{original['id']}/replay", headers=GUARD)
     assert replayed.status_code == 200
     again = replayed.json()
     assert again["replayOf"] == original["id"]
@@ -155,14 +159,14 @@ def test_replay_sends_the_request_again(client: Any) -> None:
     assert again["request"]["path"] == "/Prod/count"
     assert json.loads(again["response"]["body"]) == {"count": first + 1}
     assert records(client)[0]["id"] == again["id"]
-    assert client.post("/_emu/api/invocations/999/replay").status_code == 404
+    assert client.post("/_emu/api/invocations/999/replay", headers=GUARD).status_code == 404
 
 
 def test_the_buffer_is_bounded_and_can_be_cleared(client: Any) -> None:
     for _ in range(7):
         client.get("/Prod/orders")
     assert [r["id"] for r in records(client)] == [7, 6, 5, 4, 3]
-    assert client.delete("/_emu/api/invocations").status_code == 204
+    assert client.delete("/_emu/api/invocations", headers=GUARD).status_code == 204
     assert records(client) == []
 
 
@@ -200,4 +204,4 @@ def test_large_bodies_are_cut_and_not_kept_for_replay(client: Any) -> None:
     assert shown["request"]["bodyLength"] > len(big)
     assert len(shown["response"]["body"]) == 64 * 1024
     assert shown["event"]["body"].endswith("… (cut by the inspector)")
-    assert client.post(f"/_emu/api/invocations/{shown['id']}/replay").status_code == 409
+    assert client.post(f"/_emu/api/invocations/{shown['id']}/replay", headers=GUARD).status_code == 409

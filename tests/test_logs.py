@@ -9,11 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from emulator import logs
 from emulator.model import Function
 from emulator.runtime.outcomes import exited
 from emulator.runtime.result import InvocationResult
+from tests.live import start_server
 
 FUNCTION = Function("items", "app.handler", Path("."), memory=256)
 RESULT = InvocationResult(
@@ -151,3 +153,41 @@ def test_serve_takes_isolation_log_format_and_reload_options() -> None:
     assert (chosen.isolation, chosen.log_format, chosen.reload) == ("thread", "json", False)
     assert not reload_enabled(chosen)
     assert reload_enabled(build_parser().parse_args(["serve", "--reload"]))
+
+
+QUIET_CONFIG = """
+apis:
+  shop: {}
+functions:
+  chatty:
+    handler: cases.chatty
+    triggers:
+      - {api: shop, resource: /chatty, method: GET}
+  boom:
+    handler: cases.boom
+    triggers:
+      - {api: shop, resource: /boom, method: GET, proxy: true}
+"""
+
+
+@pytest.mark.parametrize("isolation", ["thread", "process"])
+def test_serve_quiet_logs_warnings_and_errors_only(tmp_path: Path, isolation: str) -> None:
+    server = start_server(tmp_path, QUIET_CONFIG, "--quiet", "--isolation", isolation, "--no-reload")
+    try:
+        assert requests.get(server.url + "/Prod/chatty", timeout=10).status_code == 200
+        assert requests.get(server.url + "/Prod/boom", timeout=10).status_code == 502
+        assert requests.get(server.url + "/Prod/nowhere", timeout=10).status_code == 403
+    finally:
+        server.stop()
+    log = server.log()
+    for quiet in (
+        "START RequestId",
+        "END RequestId",
+        "REPORT RequestId",
+        "printed line",
+        "GET /Prod/chatty 200",
+    ):
+        assert quiet not in log
+    assert "GET /Prod/nowhere -> 403" not in log  # a miss is INFO
+    assert "ValueError: something broke" in log  # the function's failure, a WARNING, still shows
+    assert "GET /Prod/boom -> 502" in log

@@ -3,6 +3,8 @@
 "use strict";
 
 const API = "/_emu/api";
+// Sent with every call that changes something: a page on another site cannot send it (see routes.py).
+const GUARD = { "X-Apig-Emu": "1" };
 const POLL_MS = 1000;
 let lastId = 0;
 const open = new Set();
@@ -100,7 +102,7 @@ function renderDetails(rec) {
     event.stopPropagation();
     replay.disabled = true;
     try {
-      await fetch(`${API}/invocations/${rec.id}/replay`, { method: "POST" });
+      await fetch(`${API}/invocations/${rec.id}/replay`, { method: "POST", headers: GUARD });
       await poll();
     } finally {
       replay.disabled = !rec.replayable;
@@ -157,7 +159,7 @@ async function poll() {
 
 async function main() {
   document.getElementById("clear").addEventListener("click", async () => {
-    await fetch(`${API}/invocations`, { method: "DELETE" });
+    await fetch(`${API}/invocations`, { method: "DELETE", headers: GUARD });
     document.getElementById("invocations").replaceChildren();
     document.getElementById("empty").hidden = false;
   });

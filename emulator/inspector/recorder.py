@@ -14,7 +14,7 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -36,15 +36,31 @@ DEFAULT_CAPACITY = 200
 _replaying: contextvars.ContextVar[int | None] = contextvars.ContextVar("apig_emu_replaying", default=None)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Record:
     id: int
-    #: What the page shows (``record_json``), computed once with long bodies cut: the buffer never
-    #: holds a whole 10 MB body, response or event.
-    shown: dict[str, Any]
     #: The request as received, kept for replay; ``None`` when its body was too large to keep.
     request: GatewayRequest | None
     replay_of: int | None
+    received_at: float
+    #: The exchange, until ``shown`` is made from it.
+    _exchange: Exchange | None = field(default=None, repr=False)
+    _shown: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def shown(self) -> dict[str, Any]:
+        """What the page shows (``record_json``), long bodies cut; made once, when first asked for."""
+        if self._shown is None:
+            assert self._exchange is not None
+            self._shown = record_json(
+                self.id,
+                self.received_at,
+                self._exchange,
+                replayable=self.request is not None,
+                replay_of=self.replay_of,
+            )
+            self._exchange = None
+        return self._shown
 
     @property
     def method(self) -> str | None:
@@ -76,14 +92,12 @@ class Recorder:
 
     def record(self, exchange: Exchange) -> None:
         request = exchange.request
-        kept = None
-        if request is not None and len(request.body) <= REPLAYABLE_BODY_BYTES:
-            kept = replace(request, headers=list(request.headers), _lower=None)
-        record_id, replay_of = next(self._ids), _replaying.get()
-        shown = record_json(
-            record_id, time.time(), exchange, replayable=kept is not None, replay_of=replay_of
-        )
-        self._records.append(Record(record_id, shown, kept, replay_of))
+        # Nothing changes a request once answered; replay sends a copy.
+        kept = request if request is not None and len(request.body) <= REPLAYABLE_BODY_BYTES else None
+        record = Record(next(self._ids), kept, _replaying.get(), time.time(), exchange)
+        if not _keep_as_is(exchange):
+            record.shown  # noqa: B018  # made now: the exchange is large, or may still change
+        self._records.append(record)
 
     def records(self, *, after: int = 0) -> list[Record]:
         """Records newer than ``after``, newest first."""
@@ -103,6 +117,22 @@ class Recorder:
             await gateway.handle(replace(record.request, headers=list(record.request.headers), _lower=None))
         finally:
             _replaying.reset(token)
+
+
+def _keep_as_is(exchange: Exchange) -> bool:
+    """Whether the exchange may wait for the page to ask for it: most are never looked at.
+
+    Not when it is large (the buffer must never hold a whole 10 MB body, response, event or log), nor
+    when the function may still be running and changing its event (a timeout left it running).
+    """
+    request, invocation = exchange.request, exchange.invocation
+    if request is not None and len(request.body) > SHOWN_BODY_BYTES // 2:  # the event's may be base64
+        return False
+    if len(exchange.response.body) > SHOWN_BODY_BYTES:
+        return False
+    if invocation is None:
+        return True
+    return not invocation.logs and not invocation.result.timed_out and exchange.error is None
 
 
 def record_json(

@@ -3,11 +3,18 @@
 The page polls ``api/invocations?after=N`` once a second rather than holding a stream open, so
 stopping the emulator never waits on an open inspector tab. The gateway is read from
 ``app.state.gateway`` on every call, so a reload (a new gateway) is followed, and attached to.
+
+Calls that change something (replay, clear) must carry ``X-Apig-Emu: 1``, and an ``Origin``, if any,
+must be the inspector's own: any web page the developer visits can make a browser send a simple
+cross-origin POST to localhost, but not one with a custom header, which needs a CORS preflight that
+nothing under ``/_emu`` ever grants. Reads need no such guard: without CORS headers a page on another
+origin cannot read the answers.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict
 from importlib import resources
 
@@ -19,7 +26,11 @@ from emulator.gateway import Gateway
 from emulator.inspector.recorder import Recorder, records_json
 from emulator.table import route_rows
 
+log = logging.getLogger("apig_emu.inspector")
+
 PREFIX = "/_emu"
+#: Sent by the inspector's page (and by scripts) with every call that changes something; see above.
+GUARD_HEADER = "X-Apig-Emu"
 _ASSETS = {
     "index.html": "text/html; charset=utf-8",
     "inspector.js": "text/javascript; charset=utf-8",
@@ -36,6 +47,25 @@ _PAGE_HEADERS = {
 def _asset(name: str) -> Response:
     body = resources.files("emulator.inspector").joinpath(name).read_bytes()
     return Response(body, media_type=_ASSETS[name], headers=_PAGE_HEADERS)
+
+
+def cross_site_refusal(request: Request) -> Response | None:
+    """A 403 for a state-changing call that a page on another origin could have made; ``None`` if fine."""
+    origin = request.headers.get("origin")
+    own = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
+    if request.headers.get(GUARD_HEADER) != "1":
+        reason = f"it does not carry {GUARD_HEADER}: 1, which the inspector's page sends"
+    elif origin is not None and origin != own:
+        reason = f"it comes from a page on {origin}, not from the inspector ({own})"
+    else:
+        return None
+    log.warning(
+        "inspector: refused %s %s: %s; a web page on another site may have tried it",
+        request.method,
+        request.url.path,
+        reason,
+    )
+    return JSONResponse({"message": f"Forbidden: {reason}"}, status_code=403)
 
 
 def inspector_routes(recorder: Recorder) -> list[BaseRoute]:
@@ -72,10 +102,14 @@ def inspector_routes(recorder: Recorder) -> list[BaseRoute]:
         return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
     async def clear(request: Request) -> Response:
+        if (refusal := cross_site_refusal(request)) is not None:
+            return refusal
         recorder.clear()
         return Response(status_code=204)
 
     async def replay(request: Request) -> Response:
+        if (refusal := cross_site_refusal(request)) is not None:
+            return refusal
         gateway = gateway_of(request)
         record = recorder.get(request.path_params["record_id"])
         if record is None:

@@ -6,33 +6,40 @@ that than for its own run. Here a job is a plain callable on one queue, and the 
 hands the result straight to the event loop's future with ``call_soon_threadsafe``. Threads start on
 demand, up to ``max_threads``, and idle ones wait for the next job, as ``ThreadPoolExecutor``'s do.
 
-The count of idle threads is kept on the event loop's side only, never under a lock the handler
+The count of idle threads lives on the event loop's side only, never under a lock that the handler
 threads share: a thread preempted while holding such a lock would stall the event loop on it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+#: A job: what to run on a thread, and what to do instead if the pool shuts down first.
 _Job = tuple[Callable[[], None], Callable[[], None]]
+_Jobs = queue.SimpleQueue[_Job | None]
 
 
 class HandlerThreads:
     def __init__(self, max_threads: int, *, name: str = "apig-emu-handler") -> None:
         self._max = max_threads
         self._name = name
-        #: (run, cancel) pairs; ``None`` tells one thread to exit.
-        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        #: Threads whose last job was answered and that no submitted job has claimed since.
+        #: Jobs; ``None`` tells one thread to exit. The threads hold this queue, never the pool.
+        self._jobs: _Jobs = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        #: Threads whose last job was answered and that no job has claimed since.
         self._idle = 0
-        self._started = 0
         self._closed = False
+        # Shut down, dropped or at exit, the idle threads end, as ``ThreadPoolExecutor``'s do.
+        self._stop = weakref.finalize(self, _stop_threads, self._jobs, self._threads)
+        _POOLS.add(self)
 
     def run(self, function: Callable[..., T], *args: Any) -> asyncio.Future[T]:
         """``function(*args)`` on a pool thread; the future, on the running loop, gets its result.
@@ -42,11 +49,9 @@ class HandlerThreads:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
 
-        def deliver(*settle: Any) -> None:
-            try:
-                loop.call_soon_threadsafe(*settle)
-            except RuntimeError:
-                pass  # the loop is closed: nobody waits for this answer any more
+        def deliver(*callback: Any) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+                loop.call_soon_threadsafe(*callback)
 
         def job() -> None:
             try:
@@ -64,9 +69,12 @@ class HandlerThreads:
             raise RuntimeError("the handler threads are shut down")
         if self._idle:
             self._idle -= 1
-        elif self._started < self._max:
-            self._started += 1
-            threading.Thread(target=self._work, name=f"{self._name}_{self._started - 1}").start()
+        elif len(self._threads) < self._max:
+            thread = threading.Thread(
+                target=_work, args=(self._jobs,), name=f"{self._name}_{len(self._threads)}"
+            )
+            self._threads.append(thread)
+            thread.start()
         self._jobs.put(job)
 
     def _settle(self, future: asyncio.Future[T], result: T | None, error: BaseException | None) -> None:
@@ -79,24 +87,38 @@ class HandlerThreads:
         else:
             future.set_result(result)  # type: ignore[arg-type]
 
-    def _work(self) -> None:
-        while True:
-            job = self._jobs.get()
-            if job is None:
-                return
-            job[0]()
-            del job
-
     def shutdown(self) -> None:
-        """Cancel the jobs no thread has started and let idle threads exit; busy ones finish first."""
+        """Cancel the jobs no thread has started; threads end once idle (busy ones finish first)."""
         self._closed = True
-        while True:
-            try:
-                job = self._jobs.get_nowait()
-            except queue.Empty:
-                break
-            if job is not None:
-                job[1]()
-        for _ in range(self._started):
-            self._jobs.put(None)
+        self._stop()
 
+
+def _work(jobs: _Jobs) -> None:
+    while (job := jobs.get()) is not None:
+        job[0]()
+        del job  # its result, while the thread waits for the next
+
+
+def _stop_threads(jobs: _Jobs, threads: list[threading.Thread]) -> None:
+    while True:
+        try:
+            job = jobs.get_nowait()
+        except queue.Empty:
+            break
+        if job is not None:
+            job[1]()
+    for _ in threads:
+        jobs.put(None)
+
+
+_POOLS: weakref.WeakSet[HandlerThreads] = weakref.WeakSet()
+
+
+def _before_exit() -> None:
+    """Python joins every thread at exit: idle ones must end, even in a pool nobody shut down."""
+    for pool in list(_POOLS):
+        pool.shutdown()
+
+
+# ``atexit`` runs after the threads are joined; this hook (``ThreadPoolExecutor``'s own) runs before.
+threading._register_atexit(_before_exit)  # type: ignore[attr-defined]

@@ -9,6 +9,8 @@ the same environment as they do on Lambda. A request that finds every worker bus
 
 A timeout, a crash or running out of memory costs only that worker: it is killed (with whatever
 it started, being a process group of its own) and reaped, and the next request starts a fresh one.
+A worker that dies before it has read a request (killed while idle) never began that invocation:
+the request goes to a fresh worker instead, once.
 When the integration's own timeout gives up on a request, the worker keeps running it until it
 finishes or its function's timeout kills it, as Lambda does.
 
@@ -28,17 +30,18 @@ import logging
 import os
 import pickle
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import threading
-import uuid
 from collections import deque
 from collections.abc import Callable, Collection, Iterable
 from enum import Enum
 from typing import Any
 
-from emulator import logs
+from emulator import ids, logs
 from emulator.model import Function
 from emulator.runtime.lambda_context import lambda_environment, log_stream_name
 from emulator.runtime.outcomes import Outcome, TooManyRequests, exit_reason, exited, out_of_memory, timed_out
@@ -89,16 +92,36 @@ class _State(Enum):
     DEAD = "dead"
 
 
+class _Undelivered(Exception):
+    """The worker died before it read the whole request: the invocation never began, another may take it."""
+
+
 class _Call:
-    __slots__ = ("aws_request_id", "function", "future", "timeout", "timer")
+    __slots__ = ("aws_request_id", "function", "future", "retriable", "timeout", "timer")
 
     def __init__(
-        self, aws_request_id: str, function: Function, future: asyncio.Future[InvocationResult]
+        self,
+        aws_request_id: str,
+        function: Function,
+        future: asyncio.Future[InvocationResult],
+        retriable: bool,
     ) -> None:
         self.aws_request_id = aws_request_id
         self.function = function
         self.future = future
+        #: Whether ``_Undelivered`` may be raised, rather than the crash answered: once per request.
+        self.retriable = retriable
         self.timer: asyncio.TimerHandle | None = None
+
+
+class _RequestPipe(asyncio.BaseProtocol):
+    """The request pipe's side: whether it broke with part of a request still unwritten."""
+
+    broken = False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if exc is not None:
+            self.broken = True
 
 
 class _Replies(asyncio.Protocol):
@@ -135,6 +158,12 @@ class _Worker:
         self.state = _State.NEW
         self.process: subprocess.Popen[bytes] | None = None
         self.writer: asyncio.WriteTransport | None = None
+        self.request_pipe: _RequestPipe | None = None
+        #: A second handle on the request pipe, for asking how much of it the worker left unread
+        #: once it died (the transport may have closed its own by then).
+        self.request_probe = -1
+        #: Set when the worker died: whether the request in hand never reached it (see ``_unread``).
+        self.undelivered = False
         self.output_fd = -1
         self.ready = False
         self.call: _Call | None = None
@@ -175,8 +204,9 @@ class _Worker:
         self.pool.invoker.live.add(self)
         log.debug("function %r: started worker pid %s", self.function.name, self.process.pid)
         try:
-            self.writer, _ = await loop.connect_write_pipe(
-                asyncio.Protocol, os.fdopen(request_write, "wb", buffering=0)
+            self.request_probe = os.dup(request_write)
+            self.writer, self.request_pipe = await loop.connect_write_pipe(
+                _RequestPipe, os.fdopen(request_write, "wb", buffering=0)
             )
             await loop.connect_read_pipe(lambda: _Replies(self), os.fdopen(reply_read, "rb", buffering=0))
         except BaseException:
@@ -188,12 +218,17 @@ class _Worker:
             raise TooManyRequests("the emulator is shutting down")
         self.writer.write(_frame(("init", self.function, self.pool.invoker.enforce_memory)))
 
-    def send(self, function: Function, event: Any, trace_id: str) -> asyncio.Future[InvocationResult]:
+    def send(
+        self, function: Function, event: Any, trace_id: str, *, retriable: bool = True
+    ) -> asyncio.Future[InvocationResult]:
         assert self.writer is not None
         future: asyncio.Future[InvocationResult] = asyncio.get_running_loop().create_future()
-        call = self.call = _Call(str(uuid.uuid4()), function, future)
+        call = self.call = _Call(ids.request_id(), function, future, retriable)
         self.state = _State.BUSY
         self.writer.write(_frame((call.aws_request_id, trace_id, event, function.timeout)))
+        if self.writer.is_closing() and self.request_pipe is not None:
+            # The worker's end had closed already (it died while idle): the request went nowhere.
+            self.request_pipe.broken = True
         if self.ready:
             self._arm(call)
         return future
@@ -289,14 +324,35 @@ class _Worker:
         """The worker closed its end: it exited or crashed (or was killed, which we know already)."""
         if self.state is _State.DEAD:
             return
+        self.undelivered = self.call is not None and self._unread()
         self._dead()
         self._start_reaping()
+
+    def _unread(self) -> bool:
+        """Whether the dead worker left its request (part of it) unread: it never began the invocation.
+
+        So it was dead, or dying, when the request was sent: killed while idle (``kill -9``, the OOM
+        killer), the request on its way. Lambda would have given the request to another environment.
+        """
+        if self.request_pipe is not None and self.request_pipe.broken:
+            return True
+        try:
+            unread = fcntl.ioctl(self.request_probe, termios.FIONREAD, b"\0\0\0\0")
+        except OSError:
+            return False
+        return bool(struct.unpack("i", unread)[0])
 
     def _dead(self) -> None:
         self.state = _State.DEAD
         self.pool.lost(self)
         if self.writer is not None:
             self.writer.close()
+        self._close_probe()
+
+    def _close_probe(self) -> None:
+        if self.request_probe >= 0:
+            os.close(self.request_probe)
+            self.request_probe = -1
 
     def kill(self) -> None:
         """Discard the environment at once, with every process it started."""
@@ -323,6 +379,11 @@ class _Worker:
             if call is not None:
                 if call.timer is not None:
                     call.timer.cancel()
+                if self.undelivered and call.retriable and not call.future.done():
+                    call.future.set_exception(
+                        _Undelivered(f"worker pid {self.pid} had ended ({exit_reason(returncode)})")
+                    )
+                    return
                 detail = (
                     f"the execution environment (worker pid {self.pid}) ended during the invocation: "
                     f"{exit_reason(returncode)}; the next request starts a fresh one"
@@ -377,6 +438,7 @@ class _Worker:
 
     def kill_now(self) -> None:
         """For a synchronous last resort, when no event loop runs any more."""
+        self._close_probe()
         self._signal(signal.SIGKILL)
         if self.process is not None:
             with contextlib.suppress(ChildProcessError):
@@ -526,7 +588,9 @@ class ProcessInvoker:
         else:
             self._overrides.add(function_name)
 
-    async def invoke(self, function: Function, event: Any, *, trace_id: str) -> InvocationResult:
+    async def invoke(
+        self, function: Function, event: Any, *, trace_id: str, retried: bool = False
+    ) -> InvocationResult:
         if function.name in self._overrides and self._in_process is not None:
             return await self._in_process.invoke(function, event, trace_id=trace_id)
         if self.closed:
@@ -545,7 +609,14 @@ class ProcessInvoker:
                 raise
             if self.enforce_memory and self._memory_watch is None:
                 self._memory_watch = asyncio.ensure_future(self._watch_memory())
-        return await worker.send(function, event, trace_id)
+        try:
+            return await worker.send(function, event, trace_id, retriable=not retried)
+        except _Undelivered as lost:
+            # Once: a worker that dies before reading again is answered as the crash it is.
+            log.warning(
+                "function %r: %s before it took the request; a fresh one takes it", function.name, lost
+            )
+            return await self.invoke(function, event, trace_id=trace_id, retried=True)
 
     async def _watch_memory(self) -> None:
         while True:

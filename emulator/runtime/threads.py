@@ -29,26 +29,97 @@ from emulator.runtime.outcomes import UNHANDLED, Outcome, exited, init_failed, r
 from emulator.runtime.pool import HandlerThreads
 from emulator.runtime.result import InvocationResult, error_payload
 
-_env_lock = threading.Lock()
+#: Set on every invocation, so never worth restoring in between.
+_TRACE_ID = "_X_AMZN_TRACE_ID"
+
+
+class _SharedEnvironment:
+    """The process environment, as invocations on threads share it.
+
+    Setting a function's fifteen-odd variables and restoring them costs more than a small handler's
+    whole run, so they stay set while invocations are pending (from ``expect`` to ``done``): each
+    invocation changes only what differs from what is set (its own trace id, another function's
+    variables), and once none is pending, or running, the environment is restored as it was. A burst
+    of requests pays once; after every request the emulator's process has its own environment back.
+
+    A function's variables are never left for another function's invocation to see, unless both run
+    at once: then both see the variables only one of them defines (one process, one environment).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending = 0
+        #: Invocations running now, by function name.
+        self._running: dict[str, int] = {}
+        #: What invocations set, and what each name had before (``None``: unset).
+        self._set: dict[str, str] = {}
+        self._saved: dict[str, str | None] = {}
+
+    def expect(self) -> None:
+        """An invocation will run: what is set stays set until ``done``."""
+        with self._lock:
+            self._pending += 1
+
+    def done(self) -> None:
+        """An invocation was answered (its thread may run on, after a timeout)."""
+        with self._lock:
+            self._pending -= 1
+            self._restore_if_idle()
+
+    def enter(self, function: str, variables: dict[str, str], trace_id: str | None) -> None:
+        with self._lock:
+            if all(count == 0 for name, count in self._running.items() if name != function):
+                for name in [name for name in self._set if name not in variables and name != _TRACE_ID]:
+                    self._restore(name)  # another function's
+            for name, value in variables.items():
+                if self._set.get(name) != value:
+                    self._put(name, value)
+            if trace_id is not None:
+                self._put(_TRACE_ID, trace_id)
+            self._running[function] = self._running.get(function, 0) + 1
+
+    def leave(self, function: str) -> None:
+        with self._lock:
+            self._running[function] -= 1
+            self._restore_if_idle()
+
+    def _put(self, name: str, value: str) -> None:
+        if name not in self._saved:
+            self._saved[name] = os.environ.get(name)
+        _set(name, value)
+        self._set[name] = value
+
+    def _restore_if_idle(self) -> None:
+        if self._pending <= 0 and not any(self._running.values()):
+            for name in list(self._set):
+                self._restore(name)
+
+    def _restore(self, name: str) -> None:
+        del self._set[name]
+        value = self._saved.pop(name)
+        if value is not None:
+            _set(name, value)
+        elif name in PER_REQUEST:
+            unset_python_only(name)
+        else:
+            os.environ.pop(name, None)
+
+
+_environ = _SharedEnvironment()
 
 
 @contextmanager
-def _function_environment(env: dict[str, str]) -> Iterator[None]:
-    with _env_lock:
-        saved = {name: os.environ.get(name) for name in env}
-        for name, new in env.items():
-            _set(name, new)
+def _function_environment(env: dict[str, str], function: str = "") -> Iterator[None]:
+    """One invocation's variables (``_X_AMZN_TRACE_ID`` among them), set for the block."""
+    variables = dict(env)
+    trace_id = variables.pop(_TRACE_ID, None)
+    _environ.expect()
+    _environ.enter(function, variables, trace_id)
     try:
         yield
     finally:
-        with _env_lock:
-            for name, value in saved.items():
-                if value is not None:
-                    _set(name, value)
-                elif name in PER_REQUEST:
-                    unset_python_only(name)
-                else:
-                    os.environ.pop(name, None)
+        _environ.leave(function)
+        _environ.done()
 
 
 def _set(name: str, value: str) -> None:
@@ -66,6 +137,7 @@ class _Environment:
         self.function = function
         self.stream = log_stream_name()
         self.handler: Handler | None = None
+        self.variables = lambda_environment(function, self.stream)
 
 
 class ThreadInvoker:
@@ -119,24 +191,36 @@ class ThreadInvoker:
         aws_request_id = ids.request_id()
         deadline = time.monotonic() + function.timeout
         env = self._environment(function)
-        call = self._threads.run(self._run, env, event, aws_request_id, deadline, trace_id)
-        # The function's timeout answers in the thread's stead; the thread's late answer is dropped.
-        timer = asyncio.get_running_loop().call_later(
-            function.timeout, _time_out, call, function, aws_request_id
-        )
+        _environ.expect()
         try:
-            return await call
+            call = self._threads.run(self._run, env, event, aws_request_id, deadline, trace_id)
+            # The function's timeout answers in the thread's stead; the thread's late answer is dropped.
+            timer = asyncio.get_running_loop().call_later(
+                function.timeout, _time_out, call, function, aws_request_id
+            )
+            try:
+                return await call
+            finally:
+                timer.cancel()
         finally:
-            timer.cancel()
+            _environ.done()
 
     def _run(
         self, env: _Environment, event: Any, aws_request_id: str, deadline: float, trace_id: str
     ) -> InvocationResult:
         function = env.function
-        variables = lambda_environment(function, env.stream)
-        variables["_X_AMZN_TRACE_ID"] = trace_id
         result = InvocationResult(payload=b"", aws_request_id=aws_request_id)
-        with _function_environment(variables), capture_output(aws_request_id) as captured:
+        _environ.enter(function.name, env.variables, trace_id)
+        try:
+            return self._run_in(env, event, aws_request_id, deadline, result)
+        finally:
+            _environ.leave(function.name)
+
+    def _run_in(
+        self, env: _Environment, event: Any, aws_request_id: str, deadline: float, result: InvocationResult
+    ) -> InvocationResult:
+        function = env.function
+        with capture_output(aws_request_id) as captured:
             handler = self._overrides.get(function.name) or env.handler
             if handler is None:
                 started = time.perf_counter()
@@ -179,7 +263,9 @@ def _time_out(call: asyncio.Future[InvocationResult], function: Function, aws_re
     if call.done():
         return
     outcome = timed_out(
-        aws_request_id, function.timeout, note=" (thread isolation cannot stop the handler: its thread runs on)"
+        aws_request_id,
+        function.timeout,
+        note=" (thread isolation cannot stop the handler: its thread runs on)",
     )
     call.set_result(
         InvocationResult(

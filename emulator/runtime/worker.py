@@ -155,6 +155,8 @@ class _Environment:
         self.function: Function
         self.code_prefix = ""
         self.modules_seen = 0
+        #: The runtime's own process: a process the handler forks is a copy with another pid.
+        self.pid = os.getpid()
 
     def serve(self) -> int:
         init = read_request(self.requests)
@@ -203,6 +205,8 @@ class _Environment:
         self._reply(outcome, header, (time.perf_counter() - started) * 1000)
 
     def _reply(self, outcome: Outcome, header: dict[str, Any], duration_ms: float) -> None:
+        if os.getpid() != self.pid:
+            _end_forked_copy()
         header["error"] = outcome.function_error
         header["detail"] = outcome.detail
         header["duration"] = duration_ms
@@ -249,6 +253,39 @@ def check(result_fd: int) -> int:
     return 0
 
 
+def _end_forked_copy() -> None:
+    """A process the handler forked came back out of the handler (a fork without ``os._exit``).
+
+    On Lambda it would post a second response and then compete with its parent for the next
+    invocation. The invocation is its parent's to answer, so the copy ends here, quietly but for one
+    line in the log.
+    """
+    print(
+        f"apig-emu: process {os.getpid()}, forked by the handler, returned from it and was ended "
+        "(the invocation is answered by the process that forked it; end forked children with os._exit)",
+        file=sys.stderr,
+        flush=True,
+    )
+    os._exit(0)
+
+
+def _detach_forked_children(*fds: int) -> None:
+    """Processes the handler forks get /dev/null in place of the runtime's pipes.
+
+    A forked child inherits every descriptor, close-on-exec or not: holding the reply pipe, it would
+    hide the worker's death from the parent until it exits itself; holding the request pipe, it
+    could read the next request.
+    """
+
+    def detach() -> None:
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in fds:
+            os.dup2(null, fd, inheritable=False)
+        os.close(null)
+
+    os.register_at_fork(after_in_child=detach)
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--check"]:
         return check(int(argv[1]))
@@ -257,10 +294,16 @@ def main(argv: list[str]) -> int:
     # hide this worker's death from the parent.
     os.set_inheritable(request_fd, False)
     os.set_inheritable(reply_fd, False)
+    _detach_forked_children(request_fd, reply_fd)
     _die_with_parent()
     faulthandler.enable()
     with os.fdopen(request_fd, "rb") as requests:
-        return _Environment(requests, reply_fd).serve()
+        code = _Environment(requests, reply_fd).serve()
+    # Retired (the request pipe closed). Lambda ends an environment without waiting for the threads a
+    # handler left running, where Python's exit would join them; so does the worker.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

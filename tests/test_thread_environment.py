@@ -1,0 +1,68 @@
+"""Thread isolation's shared environment: each invocation sees its own function's variables.
+
+Variables stay set while a burst of invocations is pending (the cost of setting and restoring them
+dwarfs a small handler's run); these tests pin what that may not change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from typing import Any
+
+from emulator.runtime.threads import ThreadInvoker
+from emulator.testing import definitions_from_yaml
+from tests.conftest import LAMBDAS
+
+CONFIG = """
+apis:
+  shop: {}
+functions:
+  a:
+    handler: isolation.warm
+    environment: {ONLY_A: a}
+    triggers:
+      - {api: shop, resource: /a, method: GET}
+  b:
+    handler: isolation.warm
+    environment: {ONLY_B: b}
+    triggers:
+      - {api: shop, resource: /b, method: GET}
+"""
+
+
+async def burst(invoker: ThreadInvoker, names: list[str]) -> list[dict[str, Any]]:
+    functions = definitions_from_yaml(CONFIG, code_dir=LAMBDAS).functions
+    results = await asyncio.gather(
+        *(invoker.invoke(functions[name], {}, trace_id=f"Root={i}") for i, name in enumerate(names))
+    )
+    return [json.loads(result.payload)["env"] for result in results]
+
+
+def test_a_burst_of_two_functions_on_one_thread_never_shows_one_the_others_variables() -> None:
+    invoker = ThreadInvoker(max_threads=1)  # one at a time, all pending together
+    try:
+        names = ["a", "b", "a", "a", "b", "b", "a"]
+        seen = asyncio.run(burst(invoker, names))
+    finally:
+        asyncio.run(invoker.aclose())
+    for name, env in zip(names, seen, strict=True):
+        assert env["AWS_LAMBDA_FUNCTION_NAME"] == name
+        assert (env["ONLY_A"], env["ONLY_B"]) == (("a", None) if name == "a" else (None, "b"))
+    for name in ("ONLY_A", "ONLY_B", "AWS_LAMBDA_FUNCTION_NAME", "_X_AMZN_TRACE_ID"):
+        assert name not in os.environ  # the burst over, the process has its own environment back
+
+
+def test_the_processs_own_values_come_back_after_a_burst(monkeypatch: Any) -> None:
+    monkeypatch.setenv("ONLY_A", "the process's own")
+    invoker = ThreadInvoker(max_threads=1)
+    try:
+        assert [env["ONLY_A"] for env in asyncio.run(burst(invoker, ["a", "b", "a"]))] == [
+            "a",
+            "the process's own",
+            "a",
+        ]
+    finally:
+        asyncio.run(invoker.aclose())
+    assert os.environ["ONLY_A"] == "the process's own"
