@@ -119,7 +119,9 @@ class Gateway:
         )
         if ctx.invocation is not None and ctx.invocation.gateway_error is None:
             ctx.invocation.gateway_error = error.reason
-        ctx.error = error
+        # Kept on ctx for the inspector, the error must not keep its traceback: its frames hold ctx, a
+        # cycle that only the garbage collector would free, for every 403.
+        ctx.error = error.with_traceback(None)
         return error_response(error, self._error_scope(ctx))
 
     def _error_scope(self, ctx: RequestContext) -> ErrorScope:

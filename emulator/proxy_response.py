@@ -172,9 +172,8 @@ def check_proxy_result(
         raise malformed(f"the result is not JSON ({exc})") from exc
     if not isinstance(value, dict):
         raise malformed(f"the result must be a JSON object, got {type(value).__name__}: {value!r:.80}")
-    unexpected = sorted(set(value) - ALLOWED_KEYS)
-    if unexpected:
-        listed = ", ".join(repr(key) for key in unexpected)
+    if not ALLOWED_KEYS.issuperset(value):
+        listed = ", ".join(repr(key) for key in sorted(value.keys() - ALLOWED_KEYS))
         raise malformed(f"unexpected key {listed} (allowed: {', '.join(sorted(ALLOWED_KEYS))})")
     status = _status(value.get("statusCode"))
     headers = _merge_headers(value.get("headers"), value.get("multiValueHeaders"))

@@ -13,7 +13,8 @@ server pays to keep a blocking handler off the event loop). apig-emu runs as use
 
 All servers start first and are warmed up; then the rounds interleave the variants, each round
 starting one variant later, so that drift on a shared machine hits them alike. The table shows each
-variant's median over the rounds and its ratio to the baseline of the same run. The script also
+variant's median over the rounds, and its ratio to the baseline as the median of each round's ratio
+(a round runs every variant within a minute; a slow minute on a shared machine moves both). The script also
 measures the time from ``apig-emu serve`` to its first answered request (and to its first answered
 invocation, a worker's cold start included) and the gateway process's resident memory at idle.
 """
@@ -193,6 +194,14 @@ def run_wrk(variant: Variant, *, duration: int, connections: int) -> Figures:
     return Figures(float(found.group(1)), percentile("50"), percentile("99"))
 
 
+def per_round_ratio(variant: Variant, reference: Variant) -> float:
+    """The median over the rounds of each round's ratio: both ran within a minute of each other."""
+    return statistics.median(
+        run.requests_per_s / other.requests_per_s
+        for run, other in zip(variant.runs, reference.runs, strict=True)
+    )
+
+
 def machine() -> dict[str, str]:
     cpu = ""
     if Path("/proc/cpuinfo").exists():
@@ -238,6 +247,13 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="run the variants whose name contains TEXT, beside the baseline (repeatable); skips the start-up figures",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is missing: install it with `apt-get install wrk` (Debian/Ubuntu) or `brew install wrk`.")
@@ -274,10 +290,13 @@ def main() -> int:
     print(
         f"{info['cpus']} CPUs ({info['cpu']}), Python {info['python']}, {info['system']}; load {load_before}"
     )
+    if args.only:
+        variants = variants[:1] + [v for v in variants[1:] if any(text in v.name for text in args.only)]
     start_up = {}
-    for label, config, resources in (("10 routes", startup_small, 8), ("1000 resources", large, 1000)):
-        start_up[f"{label} ({routes_of(resources)} routes, process)"] = measure_start(config, "process")
-    start_up[f"1000 resources ({routes_of(1000)} routes, thread)"] = measure_start(large, "thread")
+    if not args.only:
+        for label, config, resources in (("10 routes", startup_small, 8), ("1000 resources", large, 1000)):
+            start_up[f"{label} ({routes_of(resources)} routes, process)"] = measure_start(config, "process")
+        start_up[f"1000 resources ({routes_of(1000)} routes, thread)"] = measure_start(large, "thread")
 
     processes = []
     try:
@@ -300,19 +319,19 @@ def main() -> int:
     load_after = load()
     print()
 
-    base = statistics.median(run.requests_per_s for run in variants[0].runs)
     rows = [
         Row(
             variant.name,
             statistics.median(run.requests_per_s for run in variant.runs),
             statistics.median(run.p50_ms for run in variant.runs),
             statistics.median(run.p99_ms for run in variant.runs),
-            statistics.median(run.requests_per_s for run in variant.runs) / base,
+            per_round_ratio(variant, variants[0]),
             [round(run.requests_per_s) for run in variant.runs],
         )
         for variant in variants
     ]
     by_name = {row.variant: row for row in rows}
+    by_variant = {variant.name: variant for variant in variants}
     width = max(len(row.variant) for row in rows)
     print(
         f"\n{args.connections} connections, {args.rounds} rounds of {args.duration} s, wrk -t1; "
@@ -324,21 +343,19 @@ def main() -> int:
             f"{row.variant:{width}} {row.requests_per_s:8.0f} {row.p50_ms:7.2f} {row.p99_ms:7.2f} "
             f"{row.ratio:10.2f}  {' '.join(map(str, row.rounds))}"
         )
-    base_row = rows[0]
-    summary = {
-        "p99 added, thread (ms)": by_name["thread, 1 resource"].p99_ms - base_row.p99_ms,
-        "p99 added, process (ms)": by_name["process, 1 resource"].p99_ms - base_row.p99_ms,
-        "1000 vs 1 resource, thread": by_name["thread, 1000 resources"].requests_per_s
-        / by_name["thread, 1 resource"].requests_per_s,
-        "1000 vs 1 resource, process": by_name["process, 1000 resources"].requests_per_s
-        / by_name["process, 1 resource"].requests_per_s,
-        "1000 vs 1 resource, thread mix": by_name["thread, mix, 1000 resources"].requests_per_s
-        / by_name["thread, mix, 1 resource"].requests_per_s,
-        "1000 vs 1 resource, process mix": by_name["process, mix, 1000 resources"].requests_per_s
-        / by_name["process, mix, 1 resource"].requests_per_s,
-        "process vs thread (req/s)": by_name["process, 1 resource"].requests_per_s
-        / by_name["thread, 1 resource"].requests_per_s,
-    }
+    summary = {}
+    for isolation in ("thread", "process"):
+        if (mode := by_name.get(f"{isolation}, 1 resource")) is not None:
+            summary[f"p99 added, {isolation} (ms)"] = mode.p99_ms - rows[0].p99_ms
+    for label, many, one in (
+        ("1000 vs 1 resource, thread", "thread, 1000 resources", "thread, 1 resource"),
+        ("1000 vs 1 resource, process", "process, 1000 resources", "process, 1 resource"),
+        ("1000 vs 1 resource, thread mix", "thread, mix, 1000 resources", "thread, mix, 1 resource"),
+        ("1000 vs 1 resource, process mix", "process, mix, 1000 resources", "process, mix, 1 resource"),
+        ("process vs thread (req/s)", "process, 1 resource", "thread, 1 resource"),
+    ):
+        if many in by_variant and one in by_variant:
+            summary[label] = per_round_ratio(by_variant[many], by_variant[one])
     print()
     for label, value in summary.items():
         print(f"{label}: {value:+.2f}" if "ms" in label else f"{label}: {value:.2f}x")

@@ -29,6 +29,12 @@ functions:
     environment: {ONLY_B: b}
     triggers:
       - {api: shop, resource: /b, method: GET}
+  slow:
+    handler: isolation.sleep
+    timeout: 1
+    environment: {ONLY_SLOW: s}
+    triggers:
+      - {api: shop, resource: /slow, method: GET}
 """
 
 
@@ -66,3 +72,21 @@ def test_the_processs_own_values_come_back_after_a_burst(monkeypatch: Any) -> No
     finally:
         asyncio.run(invoker.aclose())
     assert os.environ["ONLY_A"] == "the process's own"
+
+
+def test_a_timed_out_handler_still_running_keeps_no_one_elses_variables_visible() -> None:
+    functions = definitions_from_yaml(CONFIG, code_dir=LAMBDAS).functions
+    invoker = ThreadInvoker()
+
+    async def scenario() -> list[dict[str, Any]]:
+        stuck = await invoker.invoke(functions["slow"], {"seconds": 1.5}, trace_id="Root=1")
+        assert stuck.timed_out  # its thread sleeps on for half a second
+        a = await invoker.invoke(functions["a"], {}, trace_id="Root=2")
+        b = await invoker.invoke(functions["b"], {}, trace_id="Root=3")
+        return [json.loads(a.payload)["env"], json.loads(b.payload)["env"]]
+
+    try:
+        a, b = asyncio.run(scenario())
+    finally:
+        asyncio.run(invoker.aclose())
+    assert (a["ONLY_A"], a["ONLY_B"], b["ONLY_A"], b["ONLY_B"]) == ("a", None, None, "b")

@@ -24,11 +24,15 @@ def _default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+#: ``json.dumps`` with options builds an encoder per call; this one is made once (encoding keeps no state).
+_ENCODER = json.JSONEncoder(default=_default, ensure_ascii=_ENSURE_ASCII)
+
+
 def marshal_result(result: Any) -> bytes:
     """The Invoke payload for a handler's return value; raw bytes pass through as Lambda lets them."""
     if isinstance(result, bytes):
         return result
     try:
-        return json.dumps(result, default=_default, ensure_ascii=_ENSURE_ASCII).encode("utf-8", "replace")
+        return _ENCODER.encode(result).encode("utf-8", "replace")
     except (TypeError, ValueError, RecursionError) as exc:
         raise MarshalError(f"Unable to marshal response: {exc}") from exc

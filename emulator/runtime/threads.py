@@ -33,54 +33,71 @@ from emulator.runtime.result import InvocationResult, error_payload
 _TRACE_ID = "_X_AMZN_TRACE_ID"
 
 
+class _EnvironmentUse:
+    """One invocation's claim on the process environment, from ``expect`` to ``done``."""
+
+    __slots__ = ("function", "variables")
+
+    def __init__(self, function: str, variables: dict[str, str]) -> None:
+        self.function = function
+        self.variables = variables
+
+
 class _SharedEnvironment:
     """The process environment, as invocations on threads share it.
 
     Setting a function's fifteen-odd variables and restoring them costs more than a small handler's
     whole run, so they stay set while invocations are pending (from ``expect`` to ``done``): each
-    invocation changes only what differs from what is set (its own trace id, another function's
-    variables), and once none is pending, or running, the environment is restored as it was. A burst
+    invocation changes only what differs from what is set (its trace id, another function's
+    variables), and once none is pending or running, the environment is restored as it was. A burst
     of requests pays once; after every request the emulator's process has its own environment back.
 
-    A function's variables are never left for another function's invocation to see, unless both run
-    at once: then both see the variables only one of them defines (one process, one environment).
+    An invocation never sees a variable of another function, unless one of that function's runs at
+    the same time (one process, one environment). One that timed out no longer counts: its thread
+    runs on, but the environment is no longer kept for it.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pending = 0
-        #: Invocations running now, by function name.
-        self._running: dict[str, int] = {}
+        #: Invocations between ``enter`` and ``leave`` that were not yet answered.
+        self._running: set[_EnvironmentUse] = set()
         #: What invocations set, and what each name had before (``None``: unset).
         self._set: dict[str, str] = {}
         self._saved: dict[str, str | None] = {}
 
-    def expect(self) -> None:
-        """An invocation will run: what is set stays set until ``done``."""
+    def expect(self, function: str, variables: dict[str, str]) -> _EnvironmentUse:
+        """An invocation will run: what is set stays set until its ``done``."""
         with self._lock:
             self._pending += 1
+        return _EnvironmentUse(function, variables)
 
-    def done(self) -> None:
-        """An invocation was answered (its thread may run on, after a timeout)."""
+    def enter(self, use: _EnvironmentUse, trace_id: str | None) -> None:
+        """On the invocation's thread, before the handler runs: its variables set."""
+        variables = use.variables
         with self._lock:
-            self._pending -= 1
-            self._restore_if_idle()
-
-    def enter(self, function: str, variables: dict[str, str], trace_id: str | None) -> None:
-        with self._lock:
-            if all(count == 0 for name, count in self._running.items() if name != function):
-                for name in [name for name in self._set if name not in variables and name != _TRACE_ID]:
-                    self._restore(name)  # another function's
+            others = [other.variables for other in self._running if other.function != use.function]
+            for name in [name for name in self._set if name not in variables and name != _TRACE_ID]:
+                if not any(name in other for other in others):
+                    self._restore(name)  # another function's, and no invocation of it runs
             for name, value in variables.items():
                 if self._set.get(name) != value:
                     self._put(name, value)
             if trace_id is not None:
                 self._put(_TRACE_ID, trace_id)
-            self._running[function] = self._running.get(function, 0) + 1
+            self._running.add(use)
 
-    def leave(self, function: str) -> None:
+    def leave(self, use: _EnvironmentUse) -> None:
+        """On the invocation's thread, once the handler returned."""
         with self._lock:
-            self._running[function] -= 1
+            self._running.discard(use)
+            self._restore_if_idle()
+
+    def done(self, use: _EnvironmentUse) -> None:
+        """The invocation was answered: by its handler, or by its timeout while its thread runs on."""
+        with self._lock:
+            self._pending -= 1
+            self._running.discard(use)
             self._restore_if_idle()
 
     def _put(self, name: str, value: str) -> None:
@@ -90,7 +107,7 @@ class _SharedEnvironment:
         self._set[name] = value
 
     def _restore_if_idle(self) -> None:
-        if self._pending <= 0 and not any(self._running.values()):
+        if self._pending <= 0 and not self._running:
             for name in list(self._set):
                 self._restore(name)
 
@@ -113,13 +130,13 @@ def _function_environment(env: dict[str, str], function: str = "") -> Iterator[N
     """One invocation's variables (``_X_AMZN_TRACE_ID`` among them), set for the block."""
     variables = dict(env)
     trace_id = variables.pop(_TRACE_ID, None)
-    _environ.expect()
-    _environ.enter(function, variables, trace_id)
+    use = _environ.expect(function, variables)
+    _environ.enter(use, trace_id)
     try:
         yield
     finally:
-        _environ.leave(function)
-        _environ.done()
+        _environ.leave(use)
+        _environ.done(use)
 
 
 def _set(name: str, value: str) -> None:
@@ -191,9 +208,9 @@ class ThreadInvoker:
         aws_request_id = ids.request_id()
         deadline = time.monotonic() + function.timeout
         env = self._environment(function)
-        _environ.expect()
+        use = _environ.expect(function.name, env.variables)
         try:
-            call = self._threads.run(self._run, env, event, aws_request_id, deadline, trace_id)
+            call = self._threads.run(self._run, env, use, event, aws_request_id, deadline, trace_id)
             # The function's timeout answers in the thread's stead; the thread's late answer is dropped.
             timer = asyncio.get_running_loop().call_later(
                 function.timeout, _time_out, call, function, aws_request_id
@@ -203,18 +220,23 @@ class ThreadInvoker:
             finally:
                 timer.cancel()
         finally:
-            _environ.done()
+            _environ.done(use)
 
     def _run(
-        self, env: _Environment, event: Any, aws_request_id: str, deadline: float, trace_id: str
+        self,
+        env: _Environment,
+        use: _EnvironmentUse,
+        event: Any,
+        aws_request_id: str,
+        deadline: float,
+        trace_id: str,
     ) -> InvocationResult:
-        function = env.function
         result = InvocationResult(payload=b"", aws_request_id=aws_request_id)
-        _environ.enter(function.name, env.variables, trace_id)
+        _environ.enter(use, trace_id)
         try:
             return self._run_in(env, event, aws_request_id, deadline, result)
         finally:
-            _environ.leave(function.name)
+            _environ.leave(use)
 
     def _run_in(
         self, env: _Environment, event: Any, aws_request_id: str, deadline: float, result: InvocationResult
