@@ -11,12 +11,14 @@ same handler function as apig-emu's proxy trigger (Starlette runs it in its thre
 server pays to keep a blocking handler off the event loop). apig-emu runs as users run it, with
 ``apig-emu serve`` (inspector on, no reload), ``--quiet`` unless the variant says "logging on".
 
-All servers start first and are warmed up; then the rounds interleave the variants, each round
-starting one variant later, so that drift on a shared machine hits them alike. The table shows each
-variant's median over the rounds, and its ratio to the baseline as the median of each round's ratio
-(a round runs every variant within a minute; a slow minute on a shared machine moves both). The script also
-measures the time from ``apig-emu serve`` to its first answered request (and to its first answered
-invocation, a worker's cold start included) and the gateway process's resident memory at idle.
+All servers start first and are warmed up. In each round every variant runs right next to a run of
+the baseline (before it in even rounds, after it in odd ones), and the rounds start one variant
+later each, so that drift on a shared machine hits all alike. The table shows each variant's median
+over the rounds, and its ratio to the baseline: the median of its ratios to the baseline run beside
+it (the machine's slow seconds move both); comparisons between variants divide those ratios.
+
+It also measures the time from ``apig-emu serve`` to its first answered request (and to its first
+answered invocation, a worker's cold start included) and the gateway process's memory at idle.
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ class Variant:
     port: int
     script: Path | None = None
     runs: list[Figures] = field(default_factory=list)
+    #: The baseline's run beside each of this variant's runs.
+    beside: list[Figures] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -86,6 +90,7 @@ class Row:
     p50_ms: float
     p99_ms: float
     ratio: float
+    #: Each round's ratio to the baseline run beside it (for the baseline: each run's requests/s).
     rounds: list[float]
 
 
@@ -194,12 +199,19 @@ def run_wrk(variant: Variant, *, duration: int, connections: int) -> Figures:
     return Figures(float(found.group(1)), percentile("50"), percentile("99"))
 
 
-def per_round_ratio(variant: Variant, reference: Variant) -> float:
-    """The median over the rounds of each round's ratio: both ran within a minute of each other."""
-    return statistics.median(
-        run.requests_per_s / other.requests_per_s
-        for run, other in zip(variant.runs, reference.runs, strict=True)
-    )
+def ratios(variant: Variant) -> list[float]:
+    """Each run's requests/s over the baseline's run beside it."""
+    return [
+        run.requests_per_s / base.requests_per_s
+        for run, base in zip(variant.runs, variant.beside, strict=True)
+    ]
+
+
+def ratio(variant: Variant, reference: Variant | None = None) -> float:
+    """The median ratio to the baseline, or to ``reference`` through the baseline runs beside each."""
+    if reference is None:
+        return statistics.median(ratios(variant))
+    return statistics.median(a / b for a, b in zip(ratios(variant), ratios(reference), strict=True))
 
 
 def machine() -> dict[str, str]:
@@ -306,16 +318,24 @@ def main() -> int:
             wait_until_answering(variant.url, process)
         for variant in variants:
             run_wrk(variant, duration=2, connections=args.connections)  # warm: workers started, caches filled
+        baseline, measured = variants[0], variants[1:]
         for round_ in range(args.rounds):
-            turn = variants[round_ % len(variants) :] + variants[: round_ % len(variants)]
+            turn = measured[round_ % len(measured) :] + measured[: round_ % len(measured)]
             for variant in turn:
-                variant.runs.append(run_wrk(variant, duration=args.duration, connections=args.connections))
+                pair = (baseline, variant) if round_ % 2 == 0 else (variant, baseline)
+                figures = [run_wrk(v, duration=args.duration, connections=args.connections) for v in pair]
+                base, run = figures if round_ % 2 == 0 else figures[::-1]
+                baseline.runs.append(base)
+                baseline.beside.append(base)
+                variant.runs.append(run)
+                variant.beside.append(base)
                 print(".", end="", flush=True)
     finally:
         for process in processes:
             process.terminate()
         for process in processes:
             process.wait(timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)
     load_after = load()
     print()
 
@@ -325,28 +345,37 @@ def main() -> int:
             statistics.median(run.requests_per_s for run in variant.runs),
             statistics.median(run.p50_ms for run in variant.runs),
             statistics.median(run.p99_ms for run in variant.runs),
-            per_round_ratio(variant, variants[0]),
-            [round(run.requests_per_s) for run in variant.runs],
+            ratio(variant),
+            [round(r, 3) for r in ratios(variant)]
+            if variant.name != variants[0].name
+            else [round(run.requests_per_s) for run in variant.runs],
         )
         for variant in variants
     ]
-    by_name = {row.variant: row for row in rows}
     by_variant = {variant.name: variant for variant in variants}
     width = max(len(row.variant) for row in rows)
     print(
         f"\n{args.connections} connections, {args.rounds} rounds of {args.duration} s, wrk -t1; "
         f"load {load_before} before, {load_after} after"
     )
-    print(f"{'variant':{width}} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'x baseline':>10}  rounds (req/s)")
+    print(
+        f"{'variant':{width}} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'x baseline':>10}  x baseline per round"
+    )
     for row in rows:
+        if row is rows[0]:
+            spread = f"{len(row.rounds)} runs, {min(row.rounds):.0f}-{max(row.rounds):.0f} req/s"
+        else:
+            spread = " ".join(f"{r:.2f}" for r in row.rounds)
         print(
             f"{row.variant:{width}} {row.requests_per_s:8.0f} {row.p50_ms:7.2f} {row.p99_ms:7.2f} "
-            f"{row.ratio:10.2f}  {' '.join(map(str, row.rounds))}"
+            f"{row.ratio:10.2f}  {spread}"
         )
     summary = {}
     for isolation in ("thread", "process"):
-        if (mode := by_name.get(f"{isolation}, 1 resource")) is not None:
-            summary[f"p99 added, {isolation} (ms)"] = mode.p99_ms - rows[0].p99_ms
+        if (mode := by_variant.get(f"{isolation}, 1 resource")) is not None:
+            summary[f"p99 added, {isolation} (ms)"] = statistics.median(
+                run.p99_ms - base.p99_ms for run, base in zip(mode.runs, mode.beside, strict=True)
+            )
     for label, many, one in (
         ("1000 vs 1 resource, thread", "thread, 1000 resources", "thread, 1 resource"),
         ("1000 vs 1 resource, process", "process, 1000 resources", "process, 1 resource"),
@@ -355,14 +384,14 @@ def main() -> int:
         ("process vs thread (req/s)", "process, 1 resource", "thread, 1 resource"),
     ):
         if many in by_variant and one in by_variant:
-            summary[label] = per_round_ratio(by_variant[many], by_variant[one])
+            summary[label] = ratio(by_variant[many], by_variant[one])
     print()
     for label, value in summary.items():
         print(f"{label}: {value:+.2f}" if "ms" in label else f"{label}: {value:.2f}x")
-    for label, figures in start_up.items():
+    for label, up in start_up.items():
         print(
-            f"start, {label}: first answer {figures['first_answer_s']:.2f} s, first invocation "
-            f"{figures['first_invocation_s']:.2f} s, gateway RSS at idle {figures['idle_rss_mb']:.1f} MB"
+            f"start, {label}: first answer {up['first_answer_s']:.2f} s, first invocation "
+            f"{up['first_invocation_s']:.2f} s, gateway RSS at idle {up['idle_rss_mb']:.1f} MB"
         )
     if args.json:
         args.json.write_text(
