@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Side-by-side benchmark: a bare Starlette app against apig-emu, under identical server settings.
 
-    python3 scripts/dev.py bench [--duration 5] [--rounds 3] [--connections 16] [--json results.json]
+    python3 scripts/dev.py bench [--duration 3] [--rounds 5] [--connections 16] [--json results.json]
     .venv/bin/python scripts/bench.py ...       # the same, in a venv that is already set up
 
 Every server is one uvicorn process with uvloop and httptools, without access log; the load comes
@@ -255,8 +255,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--duration", type=int, default=5, help="seconds per measurement (default 5)")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    parser.add_argument("--duration", type=int, default=3, help="seconds per measurement (default 3)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument(
