@@ -6,12 +6,14 @@ suite stays fast; tests that kill workers check that the next request gets a fre
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import json
 import logging
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from emulator.app import create_app
 from emulator.config import ConfigErrors, load_definitions
 from emulator.gateway import Gateway
 from emulator.invocations import Invocation
-from emulator.model import DEFAULT_CONCURRENCY
+from emulator.model import DEFAULT_CONCURRENCY, Function
 from emulator.runtime.process import ProcessInvoker, check_handlers
 from emulator.testing import GatewayClient
 from tests.conftest import LAMBDAS
@@ -363,3 +365,51 @@ def test_concurrency_is_a_function_setting_with_a_small_default(tmp_path: Path) 
     with pytest.raises(ConfigErrors) as errors:
         load_definitions(config, code_dir=LAMBDAS)
     assert "functions.f.concurrency: expected an integer from 1 to 1000, got 0" in str(errors.value)
+
+
+def _run_with_invoker(scenario: Callable[[ProcessInvoker], Awaitable[None]]) -> None:
+    async def main() -> None:
+        invoker = ProcessInvoker(queue_timeout=5)
+        try:
+            await scenario(invoker)
+        finally:
+            await invoker.aclose()
+
+    asyncio.run(main())
+
+
+TAGGED = Function("tagged", "isolation.tagged", LAMBDAS, timeout=5, concurrency=1)
+
+
+def test_waiting_requests_are_sent_first_come_first_served_and_abandoned_ones_never_run() -> None:
+    """A freed environment takes the oldest waiting request; one whose caller gave up is skipped."""
+
+    async def scenario(invoker: ProcessInvoker) -> None:
+        await invoker.invoke(TAGGED, {"tag": "warm"}, trace_id="t")
+        busy = asyncio.ensure_future(invoker.invoke(TAGGED, {"tag": "busy", "seconds": 0.2}, trace_id="t"))
+        await asyncio.sleep(0.05)
+        waiting = {
+            tag: asyncio.ensure_future(invoker.invoke(TAGGED, {"tag": tag}, trace_id="t"))
+            for tag in ("first", "abandoned", "second", "third")
+        }
+        await asyncio.sleep(0.05)
+        waiting.pop("abandoned").cancel()
+        results = await asyncio.gather(busy, *waiting.values())
+        answers = [json.loads(result.payload) for result in results]
+        assert len({answer["pid"] for answer in answers}) == 1
+        assert answers[-1]["tags"] == ["warm", "busy", "first", "second", "third"]
+
+    _run_with_invoker(scenario)
+
+
+def test_a_caller_that_gives_up_during_a_cold_start_leaves_the_environment_warm() -> None:
+    async def scenario(invoker: ProcessInvoker) -> None:
+        abandoned = asyncio.ensure_future(invoker.invoke(TAGGED, {"tag": "abandoned"}, trace_id="t"))
+        await asyncio.sleep(0)
+        abandoned.cancel()
+        await asyncio.sleep(0.5)
+        [pid] = invoker.worker_pids("tagged")
+        answer = json.loads((await invoker.invoke(TAGGED, {"tag": "next"}, trace_id="t")).payload)
+        assert answer == {"pid": pid, "tags": ["next"]}
+
+    _run_with_invoker(scenario)

@@ -47,7 +47,7 @@ from emulator.runtime.lambda_context import lambda_environment, log_stream_name
 from emulator.runtime.outcomes import Outcome, TooManyRequests, exit_reason, exited, out_of_memory, timed_out
 from emulator.runtime.result import InvocationResult
 from emulator.runtime.threads import ThreadInvoker
-from emulator.runtime.worker import REPLY_LENGTHS, REQUEST_LENGTH
+from emulator.runtime.worker import REQUEST_LENGTH, Reply
 
 log = logging.getLogger("apig_emu.runtime")
 
@@ -97,20 +97,19 @@ class _Undelivered(Exception):
 
 
 class _Call:
-    __slots__ = ("aws_request_id", "function", "future", "retriable", "timeout", "timer")
+    """One invocation, from the request for it until its environment answers (or its caller gives up)."""
 
-    def __init__(
-        self,
-        aws_request_id: str,
-        function: Function,
-        future: asyncio.Future[InvocationResult],
-        retriable: bool,
-    ) -> None:
-        self.aws_request_id = aws_request_id
+    __slots__ = ("aws_request_id", "event", "function", "future", "retriable", "timer", "trace_id")
+
+    def __init__(self, function: Function, event: Any, trace_id: str, *, retriable: bool) -> None:
+        self.aws_request_id = ids.request_id()
         self.function = function
-        self.future = future
+        self.event = event
+        self.trace_id = trace_id
+        self.future: asyncio.Future[InvocationResult] = asyncio.get_running_loop().create_future()
         #: Whether ``_Undelivered`` may be raised, rather than the crash answered: once per request.
         self.retriable = retriable
+        #: While it waits for an environment, its throttle; once sent, its function's timeout.
         self.timer: asyncio.TimerHandle | None = None
 
 
@@ -134,15 +133,10 @@ class _Replies(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         buffer = self.buffer
         buffer += data
-        while len(buffer) >= REPLY_LENGTHS.size:
-            head, size = REPLY_LENGTHS.unpack_from(buffer)
-            end = REPLY_LENGTHS.size + head + size
-            if len(buffer) < end:
-                return
-            header = json.loads(buffer[REPLY_LENGTHS.size : REPLY_LENGTHS.size + head])
-            payload = bytes(buffer[REPLY_LENGTHS.size + head : end])
-            del buffer[:end]
-            self.worker.on_reply(header, payload)
+        while (decoded := Reply.decode(buffer)) is not None:
+            reply, size = decoded
+            del buffer[:size]
+            self.worker.on_reply(reply)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.worker.on_eof()
@@ -170,6 +164,7 @@ class _Worker:
         self.memory_mb = 0
         #: Whether the emulator killed it (a timeout, memory, shutdown) rather than it ending by itself.
         self.killed = False
+        self.starting: asyncio.Task[None] | None = None
         self.reaping: asyncio.Task[None] | None = None
 
     @property
@@ -218,26 +213,22 @@ class _Worker:
             raise TooManyRequests("the emulator is shutting down")
         self.writer.write(_frame(("init", self.function, self.pool.invoker.enforce_memory)))
 
-    def send(
-        self, function: Function, event: Any, trace_id: str, *, retriable: bool = True
-    ) -> asyncio.Future[InvocationResult]:
+    def send(self, call: _Call) -> None:
         assert self.writer is not None
-        future: asyncio.Future[InvocationResult] = asyncio.get_running_loop().create_future()
-        call = self.call = _Call(ids.request_id(), function, future, retriable)
+        self.call = call
         self.state = _State.BUSY
-        self.writer.write(_frame((call.aws_request_id, trace_id, event, function.timeout)))
+        self.writer.write(_frame((call.aws_request_id, call.trace_id, call.event, call.function.timeout)))
         if self.writer.is_closing() and self.request_pipe is not None:
             # The worker's end had closed already (it died while idle): the request went nowhere.
             self.request_pipe.broken = True
         if self.ready:
             self._arm(call)
-        return future
 
     def _arm(self, call: _Call) -> None:
         """The function's timeout runs from when the environment can start on the request."""
         call.timer = asyncio.get_running_loop().call_later(call.function.timeout, self._timed_out, call)
 
-    def on_reply(self, header: dict[str, Any], payload: bytes) -> None:
+    def on_reply(self, reply: Reply) -> None:
         if not self.ready:
             self.ready = True
             if self.call is not None:
@@ -248,21 +239,21 @@ class _Worker:
             return
         if call.timer is not None:
             call.timer.cancel()
-        self.memory_mb = header["memory"]
-        if "files" in header:
-            self.pool.files.update(header["files"])
+        self.memory_mb = reply.memory_mb
+        if reply.files is not None:
+            self.pool.files.update(reply.files)
         result = InvocationResult(
-            payload=payload,
-            function_error=header["error"],
+            payload=reply.payload,
+            function_error=reply.function_error,
             aws_request_id=call.aws_request_id,
-            logs=header["logs"],
-            duration_ms=header["duration"],
-            init_duration_ms=header["init"],
-            detail=header["detail"],
-            max_memory_used_mb=header["memory"],
+            logs=reply.logs,
+            duration_ms=reply.duration_ms,
+            init_duration_ms=reply.init_duration_ms,
+            detail=reply.detail,
+            max_memory_used_mb=reply.memory_mb,
         )
         self._resolve(call, result)
-        self.pool.release(self, retire=header["retire"])
+        self.pool.release(self, retire=reply.retire)
 
     def _resolve(self, call: _Call, result: InvocationResult) -> None:
         if call.future.done():
@@ -468,7 +459,8 @@ class _Pool:
         self.workers: set[_Worker] = set()
         #: Most recently used last: it is reused first, as Lambda reuses a warm environment.
         self.idle: list[_Worker] = []
-        self.waiters: deque[asyncio.Future[_Worker]] = deque()
+        #: First come, first served.
+        self.waiters: deque[_Call] = deque()
         #: Source files the workers have loaded from the code directory, for hot reload.
         self.files: set[str] = set()
 
@@ -489,10 +481,17 @@ class _Pool:
             worker.retire()
         self.idle.clear()
 
-    def take(self) -> _Worker | None:
-        """A worker for a new request without waiting: a warm one, else a new one if allowed."""
-        if self.waiters:
-            return None
+    def submit(self, call: _Call, queue_timeout: float) -> None:
+        """Send the call to a free environment, or queue it until one is free (throttled after a while)."""
+        worker = None if self.waiters else self._free_worker()
+        if worker is not None:
+            self._dispatch(worker, call)
+            return
+        call.timer = asyncio.get_running_loop().call_later(queue_timeout, self._throttle, call, queue_timeout)
+        self.waiters.append(call)
+
+    def _free_worker(self) -> _Worker | None:
+        """The most recently used idle environment, else a new one if the function may have more."""
         if self.idle:
             worker = self.idle.pop()
             worker.state = _State.BUSY
@@ -501,23 +500,35 @@ class _Pool:
             return self._new_worker()
         return None
 
-    async def wait(self, timeout: float) -> _Worker:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[_Worker] = loop.create_future()
-        self.waiters.append(future)
-        timer = loop.call_later(timeout, self._throttle, future, timeout)
-        try:
-            return await future
-        except asyncio.CancelledError:
-            if future.done() and not future.cancelled() and future.exception() is None:
-                self.release(future.result())
-            raise
-        finally:
-            timer.cancel()
+    def _dispatch(self, worker: _Worker, call: _Call) -> None:
+        if worker.process is None:
+            worker.starting = asyncio.ensure_future(self._start(worker, call))
+        else:
+            worker.send(call)
 
-    def _throttle(self, future: asyncio.Future[_Worker], waited: float) -> None:
-        if not future.done():
-            future.set_exception(
+    async def _start(self, worker: _Worker, call: _Call) -> None:
+        """A cold start: spawn the environment, then send it the call that needed it."""
+        try:
+            await worker.start()
+        except Exception as exc:
+            worker.kill()
+            if not call.future.done():
+                call.future.set_exception(exc)
+            return
+        except BaseException:
+            worker.kill()
+            call.future.cancel()
+            raise
+        self.invoker.watch_memory()
+        if call.future.done():
+            # Its caller gave up while it started: the environment is warm for the next one.
+            self.release(worker)
+        else:
+            worker.send(call)
+
+    def _throttle(self, call: _Call, waited: float) -> None:
+        if not call.future.done():
+            call.future.set_exception(
                 TooManyRequests(
                     f"Rate Exceeded: all {self.function.concurrency} execution environment(s) of "
                     f"function {self.function.name!r} stayed busy for {waited:g} s (its `concurrency`)"
@@ -546,21 +557,19 @@ class _Pool:
         self._wake()
 
     def _wake(self) -> None:
-        """Hand free or newly allowed workers to waiting requests, first come first served."""
+        """Send waiting calls to free or newly allowed workers, at once: from the reply that freed one."""
         while self.waiters:
-            waiter = self.waiters[0]
-            if waiter.done():
+            call = self.waiters[0]
+            if call.future.done():
                 self.waiters.popleft()
                 continue
-            if self.idle:
-                worker = self.idle.pop()
-                worker.state = _State.BUSY
-            elif len(self.workers) < self.function.concurrency:
-                worker = self._new_worker()
-            else:
+            worker = self._free_worker()
+            if worker is None:
                 return
             self.waiters.popleft()
-            waiter.set_result(worker)
+            if call.timer is not None:
+                call.timer.cancel()
+            self._dispatch(worker, call)
 
 
 class ProcessInvoker:
@@ -600,23 +609,20 @@ class ProcessInvoker:
             pool = self._pools[function.name] = _Pool(self, function)
         elif pool.function is not function:
             pool.update(function)
-        worker = pool.take() or await pool.wait(self.queue_timeout)
-        if worker.process is None:
-            try:
-                await worker.start()
-            except BaseException:
-                worker.kill()
-                raise
-            if self.enforce_memory and self._memory_watch is None:
-                self._memory_watch = asyncio.ensure_future(self._watch_memory())
+        call = _Call(function, event, trace_id, retriable=not retried)
+        pool.submit(call, self.queue_timeout)
         try:
-            return await worker.send(function, event, trace_id, retriable=not retried)
+            return await call.future
         except _Undelivered as lost:
             # Once: a worker that dies before reading again is answered as the crash it is.
             log.warning(
                 "function %r: %s before it took the request; a fresh one takes it", function.name, lost
             )
             return await self.invoke(function, event, trace_id=trace_id, retried=True)
+
+    def watch_memory(self) -> None:
+        if self.enforce_memory and self._memory_watch is None:
+            self._memory_watch = asyncio.ensure_future(self._watch_memory())
 
     async def _watch_memory(self) -> None:
         while True:
@@ -653,9 +659,11 @@ class ProcessInvoker:
         if self._memory_watch is not None:
             self._memory_watch.cancel()
         for pool in self._pools.values():
-            for waiter in pool.waiters:
-                if not waiter.done():
-                    waiter.set_exception(TooManyRequests("the emulator is shutting down"))
+            for call in pool.waiters:
+                if call.timer is not None:
+                    call.timer.cancel()
+                if not call.future.done():
+                    call.future.set_exception(TooManyRequests("the emulator is shutting down"))
             pool.waiters.clear()
             for worker in list(pool.idle):
                 worker.retire()

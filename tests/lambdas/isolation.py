@@ -33,6 +33,13 @@ def sleep(event: Any, context: Any) -> dict[str, Any]:
     return {"statusCode": 200, "body": json.dumps(result)} if proxy else result
 
 
+def tagged(event: Any, context: Any) -> dict[str, Any]:
+    """Sleeps ``seconds``, then answers with every ``tag`` this environment has been sent so far."""
+    STATE.setdefault("tags", []).append(event["tag"])
+    time.sleep(float(event.get("seconds", 0)))
+    return {"pid": os.getpid(), "tags": STATE["tags"]}
+
+
 def exit_with(event: Any, context: Any) -> None:
     print("exiting now")
     sys.exit(3)
