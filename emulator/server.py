@@ -184,6 +184,9 @@ def uvicorn_config(
         http=protocol_class(request_timeout),
         loop="auto",
         server_header=False,
+        # The gateway adds the peer to X-Forwarded-For itself; uvicorn's rewriting would make a local
+        # client's header its source IP (and cost a middleware a request).
+        proxy_headers=False,
         access_log=False,
         log_config=None,
         **options,

@@ -4,7 +4,7 @@
     python3 scripts/dev.py bench [--duration 3] [--rounds 5] [--connections 16] [--json results.json]
     .venv/bin/python scripts/bench.py ...       # the same, in a venv that is already set up
 
-Every server is one uvicorn process with uvloop and httptools, without access log; the load comes
+Every server is one uvicorn process with uvloop and httptools, without access log or proxy-header rewriting; the load comes
 from ``wrk`` (Debian's package: ``apt-get install wrk``; macOS: ``brew install wrk``), one thread and
 ``--connections`` connections. The baseline is a Starlette app whose plain ``def`` endpoint calls the
 same handler function as apig-emu's proxy trigger (Starlette runs it in its thread pool: what any
@@ -146,6 +146,7 @@ def baseline_command(port: int) -> list[str]:
     return [
         sys.executable, "-m", "uvicorn", "--app-dir", str(APP_DIR), "bench_baseline:app",
         "--port", str(port), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+        "--no-proxy-headers",
         "--log-level", "warning",
     ]  # fmt: skip
 

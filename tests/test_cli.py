@@ -145,6 +145,23 @@ def test_serve_answers_over_a_real_socket(served: tuple[str, subprocess.Popen[st
     assert "server" not in response.headers
 
 
+def test_a_client_forwarded_for_header_is_appended_to_not_trusted(
+    served: tuple[str, subprocess.Popen[str]],
+) -> None:
+    """sourceIp is the TCP peer, X-Forwarded-For gains it [reference 1.2, 1.3; AWS docs: $context.identity.sourceIp].
+
+    uvicorn's own proxy-header handling would take the header's address for the peer's when the
+    peer is 127.0.0.1, the usual local case: ``"203.0.113.9, 203.0.113.9"``.
+    """
+    url, _ = served
+    headers = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https", "X-Forwarded-Port": "8443"}
+    event = requests.get(url + "/Prod/items/7", headers=headers, timeout=5).json()
+    assert event["headers"]["X-Forwarded-For"] == "203.0.113.9, 127.0.0.1"
+    assert event["requestContext"]["identity"]["sourceIp"] == "127.0.0.1"
+    assert event["headers"]["X-Forwarded-Proto"] == "http"
+    assert event["headers"]["X-Forwarded-Port"] == url.rsplit(":", 1)[1]
+
+
 def test_serve_keeps_serving_past_a_broken_handler(served: tuple[str, subprocess.Popen[str]]) -> None:
     url, process = served
     broken = requests.get(url + "/Prod/broken", timeout=5)
