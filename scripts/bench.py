@@ -4,11 +4,11 @@
     python3 scripts/dev.py bench [--duration 3] [--rounds 5] [--connections 16] [--json results.json]
     .venv/bin/python scripts/bench.py ...       # the same, in a venv that is already set up
 
-Every server is one uvicorn process with uvloop and httptools, without access log or proxy-header rewriting; the load comes
-from ``wrk`` (Debian's package: ``apt-get install wrk``; macOS: ``brew install wrk``), one thread and
-``--connections`` connections. The baseline is a Starlette app whose plain ``def`` endpoint calls the
-same handler function as apig-emu's proxy trigger (Starlette runs it in its thread pool: what any
-server pays to keep a blocking handler off the event loop). apig-emu runs as users run it, with
+Every server is one uvicorn process with uvloop and httptools, without access log or proxy-header
+rewriting; the load comes from ``wrk`` (Debian's package: ``apt-get install wrk``; macOS: ``brew
+install wrk``), one thread and ``--connections`` connections. The baseline is a Starlette app whose
+plain ``def`` endpoint calls the same handler function as apig-emu's proxy trigger (Starlette runs it
+in its thread pool: what any server pays to keep a blocking handler off the event loop). apig-emu runs as users run it, with
 ``apig-emu serve`` (inspector on, no reload), ``--quiet`` unless the variant says "logging on".
 
 All servers start first and are warmed up. In each round every variant runs right next to a run of
