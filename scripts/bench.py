@@ -8,8 +8,9 @@ Every server is one uvicorn process with uvloop and httptools, without access lo
 rewriting; the load comes from ``wrk`` (Debian's package: ``apt-get install wrk``; macOS: ``brew
 install wrk``), one thread and ``--connections`` connections. The baseline is a Starlette app whose
 plain ``def`` endpoint calls the same handler function as apig-emu's proxy trigger (Starlette runs it
-in its thread pool: what any server pays to keep a blocking handler off the event loop). apig-emu runs as users run it, with
-``apig-emu serve`` (inspector on, no reload), ``--quiet`` unless the variant says "logging on".
+in its thread pool: what any server pays to keep a blocking handler off the event loop). apig-emu
+runs as users run it, with ``apig-emu serve`` (inspector on, no reload), ``--quiet`` unless the
+variant says "logging on".
 
 All servers start first and are warmed up. In each round every variant runs right next to a run of
 the baseline (before it in even rounds, after it in odd ones), and the rounds start one variant
