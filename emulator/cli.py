@@ -121,6 +121,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from emulator.server import (
         DEFAULT_REQUEST_TIMEOUT,
         abandon_handler_threads,
+        tune_garbage_collector,
         uvicorn_config,
         warn_if_exposed,
     )
@@ -156,6 +157,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=cli_runtime.GRACEFUL_SHUTDOWN_S,
     )
     server = cli_frontend.wrap_server(args, uvicorn.Server(config))
+    tune_garbage_collector()
     try:
         server.run()
     except KeyboardInterrupt:

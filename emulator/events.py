@@ -45,7 +45,8 @@ _IDENTITY_KEYS = (
 )
 
 
-@dataclass(frozen=True)
+# Built for every request: slotted rather than frozen, as ``routing.RouteMatch``.
+@dataclass(slots=True)
 class RequestIds:
     """The identifiers and clock of one request, shared by the event and the response headers."""
 

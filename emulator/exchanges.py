@@ -18,7 +18,8 @@ from emulator.response import GatewayResponse
 from emulator.routing import RouteMatch
 
 
-@dataclass(frozen=True)
+# Built for every request: slotted rather than frozen, as ``routing.RouteMatch``.
+@dataclass(slots=True)
 class Exchange:
     ids: RequestIds
     #: ``None`` only if the request could not be read at all.
