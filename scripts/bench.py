@@ -19,7 +19,8 @@ over the rounds, and its ratio to the baseline: the median of its ratios to the 
 it (the machine's slow seconds move both); comparisons between variants divide those ratios.
 
 It also measures the time from ``apig-emu serve`` to its first answered request (and to its first
-answered invocation, a worker's cold start included) and the gateway process's memory at idle.
+answered invocation, a worker's cold start included), the gateway process's memory at idle, and a
+route lookup's cost in this process at 1 and 1,000 resources.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import timeit
 import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass, field
@@ -253,6 +255,31 @@ def measure_start(config: Path, isolation: str) -> dict[str, float]:
         process.wait(timeout=30)
 
 
+def route_lookup_us(config: Path) -> dict[str, float]:
+    """Microseconds per route lookup, in this process: the router alone, without the server's noise.
+
+    The server-level 1,000-vs-1 ratio divides two noisy ratios; this shows directly whether a lookup
+    grows with the number of routes (a tree walk per path segment should not).
+    """
+    from emulator.config import load_definitions
+    from emulator.errors import GatewayError
+    from emulator.routing import Router
+
+    router = Router(load_definitions(config, code_dir=APP_DIR))
+    figures = {}
+    for label, path in (("/Prod/bench", "/Prod/bench"), ("403 miss", "/Prod/nothing/here")):
+
+        def lookup(path: str = path) -> object:
+            try:
+                return router.match("GET", path, "127.0.0.1")
+            except GatewayError as miss:
+                return miss
+
+        timings = timeit.repeat(lookup, number=20_000, repeat=5)
+        figures[label] = min(timings) / 20_000 * 1e6
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -307,7 +334,9 @@ def main() -> int:
     if args.only:
         variants = variants[:1] + [v for v in variants[1:] if any(text in v.name for text in args.only)]
     start_up = {}
+    lookups = {}
     if not args.only:
+        lookups = {resources: route_lookup_us(config) for resources, config in ((1, small), (1000, large))}
         for label, config, resources in (("10 routes", startup_small, 8), ("1000 resources", large, 1000)):
             start_up[f"{label} ({routes_of(resources)} routes, process)"] = measure_start(config, "process")
         start_up[f"1000 resources ({routes_of(1000)} routes, thread)"] = measure_start(large, "thread")
@@ -390,6 +419,9 @@ def main() -> int:
     print()
     for label, value in summary.items():
         print(f"{label}: {value:+.2f}" if "ms" in label else f"{label}: {value:.2f}x")
+    for label in lookups.get(1, {}):
+        one, many = lookups[1][label], lookups[1000][label]
+        print(f"route lookup, {label}: {one:.2f} us at 1 resource, {many:.2f} us at 1000 ({one / many:.2f}x)")
     for label, up in start_up.items():
         print(
             f"start, {label}: first answer {up['first_answer_s']:.2f} s, first invocation "
@@ -408,6 +440,7 @@ def main() -> int:
                     "variants": [asdict(row) for row in rows],
                     "summary": summary,
                     "start": start_up,
+                    "route_lookup_us": lookups,
                 },
                 indent=2,
             )
