@@ -15,9 +15,11 @@ When the integration's own timeout gives up on a request, the worker keeps runni
 finishes or its function's timeout kills it, as Lambda does.
 
 The gateway never parks a thread on a worker: requests go out through a pipe transport and replies
-arrive through a protocol on the event loop, framed as a length-prefixed pickle one way and a JSON
-header plus raw payload the other. Workers are spawned with the current interpreter rather than
-forked from the server, so they start clean, without the server's threads, sockets or modules.
+arrive through a protocol on the event loop, framed as a length-prefixed pickle one way and a
+``Reply`` (fixed figures, the raw payload, JSON only for output or an error) the other. The reply
+that frees a worker also sends it the oldest waiting request, from the same callback. Workers are
+spawned with the current interpreter rather than forked from the server, so they start clean,
+without the server's threads, sockets or modules.
 """
 
 from __future__ import annotations
@@ -164,6 +166,7 @@ class _Worker:
         self.memory_mb = 0
         #: Whether the emulator killed it (a timeout, memory, shutdown) rather than it ending by itself.
         self.killed = False
+        #: Its cold start while that runs: the event loop keeps only a weak reference to a task.
         self.starting: asyncio.Task[None] | None = None
         self.reaping: asyncio.Task[None] | None = None
 
@@ -246,7 +249,7 @@ class _Worker:
             payload=reply.payload,
             function_error=reply.function_error,
             aws_request_id=call.aws_request_id,
-            logs=reply.logs,
+            logs=reply.logs or [],
             duration_ms=reply.duration_ms,
             init_duration_ms=reply.init_duration_ms,
             detail=reply.detail,

@@ -142,7 +142,8 @@ class Reply(NamedTuple):
     retire: bool = False
     function_error: str | None = None
     detail: str | None = None
-    logs: list[str] = []  # noqa: RUF012 - a NamedTuple's default, never mutated
+    #: The function's output, a line each (``None``: none).
+    logs: list[str] | None = None
     #: The function's own source files loaded so far, sent when the worker's modules changed.
     files: list[str] | None = None
 
