@@ -20,7 +20,8 @@ it (the machine's slow seconds move both); comparisons between variants divide t
 
 It also measures the time from ``apig-emu serve`` to its first answered request (and to its first
 answered invocation, a worker's cold start included), the gateway process's memory at idle, and a
-route lookup's cost in this process at 1 and 1,000 resources.
+route lookup's cost in this process at 1 and 1,000 resources. ``--serverless-offline`` adds a row
+for the Docker-free isolated peer, serverless-offline's Python runner (npm installs it on first use).
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ class Variant:
     command: list[str]
     port: int
     script: Path | None = None
+    #: Where the server starts (``sls`` reads ``serverless.yml`` from its working directory).
+    cwd: Path | None = None
     runs: list[Figures] = field(default_factory=list)
     #: The baseline's run beside each of this variant's runs.
     beside: list[Figures] = field(default_factory=list)
@@ -154,9 +157,53 @@ def baseline_command(port: int) -> list[str]:
     ]  # fmt: skip
 
 
-def start(command: list[str]) -> subprocess.Popen[bytes]:
+#: serverless-offline's Python runner, the Docker-free isolated peer: installed on first use, kept here.
+SERVERLESS_OFFLINE_DIR = Path.home() / ".cache" / "apig-emu" / "bench-serverless-offline"
+SERVERLESS_YML = """\
+service: apig-bench
+frameworkVersion: "3"
+provider: {name: aws, runtime: python3.11, stage: Prod, region: us-east-1}
+functions:
+  proxy:
+    handler: bench_handlers.proxy
+    events:
+      - http: {path: bench, method: get}
+plugins: [serverless-offline]
+"""
+
+
+def serverless_offline_command(port: int) -> list[str] | None:
+    """``sls offline`` serving the same handler, or ``None`` (with the reason printed) when npm cannot.
+
+    Serverless Framework 3 with serverless-offline 13: version 4 of the framework needs an account.
+    Its Python runner keeps one warm ``python3`` process per concurrent request.
+    """
+    folder = SERVERLESS_OFFLINE_DIR
+    sls = folder / "node_modules" / ".bin" / "sls"
+    if not sls.exists():
+        if shutil.which("npm") is None:
+            print("serverless-offline row skipped: npm is missing (apt-get install npm)")
+            return None
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "package.json").write_text('{"name": "apig-emu-bench", "private": true}\n')
+        print(f"installing serverless@3 and serverless-offline@13 into {folder} ...", flush=True)
+        install = ["npm", "install", "--no-audit", "--no-fund", "serverless@3", "serverless-offline@13"]
+        if subprocess.run(install, cwd=folder, stdout=subprocess.DEVNULL, check=False).returncode != 0:
+            print("serverless-offline row skipped: npm install failed")
+            return None
+    (folder / "serverless.yml").write_text(SERVERLESS_YML)
+    shutil.copy(APP_DIR / "bench_handlers.py", folder / "bench_handlers.py")
+    os.environ.setdefault("SLS_TELEMETRY_DISABLED", "1")
+    os.environ.setdefault("SLS_NOTIFICATIONS_MODE", "off")
+    return [
+        str(sls), "offline", "start",
+        "--host", "127.0.0.1", "--httpPort", str(port), "--lambdaPort", str(free_port()),
+    ]  # fmt: skip
+
+
+def start(command: list[str], cwd: Path | None = None) -> subprocess.Popen[bytes]:
     # Logs go nowhere (a pipe nobody reads would fill up and stall the server).
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def wait_until_answering(url: str, process: subprocess.Popen[bytes], limit: float = 30.0) -> float:
@@ -289,6 +336,11 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument(
+        "--serverless-offline",
+        action="store_true",
+        help="also run serverless-offline's Python runner as a row (needs npm; installs it on first use)",
+    )
+    parser.add_argument(
         "--only",
         action="append",
         default=[],
@@ -326,13 +378,24 @@ def main() -> int:
         command = apig_command(config, port, isolation, quiet=quiet)
         variants.append(Variant(name + ("" if quiet else ", logging on"), command, port, script))
 
+    if args.serverless_offline:
+        port = free_port()
+        if (peer := serverless_offline_command(port)) is not None:
+            variants.append(
+                Variant("serverless-offline, Python runner", peer, port, cwd=SERVERLESS_OFFLINE_DIR)
+            )
+
     info = machine()
     load_before = load()
     print(
         f"{info['cpus']} CPUs ({info['cpu']}), Python {info['python']}, {info['system']}; load {load_before}"
     )
     if args.only:
-        variants = variants[:1] + [v for v in variants[1:] if any(text in v.name for text in args.only)]
+        variants = variants[:1] + [
+            v
+            for v in variants[1:]
+            if v.name.startswith("serverless") or any(text in v.name for text in args.only)
+        ]
     start_up = {}
     lookups = {}
     if not args.only:
@@ -344,7 +407,7 @@ def main() -> int:
     processes = []
     try:
         for variant in variants:
-            process = start(variant.command)
+            process = start(variant.command, variant.cwd)
             processes.append(process)
             wait_until_answering(variant.url, process)
         for variant in variants:
@@ -413,6 +476,7 @@ def main() -> int:
         ("1000 vs 1 resource, thread mix", "thread, mix, 1000 resources", "thread, mix, 1 resource"),
         ("1000 vs 1 resource, process mix", "process, mix, 1000 resources", "process, mix, 1 resource"),
         ("process vs thread (req/s)", "process, 1 resource", "thread, 1 resource"),
+        ("process vs serverless-offline (req/s)", "process, 1 resource", "serverless-offline, Python runner"),
     ):
         if many in by_variant and one in by_variant:
             summary[label] = ratio(by_variant[many], by_variant[one])
@@ -420,8 +484,11 @@ def main() -> int:
     for label, value in summary.items():
         print(f"{label}: {value:+.2f}" if "ms" in label else f"{label}: {value:.2f}x")
     for label in lookups.get(1, {}):
-        one, many = lookups[1][label], lookups[1000][label]
-        print(f"route lookup, {label}: {one:.2f} us at 1 resource, {many:.2f} us at 1000 ({one / many:.2f}x)")
+        small_us, large_us = lookups[1][label], lookups[1000][label]
+        print(
+            f"route lookup, {label}: {small_us:.2f} us at 1 resource, {large_us:.2f} us at 1000 "
+            f"({small_us / large_us:.2f}x)"
+        )
     for label, up in start_up.items():
         print(
             f"start, {label}: first answer {up['first_answer_s']:.2f} s, first invocation "
