@@ -194,7 +194,7 @@ def uvicorn_config(
     )
 
 
-#: The collector's first threshold for a serving process (Python's default is 700; 3.13 raised it to 2,000).
+#: The collector's first threshold for a serving process (Python's default is 700).
 GC_YOUNG_THRESHOLD = 7_000
 
 
