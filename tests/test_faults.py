@@ -33,7 +33,7 @@ from emulator.model import Definitions
 from emulator.reload import Reloader
 from emulator.runtime.threads import ThreadInvoker
 from tests.conftest import LAMBDAS, ROOT
-from tests.live import LiveServer, start_server
+from tests.live import LiveServer, alive, start_server
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 
@@ -69,15 +69,6 @@ functions:
 """
 
 INTERNAL_ERROR = b'{"message": "Internal server error"}'
-
-
-def alive(pid: int) -> bool:
-    """Running, as opposed to gone or a zombie waiting to be reaped."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def wait_until(condition: Callable[[], bool], what: str, timeout: float = 5.0) -> None:

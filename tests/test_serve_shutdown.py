@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.live import start_server
+from tests.live import alive, start_server
 
 CONFIG = """
 apis:
@@ -49,14 +49,6 @@ def children(pid: int) -> set[int]:
         if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
             found.add(int(entry.name))
     return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
