@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from emulator import cli_frontend, cli_harness, cli_runtime
 from emulator.config import DEFAULT_CONFIG_PATH, ConfigErrors, load_definitions
+from emulator.config.builder import MockAnswer
 from emulator.model import Definitions
 from emulator.runtime.handlers import check_handler
 from emulator.table import format_table
@@ -63,10 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_or_report(config: Path, code_dir: Path | None) -> Definitions | None:
+def load_or_report(
+    config: Path, code_dir: Path | None, mocks: Mapping[str, MockAnswer] | None = None
+) -> Definitions | None:
     """The definitions, or ``None`` after printing every error to stderr."""
     try:
-        return load_definitions(config, code_dir=code_dir)
+        return load_definitions(config, code_dir=code_dir, mocks=mocks)
     except ConfigErrors as errors:
         print(errors, file=sys.stderr)
         return None
@@ -102,13 +105,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_routes(args: argparse.Namespace) -> int:
-    from emulator.gateway import Gateway
-    from emulator.runtime.threads import ThreadInvoker
-
     definitions = load_or_report(args.config, args.code_dir)
     if definitions is None:
         return 1
-    Gateway(definitions, invoker=ThreadInvoker())
     print(format_table(definitions, _base_url(args.host, args.port)))
     return 0
 
@@ -117,6 +116,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from emulator.app import create_app
+    from emulator.deployment import deploy
     from emulator.gateway import Gateway
     from emulator.server import (
         DEFAULT_REQUEST_TIMEOUT,
@@ -128,15 +128,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if not cli_runtime.configure_logging(args):
         return 1
-    definitions = load_or_report(args.config, args.code_dir)
-    if definitions is not None:
-        definitions = cli_frontend.apply_mocks(args, definitions)
-    if definitions is None or not cli_frontend.check_static(args):
+    mocks = cli_frontend.mocks_from_args(args)
+    if mocks is None or not cli_frontend.check_static(args):
+        return 1
+    definitions = load_or_report(args.config, args.code_dir, mocks)
+    if definitions is None:
         return 1
     for problem in cli_runtime.handler_problems(args, definitions):
         log.warning("%s (its routes answer as Lambda would: an init error)", problem)
     invoker = cli_runtime.invoker_for(args)
-    gateway = Gateway(definitions, invoker=invoker)
+    gateway = Gateway(deploy(definitions), invoker=invoker)
     print(format_table(definitions, _base_url(args.host, args.port)), flush=True)
     print(cli_frontend.describe(args, _base_url(args.host, args.port)), flush=True)
     warn_if_exposed(args.host)
@@ -145,8 +146,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     cli_runtime.install_reload(
         args,
         app,
-        load=lambda: cli_frontend.apply_mocks(args, load_definitions(args.config, code_dir=args.code_dir)),
-        build=lambda new: Gateway(new, invoker=invoker),
+        load=lambda: load_definitions(args.config, code_dir=args.code_dir, mocks=mocks),
         on_deploy=lambda new: print(format_table(new, _base_url(args.host, args.port)), flush=True),
     )
     config = uvicorn_config(

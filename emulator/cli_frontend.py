@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from emulator.config import ConfigErrors
-from emulator.config.mocks import parse_mock_option, swap_in_mocks
-from emulator.model import Definitions, MockResponse
+from emulator.config.builder import MockAnswer
+from emulator.config.mocks import parse_mock_option
 
 if TYPE_CHECKING:
     import uvicorn
@@ -47,19 +47,17 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
     )
 
 
-def apply_mocks(args: argparse.Namespace, definitions: Definitions) -> Definitions | None:
-    """The definitions with ``--mock`` swapped in, or ``None`` after printing what is wrong."""
-    if not args.mock:
-        return definitions
-    mocks: dict[str, MockResponse] = {}
+def mocks_from_args(args: argparse.Namespace) -> dict[str, MockAnswer] | None:
+    """``--mock``'s answers by function, for loading the definitions; ``None`` after printing what is wrong."""
+    mocks: dict[str, MockAnswer] = {}
     try:
         for option in args.mock:
-            name, response = parse_mock_option(option, cwd=Path.cwd())
-            mocks[name] = response
-        return swap_in_mocks(definitions, mocks)
+            name, answer = parse_mock_option(option, cwd=Path.cwd())
+            mocks[name] = answer
     except ConfigErrors as errors:
         print(errors, file=sys.stderr)
         return None
+    return mocks
 
 
 def check_static(args: argparse.Namespace) -> bool:

@@ -159,7 +159,7 @@ def invoke_function(function: Function, event: Any) -> InvocationResult:
 
 
 def cmd_invoke(args: argparse.Namespace) -> int:
-    from emulator.integrations.base import log_invocation
+    from emulator.logs import log_invocation
 
     try:
         event = _read_event(args.event)

@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 from starlette.applications import Starlette
 
-from emulator.gateway import Gateway
 from emulator.logs import LOG_FORMATS, configure
 from emulator.model import Definitions
 from emulator.runtime.handlers import check_handler
@@ -96,7 +95,6 @@ def install_reload(
     app: Starlette,
     *,
     load: Callable[[], Definitions | None],
-    build: Callable[[Definitions], Gateway],
     on_deploy: Callable[[Definitions], None] | None = None,
 ) -> bool:
     """Watch the code and the config while the app serves, if ``--reload`` (or a terminal) says so."""
@@ -104,9 +102,7 @@ def install_reload(
         return False
     from emulator.reload import Reloader
 
-    reloader = Reloader(
-        app, config=args.config, code_dir=args.code_dir, load=load, build=build, on_deploy=on_deploy
-    )
+    reloader = Reloader(app, config=args.config, code_dir=args.code_dir, load=load, on_deploy=on_deploy)
     app.state.background = [*getattr(app.state, "background", ()), reloader.run]
     return True
 

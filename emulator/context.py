@@ -1,27 +1,131 @@
-"""The state of one request as it moves along the chain; each step reads and fills its slots."""
+"""The state of one request as it moves along the chain, and the one ``$context`` every consumer reads.
+
+``RequestContext`` has a slot for everything a step can read or fill. ``$context`` (``variables``)
+is built once, right after routing, as the nested mapping AWS documents: the proxy event's
+``requestContext`` is it, gateway-response templates and the access log read it, and so will
+mapping templates. Before routing (or when it fails) it holds what the request alone says.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from emulator.account import ACCOUNT_ID
 from emulator.errors import GatewayError
-from emulator.events import RequestIds
+from emulator.events import RequestIds, request_time
 from emulator.invocations import Invocation
+from emulator.model import Function, RestApi, Stage
 from emulator.request import GatewayRequest
+from emulator.response import GatewayResponse
 from emulator.routing import RouteMatch
 
+if TYPE_CHECKING:
+    from emulator.deployment import Deployment
+    from emulator.integrations.base import BackendReply, IntegrationKind
 
-@dataclass
+#: ``$context.identity``'s keys, in the order AWS sends them; ``null`` unless a caller is known.
+IDENTITY_KEYS = (
+    "accessKey",
+    "accountId",
+    "caller",
+    "cognitoAuthenticationProvider",
+    "cognitoAuthenticationType",
+    "cognitoIdentityId",
+    "cognitoIdentityPoolId",
+    "principalOrgId",
+    "sourceIp",
+    "user",
+    "userAgent",
+    "userArn",
+)
+
+
+@dataclass(slots=True)
 class RequestContext:
     ids: RequestIds
+    #: The deployment serving this request, fixed when it arrives: a reload never changes it midway.
+    deployment: Deployment
     #: Filled by parsing; ``None`` only when the request could not be read (e.g. too large).
     request: GatewayRequest | None = None
     #: Filled by routing: API, stage, resource, method and path parameters.
     match: RouteMatch | None = None
-    #: The event the integration built for the function.
+    #: ``$context``, from routing on.
+    variables: dict[str, Any] | None = None
+    #: The integration kind serving the method, from the integration request on.
+    kind: IntegrationKind | None = None
+    #: The event the integration request built for a Lambda function.
     event: Any = None
-    #: The invocation, once the function was called.
+    #: The body the integration request's template rendered for other backends (a MOCK's ``{"statusCode": 200}``).
+    rendered_request: str | None = None
+    #: The Lambda function called, and its invocation, once it was called.
+    function: Function | None = None
     invocation: Invocation | None = None
+    #: What the backend answered, before integration responses map it.
+    backend: BackendReply | None = None
+    #: The response to send, once the integration response produced it.
+    response: GatewayResponse | None = None
     #: The gateway's own error, when one ended the request (for the inspector and its CORS verdict).
     error: GatewayError | None = None
+
+
+def domain_name(host: str) -> str:
+    """``domainName``: the Host without a port, which AWS never shows."""
+    return host.rsplit(":", 1)[0] if ":" in host and not host.endswith("]") else host
+
+
+def build_variables(
+    ids: RequestIds,
+    request: GatewayRequest | None,
+    match: RouteMatch | None,
+    *,
+    api: RestApi | None = None,
+    stage: Stage | None = None,
+) -> dict[str, Any]:
+    """``$context`` for a request, in the key order of the proxy event's ``requestContext``.
+
+    Without a match (the gateway answers itself), ``api`` and ``stage`` are those the request was
+    addressed to, if known, and the resource's keys are empty.
+    """
+    if match is not None:
+        api, stage = match.api, match.stage
+    identity = dict.fromkeys(IDENTITY_KEYS)
+    host = domain_name(request.host) if request is not None else ""
+    if request is not None:
+        identity["sourceIp"] = request.client_ip
+        identity["userAgent"] = request.header("user-agent")
+    return {
+        "resourceId": match.resource.id if match is not None else None,
+        "resourcePath": match.resource.path if match is not None else None,
+        "httpMethod": request.method if request is not None else None,
+        "extendedRequestId": ids.extended_request_id,
+        "requestTime": request_time(ids.epoch_ms),
+        "path": match.stage_path
+        if match is not None
+        else (request.raw_path if request is not None else None),
+        "accountId": ACCOUNT_ID,
+        "protocol": f"HTTP/{request.http_version}" if request is not None else "HTTP/1.1",
+        "stage": stage.name if stage is not None else None,
+        "domainPrefix": host.split(".", 1)[0],
+        "requestTimeEpoch": ids.epoch_ms,
+        "requestId": ids.request_id,
+        "identity": identity,
+        "domainName": host,
+        "deploymentId": stage.deployment_id if stage is not None else None,
+        "apiId": api.id if api is not None else None,
+    }
+
+
+def flatten(variables: Mapping[str, Any], prefix: str = "context.") -> dict[str, str]:
+    """``context.identity.sourceIp`` -> its text, for templates that name variables by path.
+
+    ``None`` is left out, so a reference to it renders empty, as AWS renders an absent variable.
+    """
+    flat: dict[str, str] = {}
+    for key, value in variables.items():
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        elif value is not None:
+            flat[prefix + key] = value if isinstance(value, str) else str(value)
+    return flat

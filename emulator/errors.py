@@ -135,3 +135,11 @@ class Throttled(GatewayError):
     status = 500
     response_type = "INTEGRATION_FAILURE"
     spaced_body = True
+
+
+class ApiConfigurationError(GatewayError):
+    """The API's own definition cannot produce a response, e.g. no integration response matches and none is the default."""
+
+    status = 500
+    response_type = "API_CONFIGURATION_ERROR"
+    spaced_body = True

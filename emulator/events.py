@@ -10,13 +10,14 @@ import base64
 import functools
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from emulator.account import ACCOUNT_ID as ACCOUNT_ID
-from emulator.account import REGION as REGION
+from emulator import ids
 from emulator.errors import BadRequestBody
+from emulator.model import EDGE
 from emulator.request import GatewayRequest
 from emulator.routing import RouteMatch
 
@@ -24,25 +25,27 @@ log = logging.getLogger("apig_emu.events")
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-#: Request headers AWS does not pass to the integration (reference section 1.3).
-_DROPPED_HEADERS = frozenset({"content-length", "connection"})
+#: Request headers AWS does not pass to the integration (reference 1.3 and 1.8, recorded on a regional
+#: API); the client's trace header is replaced by the request's trace, which continues it.
+_DROPPED_HEADERS = frozenset(
+    {
+        "connection",
+        "content-length",
+        "content-md5",
+        "expect",
+        "max-forwards",
+        "proxy-authenticate",
+        "server",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "www-authenticate",
+        "x-amzn-trace-id",
+    }
+)
 #: Header names the edge normalises to this case, whatever the client sent (section 1.3).
 _NORMALISED_NAMES = {"authorization": "Authorization", "user-agent": "User-Agent"}
-
-_IDENTITY_KEYS = (
-    "accessKey",
-    "accountId",
-    "caller",
-    "cognitoAuthenticationProvider",
-    "cognitoAuthenticationType",
-    "cognitoIdentityId",
-    "cognitoIdentityPoolId",
-    "principalOrgId",
-    "sourceIp",
-    "user",
-    "userAgent",
-    "userArn",
-)
 
 
 # Built for every request: slotted rather than frozen, as ``routing.RouteMatch``.
@@ -82,8 +85,31 @@ def media_type_matches(content_type: str | None, binary_media_types: tuple[str, 
     return False
 
 
-def event_headers(request: GatewayRequest, ids: RequestIds) -> list[tuple[str, str]]:
-    """The request headers as the integration sees them, plus those the gateway adds."""
+def edge_headers(api_id: str, request_id: str) -> list[tuple[str, str]]:
+    """What CloudFront adds in front of an edge-optimized API (reference 1.8), as a desktop viewer sends it.
+
+    The protocol is the local connection's, as X-Forwarded-Proto's is.
+    """
+    return [
+        ("CloudFront-Forwarded-Proto", "http"),
+        ("CloudFront-Is-Desktop-Viewer", "true"),
+        ("CloudFront-Is-Mobile-Viewer", "false"),
+        ("CloudFront-Is-SmartTV-Viewer", "false"),
+        ("CloudFront-Is-Tablet-Viewer", "false"),
+        ("CloudFront-Viewer-ASN", "16509"),
+        ("CloudFront-Viewer-Country", "US"),
+        ("Via", f"2.0 {ids.cloudfront_host(api_id)}.cloudfront.net (CloudFront)"),
+        ("X-Amz-Cf-Id", ids.cloudfront_id(request_id)),
+    ]
+
+
+def event_headers(
+    request: GatewayRequest, trace_id: str, *, edge: tuple[str, str] | None
+) -> list[tuple[str, str]]:
+    """The request headers as the integration sees them, plus those the gateway (and CloudFront) add.
+
+    ``edge``: the API's id and the request's, when CloudFront stands in front of the API.
+    """
     headers = []
     forwarded_for = None
     for name, value in request.headers:
@@ -94,8 +120,10 @@ def event_headers(request: GatewayRequest, ids: RequestIds) -> list[tuple[str, s
             forwarded_for = value
             continue
         headers.append((_NORMALISED_NAMES.get(lower, name), value))
+    if edge is not None:
+        headers.extend(edge_headers(*edge))
     client = request.client_ip
-    headers.append(("X-Amzn-Trace-Id", ids.trace_id))
+    headers.append(("X-Amzn-Trace-Id", trace_id))
     headers.append(("X-Forwarded-For", f"{forwarded_for}, {client}" if forwarded_for else client))
     if request.server_port is not None:
         headers.append(("X-Forwarded-Port", str(request.server_port)))
@@ -139,16 +167,23 @@ def encode_body(request: GatewayRequest, binary_media_types: tuple[str, ...]) ->
         return base64.b64encode(body).decode("ascii"), True
 
 
-def build_proxy_event(request: GatewayRequest, match: RouteMatch, ids: RequestIds) -> dict[str, Any]:
-    """The Lambda proxy integration's event (payload format 1.0), every key AWS sends (section 1)."""
-    headers, multi_headers = _single_and_multi(event_headers(request, ids))
+def build_proxy_event(
+    request: GatewayRequest, match: RouteMatch, variables: Mapping[str, Any], trace_id: str
+) -> dict[str, Any]:
+    """The Lambda proxy integration's event (payload format 1.0), every key AWS sends (section 1).
+
+    ``requestContext`` is the request's ``$context`` (``emulator.context``), copied: a handler that
+    changes its event must not change what the gateway still reads.
+    """
+    headers, multi_headers = _single_and_multi(
+        event_headers(
+            request,
+            trace_id,
+            edge=(match.api.id, variables["requestId"]) if match.api.endpoint_type == EDGE else None,
+        )
+    )
     query, multi_query = _single_and_multi(request.query_pairs())
     body, is_base64 = encode_body(request, match.api.binary_media_types)
-    host = request.host
-    domain_name = host.rsplit(":", 1)[0] if ":" in host and not host.endswith("]") else host
-    identity: dict[str, Any] = dict.fromkeys(_IDENTITY_KEYS)
-    identity["sourceIp"] = request.client_ip
-    identity["userAgent"] = request.header("user-agent")
     stage = match.stage
     return {
         "resource": match.resource.path,
@@ -160,24 +195,7 @@ def build_proxy_event(request: GatewayRequest, match: RouteMatch, ids: RequestId
         "multiValueQueryStringParameters": multi_query,
         "pathParameters": match.path_parameters,
         "stageVariables": dict(stage.variables) if stage.variables else None,
-        "requestContext": {
-            "resourceId": match.resource.id,
-            "resourcePath": match.resource.path,
-            "httpMethod": request.method,
-            "extendedRequestId": ids.extended_request_id,
-            "requestTime": request_time(ids.epoch_ms),
-            "path": match.stage_path,
-            "accountId": ACCOUNT_ID,
-            "protocol": f"HTTP/{request.http_version}",
-            "stage": stage.name,
-            "domainPrefix": domain_name.split(".", 1)[0],
-            "requestTimeEpoch": ids.epoch_ms,
-            "requestId": ids.request_id,
-            "identity": identity,
-            "domainName": domain_name,
-            "deploymentId": stage.deployment_id,
-            "apiId": match.api.id,
-        },
+        "requestContext": {**variables, "identity": dict(variables["identity"])},
         "body": body,
         "isBase64Encoded": is_base64,
     }

@@ -13,6 +13,7 @@ from typing import Any
 from emulator.errors import GatewayError
 from emulator.events import RequestIds
 from emulator.invocations import Invocation
+from emulator.model import Function
 from emulator.request import GatewayRequest
 from emulator.response import GatewayResponse
 from emulator.routing import RouteMatch
@@ -28,8 +29,10 @@ class Exchange:
     duration_ms: float
     #: API, stage, resource and method, when routing found them.
     match: RouteMatch | None = None
-    #: The event the integration built (``None`` for MOCK and the CORS preflight).
+    #: The event the integration built for a Lambda function (``None`` for MOCK and the CORS preflight).
     event: Any = None
+    #: The Lambda function called, with its settings, and its invocation.
+    function: Function | None = None
     invocation: Invocation | None = None
     #: The gateway's own error that produced the response, if any.
     error: GatewayError | None = None

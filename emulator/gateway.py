@@ -1,38 +1,41 @@
-"""The request's whole life on one screen.
+"""The request's whole life on one screen: parse, then the chain of steps, then the reply.
 
-    parse → route → authorize → integration (build event → invoke → check response → CORS) → reply
+    parse → trace → route → [method request → authorize] → integration request → invoke
+          → integration response → method response → reply
 
-Each step is a small function or object in a module of its own; any of them may raise a
-``GatewayError``, which ``gateway_responses`` turns into AWS's answer in exactly one place.
+Each step is a function of the request's context (``emulator.context``) in a module of its own; the
+chain is the list below, so a new step (request validation, authorizers, API keys: the bracketed
+slots) is one more entry. Any step may raise a ``GatewayError``, which ``gateway_responses`` turns into
+AWS's answer in exactly one place. Every answer is published once on the bus (log, recorder,
+inspector).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from emulator import ids
-from emulator.context import RequestContext
-from emulator.cors import add_preflight_methods
+from emulator.bus import Bus
+from emulator.context import RequestContext, build_variables
+from emulator.deployment import Deployment
 from emulator.errors import GatewayError, IntegrationFailure
 from emulator.events import RequestIds
 from emulator.exchanges import Exchange
 from emulator.gateway_responses import ErrorScope, error_response
-from emulator.integrations import REGISTRY, IntegrationHandler, Services
-from emulator.invocations import Invocation
-from emulator.logs import log_access
-from emulator.model import Definitions
+from emulator.integration_response import integration_response
+from emulator.integrations import Integrations
+from emulator.logs import log_exchange
+from emulator.method_response import method_response
 from emulator.request import GatewayRequest, Receive, headers_from_scope, request_from_scope
 from emulator.response import GatewayResponse
-from emulator.routing import Router
 from emulator.runtime.invoker import Invoker
 
 error_log = logging.getLogger("apig_emu.gateway")
 
-#: Integrations whose successful responses carry ``X-Amzn-Trace-Id`` (not MOCK, reference 4.3).
-_TRACED = frozenset({"AWS", "AWS_PROXY"})
+Step = Callable[[RequestContext], Awaitable[None]]
 
 
 def new_ids() -> RequestIds:
@@ -45,37 +48,46 @@ def new_ids() -> RequestIds:
     )
 
 
-def authorize(ctx: RequestContext) -> None:
-    """The chain's slot for API keys and Lambda, Cognito and IAM authorizers; every method is open today."""
+async def trace(ctx: RequestContext) -> None:
+    """X-Ray: the request's trace continues the client's, as on AWS (``ids.continue_trace``)."""
+    assert ctx.request is not None
+    ctx.ids.trace_id = ids.continue_trace(ctx.request.header("x-amzn-trace-id"), ctx.ids.trace_id)
+
+
+async def route(ctx: RequestContext) -> None:
+    """Find API, stage, resource and method (``emulator.routing``); ``$context`` is known from here on."""
+    request = ctx.request
+    assert request is not None
+    ctx.match = ctx.deployment.router.match(request.method, request.raw_path, request.host)
+    ctx.variables = build_variables(ctx.ids, request, ctx.match)
+
+
+def build_chain(integrations: Integrations) -> tuple[Step, ...]:
+    return (
+        trace,
+        route,
+        integrations.request,
+        integrations.invoke,
+        integration_response,
+        method_response,
+    )
 
 
 class Gateway:
-    def __init__(self, definitions: Definitions, *, invoker: Invoker) -> None:
-        for api in definitions.apis.values():
-            add_preflight_methods(api)
-        self.definitions = definitions
-        self.router = Router(definitions)
-        self.services = Services(definitions=definitions, invoker=invoker)
-        self.integrations: dict[str, IntegrationHandler] = {
-            kind: factory(self.services) for kind, factory in REGISTRY.items()
-        }
-        #: Called with every answered request, including those no function saw (the inspector).
-        self.exchange_listeners: list[Callable[[Exchange], None]] = []
+    """Serves a deployment; ``deployment`` may be swapped at any time (a reload), requests keep theirs."""
 
-    @property
-    def invoker(self) -> Invoker:
-        return self.services.invoker
-
-    def add_listener(self, listener: Callable[[Invocation], None]) -> None:
-        self.services.listeners.append(listener)
-
-    def add_exchange_listener(self, listener: Callable[[Exchange], None]) -> None:
-        self.exchange_listeners.append(listener)
+    def __init__(self, deployment: Deployment, *, invoker: Invoker, bus: Bus | None = None) -> None:
+        self.deployment = deployment
+        self.invoker = invoker
+        self.bus = bus or Bus()
+        self.bus.subscribe(log_exchange)
+        self.chain = build_chain(Integrations(invoker))
 
     async def handle_scope(self, scope: Mapping[str, Any], receive: Receive) -> GatewayResponse:
-        ctx = RequestContext(ids=new_ids())
+        ctx = RequestContext(new_ids(), self.deployment)
+        started = time.perf_counter()
         try:
-            ctx.request = await request_from_scope(scope, receive)
+            request = await request_from_scope(scope, receive)
         except GatewayError as error:
             # Headers without the body, so the API's gateway responses can still read them.
             ctx.request = GatewayRequest(
@@ -84,35 +96,31 @@ class Gateway:
                 query_string=scope.get("query_string", b"").decode("latin-1"),
                 headers=headers_from_scope(scope),
             )
-            return self._finish(
-                ctx, self._error(ctx, error), time.perf_counter(), scope["method"], scope["path"]
-            )
-        return await self.handle(ctx.request, ctx)
+            return self._finish(ctx, self._error(ctx, error), started)
+        return await self.handle(request, ctx, started)
 
-    async def handle(self, request: GatewayRequest, ctx: RequestContext | None = None) -> GatewayResponse:
-        started = time.perf_counter()
-        ctx = ctx or RequestContext(ids=new_ids())
+    async def handle(
+        self, request: GatewayRequest, ctx: RequestContext | None = None, started: float | None = None
+    ) -> GatewayResponse:
+        started = time.perf_counter() if started is None else started
+        ctx = ctx or RequestContext(new_ids(), self.deployment)
         ctx.request = request
         try:
-            ctx.match = self.router.match(request.method, request.raw_path, request.host)
-            authorize(ctx)
-            integration = self.integrations[ctx.match.method.integration.kind]
-            response = await integration(ctx)
-            if ctx.match.method.integration.kind in _TRACED:
-                response.headers.append(("X-Amzn-Trace-Id", ctx.ids.trace_id))
+            for step in self.chain:
+                await step(ctx)
+            assert ctx.response is not None
+            response = ctx.response
         except GatewayError as error:
             response = self._error(ctx, error)
         except Exception as exc:
             # A fault of the emulator itself: answer as AWS does for an internal failure, keep serving.
             error_log.exception("internal error while handling %s %s", request.method, request.raw_path)
             response = self._error(ctx, IntegrationFailure(f"emulator fault: {exc!r}"))
-        if ctx.invocation is not None:
-            for listener in self.services.listeners:
-                listener(ctx.invocation)
-        return self._finish(ctx, response, started, request.method, request.raw_path)
+        return self._finish(ctx, response, started)
 
     def _error(self, ctx: RequestContext, error: GatewayError) -> GatewayResponse:
-        where = f"{ctx.request.method} {ctx.request.raw_path}" if ctx.request else "request"
+        request = ctx.request
+        where = f"{request.method} {request.raw_path}" if request else "request"
         level = logging.INFO if error.status in (403, 404) else logging.WARNING
         error_log.log(
             level, "%s -> %s: %s (request %s)", where, error.status, error.reason, ctx.ids.request_id
@@ -126,44 +134,34 @@ class Gateway:
 
     def _error_scope(self, ctx: RequestContext) -> ErrorScope:
         """Where the error happened, for the API's gateway responses: the route if found, else the API addressed."""
-        if ctx.match is not None:
-            match = ctx.match
-            return ErrorScope(
-                ctx.ids,
-                ctx.request,
-                match.api,
-                match.stage,
-                match.resource.path,
-                match.resource.id,
-                match.path_parameters,
-            )
-        if ctx.request is None:
-            return ErrorScope(ctx.ids)
-        addressed = self.router.addressed_api(ctx.request.raw_path, ctx.request.host)
-        if addressed is None:
-            return ErrorScope(ctx.ids, ctx.request)
-        return ErrorScope(ctx.ids, ctx.request, addressed[0], addressed[1])
+        match = ctx.match
+        if match is not None:
+            assert ctx.variables is not None
+            return ErrorScope(ctx.variables, ctx.request, match.api, match.stage, match.path_parameters)
+        request = ctx.request
+        addressed = (
+            ctx.deployment.router.addressed_api(request.raw_path, request.host)
+            if request is not None
+            else None
+        )
+        api, stage = addressed if addressed is not None else (None, None)
+        variables = build_variables(ctx.ids, request, None, api=api, stage=stage)
+        return ErrorScope(variables, request, api, stage)
 
-    def _finish(
-        self, ctx: RequestContext, response: GatewayResponse, started: float, method: str, path: str
-    ) -> GatewayResponse:
+    def _finish(self, ctx: RequestContext, response: GatewayResponse, started: float) -> GatewayResponse:
         response.headers.append(("x-amzn-RequestId", ctx.ids.request_id))
         response.headers.append(("x-amz-apigw-id", ctx.ids.extended_request_id))
-        log_access(method, path, response.status, (time.perf_counter() - started) * 1000, ctx.ids.request_id)
-        if self.exchange_listeners:
-            exchange = Exchange(
+        self.bus.publish(
+            Exchange(
                 ids=ctx.ids,
                 request=ctx.request,
                 response=response,
                 duration_ms=(time.perf_counter() - started) * 1000,
                 match=ctx.match,
                 event=ctx.event,
+                function=ctx.function,
                 invocation=ctx.invocation,
                 error=ctx.error,
             )
-            for listener in self.exchange_listeners:
-                try:
-                    listener(exchange)
-                except Exception:
-                    error_log.exception("exchange listener %r failed", listener)
+        )
         return response

@@ -17,9 +17,10 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from emulator.context import flatten
 from emulator.errors import GatewayError
-from emulator.events import ACCOUNT_ID, RequestIds, request_time
 from emulator.model import GatewayResponseSpec, RestApi, Stage
 from emulator.request import GatewayRequest
 from emulator.response import GatewayResponse
@@ -70,14 +71,12 @@ _REFERENCE = re.compile(
 
 @dataclass(frozen=True)
 class ErrorScope:
-    """What a customised gateway response can read: the request, and the API, stage and method it reached."""
+    """What a customised gateway response can read: the request, ``$context``, and the API and stage it reached."""
 
-    ids: RequestIds
+    variables: Mapping[str, Any]
     request: GatewayRequest | None = None
     api: RestApi | None = None
     stage: Stage | None = None
-    resource_path: str = ""
-    resource_id: str = ""
     path_parameters: Mapping[str, str] | None = None
 
 
@@ -143,31 +142,15 @@ def render_template(template: str, variables: Mapping[str, str]) -> str:
 
 
 def _variables(error: GatewayError, scope: ErrorScope) -> dict[str, str]:
-    request = scope.request
-    ids = scope.ids
-    host = request.host if request is not None else ""
-    values = {
-        "context.error.message": error.message,
-        "context.error.messageString": json.dumps(error.message),
-        "context.error.responseType": error.response_type,
-        "context.error.validationErrorString": "",
-        "context.requestId": ids.request_id,
-        "context.extendedRequestId": ids.extended_request_id,
-        "context.requestTime": request_time(ids.epoch_ms),
-        "context.requestTimeEpoch": str(ids.epoch_ms),
-        "context.accountId": ACCOUNT_ID,
-        "context.apiId": scope.api.id if scope.api is not None else "",
-        "context.domainName": host,
-        "context.domainPrefix": host.split(".", 1)[0].split(":", 1)[0],
-        "context.stage": scope.stage.name if scope.stage is not None else "",
-        "context.resourcePath": scope.resource_path,
-        "context.resourceId": scope.resource_id,
-        "context.httpMethod": request.method if request is not None else "",
-        "context.path": request.raw_path if request is not None else "",
-        "context.protocol": f"HTTP/{request.http_version}" if request is not None else "HTTP/1.1",
-        "context.identity.sourceIp": request.client_ip if request is not None else "",
-        "context.identity.userAgent": (request.header("user-agent") or "") if request is not None else "",
-    }
+    values = flatten(scope.variables)
+    values.update(
+        {
+            "context.error.message": error.message,
+            "context.error.messageString": json.dumps(error.message),
+            "context.error.responseType": error.response_type,
+            "context.error.validationErrorString": "",
+        }
+    )
     if scope.stage is not None:
         values.update({f"stageVariables.{key}": value for key, value in scope.stage.variables.items()})
     return values

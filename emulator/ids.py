@@ -24,6 +24,11 @@ def stable_id(*parts: str, length: int = 10) -> str:
     return "".join(chars)
 
 
+def resource_id(api_id: str, path: str) -> str:
+    """A resource's id: 10 characters for the root, as AWS gives it, 6 for every other resource."""
+    return stable_id(api_id, path, length=10 if path == "/" else 6)
+
+
 #: Request ids need to be unique, not secret: a seeded generator draws them without ``os.urandom``'s
 #: system call, which also lets other threads take the GIL in the middle of every request.
 _random = random.Random()
@@ -38,10 +43,44 @@ def request_id() -> str:
 
 
 def extended_request_id() -> str:
-    """``x-amz-apigw-id``: 11 random bytes in base64, 16 chars ending in ``=`` like ``LgbqcF8ZoAMEk2A=``."""
-    return base64.b64encode(_random.getrandbits(88).to_bytes(11, "big")).decode()
+    """``x-amz-apigw-id``: 11 random bytes in URL-safe base64, 16 chars ending in ``=`` like ``PUvrvF_rIAMEJ4Q=``.
+
+    Recorded ids contain ``-`` and ``_``, never ``+`` or ``/`` (reference 1.8).
+    """
+    return base64.urlsafe_b64encode(_random.getrandbits(88).to_bytes(11, "big")).decode()
 
 
 def trace_id(epoch_seconds: int) -> str:
     """``X-Amzn-Trace-Id``: ``Root=1-<8 hex epoch>-<24 hex random>``."""
     return f"Root=1-{epoch_seconds:08x}-{_random.getrandbits(96):024x}"
+
+
+def continue_trace(client: str | None, generated: str) -> str:
+    """The request's ``X-Amzn-Trace-Id``: the client's, if it sent one with a ``Root``, else ``generated``.
+
+    AWS honours a client's trace: its response carries that trace whole, and a Root-only trace gains
+    a generated ``Parent`` (recorded, reference 1.8).
+    """
+    if not client or "Root=" not in client:
+        return generated
+    parts = [part.strip() for part in client.split(";") if part.strip()]
+    roots = [index for index, part in enumerate(parts) if part.startswith("Root=")]
+    if not roots:
+        return generated
+    if not any(part.startswith("Parent=") for part in parts):
+        parts.insert(roots[0] + 1, f"Parent={_random.getrandbits(64):016x}")
+    return ";".join(parts)
+
+
+def cloudfront_id(request_id: str) -> str:
+    """``X-Amz-Cf-Id``: 56 characters of URL-safe base64 ending in ``==``, one per request.
+
+    Derived from the request id, so an event built with pinned ids is the same every time.
+    """
+    digest = hashlib.blake2b(request_id.encode(), digest_size=40).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+def cloudfront_host(api_id: str) -> str:
+    """The edge server in ``Via: 2.0 <host>.cloudfront.net (CloudFront)``: 32 hex digits, one per API."""
+    return hashlib.blake2b(api_id.encode(), digest_size=16).hexdigest()

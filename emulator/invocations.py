@@ -30,6 +30,8 @@ class Invocation:
     result: InvocationResult
     #: Why the gateway answered with an error after the function returned, e.g. a malformed proxy response.
     gateway_error: str | None = None
+    #: ``False`` when the gateway stopped waiting (its integration timeout) and the function ran on.
+    answered: bool = True
 
     @property
     def error(self) -> dict[str, Any] | None:

@@ -16,6 +16,7 @@ import sys
 import time
 from typing import Any, TextIO
 
+from emulator.exchanges import Exchange
 from emulator.model import Function
 from emulator.runtime.result import InvocationResult
 
@@ -99,6 +100,22 @@ def log_invocation(function: Function, result: InvocationResult) -> None:
         function_error=result.function_error,
         timed_out=result.timed_out,
     )
+
+
+def log_exchange(exchange: Exchange) -> None:
+    """The bus's listener for the log: the function's lines, if one answered, then the access line."""
+    invocation = exchange.invocation
+    if invocation is not None and invocation.answered and exchange.function is not None:
+        log_invocation(exchange.function, invocation.result)
+    request = exchange.request
+    if request is not None:
+        log_access(
+            request.method,
+            request.raw_path,
+            exchange.response.status,
+            exchange.duration_ms,
+            exchange.ids.request_id,
+        )
 
 
 def log_access(method: str, path: str, status: int, latency_ms: float, request_id: str) -> None:

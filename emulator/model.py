@@ -1,11 +1,14 @@
-"""The one internal model that every definition format loads into.
+"""The one internal model that every definition format loads into: whole REST APIs, as API Gateway stores them.
 
-The YAML trigger definitions are the first loader; OpenAPI, SAM, CloudFormation and serverless.yml
-importers will produce the same objects. Everything downstream (routing, events, integrations) reads
-only this module's types, so a new format never touches the request path.
+The YAML definitions are the first loader; OpenAPI, SAM, CloudFormation and serverless.yml importers
+produce the same objects, through the same builder (``emulator.config.builder``), and an exporter writes them
+back. So the model holds everything a definition can say, even parts the gateway does not execute
+yet (``emulator.deployment`` says which): a method's authorization, request parameters and models,
+its integration's templates and integration responses, an API's authorizers, validators and models.
 
-The objects mirror API Gateway's own resources: a RestApi owns Resources, a Resource owns Methods
-keyed by verb (or ``ANY``), a Method has exactly one Integration, and Stages expose the whole API.
+The objects mirror API Gateway's own resources and keep AWS's names and values (``AWS_PROXY``,
+``WHEN_NO_MATCH``, ``method.response.header.X``), so an importer maps fields one to one. They are
+frozen: a loaded model is never changed; ``deployment.deploy`` compiles what a request needs from it.
 """
 
 from __future__ import annotations
@@ -18,6 +21,41 @@ from pathlib import Path
 HTTP_METHODS: tuple[str, ...] = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 ANY = "ANY"
 
+#: Integration types (AWS's ``type``); keys of the integration registry (``emulator.integrations``).
+AWS = "AWS"
+AWS_PROXY = "AWS_PROXY"
+HTTP = "HTTP"
+HTTP_PROXY = "HTTP_PROXY"
+MOCK = "MOCK"
+INTEGRATION_TYPES: tuple[str, ...] = (AWS, AWS_PROXY, HTTP, HTTP_PROXY, MOCK)
+#: Types whose backend answers the client as it is, without integration responses.
+PROXY_TYPES = frozenset({AWS_PROXY, HTTP_PROXY})
+
+#: ``passthroughBehavior``: what a non-proxy integration does with a body no request template matches.
+WHEN_NO_MATCH = "WHEN_NO_MATCH"
+WHEN_NO_TEMPLATES = "WHEN_NO_TEMPLATES"
+NEVER = "NEVER"
+PASSTHROUGH_BEHAVIORS: tuple[str, ...] = (WHEN_NO_MATCH, WHEN_NO_TEMPLATES, NEVER)
+
+#: ``contentHandling`` of integration requests and responses (``None``: pass through).
+CONTENT_HANDLINGS: tuple[str, ...] = ("CONVERT_TO_BINARY", "CONVERT_TO_TEXT")
+
+#: ``authorizationType`` of a method.
+AUTHORIZATION_TYPES: tuple[str, ...] = ("NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS")
+#: Authorizer ``type``s.
+AUTHORIZER_TYPES: tuple[str, ...] = ("TOKEN", "REQUEST", "COGNITO_USER_POOLS")
+#: ``apiKeySource`` of an API.
+API_KEY_SOURCES: tuple[str, ...] = ("HEADER", "AUTHORIZER")
+#: Endpoint types; ``EDGE`` is AWS's default for CreateRestApi, CloudFormation and SAM.
+EDGE = "EDGE"
+REGIONAL = "REGIONAL"
+PRIVATE = "PRIVATE"
+ENDPOINT_TYPES: tuple[str, ...] = (EDGE, REGIONAL, PRIVATE)
+
+#: The integration timeout's bounds and default (``timeoutInMillis``), reference 4.4.
+MIN_TIMEOUT_MS = 50
+MAX_TIMEOUT_MS = 29_000
+
 #: The console's "Enable CORS" default for Access-Control-Allow-Headers [AWS-doc how-to-cors-console].
 DEFAULT_CORS_ALLOW_HEADERS: tuple[str, ...] = (
     "Content-Type",
@@ -27,11 +65,13 @@ DEFAULT_CORS_ALLOW_HEADERS: tuple[str, ...] = (
     "X-Amz-Security-Token",
 )
 
-#: Integration kinds; keys of the integration registry (``emulator.integrations``).
-AWS_PROXY = "AWS_PROXY"
-AWS = "AWS"
-CORS_PREFLIGHT = "CORS_PREFLIGHT"
-MOCK = "MOCK"
+#: Where a method response's header mappings live, and what a mapping to a fixed value looks like.
+METHOD_RESPONSE_HEADER = "method.response.header."
+
+
+def literal(value: str) -> str:
+    """A mapping expression for a fixed value: API Gateway quotes literals in single quotes."""
+    return f"'{value}'"
 
 
 @dataclass(frozen=True)
@@ -47,9 +87,12 @@ class Location:
         return f"{where}: {self.key_path}" if self.key_path else where
 
 
+NOWHERE = Location("<memory>")
+
+
 @dataclass(frozen=True)
 class CorsConfig:
-    """What AWS's "Enable CORS" form sets; applied to the preflight and to successful non-proxy responses."""
+    """What AWS's "Enable CORS" form asks; the builder compiles it into the methods AWS would store."""
 
     allow_origin: str = "*"
     allow_headers: tuple[str, ...] = DEFAULT_CORS_ALLOW_HEADERS
@@ -76,7 +119,7 @@ class Function:
     timeout: float = 3.0
     memory: int = 128
     environment: Mapping[str, str] = field(default_factory=dict)
-    location: Location = Location("<memory>")
+    location: Location = NOWHERE
     #: How many requests it serves at once, each in an execution environment of its own (Lambda's
     #: reserved concurrency); more wait briefly, then are throttled.
     concurrency: int = DEFAULT_CONCURRENCY
@@ -91,37 +134,81 @@ class Function:
 
 
 @dataclass(frozen=True)
-class MockResponse:
-    """What a ``MOCK`` method answers: AWS's mock integration with one integration response, spelled plainly."""
+class IntegrationResponse:
+    """One of an integration's responses: which backend answers it takes, and how it maps them."""
 
-    #: The mock's name in the definitions (or the function it stands in for), for tables and messages.
-    name: str
-    status: int = 200
-    headers: tuple[tuple[str, str], ...] = ()
-    body: bytes = b""
-    #: Read on every request instead of ``body``, so a frontend developer can edit it while serving.
+    #: The method response it produces (AWS's ``statusCode``, a string as AWS stores it).
+    status: str
+    #: A regex over a Lambda function error's ``errorMessage``, or over an HTTP backend's status code;
+    #: ``None`` for the default response, which takes everything no pattern matches.
+    selection_pattern: str | None = None
+    #: ``method.response.header.X`` -> ``'literal'``, ``integration.response.header.Y``,
+    #: ``integration.response.body``, ``integration.response.body.JSONPath``.
+    response_parameters: Mapping[str, str] = field(default_factory=dict)
+    #: Content type -> mapping template for the response body.
+    response_templates: Mapping[str, str] = field(default_factory=dict)
+    content_handling: str | None = None
+    #: The emulator's own: a file read on every request as the body (a mock a frontend developer edits).
     body_file: Path | None = None
-    #: Added delay before answering, to see a page's loading states; past ``timeout_ms`` it is a 504.
-    latency_ms: int = 0
 
 
 @dataclass(frozen=True)
 class Integration:
-    """The backend of one method; ``kind`` selects its implementation in the integration registry."""
+    """The backend of one method: AWS's Integration resource, less what only AWS's console shows."""
 
-    kind: str
-    #: The Lambda function's name for ``AWS`` and ``AWS_PROXY``; ``None`` for kinds without one.
+    type: str
+    #: ``arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations``, an HTTP URL, or
+    #: an AWS service action; ``None`` for MOCK.
+    uri: str | None = None
+    #: The local Lambda function that ``uri`` names, for AWS and AWS_PROXY.
     function: str | None = None
+    #: The HTTP method of the call to the backend (``POST`` for Lambda).
+    http_method: str | None = None
+    request_templates: Mapping[str, str] = field(default_factory=dict)
+    #: ``integration.request.header|querystring|path.X`` -> ``method.request.…``, ``'literal'``, …
+    request_parameters: Mapping[str, str] = field(default_factory=dict)
+    passthrough_behavior: str = WHEN_NO_MATCH
+    content_handling: str | None = None
     #: API Gateway's own limit on waiting for the backend (50-29000 ms).
-    timeout_ms: int = 29000
-    #: The fixed answer of a ``MOCK`` integration.
-    mock: MockResponse | None = None
+    timeout_ms: int = MAX_TIMEOUT_MS
+    cache_key_parameters: tuple[str, ...] = ()
+    #: The role API Gateway assumes to call the backend (``credentials``).
+    credentials: str | None = None
+    #: In the order they were defined; at most one has no selection pattern (the default).
+    responses: tuple[IntegrationResponse, ...] = ()
+    #: The emulator's own: a mock's added delay, to see a page's loading states.
+    latency_ms: int = 0
+    #: The emulator's own: the YAML ``mocks:`` entry this integration came from, for tables and messages.
+    mock_name: str | None = None
+
+    @property
+    def is_proxy(self) -> bool:
+        return self.type in PROXY_TYPES
+
+    def default_response(self) -> IntegrationResponse | None:
+        for response in self.responses:
+            if response.selection_pattern is None:
+                return response
+        return None
 
     def describe(self) -> str:
-        """How messages name the backend: ``function 'x'`` or ``mock 'x'``."""
-        if self.mock is not None:
-            return f"mock '{self.mock.name}'"
-        return f"function '{self.function}'"
+        """How messages name the backend: ``function 'x'``, ``mock 'x'``, ``MOCK integration``…"""
+        if self.function is not None:
+            return f"function '{self.function}'"
+        if self.mock_name is not None:
+            return f"mock '{self.mock_name}'"
+        return f"{self.type} integration" + (f" {self.uri}" if self.uri else "")
+
+
+@dataclass(frozen=True)
+class MethodResponse:
+    """A status code the method may answer with, and the headers and models it declares for it."""
+
+    status: str
+    #: ``method.response.header.X`` -> whether it is required.
+    response_parameters: Mapping[str, bool] = field(default_factory=dict)
+    #: Content type -> model name.
+    response_models: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -130,21 +217,34 @@ class Method:
 
     http_method: str
     integration: Integration
-    cors: CorsConfig | None = None
-    location: Location = Location("<memory>")
+    location: Location = NOWHERE
+    authorization_type: str = "NONE"
+    #: The name of one of the API's authorizers, for ``CUSTOM`` and ``COGNITO_USER_POOLS``.
+    authorizer: str | None = None
+    authorization_scopes: tuple[str, ...] = ()
+    api_key_required: bool = False
+    #: ``method.request.header|querystring|path.X`` -> whether it is required.
+    request_parameters: Mapping[str, bool] = field(default_factory=dict)
+    #: Content type -> model name.
+    request_models: Mapping[str, str] = field(default_factory=dict)
+    #: The name of one of the API's request validators.
+    request_validator: str | None = None
+    #: By status code (``"200"``).
+    method_responses: Mapping[str, MethodResponse] = field(default_factory=dict)
+    operation_name: str | None = None
 
     @property
     def is_proxy(self) -> bool:
-        return self.integration.kind == AWS_PROXY
+        return self.integration.is_proxy
 
 
-@dataclass
+@dataclass(frozen=True)
 class Resource:
     """A node of the API's path tree, e.g. ``/items/{id}``; parents exist even without methods."""
 
     path: str
     id: str
-    methods: dict[str, Method] = field(default_factory=dict)
+    methods: Mapping[str, Method] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -168,25 +268,112 @@ class GatewayResponseSpec:
     template: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
+class Authorizer:
+    """An API's authorizer: a Lambda function (TOKEN, REQUEST) or a Cognito user pool."""
+
+    name: str
+    type: str
+    #: The Lambda authorizer's invocation URI, and the local function it names.
+    uri: str | None = None
+    function: str | None = None
+    #: ``method.request.header.Authorization``, several comma-separated for REQUEST.
+    identity_source: str | None = None
+    identity_validation_expression: str | None = None
+    result_ttl_seconds: int = 300
+    #: The user pools' ARNs, for COGNITO_USER_POOLS.
+    provider_arns: tuple[str, ...] = ()
+    credentials: str | None = None
+    location: Location = NOWHERE
+
+
+@dataclass(frozen=True)
+class Model:
+    """A JSON Schema (draft 4) that request and response bodies may be validated against."""
+
+    name: str
+    content_type: str = "application/json"
+    schema: Mapping[str, object] = field(default_factory=dict)
+    location: Location = NOWHERE
+
+
+@dataclass(frozen=True)
+class RequestValidator:
+    name: str
+    validate_request_body: bool = False
+    validate_request_parameters: bool = False
+
+
+@dataclass(frozen=True)
 class RestApi:
     """A REST API: the unit that owns resources, stages and settings such as binary media types."""
 
     name: str
     id: str
-    resources: dict[str, Resource] = field(default_factory=dict)
-    stages: dict[str, Stage] = field(default_factory=dict)
+    resources: Mapping[str, Resource] = field(default_factory=dict)
+    stages: Mapping[str, Stage] = field(default_factory=dict)
     binary_media_types: tuple[str, ...] = ()
-    location: Location = Location("<memory>")
+    location: Location = NOWHERE
     #: Customised gateway responses by type (``DEFAULT_4XX``, ``MISSING_AUTHENTICATION_TOKEN``…).
-    gateway_responses: dict[str, GatewayResponseSpec] = field(default_factory=dict)
+    gateway_responses: Mapping[str, GatewayResponseSpec] = field(default_factory=dict)
+    endpoint_type: str = EDGE
+    api_key_source: str = "HEADER"
+    authorizers: Mapping[str, Authorizer] = field(default_factory=dict)
+    models: Mapping[str, Model] = field(default_factory=dict)
+    request_validators: Mapping[str, RequestValidator] = field(default_factory=dict)
+    description: str | None = None
+
+    def methods(self) -> list[tuple[Resource, Method]]:
+        """Every method of the API, resource by resource."""
+        return [
+            (resource, method) for resource in self.resources.values() for method in resource.methods.values()
+        ]
 
 
-@dataclass
+@dataclass(frozen=True)
+class ApiKey:
+    name: str
+    value: str
+    id: str
+    enabled: bool = True
+    location: Location = NOWHERE
+
+
+@dataclass(frozen=True)
+class Throttle:
+    #: Requests per second, steady state, and the token bucket's size.
+    rate: float
+    burst: int
+
+
+@dataclass(frozen=True)
+class Quota:
+    limit: int
+    #: ``DAY``, ``WEEK`` or ``MONTH``.
+    period: str
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class UsagePlan:
+    name: str
+    id: str
+    #: (api name, stage name) pairs.
+    stages: tuple[tuple[str, str], ...] = ()
+    throttle: Throttle | None = None
+    quota: Quota | None = None
+    #: API key names.
+    keys: tuple[str, ...] = ()
+    location: Location = NOWHERE
+
+
+@dataclass(frozen=True)
 class Definitions:
-    """Everything one configuration describes: APIs and the functions their methods integrate with."""
+    """Everything one configuration describes: APIs, the functions their methods integrate with, API keys."""
 
-    apis: dict[str, RestApi] = field(default_factory=dict)
-    functions: dict[str, Function] = field(default_factory=dict)
+    apis: Mapping[str, RestApi] = field(default_factory=dict)
+    functions: Mapping[str, Function] = field(default_factory=dict)
+    api_keys: Mapping[str, ApiKey] = field(default_factory=dict)
+    usage_plans: Mapping[str, UsagePlan] = field(default_factory=dict)
     #: The files it was read from, for reloading and messages.
     sources: tuple[Path, ...] = ()

@@ -131,7 +131,10 @@ def _merge_headers(headers: Any, multi: Any) -> list[tuple[str, str]]:
     for name, value in (headers or {}).items():
         _header_name("headers", name)
         entry = merged.setdefault(name.lower(), (name, []))
-        entry[1].append(_header_value("headers", name, value))
+        text = _header_value("headers", name, value)
+        # The same value in both maps is one header, as AWS documents (reference 1.8).
+        if text not in entry[1]:
+            entry[1].append(text)
     wire: list[tuple[str, str]] = []
     for lower, (name, values) in merged.items():
         if lower in _DROPPED:

@@ -2,9 +2,9 @@
 
 Both mirror a deployment on AWS. New code reaches a function through new execution environments
 (the invoker's ``code_changed``), while requests already running finish on the old ones. A config
-change builds a whole new gateway and swaps it into ``app.state.gateway``, which the app reads per
-request, so a request in flight keeps the gateway it started with. A config that does not validate
-is not deployed: its errors are printed and the last good deployment keeps serving.
+change deploys anew and swaps the gateway's deployment, which a request reads once when it
+arrives, so a request in flight keeps the deployment it started with. A config that does not
+validate is not deployed: its errors are printed and the last good deployment keeps serving.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 from starlette.applications import Starlette
 
 from emulator.config import ConfigErrors
+from emulator.deployment import deploy
 from emulator.gateway import Gateway
 from emulator.model import Definitions
 
@@ -68,7 +69,6 @@ class Reloader:
         config: Path,
         code_dir: Path,
         load: Callable[[], Definitions | None],
-        build: Callable[[Definitions], Gateway],
         on_deploy: Callable[[Definitions], None] | None = None,
     ) -> None:
         """``load`` raises ``ConfigErrors`` or returns ``None`` (having said why) for a broken config."""
@@ -76,7 +76,6 @@ class Reloader:
         self.config = config.resolve()
         self.code_dir = code_dir.resolve()
         self.load = load
-        self.build = build
         self.on_deploy = on_deploy
 
     def is_config(self, path: str) -> bool:
@@ -138,7 +137,7 @@ class Reloader:
             log.exception("hot reload could not apply a change to %s; it keeps watching", ", ".join(changed))
 
     def redeploy(self) -> bool:
-        """A new gateway from the config as it is now; the old one keeps serving if it is broken."""
+        """A new deployment of the config as it is now; the old one keeps serving if it is broken."""
         try:
             definitions = self.load()
         except ConfigErrors as errors:
@@ -147,17 +146,9 @@ class Reloader:
         if definitions is None:
             log.error("The config was not reloaded: the last good deployment keeps serving.")
             return False
-        old: Gateway = self.app.state.gateway
-        new = self.build(definitions)
-        for listener in old.services.listeners:
-            if listener not in new.services.listeners:
-                new.add_listener(listener)
-        # The inspector's recorder: it would re-attach when its page next polls, missing what came between.
-        for exchange_listener in old.exchange_listeners:
-            if exchange_listener not in new.exchange_listeners:
-                new.add_exchange_listener(exchange_listener)
-        self.app.state.gateway = new
-        retain = getattr(new.invoker, "retain", None)
+        gateway: Gateway = self.app.state.gateway
+        gateway.deployment = deploy(definitions)
+        retain = getattr(gateway.invoker, "retain", None)
         if retain is not None:
             retain(set(definitions.functions))
         log.info(

@@ -4,14 +4,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from emulator.model import ANY, AWS, AWS_PROXY, CORS_PREFLIGHT, MOCK, Definitions
+from emulator.cors import is_preflight, maps_allow_origin
+from emulator.model import ANY, AWS, AWS_PROXY, MOCK, Definitions, Method, Resource
 
-_KIND_LABELS = {AWS_PROXY: "lambda-proxy", AWS: "lambda", CORS_PREFLIGHT: "cors-preflight", MOCK: "mock"}
+_TYPE_LABELS = {AWS_PROXY: "lambda-proxy", AWS: "lambda", MOCK: "mock"}
 
 
-def kind_label(kind: str) -> str:
-    """An integration kind as tables and the inspector name it."""
-    return _KIND_LABELS.get(kind, kind.lower())
+def integration_label(method: Method) -> str:
+    """A method's integration as tables and the inspector name it."""
+    if is_preflight(method):
+        return "cors-preflight"
+    kind = method.integration.type
+    return _TYPE_LABELS.get(kind, kind.lower().replace("_", "-"))
+
+
+def cors_enabled(resource: Resource, method: Method) -> bool:
+    """Whether CORS was enabled for a method: its preflight, its mapped origin, or a proxy's preflight."""
+    if is_preflight(method) or maps_allow_origin(method):
+        return True
+    preflight = resource.methods.get("OPTIONS")
+    return method.is_proxy and preflight is not None and is_preflight(preflight)
+
+
+def backend_label(method: Method) -> str:
+    """The function a method calls, ``(name)`` for a mock, or nothing."""
+    integration = method.integration
+    if integration.function is not None:
+        return integration.function
+    return f"({integration.mock_name})" if integration.mock_name else ""
 
 
 @dataclass(frozen=True)
@@ -35,7 +55,6 @@ def route_rows(definitions: Definitions, base_url: str) -> list[RouteRow]:
                 for verb, method in sorted(
                     resource.methods.items(), key=lambda item: (item[0] == ANY, item[0])
                 ):
-                    kind = method.integration.kind
                     rows.append(
                         RouteRow(
                             method=verb,
@@ -44,10 +63,9 @@ def route_rows(definitions: Definitions, base_url: str) -> list[RouteRow]:
                             api_id=api.id,
                             resource=path,
                             stage=stage,
-                            integration=kind_label(kind),
-                            target=method.integration.function
-                            or (f"({method.integration.mock.name})" if method.integration.mock else ""),
-                            cors=method.cors is not None,
+                            integration=integration_label(method),
+                            target=backend_label(method),
+                            cors=cors_enabled(resource, method),
                         )
                     )
     return rows

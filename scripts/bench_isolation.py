@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from emulator.app import create_app
 from emulator.config import load_definitions
+from emulator.deployment import deploy
 from emulator.gateway import Gateway
 from emulator.model import Function
 from emulator.runtime.handlers import Handler, load_handler
@@ -135,7 +136,9 @@ async def run_mode(
     make: Callable[[], Invoker], code_dir: Path, requests: int, concurrency: int
 ) -> dict[str, float]:
     invoker = make()
-    app = create_app(Gateway(load_definitions(code_dir / "apig.yaml", code_dir=code_dir), invoker=invoker))
+    app = create_app(
+        Gateway(deploy(load_definitions(code_dir / "apig.yaml", code_dir=code_dir)), invoker=invoker)
+    )
     try:
         return await measure(app, requests, concurrency)
     finally:

@@ -34,6 +34,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from emulator.config import load_definitions
+from emulator.context import build_variables
 from emulator.errors import GatewayError
 from emulator.events import RequestIds, build_json_event, build_proxy_event
 from emulator.request import GatewayRequest, request_from_scope
@@ -165,7 +166,7 @@ def check_one(
         with contextlib.suppress(GatewayError):
             json.dumps(build_json_event(request))
         return
-    event = build_proxy_event(request, match, IDS)
+    event = build_proxy_event(request, match, build_variables(IDS, request, match), IDS.trace_id)
     assert json.loads(json.dumps(event)) == event
     if not body:
         assert event["body"] is None

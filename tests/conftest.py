@@ -10,6 +10,7 @@ import pytest
 
 from emulator.app import create_app
 from emulator.config import load_definitions
+from emulator.deployment import deploy
 from emulator.gateway import Gateway
 from emulator.runtime.threads import ThreadInvoker
 from emulator.testing import GatewayClient
@@ -29,7 +30,7 @@ def make_client(tmp_path: Path) -> Iterator[MakeClient]:
         config = tmp_path / f"apig{len(clients)}.yaml"
         config.write_text(textwrap.dedent(yaml_text))
         definitions = load_definitions(config, code_dir=LAMBDAS)
-        gateway = Gateway(definitions, invoker=ThreadInvoker())
+        gateway = Gateway(deploy(definitions), invoker=ThreadInvoker())
         client = GatewayClient(create_app(gateway))
         clients.append(client)
         return client
@@ -44,6 +45,6 @@ def make_client(tmp_path: Path) -> Iterator[MakeClient]:
 def example_client() -> Iterator[GatewayClient]:
     """The bundled example API of ``config/apig.yaml``."""
     definitions = load_definitions(ROOT / "config" / "apig.yaml", code_dir=ROOT)
-    gateway = Gateway(definitions, invoker=ThreadInvoker())
+    gateway = Gateway(deploy(definitions), invoker=ThreadInvoker())
     with GatewayClient(create_app(gateway)) as client:
         yield client

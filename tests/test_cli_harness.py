@@ -38,6 +38,8 @@ functions:
 
 #: Fresh for every request; everything else in an event is determined by the request and the config.
 PER_REQUEST = ("requestId", "extendedRequestId", "requestTime", "requestTimeEpoch")
+#: Headers whose values are per request: the trace, and CloudFront's request id.
+PER_REQUEST_HEADERS = ("X-Amzn-Trace-Id", "X-Amz-Cf-Id")
 
 
 @pytest.fixture
@@ -51,8 +53,8 @@ def without_per_request_values(event: dict[str, object]) -> str:
     context = dict(event["requestContext"])  # type: ignore[call-overload]
     for key in PER_REQUEST:
         context.pop(key)
-    headers = {k: v for k, v in event["headers"].items() if k != "X-Amzn-Trace-Id"}  # type: ignore[attr-defined]
-    multi = {k: v for k, v in event["multiValueHeaders"].items() if k != "X-Amzn-Trace-Id"}  # type: ignore[attr-defined]
+    headers = {k: v for k, v in event["headers"].items() if k not in PER_REQUEST_HEADERS}  # type: ignore[attr-defined]
+    multi = {k: v for k, v in event["multiValueHeaders"].items() if k not in PER_REQUEST_HEADERS}  # type: ignore[attr-defined]
     return json.dumps({**event, "requestContext": context, "headers": headers, "multiValueHeaders": multi})
 
 

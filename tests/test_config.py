@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from emulator.config import DEFAULT_CONFIG_PATH, ConfigError, ConfigErrors, load_definitions
-from emulator.ids import stable_id
+from emulator.ids import resource_id, stable_id
 from emulator.model import (
     AWS,
     AWS_PROXY,
-    CorsConfig,
+    MOCK,
     Definitions,
     Location,
 )
@@ -137,42 +138,80 @@ def test_resource_tree_has_implicit_parents_and_stable_ids(full: tuple[Path, Def
     ]
     for path, resource in shop.resources.items():
         assert resource.path == path
-        assert resource.id == stable_id(shop.id, path)
+        assert resource.id == resource_id(shop.id, path)
     assert shop.resources["/items"].methods == {}
-    assert list(shop.resources["/items/{order-id}/reviews"].methods) == ["GET", "ANY"]
+    # Enabling CORS added the preflight, as the console does.
+    assert list(shop.resources["/items/{order-id}/reviews"].methods) == ["GET", "ANY", "OPTIONS"]
     assert list(definitions.apis["admin"].resources) == ["/"]
 
 
-def test_methods_carry_integration_cors_and_location(full: tuple[Path, Definitions]) -> None:
+def test_resource_ids_are_shaped_as_recorded(full: tuple[Path, Definitions]) -> None:
+    """Reference 1.8: a child resource's id has 6 characters (``kc3yry``), the root's 10."""
+    _, definitions = full
+    for resource in definitions.apis["shop"].resources.values():
+        assert re.fullmatch(r"[a-z0-9]{10}" if resource.path == "/" else r"[a-z0-9]{6}", resource.id)
+
+
+def test_methods_carry_integration_and_location(full: tuple[Path, Definitions]) -> None:
     path, definitions = full
     resources = definitions.apis["shop"].resources
     post = resources["/smartpath"].methods["POST"]
     assert post.http_method == "POST"
     assert post.is_proxy
-    assert (post.integration.kind, post.integration.function, post.integration.timeout_ms) == (
+    assert (post.integration.type, post.integration.function, post.integration.timeout_ms) == (
         AWS_PROXY,
         "smart",
         5000,
     )
-    assert post.cors is None
+    assert post.integration.uri == (
+        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+        "arn:aws:lambda:us-east-1:123456789012:function:smart/invocations"
+    )
+    assert post.integration.http_method == "POST"
+    assert (post.integration.responses, post.method_responses) == ((), {})
     assert post.location == Location(
         str(path), "functions.smart.triggers[0]", line_of(path, "/smartpath") - 1
     )
-
-    reviews = resources["/items/{order-id}/reviews"].methods
-    assert reviews["GET"].integration.kind == AWS
-    assert reviews["GET"].integration.timeout_ms == 29000
-    assert reviews["GET"].cors == CorsConfig()
-    assert reviews["ANY"].cors == CorsConfig(
-        allow_origin="https://example.com",
-        allow_headers=("Content-Type", "X-Custom"),
-        allow_methods=("GET", "POST"),
-        expose_headers=("X-Total",),
-        max_age=600,
-        allow_credentials=True,
-    )
-    assert definitions.apis["admin"].resources["/"].methods["GET"].cors is None
+    get = resources["/items/{order-id}/reviews"].methods["GET"]
+    assert get.integration.type == AWS
+    assert get.integration.timeout_ms == 29000
     assert resources["/files/{proxy+}"].methods["GET"].integration.function == "plain"
+
+
+def test_cors_compiles_into_what_the_console_stores(full: tuple[Path, Definitions]) -> None:
+    """Enable CORS: the origin mapped onto each non-proxy method's 200, and an OPTIONS MOCK (reference 6)."""
+    _, definitions = full
+    reviews = definitions.apis["shop"].resources["/items/{order-id}/reviews"].methods
+    header = "method.response.header."
+    (get_200,) = reviews["GET"].integration.responses
+    assert (get_200.status, get_200.selection_pattern) == ("200", None)
+    assert get_200.response_parameters == {header + "Access-Control-Allow-Origin": "'*'"}
+    assert reviews["GET"].method_responses["200"].response_parameters == {
+        header + "Access-Control-Allow-Origin": False
+    }
+    (any_200,) = reviews["ANY"].integration.responses
+    assert any_200.response_parameters == {
+        header + "Access-Control-Allow-Origin": "'https://example.com'",
+        header + "Access-Control-Expose-Headers": "'X-Total'",
+        header + "Access-Control-Allow-Credentials": "'true'",
+    }
+    preflight = reviews["OPTIONS"]
+    assert preflight.integration.type == MOCK
+    assert preflight.integration.request_templates == {"application/json": '{"statusCode": 200}'}
+    (options_200,) = preflight.integration.responses
+    assert options_200.response_parameters == {
+        header
+        + "Access-Control-Allow-Headers": "'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token'",
+        header + "Access-Control-Allow-Methods": "'GET,DELETE,HEAD,PATCH,POST,PUT,OPTIONS'",
+        header + "Access-Control-Allow-Origin": "'*'",
+    }
+    assert options_200.response_templates == {"application/json": ""}
+    # cors: false asks for nothing.
+    assert list(definitions.apis["admin"].resources["/"].methods) == ["GET"]
+    assert (
+        definitions.apis["admin"].resources["/"].methods["GET"].integration.responses[0].response_parameters
+        == {}
+    )
 
 
 def test_stages_include_listed_and_triggered_ones(full: tuple[Path, Definitions]) -> None:
@@ -224,11 +263,12 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert (function.timeout, function.memory, dict(function.environment)) == (3.0, 128, {})
     assert function.code_dir == tmp_path.resolve()
     method = definitions.apis["shop"].resources["/a"].methods["GET"]
-    assert method.integration.kind == AWS
+    assert method.integration.type == AWS
     assert method.integration.timeout_ms == 29000
-    assert method.cors is None
+    assert method.integration.responses[0].response_parameters == {}
     assert list(definitions.apis["shop"].stages) == ["Prod"]
     assert definitions.apis["shop"].binary_media_types == ()
+    assert definitions.apis["shop"].endpoint_type == "EDGE"
 
 
 @pytest.mark.parametrize("text", ["", "# nothing yet\n", "apis: {}\nfunctions: {}\n", "apis:\nfunctions:\n"])
@@ -319,7 +359,7 @@ def test_unknown_keys_are_named_with_the_allowed_ones(tmp_path: Path) -> None:
     )
     assert errors_of(path) == [
         f"{path}:3: apis.shop.stagez: unknown key 'stagez' (did you mean 'stages'?); "
-        "expected one of binary_media_types, gateway_responses, id, stages",
+        "expected one of binary_media_types, endpoint_type, gateway_responses, id, stages",
         f"{path}:4: resources: unknown key 'resources'; expected one of apis, functions, mocks",
     ]
 

@@ -27,6 +27,7 @@ import requests
 
 from emulator.app import create_app
 from emulator.config import load_definitions
+from emulator.deployment import deploy
 from emulator.gateway import Gateway
 from emulator.logs import LogFileHandler
 from emulator.model import Definitions
@@ -336,13 +337,13 @@ def test_a_change_that_cannot_be_applied_does_not_end_hot_reload(
     """``apply`` runs for every change the watcher sees; an exception out of it would end the watcher."""
     config = tmp_path / "apig.yaml"
     config.write_text(textwrap.dedent(RELOAD_CONFIG.format(version="v1")))
-    gateway = Gateway(load_definitions(config, code_dir=LAMBDAS), invoker=ThreadInvoker())
+    gateway = Gateway(deploy(load_definitions(config, code_dir=LAMBDAS)), invoker=ThreadInvoker())
     app = create_app(gateway)
 
     def load() -> Definitions:
         raise RuntimeError("a bug while loading")
 
-    reloader = Reloader(app, config=config, code_dir=LAMBDAS, load=load, build=lambda d: gateway)
+    reloader = Reloader(app, config=config, code_dir=LAMBDAS, load=load)
     with caplog.at_level(logging.ERROR, logger="apig_emu.reload"):
         reloader.apply([str(config)])
     assert "hot reload could not apply a change to" in caplog.text

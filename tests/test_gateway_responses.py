@@ -171,10 +171,11 @@ def test_an_error_before_the_body_is_read_still_gets_the_apis_response(tmp_path:
         "apis:\n  shop:\n    gateway_responses:\n      REQUEST_TOO_LARGE:\n"
         "        headers: {Access-Control-Allow-Origin: method.request.header.Origin}\n"
     )
+    from emulator.deployment import deploy
     from emulator.gateway import Gateway
     from emulator.runtime.threads import ThreadInvoker
 
-    gateway = Gateway(load_definitions(config, code_dir=LAMBDAS), invoker=ThreadInvoker())
+    gateway = Gateway(deploy(load_definitions(config, code_dir=LAMBDAS)), invoker=ThreadInvoker())
     scope = {
         "type": "http",
         "method": "POST",

@@ -12,6 +12,7 @@ import pytest
 
 from emulator.app import create_app
 from emulator.config import ConfigErrors, load_definitions
+from emulator.deployment import deploy
 from emulator.gateway import Gateway
 from emulator.inspector import Recorder, inspector_routes
 from emulator.runtime.threads import ThreadInvoker
@@ -55,7 +56,7 @@ def recorder() -> Recorder:
 def client(tmp_path: Path, recorder: Recorder) -> Iterator[GatewayClient]:
     config = tmp_path / "apig.yaml"
     config.write_text(CONFIG)
-    gateway = Gateway(load_definitions(config, code_dir=LAMBDAS), invoker=ThreadInvoker())
+    gateway = Gateway(deploy(load_definitions(config, code_dir=LAMBDAS)), invoker=ThreadInvoker())
     recorder.attach(gateway)
     with GatewayClient(create_app(gateway, routes=inspector_routes(recorder))) as client:
         yield client
@@ -173,7 +174,7 @@ def test_the_buffer_is_bounded_and_can_be_cleared(client: Any) -> None:
 def test_the_inspector_follows_a_new_gateway(client: Any, tmp_path: Path) -> None:
     # A reload swaps ``app.state.gateway``; the inspector attaches to whichever gateway it finds there.
     config = tmp_path / "apig.yaml"
-    new_gateway = Gateway(load_definitions(config, code_dir=LAMBDAS), invoker=ThreadInvoker())
+    new_gateway = Gateway(deploy(load_definitions(config, code_dir=LAMBDAS)), invoker=ThreadInvoker())
     client.app.state.gateway = new_gateway
     records(client)
     client.get("/Prod/orders")

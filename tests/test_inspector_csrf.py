@@ -18,6 +18,7 @@ import pytest
 
 from emulator.app import create_app
 from emulator.config import load_definitions
+from emulator.deployment import deploy
 from emulator.gateway import Gateway
 from emulator.inspector import Recorder, inspector_routes
 from emulator.runtime.threads import ThreadInvoker
@@ -43,7 +44,7 @@ EVIL = "https://evil.example"
 def client(tmp_path: Path) -> Iterator[GatewayClient]:
     config = tmp_path / "apig.yaml"
     config.write_text(CONFIG)
-    gateway = Gateway(load_definitions(config, code_dir=LAMBDAS), invoker=ThreadInvoker())
+    gateway = Gateway(deploy(load_definitions(config, code_dir=LAMBDAS)), invoker=ThreadInvoker())
     recorder = Recorder(capacity=10)
     recorder.attach(gateway)
     with GatewayClient(create_app(gateway, routes=inspector_routes(recorder))) as client:

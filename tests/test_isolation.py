@@ -22,6 +22,7 @@ import pytest
 
 from emulator.app import create_app
 from emulator.config import ConfigErrors, load_definitions
+from emulator.deployment import deploy
 from emulator.gateway import Gateway
 from emulator.invocations import Invocation
 from emulator.model import DEFAULT_CONCURRENCY, Function
@@ -116,8 +117,8 @@ def client(
     definitions = load_definitions(config, code_dir=LAMBDAS)
     for name in ("slow", "single"):
         definitions.functions[name] = dataclasses.replace(definitions.functions[name], timeout=FAST_TIMEOUT)
-    gateway = Gateway(definitions, invoker=invoker)
-    gateway.add_listener(invocations.append)
+    gateway = Gateway(deploy(definitions), invoker=invoker)
+    gateway.bus.subscribe(lambda exchange: invocations.extend(filter(None, [exchange.invocation])))
     with GatewayClient(create_app(gateway)) as gateway_client:
         yield gateway_client
         gateway_client.run(invoker.aclose)

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from emulator.config import ConfigErrors, load_definitions
-from emulator.config.mocks import parse_mock_option, swap_in_mocks
+from emulator.config.mocks import parse_mock_option
 from emulator.table import format_table
+from emulator.testing import Harness
 from tests.conftest import LAMBDAS, MakeClient
 
 CONFIG = """
@@ -204,7 +205,7 @@ def test_a_method_is_a_function_or_a_mock_not_both(tmp_path: Path) -> None:
 
 def test_mock_option_inline_json_and_file(tmp_path: Path) -> None:
     name, inline = parse_mock_option('items={"status": 201, "body": {"ok": true}}', cwd=tmp_path)
-    assert (name, inline.status, inline.body) == ("items", 201, b'{"ok": true}')
+    assert (name, inline.status, inline.body) == ("items", 201, '{"ok": true}')
     (tmp_path / "m.yaml").write_text("status: 503\nbody_file: b.json\nlatency_ms: 5\n")
     (tmp_path / "b.json").write_text("{}")
     _, from_file = parse_mock_option("items=m.yaml", cwd=tmp_path)
@@ -244,22 +245,16 @@ def test_swapping_a_function_for_a_mock_keeps_its_methods_and_cors(
             """
         )
     )
-    definitions = load_definitions(config, code_dir=LAMBDAS)
     _, mock = parse_mock_option('items={"body": {"items": []}}', cwd=tmp_path)
-    swapped = swap_in_mocks(definitions, {"items": mock})
+    swapped = load_definitions(config, code_dir=LAMBDAS, mocks={"items": mock})
     assert "items" not in swapped.functions
-    from emulator.app import create_app
-    from emulator.gateway import Gateway
-    from emulator.runtime.threads import ThreadInvoker
-    from emulator.testing import GatewayClient
-
-    with GatewayClient(create_app(Gateway(swapped, invoker=ThreadInvoker()))) as client:
-        response = client.get("/Prod/items")
+    with Harness(swapped) as apig:
+        response = apig.get("/Prod/items")
         assert response.json() == {"items": []}
         assert response.headers["Access-Control-Allow-Origin"] == "*"
-        assert client.post("/Prod/items").status_code == 200
+        assert apig.post("/Prod/items").status == 200
     with pytest.raises(ConfigErrors, match="no function 'itemz' \\(did you mean 'items'\\?\\)"):
-        swap_in_mocks(definitions, {"itemz": mock})
+        load_definitions(config, code_dir=LAMBDAS, mocks={"itemz": mock})
 
 
 def test_mock_json_body_round_trips(client: Any) -> None:

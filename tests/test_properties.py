@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from emulator.app import encode_headers
 from emulator.config import load_definitions
+from emulator.context import build_variables
 from emulator.errors import GatewayError
 from emulator.events import RequestIds, build_proxy_event
 from emulator.proxy_response import ALLOWED_KEYS, check_proxy_result
@@ -44,7 +45,8 @@ _BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 TOKEN = st.from_regex(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,24}", fullmatch=True)
 #: Headers the gateway drops, merges or adds itself; their values are covered by example tests.
 _GATEWAY_OWNED = {"content-length", "connection", "x-forwarded-for", "x-forwarded-port", "x-forwarded-proto"}
-_GATEWAY_OWNED |= {"x-amzn-trace-id"}
+_GATEWAY_OWNED |= {"x-amzn-trace-id", "content-md5", "expect", "max-forwards", "proxy-authenticate", "server"}
+_GATEWAY_OWNED |= {"te", "trailer", "transfer-encoding", "upgrade", "www-authenticate"}
 _NORMALISED = {"authorization": "Authorization", "user-agent": "User-Agent"}
 _REMAPPED = {"authorization", "connection", "content-md5", "date", "expect", "host", "max-forwards"}
 _REMAPPED |= {"proxy-authenticate", "server", "trailer", "upgrade", "user-agent", "www-authenticate"}
@@ -126,7 +128,9 @@ def test_event_is_json_and_keeps_body_headers_and_query(
         client_ip=client_ip,
         server_port=port,
     )
-    event = build_proxy_event(request, with_binary_types(binary), IDS)
+    event = build_proxy_event(
+        request, with_binary_types(binary), build_variables(IDS, request, MATCH), IDS.trace_id
+    )
 
     assert json.loads(json.dumps(event)) == event
 
@@ -168,7 +172,7 @@ def test_event_never_raises_on_raw_query_and_odd_headers(
 ) -> None:
     # The query as the server hands it over: any bytes, percent-escapes valid or not, read as Latin-1.
     request = GatewayRequest("GET", "/Prod/items/a", query_string, [("Host", host), *headers])
-    event = build_proxy_event(request, MATCH, IDS)
+    event = build_proxy_event(request, MATCH, build_variables(IDS, request, MATCH), IDS.trace_id)
     json.dumps(event)
     for values in (event["multiValueQueryStringParameters"] or {}).values():
         assert all(isinstance(value, str) for value in values)

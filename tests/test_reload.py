@@ -17,6 +17,7 @@ import pytest
 
 from emulator.app import create_app
 from emulator.config import load_definitions
+from emulator.deployment import deploy
 from emulator.gateway import Gateway
 from emulator.model import Definitions
 from emulator.reload import Reloader
@@ -86,14 +87,13 @@ def make_project(tmp_path: Path, invoker: Invoker) -> Iterator[Project]:
     (tmp_path / "mod_a.py").write_text(MODULE.format(value="a1"))
     (tmp_path / "mod_b.py").write_text(MODULE.format(value="b1"))
     config = tmp_path / "apig.yaml"
-    app = create_app(Gateway(load_definitions(config, code_dir=tmp_path), invoker=invoker))
+    app = create_app(Gateway(deploy(load_definitions(config, code_dir=tmp_path)), invoker=invoker))
     deployed: list[Definitions] = []
     reloader = Reloader(
         app,
         config=config,
         code_dir=tmp_path,
         load=lambda: load_definitions(config, code_dir=tmp_path),
-        build=lambda definitions: Gateway(definitions, invoker=invoker),
         on_deploy=deployed.append,
     )
     with GatewayClient(app) as client:

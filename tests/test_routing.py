@@ -74,7 +74,7 @@ def test_no_resource(paths: list[str], request_path: str) -> None:
 
 
 def method(verb: str) -> Method:
-    return Method(verb, Integration(kind=AWS_PROXY, function="f"))
+    return Method(verb, Integration(type=AWS_PROXY, function="f"))
 
 
 def test_explicit_verb_beats_any() -> None:

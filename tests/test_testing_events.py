@@ -209,7 +209,7 @@ def test_a_request_the_gateway_answers_itself_is_an_error(definitions: Any) -> N
         'GET /Prod/nothing/here: the gateway would answer 403 {"message":"Missing Authentication Token"} '
         "(no resource of API 'shop' matches /nothing/here)"
     )
-    with pytest.raises(EventError, match=r"answered by the gateway itself \(CORS_PREFLIGHT\)"):
+    with pytest.raises(EventError, match=r"answered by the gateway itself \(cors-preflight\)"):
         proxy_event("OPTIONS", "/Prod/items/1", config=definitions)
     with pytest.raises(EventError, match="needs a stage") as no_stage:
         proxy_event("GET", "/")

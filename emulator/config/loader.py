@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from emulator.config.assemble import assemble
+from emulator.config.builder import MockAnswer
 from emulator.config.documents import read_documents
 from emulator.config.errors import ConfigErrors
 from emulator.config.nodes import Reader, root_field
@@ -14,10 +16,16 @@ from emulator.model import Definitions
 DEFAULT_CONFIG_PATH = Path("config/apig.yaml")
 
 
-def load_definitions(path: str | Path, *, code_dir: str | Path | None = None) -> Definitions:
+def load_definitions(
+    path: str | Path,
+    *,
+    code_dir: str | Path | None = None,
+    mocks: Mapping[str, MockAnswer] | None = None,
+) -> Definitions:
     """Read a definition file, or every YAML file in a folder, into one ``Definitions``.
 
     ``code_dir`` is where the handlers' modules are imported from (default: the current directory).
+    ``mocks`` answer the named functions' methods with a fixed response instead (``serve --mock``).
     Raises ``ConfigErrors`` listing every problem rather than the first, so one run shows all fixes.
     """
     code_root = (Path(code_dir) if code_dir is not None else Path.cwd()).resolve()
@@ -29,7 +37,9 @@ def load_definitions(path: str | Path, *, code_dir: str | Path | None = None) ->
         reader = Reader(str(document.file))
         declarations.append(read_document(reader, root_field(document.root), code_root))
         errors.extend(reader.errors)
-    definitions, assembly_errors = assemble(declarations, (document.file for document in documents))
+    definitions, assembly_errors = assemble(
+        declarations, (document.file for document in documents), mocks=mocks
+    )
     errors.extend(assembly_errors)
     if errors:
         raise ConfigErrors(errors)

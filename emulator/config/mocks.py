@@ -1,14 +1,13 @@
 """Reading a mock's answer (``status``, ``headers``, ``body`` or ``body_file``, ``latency_ms``).
 
 The same keys describe a ``mocks:`` entry in the definitions and the JSON (or file) given to
-``serve --mock FUNCTION=...``, so both are read here, with the definitions' error reporting.
+``serve --mock FUNCTION=...``, so both are read here, with the definitions' error reporting. Either
+becomes AWS's MOCK integration (``builder.mock_method``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -16,9 +15,10 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import ScalarNode
 
 from emulator.config import rules
+from emulator.config.builder import MockAnswer
 from emulator.config.errors import ConfigError, ConfigErrors
-from emulator.config.nodes import Field, Reader, did_you_mean, one_of, root_field
-from emulator.model import MOCK, Definitions, Integration, Location, MockResponse
+from emulator.config.nodes import Field, Reader, root_field
+from emulator.model import Location
 
 MOCK_RESPONSE_KEYS = ("status", "headers", "body", "body_file", "latency_ms")
 #: Long enough to pass any integration timeout (29 s), so a mock can show a page's 504.
@@ -27,7 +27,7 @@ MAX_LATENCY_MS = 60_000
 
 def read_mock_response(
     reader: Reader, name: str, keys: dict[str, Field], base_dir: Path
-) -> MockResponse | None:
+) -> MockAnswer | None:
     """The mock's answer from its keys, or ``None`` after reporting what is wrong."""
     ok = True
     status = 200
@@ -45,7 +45,7 @@ def read_mock_response(
             ok = False
             continue
         headers.append((header, value_text))
-    body = b""
+    body = ""
     body_file: Path | None = None
     if "body" in keys and "body_file" in keys:
         reader.error(keys["body_file"], "give either 'body' or 'body_file', not both")
@@ -53,7 +53,7 @@ def read_mock_response(
     elif "body" in keys:
         data = _body(reader, keys["body"])
         ok = ok and data is not None
-        body = data or b""
+        body = data or ""
     elif "body_file" in keys:
         path_text = reader.string(keys["body_file"])
         if path_text is not None:
@@ -66,27 +66,23 @@ def read_mock_response(
     latency = reader.integer(keys["latency_ms"], 0, MAX_LATENCY_MS) if "latency_ms" in keys else 0
     if latency is None or not ok:
         return None
-    if not any(header.lower() == "content-type" for header, _ in headers):
-        # A MOCK integration response's default content type, as the console sets it up.
-        headers.insert(0, ("Content-Type", "application/json"))
-    return MockResponse(name, status, tuple(headers), body, body_file, latency)
+    return MockAnswer(name, status, tuple(headers), body, body_file, latency)
 
 
-def _body(reader: Reader, field: Field) -> bytes | None:
+def _body(reader: Reader, field: Field) -> str | None:
     """A string is the body as written; a mapping or list is serialised as JSON, which is what was meant."""
     node = field.node
     if isinstance(node, ScalarNode):
-        text = reader.text(field)
-        return None if text is None else text.encode()
+        return reader.text(field)
     try:
         data = SafeConstructor().construct_document(node)
     except (ConstructorError, ValueError) as exc:
         reader.error(field, f"invalid body: {exc}")
         return None
-    return json.dumps(data, default=str).encode()
+    return json.dumps(data, default=str)
 
 
-def parse_mock_option(option: str, *, cwd: Path) -> tuple[str, MockResponse]:
+def parse_mock_option(option: str, *, cwd: Path) -> tuple[str, MockAnswer]:
     """``FUNCTION=FILE_OR_JSON`` from the command line: inline JSON (``{...}``), or a JSON/YAML file's path.
 
     Raises ``ConfigErrors`` naming the option or the file and line, like the definitions' own errors.
@@ -123,31 +119,3 @@ def parse_mock_option(option: str, *, cwd: Path) -> tuple[str, MockResponse]:
     if reader.errors or response is None:
         raise ConfigErrors(reader.errors)
     return name, response
-
-
-def swap_in_mocks(definitions: Definitions, mocks: Mapping[str, MockResponse]) -> Definitions:
-    """Every method of each named function becomes a MOCK with the given answer, for one run.
-
-    The function itself is dropped, so its handler is never imported: the backend may not exist yet.
-    Raises ``ConfigErrors`` for a name that is not a function.
-    """
-    errors = [
-        ConfigError(
-            Location(f"--mock {name}=..."),
-            f"no function '{name}'{did_you_mean(name, list(definitions.functions))}; "
-            f"the functions are: {one_of(list(definitions.functions)) or '(none)'}",
-        )
-        for name in mocks
-        if name not in definitions.functions
-    ]
-    if errors:
-        raise ConfigErrors(errors)
-    for api in definitions.apis.values():
-        for resource in api.resources.values():
-            for verb, method in resource.methods.items():
-                mock = mocks.get(method.integration.function or "")
-                if mock is not None:
-                    integration = Integration(MOCK, None, method.integration.timeout_ms, mock=mock)
-                    resource.methods[verb] = replace(method, integration=integration)
-    functions = {name: function for name, function in definitions.functions.items() if name not in mocks}
-    return replace(definitions, functions=functions)

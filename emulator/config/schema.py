@@ -14,36 +14,22 @@ from pathlib import Path
 from yaml.nodes import MappingNode
 
 from emulator.config import rules
+from emulator.config.builder import MockAnswer
 from emulator.config.gateway_responses import read_gateway_responses
 from emulator.config.mocks import MOCK_RESPONSE_KEYS, read_mock_response
 from emulator.config.nodes import Field, Reader, one_of
 from emulator.ids import stable_id
 from emulator.model import (
-    AWS,
-    AWS_PROXY,
     DEFAULT_CONCURRENCY,
+    EDGE,
+    ENDPOINT_TYPES,
     HTTP_METHODS,
-    MOCK,
     CorsConfig,
     Function,
-    GatewayResponseSpec,
-    Integration,
     Location,
-    MockResponse,
+    RestApi,
+    Stage,
 )
-
-
-@dataclass(frozen=True)
-class ApiDecl:
-    """An api as its file declares it; resources come later, from the triggers of every file."""
-
-    name: str
-    id: str
-    binary_media_types: tuple[str, ...]
-    #: Stage name -> its variables.
-    stages: dict[str, dict[str, str]]
-    location: Location
-    gateway_responses: dict[str, GatewayResponseSpec] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -59,9 +45,12 @@ class TriggerDecl:
     path_location: Location
     method: str
     stage: str
-    integration: Integration
+    proxy: bool
+    timeout_ms: int
     cors: CorsConfig | None
     location: Location
+    #: A ``mocks:`` entry's answer; ``None`` for a function's trigger.
+    mock: MockAnswer | None = None
 
 
 @dataclass(frozen=True)
@@ -84,7 +73,8 @@ class MockDecl:
 
 @dataclass
 class DocumentDecls:
-    apis: list[ApiDecl]
+    #: Without resources: those come from the triggers.
+    apis: list[RestApi]
     functions: list[FunctionDecl]
     mocks: list[MockDecl] = dataclasses.field(default_factory=list)
 
@@ -124,7 +114,7 @@ def _mock(reader: Reader, name: str, field: Field) -> MockDecl:
     # ``body_file`` is relative to the definition file, so a config folder can carry its mock bodies.
     response = read_mock_response(reader, name, keys, Path(reader.file).parent)
     items = reader.sequence(keys["triggers"]) if "triggers" in keys else []
-    stand_in = response or MockResponse(name)
+    stand_in = response or MockAnswer(name)
     triggers = tuple(
         trigger
         for item in items or []
@@ -138,11 +128,13 @@ def _named(reader: Reader, field: Field | None) -> list[tuple[str, Field]]:
     return list(entries.items()) if entries else []
 
 
-def _api(reader: Reader, name: str, field: Field) -> ApiDecl | None:
+def _api(reader: Reader, name: str, field: Field) -> RestApi | None:
     if not name:
         reader.error(field, "an api name must not be empty")
         return None
-    keys = reader.mapping(field, optional=("id", "binary_media_types", "stages", "gateway_responses"))
+    keys = reader.mapping(
+        field, optional=("id", "binary_media_types", "endpoint_type", "stages", "gateway_responses")
+    )
     if keys is None:
         return None
     api_id = stable_id(name)
@@ -155,15 +147,28 @@ def _api(reader: Reader, name: str, field: Field) -> ApiDecl | None:
         for media_type, item in reader.strings(keys["binary_media_types"]) or []:
             _check(reader, item, rules.media_type_problem(media_type))
             media_types.append(media_type)
-    stages: dict[str, dict[str, str]] = {}
+    endpoint_type = EDGE
+    if "endpoint_type" in keys:
+        endpoint_type = _one_of(reader, keys["endpoint_type"], ENDPOINT_TYPES) or endpoint_type
+    stages: dict[str, Stage] = {}
     for stage, stage_field in _named(reader, keys.get("stages")):
         if _check(reader, stage_field, rules.stage_name_problem(stage)):
             stage_keys = reader.mapping(stage_field, optional=("variables",)) or {}
-            stages[stage] = _strings_by_name(reader, stage_keys.get("variables"), rules.variable_name_problem)
+            variables = _strings_by_name(reader, stage_keys.get("variables"), rules.variable_name_problem)
+            # The builder gives every stage the API's one deployment.
+            stages[stage] = Stage(stage, "", variables)
     responses = (
         read_gateway_responses(reader, keys["gateway_responses"]) if "gateway_responses" in keys else {}
     )
-    return ApiDecl(name, api_id, tuple(media_types), stages, reader.location(field), responses)
+    return RestApi(
+        name,
+        api_id,
+        stages=stages,
+        binary_media_types=tuple(media_types),
+        location=reader.location(field),
+        gateway_responses=responses,
+        endpoint_type=endpoint_type,
+    )
 
 
 def _function(reader: Reader, name: str, field: Field, code_dir: Path) -> FunctionDecl:
@@ -196,7 +201,7 @@ def _function(reader: Reader, name: str, field: Field, code_dir: Path) -> Functi
 
 
 def _trigger(
-    reader: Reader, function: str, field: Field, *, mock: MockResponse | None = None
+    reader: Reader, function: str, field: Field, *, mock: MockAnswer | None = None
 ) -> TriggerDecl | None:
     """A function's trigger, or with ``mock`` a mock's: the same keys, less ``proxy`` (a MOCK has none)."""
     keys = reader.mapping(
@@ -221,10 +226,6 @@ def _trigger(
     timeout_ms = reader.integer(keys["timeout_ms"], 50, 29000) if "timeout_ms" in keys else 29000
     if api is None or path is None or method is None or stage is None or timeout_ms is None:
         return None
-    if mock is not None:
-        integration = Integration(MOCK, None, timeout_ms, mock=mock)
-    else:
-        integration = Integration(AWS_PROXY if proxy else AWS, function, timeout_ms)
     return TriggerDecl(
         function,
         api,
@@ -233,9 +234,11 @@ def _trigger(
         reader.location(keys["resource"]),
         method,
         stage,
-        integration,
+        bool(proxy),
+        timeout_ms,
         cors,
         reader.location(field),
+        mock,
     )
 
 
@@ -246,6 +249,16 @@ def _method(reader: Reader, field: Field) -> str | None:
     if method.upper() in rules.METHODS:
         return method.upper()
     reader.error(field, f"unknown method '{method}'; expected one of {one_of(rules.METHODS)}")
+    return None
+
+
+def _one_of(reader: Reader, field: Field, allowed: tuple[str, ...]) -> str | None:
+    value = reader.string(field)
+    if value is None:
+        return None
+    if value.upper() in allowed:
+        return value.upper()
+    reader.error(field, f"unknown value '{value}'; expected one of {one_of(allowed)}")
     return None
 
 

@@ -1,6 +1,6 @@
 """The inspector's memory: the most recent exchanges, kept small, each ready to show and to replay.
 
-Fed by ``Gateway.add_exchange_listener``, so requests that never reached a function (a 403 for a
+Fed by the gateway's bus, so requests that never reached a function (a 403 for a
 mistyped path, a preflight) are there too, each with its CORS verdict.
 """
 
@@ -11,7 +11,6 @@ import contextvars
 import itertools
 import json
 import time
-import weakref
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from emulator.cors_verdict import cors_verdict
 from emulator.exchanges import Exchange
 from emulator.request import GatewayRequest
-from emulator.table import kind_label
+from emulator.table import integration_label
 
 if TYPE_CHECKING:
     from emulator.gateway import Gateway
@@ -77,18 +76,15 @@ class Record:
 
 
 class Recorder:
-    """A bounded ring buffer of exchanges, newest last; attach it to each gateway that serves."""
+    """A bounded ring buffer of exchanges, newest last; attach it to the gateway that serves."""
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self._records: deque[Record] = deque(maxlen=capacity)
         self._ids = itertools.count(1)
-        self._attached: weakref.WeakSet[Gateway] = weakref.WeakSet()
 
     def attach(self, gateway: Gateway) -> None:
-        """Listen to ``gateway``; idempotent, so a reloaded gateway can be attached whenever it is seen."""
-        if gateway not in self._attached:
-            gateway.add_exchange_listener(self.record)
-            self._attached.add(gateway)
+        """Listen to ``gateway``; idempotent, so the page can attach whenever it is used."""
+        gateway.bus.subscribe(self.record)
 
     def record(self, exchange: Exchange) -> None:
         request = exchange.request
@@ -146,15 +142,14 @@ def record_json(
     match = exchange.match
     route = None
     if match is not None:
-        integration = match.method.integration
         route = {
             "api": match.api.name,
             "apiId": match.api.id,
             "stage": match.stage.name,
             "resource": match.resource.path,
             "method": match.method.http_method,
-            "integration": kind_label(integration.kind),
-            "target": integration.function or (integration.mock.name if integration.mock else None),
+            "integration": integration_label(match.method),
+            "target": match.method.integration.function or match.method.integration.mock_name,
         }
     gateway_error = None
     if exchange.error is not None:

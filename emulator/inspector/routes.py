@@ -2,7 +2,7 @@
 
 The page polls ``api/invocations?after=N`` once a second rather than holding a stream open, so
 stopping the emulator never waits on an open inspector tab. The gateway is read from
-``app.state.gateway`` on every call, so a reload (a new gateway) is followed, and attached to.
+``app.state.gateway`` on every call and attached to (idempotently), so the page follows whatever serves.
 
 Calls that change something (replay, clear) must carry ``X-Apig-Emu: 1``, and an ``Origin``, if any,
 must be the inspector's own: any web page the developer visits can make a browser send a simple
@@ -89,7 +89,7 @@ def inspector_routes(recorder: Recorder) -> list[BaseRoute]:
     async def routes(request: Request) -> Response:
         gateway = gateway_of(request)
         base_url = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
-        rows = [asdict(row) for row in route_rows(gateway.definitions, base_url)]
+        rows = [asdict(row) for row in route_rows(gateway.deployment.definitions, base_url)]
         return JSONResponse(rows, headers={"Cache-Control": "no-store"})
 
     async def invocations(request: Request) -> Response:

@@ -1,19 +1,22 @@
-"""What every integration shares: its signature and the Lambda invocation step."""
+"""What every integration kind shares: its two parts of the chain, what a backend answers, and the Lambda call.
+
+A kind supplies the integration request (what is sent: a Lambda event, later an HTTP request) and the
+invocation (sending it, and reading the answer into a ``BackendReply``). Everything after that is the
+chain's, whatever the kind: selecting and mapping an integration response, the method response.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from emulator.context import RequestContext
-from emulator.errors import IntegrationTimeout, Throttled
+from emulator.errors import IntegrationFailure, IntegrationTimeout, Throttled
 from emulator.invocations import Invocation, Trigger
-from emulator.logs import log_invocation as log_invocation
-from emulator.model import Definitions, Function
-from emulator.response import GatewayResponse
+from emulator.model import Function
 from emulator.runtime.invoker import Invoker
 from emulator.runtime.lambda_context import function_arn
 from emulator.runtime.outcomes import TooManyRequests
@@ -49,67 +52,80 @@ else:
         return await asyncio.wait_for(call, seconds)
 
 
-class IntegrationHandler(Protocol):
-    async def __call__(self, ctx: RequestContext) -> GatewayResponse: ...
+@dataclass(slots=True)
+class BackendReply:
+    """What the backend answered: the client's response for a proxy, the input of integration responses otherwise."""
+
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    #: What selection patterns are matched against: a Lambda function error's ``errorMessage`` (``None``
+    #: for a Lambda success, which takes the default response), or an HTTP or MOCK status code.
+    selector: str | None = None
 
 
-@dataclass
-class Services:
-    """What integrations need from the gateway, handed over once at start-up."""
+class IntegrationKind(Protocol):
+    """One integration type's parts of the chain; both read and fill the request's context."""
 
-    definitions: Definitions
-    invoker: Invoker
-    #: Called with each finished invocation (recording, inspector, log).
-    listeners: list[Callable[[Invocation], None]] = field(default_factory=list)
+    async def request(self, ctx: RequestContext) -> None:
+        """Build what is sent to the backend (``ctx.event`` for a Lambda function)."""
+        ...
+
+    async def invoke(self, ctx: RequestContext) -> None:
+        """Send it and fill ``ctx.backend``; raise a ``GatewayError`` when the backend cannot answer."""
+        ...
 
 
-async def invoke_lambda(services: Services, ctx: RequestContext) -> Invocation:
-    """Invoke the method's function with ``ctx.event`` within the integration's own timeout."""
+class LambdaInvocation:
+    """The Lambda Invoke both Lambda kinds make: the method's function, within the integration's timeout."""
+
+    def __init__(self, invoker: Invoker) -> None:
+        self.invoker = invoker
+
+    async def __call__(self, ctx: RequestContext) -> InvocationResult:
+        assert ctx.match is not None
+        integration = ctx.match.method.integration
+        function = ctx.deployment.definitions.functions.get(integration.function or "")
+        if function is None:
+            raise IntegrationFailure(f"{integration.describe()} names no function of this deployment")
+        call = self.invoker.invoke(function, ctx.event, trace_id=ctx.ids.trace_id)
+        try:
+            result = await within(integration.timeout_ms / 1000, call)
+        except TooManyRequests as exc:
+            raise Throttled(
+                f"function {function.name!r} was throttled (TooManyRequestsException): {exc}"
+            ) from None
+        except asyncio.TimeoutError:
+            error = IntegrationTimeout(
+                f"function {function.name!r} did not answer within the integration timeout of "
+                f"{integration.timeout_ms} ms"
+            )
+            # Recorded all the same, so a test or the inspector sees which call the gateway gave up on.
+            detail = f"{error.reason}; the function ran on"
+            _record(ctx, function, InvocationResult(payload=b"", detail=detail), answered=False)
+            raise error from None
+        _record(ctx, function, result, answered=True)
+        return result
+
+
+def _record(ctx: RequestContext, function: Function, result: InvocationResult, *, answered: bool) -> None:
     assert ctx.match is not None
-    method = ctx.match.method
-    function = services.definitions.functions[method.integration.function or ""]
-    call = services.invoker.invoke(function, ctx.event, trace_id=ctx.ids.trace_id)
-    try:
-        result = await within(method.integration.timeout_ms / 1000, call)
-    except TooManyRequests as exc:
-        raise Throttled(
-            f"function {function.name!r} was throttled (TooManyRequestsException): {exc}"
-        ) from None
-    except asyncio.TimeoutError:
-        error = IntegrationTimeout(
-            f"function {function.name!r} did not answer within the integration timeout of "
-            f"{method.integration.timeout_ms} ms"
-        )
-        # Recorded all the same, so a test or the inspector sees which call the gateway gave up on.
-        _record(ctx, function, InvocationResult(payload=b"", detail=f"{error.reason}; the function ran on"))
-        raise error from None
-    log_invocation(function, result)
-    return _record(ctx, function, result)
-
-
-def _record(ctx: RequestContext, function: Function, result: InvocationResult) -> Invocation:
-    assert ctx.match is not None
-    method = ctx.match.method
+    match = ctx.match
+    ctx.function = function
     ctx.invocation = Invocation(
         function=function.name,
-        trigger=Trigger(
-            ctx.match.api.name, ctx.match.resource.path, method.http_method, ctx.match.stage.name
-        ),
+        trigger=Trigger(match.api.name, match.resource.path, match.method.http_method, match.stage.name),
         request_id=ctx.ids.request_id,
         event=ctx.event,
-        context=_context_values(function, result),
+        context={
+            "aws_request_id": result.aws_request_id,
+            "function_name": function.name,
+            "function_version": "$LATEST",
+            "invoked_function_arn": function_arn(function),
+            "memory_limit_in_mb": str(function.memory),
+            "log_group_name": f"/aws/lambda/{function.name}",
+            "timeout": function.timeout,
+        },
         result=result,
+        answered=answered,
     )
-    return ctx.invocation
-
-
-def _context_values(function: Function, result: InvocationResult) -> dict[str, Any]:
-    return {
-        "aws_request_id": result.aws_request_id,
-        "function_name": function.name,
-        "function_version": "$LATEST",
-        "invoked_function_arn": function_arn(function),
-        "memory_limit_in_mb": str(function.memory),
-        "log_group_name": f"/aws/lambda/{function.name}",
-        "timeout": function.timeout,
-    }

@@ -1,29 +1,27 @@
-"""``AWS`` (non-proxy Lambda): the JSON body is the event, the function's result is the body.
+"""``AWS`` (non-proxy Lambda): the JSON body is the event, the function's result the integration's answer.
 
-Until integration responses exist, every answer is the default 200 response with the payload passed
-through, including a function error's object (reference section 3.2).
+Lambda answers 200 whether the function succeeded or failed; a failure's ``errorMessage`` is what the
+integration responses' selection patterns are matched against (reference section 3.2).
 """
 
 from __future__ import annotations
 
 from emulator.context import RequestContext
-from emulator.cors import apply_to_success
 from emulator.events import build_json_event
-from emulator.integrations.base import Services, invoke_lambda
-from emulator.response import GatewayResponse
+from emulator.integrations.base import BackendReply, LambdaInvocation
+from emulator.runtime.invoker import Invoker
 
 
 class LambdaCustomIntegration:
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, invoker: Invoker) -> None:
+        self.call = LambdaInvocation(invoker)
 
-    async def __call__(self, ctx: RequestContext) -> GatewayResponse:
-        assert ctx.match is not None and ctx.request is not None
+    async def request(self, ctx: RequestContext) -> None:
+        assert ctx.request is not None
         ctx.event = build_json_event(ctx.request)
-        invocation = await invoke_lambda(self.services, ctx)
-        response = GatewayResponse(
-            status=200, headers=[("Content-Type", "application/json")], body=invocation.result.payload
-        )
-        if ctx.match.method.cors is not None:
-            apply_to_success(ctx.match.method.cors, response)
-        return response
+
+    async def invoke(self, ctx: RequestContext) -> None:
+        result = await self.call(ctx)
+        error = result.error
+        selector = None if error is None else str(error.get("errorMessage", ""))
+        ctx.backend = BackendReply(200, [], result.payload, selector)

@@ -1,41 +1,34 @@
-"""``AWS_PROXY``: the full proxy event in, a checked ``{statusCode, headers, body…}`` out."""
+"""``AWS_PROXY``: the full proxy event in; the function's ``{statusCode, headers, body…}``, checked, out."""
 
 from __future__ import annotations
-
-import logging
 
 from emulator.context import RequestContext
 from emulator.errors import GatewayError
 from emulator.events import build_proxy_event
-from emulator.integrations.base import Services, invoke_lambda
+from emulator.integrations.base import BackendReply, LambdaInvocation
 from emulator.proxy_response import check_proxy_result
-from emulator.response import GatewayResponse
-
-log = logging.getLogger("apig_emu.cors")
+from emulator.runtime.invoker import Invoker
 
 
 class LambdaProxyIntegration:
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, invoker: Invoker) -> None:
+        self.call = LambdaInvocation(invoker)
 
-    async def __call__(self, ctx: RequestContext) -> GatewayResponse:
-        assert ctx.match is not None and ctx.request is not None
-        ctx.event = build_proxy_event(ctx.request, ctx.match, ctx.ids)
-        invocation = await invoke_lambda(self.services, ctx)
+    async def request(self, ctx: RequestContext) -> None:
+        assert ctx.request is not None and ctx.match is not None and ctx.variables is not None
+        ctx.event = build_proxy_event(ctx.request, ctx.match, ctx.variables, ctx.ids.trace_id)
+
+    async def invoke(self, ctx: RequestContext) -> None:
+        assert ctx.request is not None and ctx.match is not None
+        result = await self.call(ctx)
         try:
             response = check_proxy_result(
-                invocation.result,
+                result,
                 accept=ctx.request.header("accept"),
                 binary_media_types=ctx.match.api.binary_media_types,
             )
         except GatewayError as error:
-            invocation.gateway_error = error.reason
+            assert ctx.invocation is not None
+            ctx.invocation.gateway_error = error.reason
             raise
-        if ctx.match.method.cors is not None and not response.has_header("Access-Control-Allow-Origin"):
-            log.warning(
-                "%s %s: CORS is enabled but the proxy handler returned no Access-Control-Allow-Origin; "
-                "AWS adds none to proxy responses, so a browser on another origin will reject this one there too",
-                ctx.request.method,
-                ctx.match.resource.path,
-            )
-        return response
+        ctx.backend = BackendReply(response.status, response.headers, response.body)

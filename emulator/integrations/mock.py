@@ -1,46 +1,56 @@
-"""``MOCK``: the method answers by itself, so a frontend can be built before its Lambda exists.
+"""``MOCK``: the method answers by itself, so a frontend can be built before its backend exists.
 
-On AWS a mock's request template picks an integration response, whose mappings set the status,
-headers and body; here the definitions say those three directly. Like every non-proxy method, a
-CORS-enabled mock gets ``Access-Control-Allow-Origin`` on its 200 only, and no ``X-Amzn-Trace-Id``
-(reference sections 4.3 and 6).
+As on AWS, the request template's ``statusCode`` is the integration's answer; the integration response
+it selects sets the status, headers and body. A mock has no ``X-Amzn-Trace-Id`` (reference 4.3).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 
 from emulator.context import RequestContext
-from emulator.cors import apply_to_success
 from emulator.errors import IntegrationFailure, IntegrationTimeout
-from emulator.integrations.base import Services
-from emulator.response import GatewayResponse
+from emulator.integrations.base import BackendReply
+from emulator.templates import request_template, static_text
 
 
 class MockIntegration:
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    async def request(self, ctx: RequestContext) -> None:
+        assert ctx.request is not None and ctx.match is not None
+        integration = ctx.match.method.integration
+        template = request_template(integration.request_templates, ctx.request.header("content-type"))
+        # Without a template the body passes through and is read the same way (passthrough behaviour).
+        text = ctx.request.body.decode("utf-8", "replace") if template is None else static_text(template)
+        if text is None:
+            raise IntegrationFailure(
+                f"the MOCK integration's request template needs Velocity, which is not executed yet: {template!r}"
+            )
+        ctx.rendered_request = text
 
-    async def __call__(self, ctx: RequestContext) -> GatewayResponse:
+    async def invoke(self, ctx: RequestContext) -> None:
         assert ctx.match is not None
         integration = ctx.match.method.integration
-        mock = integration.mock
-        assert mock is not None
-        if mock.latency_ms >= integration.timeout_ms:
+        if integration.latency_ms >= integration.timeout_ms:
             await asyncio.sleep(integration.timeout_ms / 1000)
             raise IntegrationTimeout(
-                f"mock {mock.name!r} takes {mock.latency_ms} ms, past the integration timeout of "
+                f"{integration.describe()} takes {integration.latency_ms} ms, past the integration timeout of "
                 f"{integration.timeout_ms} ms"
             )
-        if mock.latency_ms:
-            await asyncio.sleep(mock.latency_ms / 1000)
-        body = mock.body
-        if mock.body_file is not None:
-            try:
-                body = mock.body_file.read_bytes()
-            except OSError as exc:
-                raise IntegrationFailure(f"mock {mock.name!r}: cannot read {mock.body_file}: {exc}") from None
-        response = GatewayResponse(status=mock.status, headers=list(mock.headers), body=body)
-        if ctx.match.method.cors is not None:
-            apply_to_success(ctx.match.method.cors, response)
-        return response
+        if integration.latency_ms:
+            await asyncio.sleep(integration.latency_ms / 1000)
+        assert ctx.rendered_request is not None
+        status = _status_code(ctx.rendered_request)
+        ctx.backend = BackendReply(status, selector=str(status))
+
+
+def _status_code(rendered: str) -> int:
+    """The ``statusCode`` of a MOCK's rendered request: the only thing a MOCK integration reads."""
+    try:
+        value = json.loads(rendered)
+    except ValueError:
+        value = None
+    status = value.get("statusCode") if isinstance(value, dict) else None
+    if isinstance(status, int) and not isinstance(status, bool) and 100 <= status <= 599:
+        return status
+    raise IntegrationFailure(f"the MOCK integration's request has no valid statusCode: {rendered[:200]!r}")

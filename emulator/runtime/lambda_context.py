@@ -8,14 +8,14 @@ import sys
 import time
 from datetime import datetime, timezone
 
-from emulator.account import ACCOUNT_ID, REGION
+from emulator.account import REGION, lambda_arn
 from emulator.model import Function
 
 RUNTIME_NAME = f"python{sys.version_info.major}.{sys.version_info.minor}"
 
 
 def function_arn(function: Function) -> str:
-    return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{function.name}"
+    return lambda_arn(function.name)
 
 
 def log_stream_name(created: float | None = None) -> str:

@@ -18,25 +18,29 @@ import uuid
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import httpx
 import yaml
 
-from emulator.cors import add_preflight_methods
+from emulator.context import RequestContext
+from emulator.deployment import deploy
 from emulator.errors import GatewayError
 from emulator.events import RequestIds, build_json_event, build_proxy_event
-from emulator.gateway import new_ids
+from emulator.gateway import new_ids, route, trace
 from emulator.model import AWS, AWS_PROXY, Definitions, Function
 from emulator.request import GatewayRequest, request_from_scope
-from emulator.routing import RouteMatch, Router, split_path
+from emulator.routing import RouteMatch, split_path
 from emulator.runtime.lambda_context import LambdaContext, log_stream_name
+from emulator.table import integration_label
 from emulator.testing.client import DEFAULT_BASE_URL, DEFAULT_CLIENT, asgi_scope, new_http_client
 from emulator.testing.config import ConfigSource, as_definitions, definitions_from_yaml
 
 Headers = Mapping[str, str] | Sequence[tuple[str, str]]
 #: ``{"a": "1"}``, ``{"a": ["1", "2"]}``, ``[("a", "1"), ("a", "2")]`` or ``"a=1&a=2"``.
 Query = Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | str
+
+T = TypeVar("T")
 
 #: The integration kinds whose events the factories build, and their user-facing names.
 _KIND_NAMES: Final = {AWS_PROXY: "proxy", AWS: "json"}
@@ -61,10 +65,11 @@ class _Unsent(httpx.BaseTransport):
         raise RuntimeError("event factories do not send requests")
 
 
-def _complete(coroutine: Coroutine[Any, Any, GatewayRequest]) -> GatewayRequest:
+def _complete(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine that never suspends, without an event loop (a test may already be inside one).
 
-    ``request_from_scope`` awaits only ``receive``, which here returns the whole body at once.
+    ``request_from_scope`` awaits only ``receive``, which here returns the whole body at once; the
+    gateway's trace and route steps await nothing.
     """
     try:
         coroutine.send(None)
@@ -84,13 +89,10 @@ class EventFactory:
         base_url: str = DEFAULT_BASE_URL,
         client_ip: str = DEFAULT_CLIENT[0],
     ) -> None:
-        for api in definitions.apis.values():
-            # The gateway adds CORS preflight methods when it starts; route as it does.
-            add_preflight_methods(api)
         self.definitions = definitions
         self.base_url = base_url
         self.client_ip = client_ip
-        self._router = Router(definitions)
+        self._deployment = deploy(definitions)
 
     def request(
         self,
@@ -124,10 +126,13 @@ class EventFactory:
 
         return _complete(request_from_scope(scope, receive))
 
-    def route(self, request: GatewayRequest) -> RouteMatch:
-        """The method that would serve ``request``; ``EventError`` with the gateway's answer if none."""
+    def route(self, request: GatewayRequest, ids: RequestIds | None = None) -> RequestContext:
+        """The request's context after the gateway's own first steps (trace, route); ``EventError`` with
+        the gateway's answer if no method serves it."""
+        ctx = RequestContext(ids or new_ids(), self._deployment, request)
         try:
-            return self._router.match(request.method, request.raw_path, request.host)
+            for step in (trace, route):
+                _complete(step(ctx))
         except GatewayError as error:
             raise EventError(
                 f"{request.method} {request.raw_path}: the gateway would answer "
@@ -135,6 +140,7 @@ class EventFactory:
                 status=error.status,
                 message=error.message,
             ) from None
+        return ctx
 
     def routed_event(
         self,
@@ -150,15 +156,18 @@ class EventFactory:
     ) -> tuple[RouteMatch, Any]:
         """The matched method and its event; ``kind`` (``"proxy"`` or ``"json"``) demands one kind."""
         request = self.request(method, path, headers=headers, query=query, body=body, json=json)
-        match = self.route(request)
-        integration = match.method.integration.kind
+        ctx = self.route(request, ids)
+        match = ctx.match
+        assert match is not None and ctx.variables is not None
+        integration = match.method.integration.type
         where = (
             f"{method} {path} ({match.method.http_method} {match.resource.path} of API {match.api.name!r})"
         )
         actual = _KIND_NAMES.get(integration)
         if actual is None:
             raise EventError(
-                f"{where} is answered by the gateway itself ({integration}): no function is invoked"
+                f"{where} is answered by the gateway itself ({integration_label(match.method)}): "
+                "no function is invoked"
             )
         if kind is not None and kind != actual:
             raise EventError(
@@ -166,7 +175,7 @@ class EventFactory:
                 f"its function receives a {actual} event, not a {kind} event"
             )
         if integration == AWS_PROXY:
-            return match, build_proxy_event(request, match, ids or new_ids())
+            return match, build_proxy_event(request, match, ctx.variables, ctx.ids.trace_id)
         try:
             return match, build_json_event(request)
         except GatewayError as error:

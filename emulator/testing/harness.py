@@ -30,6 +30,7 @@ import uvicorn
 
 from emulator.app import create_app
 from emulator.config.nodes import did_you_mean
+from emulator.deployment import deploy
 from emulator.exchanges import Exchange
 from emulator.gateway import Gateway
 from emulator.invocations import Invocation
@@ -83,11 +84,10 @@ class Harness:
     ) -> None:
         self.definitions = definitions
         self.invoker = invoker if invoker is not None else create_invoker(isolation)
-        self.gateway = Gateway(definitions, invoker=self.invoker)
+        self.gateway = Gateway(deploy(definitions), invoker=self.invoker)
         self.invocations: list[Invocation] = []
         self.exchanges: list[Exchange] = []
-        self.gateway.add_listener(self.invocations.append)
-        self.gateway.add_exchange_listener(self.exchanges.append)
+        self.gateway.bus.subscribe(self._record)
         #: Events as this gateway would build them, for handlers called directly.
         self.events = EventFactory(definitions, base_url=base_url, client_ip=client_ip)
         self.base_url = base_url
@@ -97,6 +97,11 @@ class Harness:
         self._closed = False
         self._portal = portal
         self._owned = ExitStack()
+
+    def _record(self, exchange: Exchange) -> None:
+        self.exchanges.append(exchange)
+        if exchange.invocation is not None:
+            self.invocations.append(exchange.invocation)
 
     @property
     def portal(self) -> anyio.from_thread.BlockingPortal:
@@ -185,10 +190,9 @@ class Harness:
 
     def report(self) -> str:
         """Every request this harness answered, with what its function did: a failed test's evidence."""
-        if not self.exchanges and not self.invocations:
+        if not self.exchanges:
             return "no requests reached the gateway"
         lines: list[str] = []
-        seen: set[int] = set()
         for number, exchange in enumerate(self.exchanges, 1):
             request = exchange.request
             where = f"{request.method} {request.raw_path}" if request is not None else "unreadable request"
@@ -196,15 +200,12 @@ class Harness:
                 where += f"?{request.query_string}"
             lines.append(f"[{number}] {where} -> {exchange.response.status} ({exchange.duration_ms:.1f} ms)")
             if exchange.invocation is not None:
-                seen.add(id(exchange.invocation))
                 lines.extend("    " + line for line in exchange.invocation.summary().splitlines())
             elif exchange.error is not None:
                 # A timeout or throttle names its function in the reason; a miss reached none.
                 routed = exchange.match is not None and exchange.match.method.integration.function
                 note = "" if routed else " (no function was invoked)"
                 lines.append(f"    gateway: {exchange.error.reason}{note}")
-        # Invocations without an exchange: a custom gateway, or a listener added to another one.
-        lines.extend(invocation.summary() for invocation in self.invocations if id(invocation) not in seen)
         return "\n".join(lines)
 
     # Life cycle

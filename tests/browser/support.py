@@ -9,6 +9,7 @@ from typing import Any
 
 from emulator.app import create_app
 from emulator.config import load_definitions
+from emulator.deployment import deploy
 from emulator.gateway import Gateway
 from emulator.inspector import Recorder, inspector_routes
 from emulator.runtime.threads import ThreadInvoker
@@ -42,7 +43,7 @@ def call(page: Any, url: str, **init: Any) -> dict[str, Any]:
 
 
 def serve_definitions(config: Path, code_dir: Path) -> Iterator[Served]:
-    gateway = Gateway(load_definitions(config, code_dir=code_dir), invoker=ThreadInvoker())
+    gateway = Gateway(deploy(load_definitions(config, code_dir=code_dir)), invoker=ThreadInvoker())
     recorder = Recorder(capacity=1000)
     recorder.attach(gateway)
     with ThreadedServer(create_app(gateway, routes=inspector_routes(recorder))) as server:

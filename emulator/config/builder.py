@@ -1,0 +1,292 @@
+"""The one public way to build ``Definitions``: every loader (YAML today, OpenAPI and SAM next) goes through it.
+
+A loader declares APIs, functions and methods in any order and from any number of files; the builder
+grows each API's resource tree, refuses what API Gateway would refuse (two integrations on one
+method, two different variable children under one resource, two APIs with one id), compiles the
+conveniences a definition may ask for ("Enable CORS") into the methods AWS would store, and reports
+every problem with its location instead of stopping at the first.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from emulator import cors as cors_compiler
+from emulator.account import REGION
+from emulator.config import rules
+from emulator.config.errors import ConfigError
+from emulator.config.nodes import where
+from emulator.ids import resource_id, stable_id
+from emulator.model import (
+    AWS,
+    AWS_PROXY,
+    METHOD_RESPONSE_HEADER,
+    MOCK,
+    ApiKey,
+    CorsConfig,
+    Definitions,
+    Function,
+    Integration,
+    IntegrationResponse,
+    Location,
+    Method,
+    MethodResponse,
+    Resource,
+    RestApi,
+    Stage,
+    UsagePlan,
+    literal,
+)
+
+
+def lambda_uri(function_arn: str) -> str:
+    """The integration URI API Gateway stores for a Lambda function."""
+    return f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+
+
+def lambda_method(
+    verb: str, function: str, *, proxy: bool, timeout_ms: int, location: Location, function_arn: str
+) -> Method:
+    """A method integrated with a Lambda function, as the console creates it.
+
+    Non-proxy: one default integration response (200, the payload passed through) and its method
+    response; a function error is a 200 too, until an integration response selects it.
+    """
+    integration = Integration(
+        type=AWS_PROXY if proxy else AWS,
+        uri=lambda_uri(function_arn),
+        function=function,
+        http_method="POST",
+        timeout_ms=timeout_ms,
+        responses=() if proxy else (IntegrationResponse("200"),),
+    )
+    responses = {} if proxy else {"200": MethodResponse("200", {}, {"application/json": "Empty"})}
+    return Method(verb, integration, location=location, method_responses=responses)
+
+
+@dataclass(frozen=True)
+class MockAnswer:
+    """A mock's answer as the YAML's ``mocks:`` and ``serve --mock`` spell it."""
+
+    #: The mock's name in the definitions (or the function it stands in for), for tables and messages.
+    name: str
+    status: int = 200
+    headers: tuple[tuple[str, str], ...] = ()
+    body: str = ""
+    #: Read on every request instead of ``body``, so a frontend developer can edit it while serving.
+    body_file: Path | None = None
+    #: Added delay before answering, to see a page's loading states; past the timeout it is a 504.
+    latency_ms: int = 0
+
+
+def mock_method(verb: str, answer: MockAnswer, *, timeout_ms: int, location: Location) -> Method:
+    """AWS's MOCK integration for a fixed answer: a request template that selects the status, and one
+    integration response that maps the headers and holds the body as its template."""
+    status = str(answer.status)
+    parameters = {METHOD_RESPONSE_HEADER + name: literal(value) for name, value in answer.headers}
+    integration = Integration(
+        type=MOCK,
+        request_templates={"application/json": json.dumps({"statusCode": answer.status})},
+        timeout_ms=timeout_ms,
+        responses=(
+            IntegrationResponse(
+                status,
+                response_parameters=parameters,
+                response_templates={"application/json": answer.body},
+                body_file=answer.body_file,
+            ),
+        ),
+        latency_ms=answer.latency_ms,
+        mock_name=answer.name,
+    )
+    declared = MethodResponse(status, dict.fromkeys(parameters, False), {"application/json": "Empty"})
+    return Method(verb, integration, location=location, method_responses={status: declared})
+
+
+@dataclass
+class _ApiTree:
+    """One API as it grows: its settings, stages and resources, and what Enable CORS asked for."""
+
+    api: RestApi
+    stages: dict[str, Stage]
+    resources: dict[str, dict[str, Method]] = field(default_factory=dict)
+    #: Parent path -> its variable child's segment and where it was declared.
+    variable_children: dict[str, tuple[str, str, Location]] = field(default_factory=dict)
+    #: Resource path -> verb -> the CORS settings asked for that method.
+    cors: dict[str, dict[str, CorsConfig]] = field(default_factory=dict)
+
+
+class DefinitionsBuilder:
+    """Collects a definition's parts; ``build()`` returns the model, ``errors`` what was refused."""
+
+    def __init__(self) -> None:
+        self.errors: list[ConfigError] = []
+        self._apis: dict[str, _ApiTree] = {}
+        self._api_ids: dict[str, RestApi] = {}
+        self._functions: dict[str, Function] = {}
+        self._function_locations: dict[str, Location] = {}
+        self._api_keys: dict[str, ApiKey] = {}
+        self._usage_plans: dict[str, UsagePlan] = {}
+        self._sources: list[Path] = []
+
+    def error(self, location: Location, message: str) -> None:
+        self.errors.append(ConfigError(location, message))
+
+    def add_source(self, path: Path) -> None:
+        self._sources.append(path)
+
+    def add_api(self, api: RestApi) -> None:
+        """An API with its settings and stages; its resources come from ``add_method``."""
+        first = self._apis.get(api.name)
+        if first is not None:
+            self._defined_twice("api", api.name, first.api.location, api.location)
+            return
+        same_id = self._api_ids.setdefault(api.id, api)
+        if same_id is not api:
+            # The id is the first segment of every URL, so two APIs sharing one could not both be served.
+            self.error(
+                api.location,
+                f"api id '{api.id}' is used by both api '{same_id.name}' ({where(same_id.location)}) "
+                f"and api '{api.name}' ({where(api.location)}); each api needs its own id",
+            )
+            return
+        tree = _ApiTree(api, dict(api.stages))
+        self._apis[api.name] = tree
+        # Every API has a root resource, as on AWS.
+        tree.resources["/"] = {}
+
+    def has_api(self, name: str) -> bool:
+        return name in self._apis
+
+    def api_names(self) -> list[str]:
+        return list(self._apis)
+
+    def add_stage(self, api: str, name: str) -> None:
+        """A stage a method is deployed to; one the API declares keeps its variables."""
+        tree = self._apis[api]
+        tree.stages.setdefault(name, Stage(name, _deployment_id(tree.api)))
+
+    def add_function(self, name: str, location: Location, function: Function | None) -> bool:
+        """A function; ``None`` when its settings were invalid (reported), so a second definition is still caught.
+
+        ``False`` if the name was taken.
+        """
+        first = self._function_locations.get(name)
+        if first is not None:
+            self._defined_twice("function", name, first, location)
+            return False
+        self._function_locations[name] = location
+        if function is not None:
+            self._functions[name] = function
+        return True
+
+    def add_api_key(self, key: ApiKey) -> None:
+        first = self._api_keys.setdefault(key.name, key)
+        if first is not key:
+            self._defined_twice("api key", key.name, first.location, key.location)
+
+    def add_usage_plan(self, plan: UsagePlan) -> None:
+        first = self._usage_plans.setdefault(plan.name, plan)
+        if first is not plan:
+            self._defined_twice("usage plan", plan.name, first.location, plan.location)
+
+    def add_method(
+        self,
+        api: str,
+        path: str,
+        method: Method,
+        *,
+        path_location: Location | None = None,
+        cors: CorsConfig | None = None,
+    ) -> None:
+        """``method`` on ``path`` of ``api`` (which must have been added), creating the resources on the way.
+
+        ``cors`` asks for "Enable CORS" on this method; it is compiled when the API is built, once the
+        resource's other methods are known.
+        """
+        tree = self._apis[api]
+        path_location = path_location or method.location
+        steps = _steps(path)
+        for parent, segment in steps:
+            first = tree.variable_children.get(parent)
+            if rules.is_variable(segment) and first is not None and first[0] != segment:
+                first_segment, first_path, first_location = first
+                # API Gateway could not tell which of the two a request's segment is meant for.
+                self.error(
+                    path_location,
+                    f"resource '{path}' on api '{api}' clashes with '{first_path}' "
+                    f"({where(first_location)}): '{parent}' would have two different variable children, "
+                    f"'{first_segment}' and '{segment}'; a resource may have only one",
+                )
+                return
+        for parent, segment in steps:
+            if rules.is_variable(segment):
+                tree.variable_children.setdefault(parent, (segment, path, path_location))
+            tree.resources.setdefault(_join(parent, segment), {})
+        methods = tree.resources[path]
+        existing = methods.get(method.http_method)
+        if existing is not None:
+            either_mock = existing.integration.type == MOCK or method.integration.type == MOCK
+            self.error(
+                method.location,
+                f"{method.http_method} {path} on api '{api}' is integrated with both "
+                f"{existing.integration.describe()} ({where(existing.location)}) and "
+                f"{method.integration.describe()} ({where(method.location)}); "
+                "a method integrates with exactly one function" + (" or mock" if either_mock else ""),
+            )
+            return
+        methods[method.http_method] = method
+        if cors is not None:
+            tree.cors.setdefault(path, {})[method.http_method] = cors
+
+    def build(self) -> Definitions:
+        return Definitions(
+            apis={name: _build_api(tree) for name, tree in self._apis.items()},
+            functions=dict(self._functions),
+            api_keys=dict(self._api_keys),
+            usage_plans=dict(self._usage_plans),
+            sources=tuple(self._sources),
+        )
+
+    def _defined_twice(self, kind: str, name: str, first: Location, second: Location) -> None:
+        self.error(second, f"{kind} '{name}' is defined in both {where(first)} and {where(second)}")
+
+
+def _deployment_id(api: RestApi) -> str:
+    # Every stage is a deployment of the same, whole API.
+    return stable_id(api.id, "deployment", length=6)
+
+
+def _build_api(tree: _ApiTree) -> RestApi:
+    resources = {}
+    for path in sorted(tree.resources):
+        methods = dict(tree.resources[path])
+        asked = tree.cors.get(path)
+        if asked:
+            for verb, cors in asked.items():
+                methods[verb] = cors_compiler.map_onto_success(methods[verb], cors)
+            if "OPTIONS" not in methods:
+                verb, cors = next(iter(asked.items()))
+                methods["OPTIONS"] = cors_compiler.preflight_method(cors, methods, methods[verb])
+        resources[path] = Resource(path, resource_id(tree.api.id, path), methods)
+    stages = {
+        name: stage if stage.deployment_id else replace(stage, deployment_id=_deployment_id(tree.api))
+        for name, stage in tree.stages.items()
+    }
+    return replace(tree.api, resources=resources, stages=stages)
+
+
+def _steps(path: str) -> list[tuple[str, str]]:
+    """(parent path, segment) for each segment of ``path``, from the root down."""
+    steps: list[tuple[str, str]] = []
+    parent = "/"
+    for segment in rules.segments(path):
+        steps.append((parent, segment))
+        parent = _join(parent, segment)
+    return steps
+
+
+def _join(parent: str, segment: str) -> str:
+    return f"{parent.rstrip('/')}/{segment}"

@@ -1,0 +1,24 @@
+"""A deployment: everything a request needs, compiled once from the definitions and never changed.
+
+``deploy`` is pure: it reads the model and builds the router (and, as the mapping and access-control
+features arrive, compiled templates, validators and authorizers) beside it. Reloading a changed
+config deploys anew and swaps the gateway's deployment, as each deploy on AWS is a new deployment of
+the stage; a request keeps the deployment it started with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from emulator.model import Definitions
+from emulator.routing import Router
+
+
+@dataclass(frozen=True)
+class Deployment:
+    definitions: Definitions
+    router: Router
+
+
+def deploy(definitions: Definitions) -> Deployment:
+    return Deployment(definitions=definitions, router=Router(definitions))
