@@ -23,9 +23,43 @@ from emulator.response import GatewayResponse
 OWN_PAGES = "/_emu"
 
 
+class CasedName(bytes):
+    """A header name that keeps its case through a server that lowercases names as it writes them.
+
+    API Gateway sends a handler's header names as given (recorded: ``tesT-Multi``) and its own as
+    ``x-amzn-RequestId``; uvicorn's httptools protocol (``RequestResponseCycle.send``) writes
+    ``name.lower()`` after comparing it with ``b"content-length"`` and the like. Lowercasing this
+    name returns it unchanged, and it compares equal to its lowercase form, so uvicorn's checks
+    still see ``content-length`` while the wire gets ``Content-Length``. ``tests/test_server.py``
+    pins the uvicorn behaviour this relies on.
+    """
+
+    __slots__ = ()
+
+    def lower(self) -> bytes:
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        return bytes.lower(self) == other
+
+    def __ne__(self, other: object) -> bool:
+        return bytes.lower(self) != other
+
+    def __hash__(self) -> int:
+        return hash(bytes.lower(self))
+
+
+def header_name(name: str) -> bytes:
+    raw = name.encode("latin-1")
+    return raw if raw.islower() else CasedName(raw)
+
+
+_CONTENT_LENGTH = CasedName(b"Content-Length")
+
+
 def encode_headers(response: GatewayResponse) -> list[tuple[bytes, bytes]]:
-    raw = [(name.encode("latin-1"), value.encode("utf-8")) for name, value in response.headers]
-    raw.append((b"Content-Length", str(len(response.body)).encode()))
+    raw = [(header_name(name), value.encode("utf-8")) for name, value in response.headers]
+    raw.append((_CONTENT_LENGTH, str(len(response.body)).encode()))
     return raw
 
 

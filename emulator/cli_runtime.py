@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-
-from starlette.applications import Starlette
+from typing import TYPE_CHECKING
 
 from emulator.logs import LOG_FORMATS, configure
 from emulator.model import Definitions
 from emulator.runtime.handlers import check_handler
 from emulator.runtime.invoker import Invoker
 from emulator.runtime.isolation import ISOLATIONS, create_invoker
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 #: Seconds ``serve`` lets requests in flight finish after Ctrl-C or SIGTERM: the longest integration
 #: timeout (29 s) plus a margin, so every request gets its answer, even if it is a 504.

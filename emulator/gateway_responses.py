@@ -21,46 +21,17 @@ from typing import Any
 
 from emulator.context import flatten
 from emulator.errors import GatewayError
-from emulator.model import GatewayResponseSpec, RestApi, Stage
+from emulator.model import (
+    DEFAULT_4XX,
+    DEFAULT_5XX,
+    GATEWAY_RESPONSE_HEADER_SOURCES,
+    GATEWAY_RESPONSE_TYPES,
+    GatewayResponseSpec,
+    RestApi,
+    Stage,
+)
 from emulator.request import GatewayRequest
 from emulator.response import GatewayResponse
-
-DEFAULT_4XX = "DEFAULT_4XX"
-DEFAULT_5XX = "DEFAULT_5XX"
-
-#: Every gateway response type with its default status (reference section 4.1, from GetGatewayResponses).
-RESPONSE_TYPES: Mapping[str, int | None] = {
-    "ACCESS_DENIED": 403,
-    "API_CONFIGURATION_ERROR": 500,
-    "AUTHORIZER_CONFIGURATION_ERROR": 500,
-    "AUTHORIZER_FAILURE": 500,
-    "BAD_REQUEST_BODY": 400,
-    "BAD_REQUEST_PARAMETERS": 400,
-    DEFAULT_4XX: None,
-    DEFAULT_5XX: None,
-    "EXPIRED_TOKEN": 403,
-    "INTEGRATION_FAILURE": 504,
-    "INTEGRATION_TIMEOUT": 504,
-    "INVALID_API_KEY": 403,
-    "INVALID_SIGNATURE": 403,
-    "MISSING_AUTHENTICATION_TOKEN": 403,
-    "QUOTA_EXCEEDED": 429,
-    "REQUEST_TOO_LARGE": 413,
-    "RESOURCE_NOT_FOUND": 404,
-    "THROTTLED": 429,
-    "UNAUTHORIZED": 401,
-    "UNSUPPORTED_MEDIA_TYPE": 415,
-    "WAF_FILTERED": 403,
-}
-
-#: The header-mapping sources a gateway response may read (AWS refuses anything else at PutGatewayResponse).
-HEADER_SOURCES = (
-    "method.request.header.",
-    "method.request.path.",
-    "method.request.querystring.",
-    "stageVariables.",
-    "context.",
-)
 
 # ``$context.error.message``, ``${context.requestId}``, ``$!stageVariables.table``: VTL's plain and formal references.
 _REFERENCE = re.compile(
@@ -105,7 +76,7 @@ def _applicable(error: GatewayError, api: RestApi | None) -> GatewayResponseSpec
     own = api.gateway_responses.get(error.response_type)
     if own is not None:
         return own
-    status_class = RESPONSE_TYPES.get(error.response_type) or error.status
+    status_class = GATEWAY_RESPONSE_TYPES.get(error.response_type) or error.status
     fallback = DEFAULT_4XX if 400 <= status_class < 500 else DEFAULT_5XX
     return api.gateway_responses.get(fallback)
 
@@ -115,7 +86,7 @@ def header_value(expression: str, scope: ErrorScope, variables: Mapping[str, str
     if len(expression) >= 2 and expression.startswith("'") and expression.endswith("'"):
         return expression[1:-1]
     request = scope.request
-    for prefix in HEADER_SOURCES:
+    for prefix in GATEWAY_RESPONSE_HEADER_SOURCES:
         if not expression.startswith(prefix):
             continue
         name = expression[len(prefix) :]

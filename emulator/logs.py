@@ -14,11 +14,13 @@ import logging
 import os
 import sys
 import time
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from emulator.exchanges import Exchange
 from emulator.model import Function
 from emulator.runtime.result import InvocationResult
+
+if TYPE_CHECKING:
+    from emulator.exchanges import Exchange
 
 lambda_log = logging.getLogger("apig_emu.lambda")
 access_log = logging.getLogger("apig_emu.access")

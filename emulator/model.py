@@ -256,6 +256,44 @@ class Stage:
     variables: Mapping[str, str] = field(default_factory=dict)
 
 
+DEFAULT_4XX = "DEFAULT_4XX"
+DEFAULT_5XX = "DEFAULT_5XX"
+
+#: Every gateway response type with its default status (reference section 4.1, from GetGatewayResponses).
+GATEWAY_RESPONSE_TYPES: Mapping[str, int | None] = {
+    "ACCESS_DENIED": 403,
+    "API_CONFIGURATION_ERROR": 500,
+    "AUTHORIZER_CONFIGURATION_ERROR": 500,
+    "AUTHORIZER_FAILURE": 500,
+    "BAD_REQUEST_BODY": 400,
+    "BAD_REQUEST_PARAMETERS": 400,
+    DEFAULT_4XX: None,
+    DEFAULT_5XX: None,
+    "EXPIRED_TOKEN": 403,
+    "INTEGRATION_FAILURE": 504,
+    "INTEGRATION_TIMEOUT": 504,
+    "INVALID_API_KEY": 403,
+    "INVALID_SIGNATURE": 403,
+    "MISSING_AUTHENTICATION_TOKEN": 403,
+    "QUOTA_EXCEEDED": 429,
+    "REQUEST_TOO_LARGE": 413,
+    "RESOURCE_NOT_FOUND": 404,
+    "THROTTLED": 429,
+    "UNAUTHORIZED": 401,
+    "UNSUPPORTED_MEDIA_TYPE": 415,
+    "WAF_FILTERED": 403,
+}
+
+#: The header-mapping sources a gateway response may read (AWS refuses anything else at PutGatewayResponse).
+GATEWAY_RESPONSE_HEADER_SOURCES = (
+    "method.request.header.",
+    "method.request.path.",
+    "method.request.querystring.",
+    "stageVariables.",
+    "context.",
+)
+
+
 @dataclass(frozen=True)
 class GatewayResponseSpec:
     """One customised gateway response (AWS's PutGatewayResponse); ``None`` fields inherit (see gateway_responses)."""

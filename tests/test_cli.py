@@ -185,3 +185,14 @@ def test_serve_refuses_a_broken_config(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "3 errors in the API definitions" in result.stderr
+
+
+def test_importing_the_cli_loads_neither_the_web_stack_nor_the_gateway() -> None:
+    """``validate`` and ``routes`` (and ``--help``) should not pay for Starlette, uvicorn or the request path."""
+    probe = (
+        "import sys, emulator.cli; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('starlette', 'uvicorn', 'httpx') "
+        "or m in ('emulator.gateway', 'emulator.events', 'emulator.routing', 'emulator.app')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"

@@ -12,7 +12,7 @@ import pytest
 
 from emulator.config import ConfigErrors, load_definitions
 from emulator.errors import GatewayError
-from emulator.gateway_responses import RESPONSE_TYPES
+from emulator.model import GATEWAY_RESPONSE_TYPES
 from tests.conftest import LAMBDAS, MakeClient
 
 CONFIG = """
@@ -131,7 +131,7 @@ def test_every_error_class_names_an_aws_response_type() -> None:
         return [cls, *(sub for direct in cls.__subclasses__() for sub in subclasses(direct))]
 
     for error in subclasses(GatewayError):
-        assert error.response_type in RESPONSE_TYPES, error
+        assert error.response_type in GATEWAY_RESPONSE_TYPES, error
 
 
 def test_response_types_are_checked_with_a_suggestion(tmp_path: Path) -> None:

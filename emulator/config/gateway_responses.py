@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from emulator.config import rules
 from emulator.config.nodes import Field, Reader, did_you_mean, one_of
-from emulator.gateway_responses import HEADER_SOURCES, RESPONSE_TYPES
-from emulator.model import GatewayResponseSpec
+from emulator.model import GATEWAY_RESPONSE_HEADER_SOURCES, GATEWAY_RESPONSE_TYPES, GatewayResponseSpec
 
 _KEYS = ("status", "headers", "body")
 
@@ -24,12 +23,12 @@ _KEYS = ("status", "headers", "body")
 def read_gateway_responses(reader: Reader, field: Field) -> dict[str, GatewayResponseSpec]:
     specs: dict[str, GatewayResponseSpec] = {}
     for response_type, entry in (reader.entries(field) or {}).items():
-        if response_type not in RESPONSE_TYPES:
-            hint = did_you_mean(response_type, list(RESPONSE_TYPES))
+        if response_type not in GATEWAY_RESPONSE_TYPES:
+            hint = did_you_mean(response_type, list(GATEWAY_RESPONSE_TYPES))
             reader.error(
                 entry,
                 f"unknown gateway response type '{response_type}'{hint}; "
-                f"expected one of {one_of(list(RESPONSE_TYPES))}",
+                f"expected one of {one_of(list(GATEWAY_RESPONSE_TYPES))}",
             )
             continue
         keys = reader.mapping(entry, optional=_KEYS)
@@ -52,7 +51,7 @@ def _headers(reader: Reader, field: Field | None) -> tuple[tuple[str, str], ...]
         value = reader.text(value_field)
         if value is None:
             continue
-        if value.startswith("method.request.") and not value.startswith(HEADER_SOURCES):
+        if value.startswith("method.request.") and not value.startswith(GATEWAY_RESPONSE_HEADER_SOURCES):
             reader.error(
                 value_field,
                 f"cannot map '{value}' into a gateway response; use a 'quoted literal', "
