@@ -7,16 +7,24 @@ from dataclasses import dataclass
 
 from emulator.model import Location
 
+#: How far a note sits under its error, so a list of errors still reads one error per unindented line.
+NOTE_INDENT = "    "
+
 
 @dataclass(frozen=True)
 class ConfigError:
-    """One problem in the definitions; ``str()`` is the line shown to the user."""
+    """One problem in the definitions; ``str()`` is what the user is shown.
+
+    ``notes`` are lines under it: a hint at the fix, or the user's own traceback for a handler that
+    fails to import.
+    """
 
     location: Location
     message: str
+    notes: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message}"
+        return "\n".join([f"{self.location}: {self.message}", *(NOTE_INDENT + note for note in self.notes)])
 
 
 class ConfigErrors(Exception):
