@@ -84,6 +84,8 @@ class Function:
     #: How many requests it serves at once, each in an execution environment of its own (Lambda's
     #: reserved concurrency); more wait briefly, then are throttled.
     concurrency: int = DEFAULT_CONCURRENCY
+    #: Where its ``handler`` key is: a handler that does not import is fixed there.
+    handler_location: Location | None = None
 
     @property
     def module_name(self) -> str:

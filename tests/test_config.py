@@ -446,6 +446,40 @@ def test_trigger_api_must_be_declared(tmp_path: Path) -> None:
     )
 
 
+def test_an_unknown_api_is_reported_beside_the_other_errors_of_its_trigger(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """\
+        apis:
+          shop: {}
+        functions:
+          smart:
+            handler: app.handler
+            triggers:
+              - {api: shp, resource: /a, method: FETCH}
+        mocks:
+          stub:
+            triggers:
+              - {api: shoq, resource: b}
+        """,
+    )
+    assert errors_of(path) == [
+        f"{path}:7: functions.smart.triggers[0].method: unknown method 'FETCH'; "
+        "expected one of ANY, DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT",
+        f"{path}:7: functions.smart.triggers[0].api: unknown api 'shp' (did you mean 'shop'?); the apis are: shop",
+        f"{path}:11: mocks.stub.triggers[0]: missing required key 'method'",
+        f"{path}:11: mocks.stub.triggers[0].resource: invalid resource path 'b'; it must start with '/'",
+        f"{path}:11: mocks.stub.triggers[0].api: unknown api 'shoq' (did you mean 'shop'?); the apis are: shop",
+    ]
+
+
+def test_an_api_declared_with_errors_is_not_also_unknown(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, with_function("- {api: shop, resource: /a, method: GET}\n").replace("shop:\n", "shop: 5\n")
+    )
+    assert only_error(path) == f"{path}:2: apis.shop: expected a mapping, got 5"
+
+
 @pytest.mark.parametrize(
     ("resource", "problem"),
     [
