@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emulator.config import ConfigError, load
+from emulator.config.errors import HINT
 from emulator.model import Definitions, Function
 from emulator.runtime.handler_problems import HandlerProblem, check_handlers
 
@@ -61,9 +62,9 @@ def handler_errors(
 def handler_error(function: Function, problem: HandlerProblem, setting: CodeRootSetting) -> ConfigError:
     notes = list(problem.trace)
     if problem.missing:
-        notes.append(f"hint: {_code_root_hint(function, problem, setting)}")
+        notes.append(HINT + _code_root_hint(function, problem, setting))
     if problem.hint:
-        notes.append(f"hint: {problem.hint}")
+        notes.append(HINT + problem.hint)
     return ConfigError(function.handler_location or function.location, problem.error, tuple(notes))
 
 

@@ -287,6 +287,28 @@ def test_config_errors_sorts_by_file_then_line_under_a_heading() -> None:
     )
 
 
+def test_notes_sit_under_their_error_and_a_repeated_hint_refers_back() -> None:
+    hint = "hint: point --code-dir at src"
+    errors = ConfigErrors(
+        [
+            ConfigError(Location("b.yaml", "g.handler", 3), "g fails", (hint,)),
+            ConfigError(Location("a.yaml", "f.handler", 7), "f fails", ("Traceback:", hint)),
+            ConfigError(Location("a.yaml", "e.handler", 9), "e fails", ("Traceback:", hint)),
+        ]
+    )
+    assert str(errors).splitlines() == [
+        "3 errors in the API definitions:",
+        "a.yaml:7: f.handler: f fails",
+        "    Traceback:",
+        "    hint: point --code-dir at src",
+        "a.yaml:9: e.handler: e fails",
+        "    Traceback:",
+        "    hint: as for line 7",
+        "b.yaml:3: g.handler: g fails",
+        "    hint: as for a.yaml:7",
+    ]
+
+
 # One test per rule
 
 

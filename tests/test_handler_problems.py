@@ -30,6 +30,8 @@ functions:
     handler: probe_ok.hadnler
   exits:
     handler: probe_exits.handler
+  sibling:
+    handler: probe_pkg.app.handler
 """
 
 MODULES = {
@@ -39,6 +41,10 @@ MODULES = {
     "probe_syntax.py": "def handler(event, context)\n    return 1\n",
     "probe_dependency.py": "from probe_ok import TABLE\nimport probe_not_installed\n",
     "probe_exits.py": "import os\n\nos._exit(3)\n",
+    # Imports its neighbour as if the package's folder were the code root.
+    "probe_pkg/__init__.py": "",
+    "probe_pkg/app.py": "import probe_helpers\n",
+    "probe_pkg/probe_helpers.py": "",
 }
 
 
@@ -51,6 +57,7 @@ def without_carets(text: str) -> list[str]:
 def project(tmp_path: Path) -> Iterator[Path]:
     """Handler modules under ``tmp_path``; what the in-process checks import is forgotten afterwards."""
     for name, text in MODULES.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_text(text)
     (tmp_path / "apig.yaml").write_text(CONFIG)
     before = set(sys.modules)
@@ -108,6 +115,15 @@ def test_both_isolations_tell_the_same_story(project: Path) -> None:
             "    hint: did you mean 'probe_ok.handler'?",
         ],
         [f"{config}:16: functions.exits.handler: importing its handler ended the process (exit status 3)"],
+        [
+            f"{config}:18: functions.sibling.handler: Runtime.ImportModuleError: Unable to import module "
+            "'probe_pkg.app': No module named 'probe_helpers'",
+            "    Traceback (most recent call last):",
+            f'      File "{project / "probe_pkg" / "app.py"}", line 1, in <module>',
+            "        import probe_helpers",
+            f"    hint: 'probe_helpers' is next to {project / 'probe_pkg' / 'app.py'}, but imports start at the "
+            f"code root, {project}, as on Lambda: import it as 'probe_pkg.probe_helpers'",
+        ],
     ]
 
 

@@ -14,7 +14,7 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from emulator.config.errors import ConfigError
+from emulator.config.errors import HINT, ConfigError
 from emulator.model import Location
 
 _STANDARD_TAG = "tag:yaml.org,2002:"
@@ -76,7 +76,7 @@ class Reader:
         return Location(self.file, field.path, field.line)
 
     def error(self, field: Field, message: str, hint: str | None = None) -> None:
-        notes = (f"hint: {hint}",) if hint else ()
+        notes = (HINT + hint,) if hint else ()
         self.errors.append(ConfigError(self.location(field), message, notes))
 
     def expected(self, field: Field, what: str) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import yaml
 from yaml.nodes import Node
 
-from emulator.config.errors import ConfigError
+from emulator.config.errors import HINT, ConfigError
 from emulator.model import Location
 
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")
@@ -81,7 +81,7 @@ def syntax_error(exc: yaml.MarkedYAMLError, lines: list[str], source: str) -> Co
     for rule in _RULES:
         hint = rule(exc, lines)
         if hint is not None:
-            return ConfigError(location, message, (f"hint: {hint}",))
+            return ConfigError(location, message, (HINT + hint,))
     return ConfigError(location, message)
 
 

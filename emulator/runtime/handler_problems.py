@@ -91,20 +91,18 @@ def _problem(function: Function, error: HandlerLoadError) -> HandlerProblem:
     # module was not found, since then no user code ran.
     trace = ("Traceback (most recent call last):", *_lines(frames.format())) if frames else ()
     if isinstance(cause, ModuleNotFoundError) and cause.name:
-        return _not_found(function, summary, trace, cause.name)
+        importer = Path(frames[-1].filename) if frames else None
+        return _not_found(function, summary, trace, cause.name, importer)
     return HandlerProblem(summary, trace)
 
 
-def _not_found(function: Function, summary: str, trace: tuple[str, ...], name: str) -> HandlerProblem:
+def _not_found(
+    function: Function, summary: str, trace: tuple[str, ...], name: str, importer: Path | None
+) -> HandlerProblem:
     module = function.module_name
     code_root = Path(function.code_dir)
     if not (module == name or module.startswith(name + ".")):
-        return HandlerProblem(
-            summary,
-            trace,
-            hint=f"'{name}' is neither under the code root, {code_root}, nor installed for the Python "
-            f"that runs apig-emu ({sys.executable})",
-        )
+        return HandlerProblem(summary, trace, hint=_missing_import(name, code_root, importer))
     package, _, leaf = name.rpartition(".")
     if package:
         return HandlerProblem(summary, trace, hint=_no_such_module(package, leaf))
@@ -117,6 +115,21 @@ def _not_found(function: Function, summary: str, trace: tuple[str, ...], name: s
         )
     return HandlerProblem(
         summary, trace, hint, missing=name, code_root=str(code_root), elsewhere=_find(code_root, parts)
+    )
+
+
+def _missing_import(name: str, code_root: Path, importer: Path | None) -> str:
+    """A module the handler's code imports: a sibling imported as if it were at the code root, or not installed."""
+    beside = importer.parent if importer is not None else code_root
+    if beside != code_root and beside.is_relative_to(code_root) and _holds(beside, name.split(".")):
+        package = ".".join(beside.relative_to(code_root).parts)
+        return (
+            f"'{name}' is next to {importer}, but imports start at the code root, {code_root}, "
+            f"as on Lambda: import it as '{package}.{name}'"
+        )
+    return (
+        f"'{name}' is neither under the code root, {code_root}, nor installed for the Python that "
+        f"runs apig-emu ({sys.executable})"
     )
 
 
