@@ -38,19 +38,19 @@ SYNTAX = {
         "functions:\n  f:\n    handler: a.b\n    triggers:\n      - {api: shop, resource: /a, method: GET, "
         "cors: {allow_origin: *}}\n",
         "5:70: invalid YAML: expected alphabetic or numeric character, but found '}' (while scanning an "
-        "alias from line 5, column 69)\n    hint: a value that starts with '*' is an alias to YAML: quote "
-        'it, as in allow_origin: "*"',
+        "alias from line 5, column 69)\n    hint: a value that starts with '*' is an alias to YAML; for the "
+        'text, quote it, as in allow_origin: "*"',
     ),
     "a star that names an alias": (
         "x:\n  allow_methods: *get\n",
         "2:18: invalid YAML: found undefined alias 'get'\n    hint: a value that starts with '*' is an alias "
-        'to YAML: quote it, as in allow_methods: "*get"',
+        "to YAML, and no anchor '&get' is defined; for the text, quote it, as in allow_methods: \"*get\"",
     ),
     "an unquoted ampersand": (
         "x: &\n",
         "1:5: invalid YAML: expected alphabetic or numeric character, but found '\\n' (while scanning an "
-        "anchor from line 1, column 4)\n    hint: a value that starts with '&' is an anchor to YAML: quote "
-        'it, as in x: "&"',
+        "anchor from line 1, column 4)\n    hint: a value that starts with '&' is an anchor to YAML; for the "
+        'text, quote it, as in x: "&"',
     ),
     "an unquoted at sign": (
         "mocks:\n  m:\n    body: @orders.json\n",

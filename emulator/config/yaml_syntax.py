@@ -115,9 +115,10 @@ def _tab(exc: yaml.MarkedYAMLError, lines: list[str]) -> str | None:
 
 def _alias(exc: yaml.MarkedYAMLError, lines: list[str]) -> str | None:
     """``allow_origin: *``: a value starting with '*' (or '&') is an alias (an anchor) to YAML."""
+    undefined = (exc.problem or "").startswith("found undefined alias")
     if exc.context in ("while scanning an alias", "while scanning an anchor"):
         mark = exc.context_mark
-    elif (exc.problem or "").startswith("found undefined alias"):
+    elif undefined:
         mark = exc.problem_mark
     else:
         return None
@@ -125,11 +126,13 @@ def _alias(exc: yaml.MarkedYAMLError, lines: list[str]) -> str | None:
         return None
     line = _line(lines, mark.line)
     character = line[mark.column : mark.column + 1]
-    what = "an alias" if character == "*" else "an anchor"
-    return (
-        f"a value that starts with '{character}' is {what} to YAML: quote it, as in "
-        f"{_quoted_from(line, mark.column)}"
+    what = (
+        f"a value that starts with '{character}' is {'an alias' if character == '*' else 'an anchor'} to YAML"
     )
+    if undefined and (name := re.search(r"'(.*)'", exc.problem or "")):
+        # A misspelt alias or text meant as text: the file cannot tell which, so the hint says both.
+        what += f", and no anchor '&{name.group(1)}' is defined"
+    return f"{what}; for the text, quote it, as in {_quoted_from(line, mark.column)}"
 
 
 def _reserved_start(exc: yaml.MarkedYAMLError, lines: list[str]) -> str | None:
