@@ -11,7 +11,7 @@ _KIND_LABELS = {AWS_PROXY: "lambda-proxy", AWS: "lambda", CORS_PREFLIGHT: "cors-
 #: What a person reading a table sees instead of the kind's short name. Leaving ``proxy`` out means a
 #: non-proxy integration here, while SAM's ``Api`` events default to proxy: a reader coming from SAM
 #: would assume the opposite, so the table spells it out.
-_SHOWN = {AWS: "lambda (non-proxy)"}
+_SHOWN = {_KIND_LABELS[AWS]: "lambda (non-proxy)"}
 
 #: The table's footnote whenever a non-proxy Lambda method is listed: what it means and the switch.
 NON_PROXY_NOTE = (
@@ -36,8 +36,16 @@ class RouteRow:
     integration: str
     target: str
     cors: bool
-    #: The integration as a table shows it to a person: ``lambda (non-proxy)`` rather than ``lambda``.
-    shown_integration: str
+
+    @property
+    def non_proxy_lambda(self) -> bool:
+        """Whether the function gets the JSON body as its event: the default a SAM user does not expect."""
+        return self.integration == _KIND_LABELS[AWS]
+
+    @property
+    def shown_integration(self) -> str:
+        """The integration as a table shows it to a person: ``lambda (non-proxy)`` for ``lambda``."""
+        return _SHOWN.get(self.integration, self.integration)
 
 
 def route_rows(definitions: Definitions, base_url: str) -> list[RouteRow]:
@@ -58,7 +66,6 @@ def route_rows(definitions: Definitions, base_url: str) -> list[RouteRow]:
                             resource=path,
                             stage=stage,
                             integration=kind_label(kind),
-                            shown_integration=_SHOWN.get(kind, kind_label(kind)),
                             target=method.integration.function
                             or (f"({method.integration.mock.name})" if method.integration.mock else ""),
                             cors=method.cors is not None,
@@ -89,7 +96,7 @@ def format_table(definitions: Definitions, base_url: str) -> str:
         for row in [header, *cells]
     ]
     notes = []
-    if any(r.integration == kind_label(AWS) for r in rows):
+    if any(r.non_proxy_lambda for r in rows):
         notes.append(NON_PROXY_NOTE)
     if len(definitions.apis) > 1:
         notes.append(
