@@ -2,8 +2,8 @@
 
 The page arrives with the route table in it (``page.py``), then polls ``api/invocations?after=N``
 once a second rather than holding a stream open, so stopping the emulator never waits on an open
-inspector tab. The gateway is read from
-``app.state.gateway`` on every call, so a reload (a new gateway) is followed, and attached to.
+inspector tab. The gateway is read from ``app.state.gateway`` on every call, so a reload (a new
+gateway) is followed, and attached to.
 
 Calls that change something (replay, clear) must carry ``X-Apig-Emu: 1``, and an ``Origin``, if any,
 must be the inspector's own: any web page the developer visits can make a browser send a simple
