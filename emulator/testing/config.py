@@ -6,6 +6,7 @@ Both go through the loader's own steps, so a snippet in a test is validated exac
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -43,7 +44,20 @@ def definitions_from_yaml(
 
 
 def as_definitions(config: ConfigSource, *, code_dir: str | Path | None = None) -> Definitions:
-    """Load ``config`` unless it is already loaded; raises ``ConfigErrors`` as ``load_definitions`` does."""
+    """Load ``config`` unless it is already loaded; raises ``ConfigErrors`` as ``load_definitions`` does.
+
+    ``code_dir`` with loaded definitions is refused rather than ignored: their handlers' code root
+    was fixed when they were loaded, and a caller passing one expects it to apply.
+    """
     if isinstance(config, Definitions):
+        if code_dir is not None:
+            raise TypeError(
+                "code_dir applies when a config is loaded; these definitions were loaded with their own "
+                "(pass code_dir to load_definitions or definitions_from_yaml instead)"
+            )
         return config
+    if not isinstance(config, (str, os.PathLike)):
+        raise TypeError(
+            f"config must be a path to a YAML file or folder, or Definitions; got {type(config).__name__}"
+        )
     return load_definitions(config, code_dir=code_dir)
