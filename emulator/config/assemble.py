@@ -27,13 +27,16 @@ def assemble(
     mocks = _unique("mock", [mock for document in documents for mock in document.mocks], errors)
     _check_api_ids(apis.values(), errors)
     builders = {name: _ApiBuilder(api) for name, api in apis.items()}
+    broken = {name for document in documents for name in document.broken_apis}
+    for reference in (reference for document in documents for reference in document.references):
+        if reference.api not in apis and reference.api not in broken:
+            errors.append(ConfigError(reference.location, _unknown_api(reference.api, list(apis))))
     triggers = [trigger for decl in functions.values() for trigger in decl.triggers]
     triggers += [trigger for decl in mocks.values() for trigger in decl.triggers]
     for trigger in triggers:
         builder = builders.get(trigger.api)
         if builder is None:
-            errors.append(ConfigError(trigger.api_location, _unknown_api(trigger.api, list(apis))))
-            continue
+            continue  # reported above, or its api's own errors are
         error = builder.add(trigger)
         if error is not None:
             errors.append(error)
