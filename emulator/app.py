@@ -29,9 +29,9 @@ class CasedName(bytes):
     API Gateway sends a handler's header names as given (recorded: ``tesT-Multi``) and its own as
     ``x-amzn-RequestId``; uvicorn's httptools protocol (``RequestResponseCycle.send``) writes
     ``name.lower()`` after comparing it with ``b"content-length"`` and the like. Lowercasing this
-    name returns it unchanged, and it compares equal to its lowercase form, so uvicorn's checks
-    still see ``content-length`` while the wire gets ``Content-Length``. ``tests/test_server.py``
-    pins the uvicorn behaviour this relies on.
+    name returns it unchanged, and it compares case-insensitively, as header names do, so uvicorn's
+    checks still see ``content-length`` while the wire gets ``Content-Length``.
+    ``tests/test_server.py`` pins the uvicorn behaviour this relies on.
     """
 
     __slots__ = ()
@@ -40,10 +40,10 @@ class CasedName(bytes):
         return self
 
     def __eq__(self, other: object) -> bool:
-        return bytes.lower(self) == other
+        return isinstance(other, bytes) and bytes.lower(self) == bytes.lower(other)
 
     def __ne__(self, other: object) -> bool:
-        return bytes.lower(self) != other
+        return not self == other
 
     def __hash__(self) -> int:
         return hash(bytes.lower(self))

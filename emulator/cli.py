@@ -12,8 +12,8 @@ from emulator import cli_frontend, cli_harness, cli_runtime
 from emulator.config import DEFAULT_CONFIG_PATH, ConfigErrors, load_definitions
 from emulator.config.builder import MockAnswer
 from emulator.model import Definitions
-from emulator.runtime.handlers import check_handler
 from emulator.table import format_table
+from emulator.validation import COMMAND_LINE, validate
 
 log = logging.getLogger("apig_emu")
 
@@ -75,28 +75,19 @@ def load_or_report(
         return None
 
 
-def handler_problems(definitions: Definitions) -> list[str]:
-    problems = []
-    for function in definitions.functions.values():
-        error = check_handler(function)
-        if error is not None:
-            problems.append(f"{function.location}: function {function.name!r}: {error}")
-    return problems
-
-
 def _base_url(host: str, port: int) -> str:
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     return f"http://{shown}:{port}"
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    definitions = load_or_report(args.config, args.code_dir)
-    if definitions is None:
-        return 1
-    problems = handler_problems(definitions)
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if problems:
+    # Handlers are imported in a throwaway process, as serve's default isolation would import them:
+    # one that crashes, hangs or exits at import is reported, not fatal to validate.
+    definitions, errors = validate(
+        args.config, code_dir=args.code_dir, isolation="process", setting=COMMAND_LINE
+    )
+    if errors:
+        print(ConfigErrors(errors), file=sys.stderr)
         return 1
     print(
         f"{args.config}: {len(definitions.apis)} API(s), {len(definitions.functions)} function(s), no errors"
@@ -134,8 +125,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     definitions = load_or_report(args.config, args.code_dir, mocks)
     if definitions is None:
         return 1
-    for problem in cli_runtime.handler_problems(args, definitions):
-        log.warning("%s (its routes answer as Lambda would: an init error)", problem)
+    cli_runtime.warn_about_handlers(args, definitions)
     invoker = cli_runtime.invoker_for(args)
     gateway = Gateway(deploy(definitions), invoker=invoker)
     print(format_table(definitions, _base_url(args.host, args.port)), flush=True)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from emulator.config.errors import described, in_order
 from emulator.logs import LOG_FORMATS, configure
 from emulator.model import Definitions
-from emulator.runtime.handlers import check_handler
 from emulator.runtime.invoker import Invoker
 from emulator.runtime.isolation import ISOLATIONS, create_invoker
+from emulator.validation import COMMAND_LINE, handler_errors
+
+log = logging.getLogger("apig_emu")
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -70,20 +74,24 @@ def invoker_for(args: argparse.Namespace) -> Invoker:
     return create_invoker(args.isolation)
 
 
-def handler_problems(args: argparse.Namespace, definitions: Definitions) -> list[str]:
-    """Handlers that will not load; checked in a throwaway process unless handlers run in this one."""
-    functions = list(definitions.functions.values())
-    if args.isolation == "thread":
-        errors = {function.name: str(error) for function in functions if (error := check_handler(function))}
-    else:
-        from emulator.runtime.process import check_handlers
+def warn_about_handlers(args: argparse.Namespace, definitions: Definitions) -> None:
+    """Handlers that will not load, in ``validate``'s words; the server starts all the same, as Lambda would.
 
-        errors = check_handlers(functions)
-    return [
-        f"{function.location}: function {function.name!r}: {errors[function.name]}"
-        for function in functions
-        if function.name in errors
-    ]
+    Checked in a throwaway process unless handlers run in this one.
+    """
+    functions = list(definitions.functions.values())
+    errors = handler_errors(functions, isolation=args.isolation, setting=COMMAND_LINE)
+    if not errors:
+        return
+    count = len(errors)
+    log.warning(
+        "%d handler%s not load; %s routes answer as Lambda would, with an init error:",
+        count,
+        " does" if count == 1 else "s do",
+        "its" if count == 1 else "their",
+    )
+    for text in described(in_order(errors)):
+        log.warning("%s", text)
 
 
 def reload_enabled(args: argparse.Namespace) -> bool:

@@ -81,9 +81,13 @@ class Location:
     file: str
     key_path: str = ""
     line: int | None = None
+    #: Only where the line alone would not do: a YAML syntax error, found at one character.
+    column: int | None = None
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.line is not None and self.column is not None:
+            where += f":{self.column}"
         return f"{where}: {self.key_path}" if self.key_path else where
 
 
@@ -123,6 +127,8 @@ class Function:
     #: How many requests it serves at once, each in an execution environment of its own (Lambda's
     #: reserved concurrency); more wait briefly, then are throttled.
     concurrency: int = DEFAULT_CONCURRENCY
+    #: Where its ``handler`` key is: a handler that does not import is fixed there.
+    handler_location: Location | None = None
 
     @property
     def module_name(self) -> str:

@@ -21,15 +21,19 @@ from pathlib import Path
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
-from emulator.config import DEFAULT_CONFIG_PATH, ConfigErrors, load_definitions
+from emulator.config import DEFAULT_CONFIG_PATH, ConfigErrors
 from emulator.model import Definitions
 from emulator.runtime.isolation import ISOLATIONS, create_invoker
 from emulator.testing.config import ConfigSource
 from emulator.testing.harness import Harness, LiveServer
+from emulator.validation import CodeRootSetting, validate
 
 _HARNESS = pytest.StashKey[Harness]()
-#: Definitions loaded this session, or the error message, by (config path, code dir).
-_LOADED = pytest.StashKey[dict[tuple[Path, Path], Definitions | str]]()
+#: Definitions loaded and their handlers checked this session, or the error message, by (config
+#: path, code dir, isolation).
+_LOADED = pytest.StashKey[dict[tuple[Path, Path, str], Definitions | str]]()
+#: How a handler's hint names the code root here.
+_CODE_ROOT = CodeRootSetting("the apig_code_dir ini option", "apig_code_dir = {}")
 _SECTION = "apig-emu invocations"
 
 
@@ -103,27 +107,34 @@ def apig_isolation(pytestconfig: pytest.Config) -> str:
 
 @pytest.fixture
 def apig_definitions(
-    pytestconfig: pytest.Config, apig_config: ConfigSource, apig_code_dir: Path
+    pytestconfig: pytest.Config, apig_config: ConfigSource, apig_code_dir: Path, apig_isolation: str
 ) -> Definitions:
-    """The definitions ``apig_config`` names, each file loaded once per session.
+    """The definitions ``apig_config`` names, each file loaded and its handlers imported once per session.
 
     Per test rather than per session, so that a ``conftest.py`` deeper in the tree can override
-    ``apig_config`` for its directory. A load error fails each test that needs the definitions, worded
-    as ``apig-emu validate`` words it.
+    ``apig_config`` for its directory. An error in the definitions, or a handler that does not
+    import, fails each test that needs them, worded as ``apig-emu validate`` words it: a handler's
+    ``Runtime.ImportModuleError`` would otherwise surface later as a 502 in some test's assertion.
+    Handlers are imported as ``apig_isolation`` runs them (in this process for ``thread``).
+    Definitions given as loaded ``Definitions`` are used as they are, handlers unchecked: the way to
+    test a function's init error on purpose.
     """
     if isinstance(apig_config, Definitions):
         return apig_config
     path = pytestconfig.rootpath / apig_config
     cache = pytestconfig.stash.setdefault(_LOADED, {})
-    key = (path.resolve(), Path(apig_code_dir).resolve())
+    key = (path.resolve(), Path(apig_code_dir).resolve(), apig_isolation)
     if key not in cache:
-        try:
-            cache[key] = load_definitions(path, code_dir=apig_code_dir)
-        except ConfigErrors as errors:
+        definitions, errors = validate(
+            path, code_dir=apig_code_dir, isolation=apig_isolation, setting=_CODE_ROOT
+        )
+        if errors:
             from_settings, origin = _config_source(pytestconfig)
             if path != from_settings:
                 origin = "the apig_config fixture"
-            cache[key] = f"apig-emu: {errors}\n(the definitions were named by {origin})"
+            cache[key] = f"apig-emu: {ConfigErrors(errors)}\n(the definitions were named by {origin})"
+        else:
+            cache[key] = definitions
     loaded = cache[key]
     if isinstance(loaded, str):
         pytest.fail(loaded, pytrace=False)

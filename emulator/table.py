@@ -9,9 +9,20 @@ from emulator.model import ANY, AWS, AWS_PROXY, MOCK, Definitions, Method, Resou
 
 _TYPE_LABELS = {AWS_PROXY: "lambda-proxy", AWS: "lambda", MOCK: "mock"}
 
+#: What a person reading a table sees instead of the kind's short name. Leaving ``proxy`` out means a
+#: non-proxy integration here, while SAM's ``Api`` events default to proxy: a reader coming from SAM
+#: would assume the opposite, so the table spells it out.
+_SHOWN = {_TYPE_LABELS[AWS]: "lambda (non-proxy)"}
+
+#: The table's footnote whenever a non-proxy Lambda method is listed: what it means and the switch.
+NON_PROXY_NOTE = (
+    "lambda (non-proxy): the event is the JSON body; add proxy: true to the trigger for the full "
+    "proxy event (SAM's default)"
+)
+
 
 def integration_label(method: Method) -> str:
-    """A method's integration as tables and the inspector name it."""
+    """A method's integration as the inspector's JSON names it: short and stable for scripts."""
     if is_preflight(method):
         return "cors-preflight"
     kind = method.integration.type
@@ -46,6 +57,16 @@ class RouteRow:
     target: str
     cors: bool
 
+    @property
+    def non_proxy_lambda(self) -> bool:
+        """Whether the function gets the JSON body as its event: the default a SAM user does not expect."""
+        return self.integration == _TYPE_LABELS[AWS]
+
+    @property
+    def shown_integration(self) -> str:
+        """The integration as a table shows it to a person: ``lambda (non-proxy)`` for ``lambda``."""
+        return _SHOWN.get(self.integration, self.integration)
+
 
 def route_rows(definitions: Definitions, base_url: str) -> list[RouteRow]:
     rows = []
@@ -77,7 +98,14 @@ def format_table(definitions: Definitions, base_url: str) -> str:
         return "no routes defined"
     header = ("METHOD", "URL", "INTEGRATION", "FUNCTION", "CORS", "API")
     cells = [
-        (r.method, r.url, r.integration, r.target or "-", "yes" if r.cors else "", f"{r.api} ({r.api_id})")
+        (
+            r.method,
+            r.url,
+            r.shown_integration,
+            r.target or "-",
+            "yes" if r.cors else "",
+            f"{r.api} ({r.api_id})",
+        )
         for r in rows
     ]
     widths = [max(len(str(c[i])) for c in [header, *cells]) for i in range(len(header))]
@@ -85,10 +113,12 @@ def format_table(definitions: Definitions, base_url: str) -> str:
         "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
         for row in [header, *cells]
     ]
+    notes = []
+    if any(r.non_proxy_lambda for r in rows):
+        notes.append(NON_PROXY_NOTE)
     if len(definitions.apis) > 1:
-        lines.append("")
-        lines.append(
+        notes.append(
             "Several APIs: a URL whose stage, path and method match one API only is served as shown; "
             "otherwise pick the API with a 'Host: <api-id>.execute-api.localhost' header."
         )
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *notes] if notes else lines)

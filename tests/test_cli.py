@@ -62,12 +62,148 @@ def test_validate_reports_every_config_error_with_file_and_line(
     assert "FETCH" in err
 
 
-def test_validate_reports_handler_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    config = write(tmp_path, GOOD)
-    assert main(["validate", "--config", str(config), "--code-dir", str(LAMBDAS)]) == 1
-    err = capsys.readouterr().err
-    assert "function 'broken': Runtime.ImportModuleError: Unable to import module 'broken_import'" in err
-    assert "broken_import.py:1" in err
+PROJECT_CONFIG = """\
+apis:
+  shop: {}
+functions:
+  items:
+    handler: handlers.items.handler
+    memory: 64
+    triggers:
+      - {api: shp, resource: /items, method: GET}
+  boom:
+    handler: handlers.boom.handler
+  needs:
+    handler: handlers.needs.handler
+  lost:
+    handler: elsewhere.handler
+  typo:
+    handler: handlers.itemz.handler
+  misnamed:
+    handler: handlers.items.hander
+  orders:
+    triggers:
+      - {api: shop, resource: /orders, method: GET}
+"""
+
+HANDLERS = {
+    "__init__.py": "",
+    "items.py": "def handler(event, context):\n    return {}\n",
+    "boom.py": 'def connect():\n    raise RuntimeError("DB_URL is not set")\n\n\nconnect()\n',
+    "needs.py": "import json\nimport not_installed_anywhere  # noqa\n",
+}
+
+
+def make_project(root: Path) -> Path:
+    """A user's project: handlers in a package, and a config whose mistakes are of every kind."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "handlers").mkdir()
+    for name, text in HANDLERS.items():
+        (root / "handlers" / name).write_text(text)
+    config = root / "apig.yaml"
+    config.write_text(PROJECT_CONFIG)
+    return config
+
+
+def without_carets(text: str) -> list[str]:
+    """The lines, less the ``^^^`` markers Python 3.11+ adds under some traceback lines."""
+    return [line for line in text.splitlines() if line.strip(" ^~")]
+
+
+def test_validate_reports_every_kind_of_error_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Structure, references and handler imports together, each handler error at its ``handler:`` line."""
+    config = make_project(tmp_path)
+    assert main(["validate", "--config", str(config), "--code-dir", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    handlers = tmp_path / "handlers"
+    assert without_carets(captured.err) == [
+        "8 errors in the API definitions:",
+        f"{config}:6: functions.items.memory: expected an integer from 128 to 10240, got 64",
+        f"{config}:8: functions.items.triggers[0].api: unknown api 'shp' (did you mean 'shop'?); "
+        "the apis are: shop",
+        f"{config}:10: functions.boom.handler: RuntimeError: DB_URL is not set",
+        "    Traceback (most recent call last):",
+        f'      File "{handlers / "boom.py"}", line 5, in <module>',
+        "        connect()",
+        f'      File "{handlers / "boom.py"}", line 2, in connect',
+        '        raise RuntimeError("DB_URL is not set")',
+        f"{config}:12: functions.needs.handler: Runtime.ImportModuleError: Unable to import module "
+        "'handlers.needs': No module named 'not_installed_anywhere'",
+        "    Traceback (most recent call last):",
+        f'      File "{handlers / "needs.py"}", line 2, in <module>',
+        "        import not_installed_anywhere  # noqa",
+        f"    hint: 'not_installed_anywhere' is neither under the code root, {tmp_path}, nor installed for "
+        f"the Python that runs apig-emu ({sys.executable})",
+        f"{config}:14: functions.lost.handler: Runtime.ImportModuleError: Unable to import module "
+        "'elsewhere': No module named 'elsewhere'",
+        f"    hint: handlers are imported from the code root, {tmp_path}, which holds no elsewhere.py or "
+        "elsewhere/; if your code is in another folder, name that folder with --code-dir",
+        f"{config}:16: functions.typo.handler: Runtime.ImportModuleError: Unable to import module "
+        "'handlers.itemz': No module named 'handlers.itemz'",
+        f"    hint: the package 'handlers' ({handlers}) has no module 'itemz'; did you mean 'items'?",
+        f"{config}:18: functions.misnamed.handler: Runtime.HandlerNotFound: Handler 'hander' missing on "
+        "module 'handlers.items'",
+        "    hint: did you mean 'handlers.items.handler'?",
+        f"{config}:19: functions.orders: missing required key 'handler'",
+    ]
+    assert "importlib" not in captured.err
+    assert "emulator" not in captured.err
+
+
+def test_validate_hints_at_the_code_dir_that_holds_the_handlers(tmp_path: Path) -> None:
+    """Run from the folder above the project, without ``--code-dir``: the code root is one level off."""
+    project = tmp_path / "shop"
+    config = make_project(project)
+    config.write_text("functions:\n  items:\n    handler: handlers.items.handler\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "emulator.cli", "validate", "--config", "shop/apig.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "1 error in the API definitions:",
+        "shop/apig.yaml:3: functions.items.handler: Runtime.ImportModuleError: Unable to import module "
+        "'handlers.items': No module named 'handlers'",
+        f"    hint: handlers are imported from the code root, {tmp_path}, which holds no handlers.py or "
+        f"handlers/; {project} holds handlers/items.py: --code-dir {project}",
+    ]
+    fixed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "emulator.cli",
+            "validate",
+            "--config",
+            "shop/apig.yaml",
+            "--code-dir",
+            "shop",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (fixed.returncode, fixed.stdout) == (0, "shop/apig.yaml: 0 API(s), 1 function(s), no errors\n")
+
+
+def test_validate_names_a_handler_from_inside_the_code_root(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make_project(tmp_path / "src")
+    config.write_text("functions:\n  items:\n    handler: src.handlers.items.handler\n")
+    assert main(["validate", "--config", str(config), "--code-dir", str(tmp_path / "src")]) == 1
+    assert capsys.readouterr().err.splitlines()[2:] == [
+        f"    hint: handlers are imported from the code root, {tmp_path / 'src'}, which holds no src.py or "
+        f"src/; {tmp_path} holds src/handlers/items.py: --code-dir {tmp_path}",
+        "    hint: the code root is the folder 'src' itself, so the handler is named from inside it: "
+        "'handlers.items.handler'",
+    ]
 
 
 def test_validate_clean_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -171,8 +307,11 @@ def test_serve_keeps_serving_past_a_broken_handler(served: tuple[str, subprocess
     process.terminate()
     output = process.communicate(timeout=10)[0]
     assert "GET      http://localhost:" in output
-    assert "function 'broken': Runtime.ImportModuleError" in output
-    assert "Runtime.ImportModuleError: Unable to import module 'broken_import'" in output
+    assert "1 handler does not load; its routes answer as Lambda would, with an init error:" in output
+    assert (
+        "functions.broken.handler: Runtime.ImportModuleError: Unable to import module 'broken_import'"
+        in output
+    )
 
 
 def test_serve_refuses_a_broken_config(tmp_path: Path) -> None:
@@ -185,6 +324,28 @@ def test_serve_refuses_a_broken_config(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "3 errors in the API definitions" in result.stderr
+
+
+@pytest.mark.parametrize("isolation", ["process", "thread"])
+def test_serve_warns_with_validates_lines(
+    tmp_path: Path, isolation: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same text in both isolations, though one imports in a throwaway process and one in serve's."""
+    config = make_project(tmp_path / "project")
+    config.write_text(
+        PROJECT_CONFIG.split("  orders:")[0].replace("memory: 64", "memory: 128").replace("shp", "shop")
+    )
+    code_dir = str(tmp_path / "project")
+    assert main(["validate", "--config", str(config), "--code-dir", code_dir]) == 1
+    validated = capsys.readouterr().err.splitlines()
+    assert validated[0] == "5 errors in the API definitions:"
+    process, _ = start_serve(
+        "--config", str(config), "--code-dir", code_dir, "--isolation", isolation, "--no-reload", cwd=tmp_path
+    )
+    process.terminate()
+    output = process.communicate(timeout=10)[0].splitlines()
+    start = output.index("5 handlers do not load; their routes answer as Lambda would, with an init error:")
+    assert output[start + 1 : start + len(validated)] == validated[1:]
 
 
 def test_importing_the_cli_loads_neither_the_web_stack_nor_the_gateway() -> None:

@@ -327,6 +327,28 @@ def test_config_errors_sorts_by_file_then_line_under_a_heading() -> None:
     )
 
 
+def test_notes_sit_under_their_error_and_a_repeated_hint_refers_back() -> None:
+    hint = "hint: point --code-dir at src"
+    errors = ConfigErrors(
+        [
+            ConfigError(Location("b.yaml", "g.handler", 3), "g fails", (hint,)),
+            ConfigError(Location("a.yaml", "f.handler", 7), "f fails", ("Traceback:", hint)),
+            ConfigError(Location("a.yaml", "e.handler", 9), "e fails", ("Traceback:", hint)),
+        ]
+    )
+    assert str(errors).splitlines() == [
+        "3 errors in the API definitions:",
+        "a.yaml:7: f.handler: f fails",
+        "    Traceback:",
+        "    hint: point --code-dir at src",
+        "a.yaml:9: e.handler: e fails",
+        "    Traceback:",
+        "    hint: as for line 7",
+        "b.yaml:3: g.handler: g fails",
+        "    hint: as for a.yaml:7",
+    ]
+
+
 # One test per rule
 
 
@@ -335,11 +357,13 @@ def test_missing_path(tmp_path: Path) -> None:
     assert only_error(missing) == f"{missing}: no such file or folder"
 
 
-def test_bad_yaml_syntax_names_the_parser_line(tmp_path: Path) -> None:
+def test_bad_yaml_syntax_names_the_parser_line_and_column(tmp_path: Path) -> None:
     path = write(tmp_path, "apis:\n  shop:\n    id: [unclosed\nfunctions: {}\n")
-    error = only_error(path)
-    assert error.startswith(f"{path}:4: invalid YAML: ")
-    assert "flow sequence" in error
+    assert only_error(path) == (
+        f"{path}:4:10: invalid YAML: expected ',' or ']', but got ':' "
+        "(while parsing a flow sequence from line 3, column 9)\n"
+        "    hint: the '[' at line 3, column 9 has no ']' on its line, so YAML read on into line 4"
+    )
 
 
 def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
@@ -482,6 +506,40 @@ def test_trigger_api_must_be_declared(tmp_path: Path) -> None:
         f"{path}:{line_of(path, 'api: shp')}: functions.smart.triggers[0].api: "
         "unknown api 'shp' (did you mean 'shop'?); the apis are: shop"
     )
+
+
+def test_an_unknown_api_is_reported_beside_the_other_errors_of_its_trigger(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """\
+        apis:
+          shop: {}
+        functions:
+          smart:
+            handler: app.handler
+            triggers:
+              - {api: shp, resource: /a, method: FETCH}
+        mocks:
+          stub:
+            triggers:
+              - {api: shoq, resource: b}
+        """,
+    )
+    assert errors_of(path) == [
+        f"{path}:7: functions.smart.triggers[0].method: unknown method 'FETCH'; "
+        "expected one of ANY, DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT",
+        f"{path}:7: functions.smart.triggers[0].api: unknown api 'shp' (did you mean 'shop'?); the apis are: shop",
+        f"{path}:11: mocks.stub.triggers[0]: missing required key 'method'",
+        f"{path}:11: mocks.stub.triggers[0].resource: invalid resource path 'b'; it must start with '/'",
+        f"{path}:11: mocks.stub.triggers[0].api: unknown api 'shoq' (did you mean 'shop'?); the apis are: shop",
+    ]
+
+
+def test_an_api_declared_with_errors_is_not_also_unknown(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, with_function("- {api: shop, resource: /a, method: GET}\n").replace("shop:\n", "shop: 5\n")
+    )
+    assert only_error(path) == f"{path}:2: apis.shop: expected a mapping, got 5"
 
 
 @pytest.mark.parametrize(

@@ -354,7 +354,10 @@ def test_handlers_are_checked_in_a_throwaway_process(tmp_path: Path) -> None:
     functions = load_definitions(config, code_dir=LAMBDAS).functions
     problems = check_handlers([functions["syntax"], functions["warm_a"], functions["import"]])
     assert set(problems) == {"syntax", "import"}
-    assert problems["import"].startswith("Runtime.ImportModuleError: Unable to import module 'broken_import'")
+    assert problems["import"].error == (
+        "Runtime.ImportModuleError: Unable to import module 'broken_import': "
+        "No module named 'module_that_does_not_exist'"
+    )
 
 
 def test_concurrency_is_a_function_setting_with_a_small_default(tmp_path: Path) -> None:

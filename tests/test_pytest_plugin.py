@@ -11,6 +11,8 @@ import textwrap
 
 import pytest
 
+from emulator.cli import main
+
 pytest_plugins = ["pytester"]
 
 #: The projects use apig-emu only; hypothesis's plugin would re-import itself in every run (a second each).
@@ -180,6 +182,7 @@ def test_the_fixtures_in_a_fresh_project(project: pytest.Pytester) -> None:
     )
 
 
+SOURCES = ("default", "ini", "option", "fixture")
 WHICH_TEST = """
 def test_which(apig_definitions):
     print("USING", *sorted(apig_definitions.functions))
@@ -201,8 +204,11 @@ def _config_naming(function: str) -> str:
 def configs(pytester: pytest.Pytester) -> pytest.Pytester:
     """One config per source, each naming its function after it."""
     pytester.makepyfile(test_which=WHICH_TEST)
+    pytester.makepyfile(
+        which="".join(f"def {name}(event, context):\n    return '{name}'\n\n\n" for name in SOURCES)
+    )
     (pytester.path / "config").mkdir()
-    for name in ("default", "ini", "option", "fixture"):
+    for name in SOURCES:
         path = "config/apig.yaml" if name == "default" else f"{name}.yaml"
         (pytester.path / path).write_text(_config_naming(name))
     return pytester
@@ -305,7 +311,12 @@ def test_a_broken_config_lists_every_error_with_file_and_line(pytester: pytest.P
     broken = pytester.path / "broken.yaml"
     result.stdout.fnmatch_lines(
         [
-            "apig-emu: 3 errors in the API definitions:",
+            "apig-emu: 4 errors in the API definitions:",
+            f"{broken}:5: functions.hello.handler: Runtime.ImportModuleError: Unable to import module "
+            "'shop_handlers': No module named 'shop_handlers'",
+            f"    hint: handlers are imported from the code root, {pytester.path}, which holds no "
+            "shop_handlers.py or shop_handlers/; if your code is in another folder, name that folder with the "
+            "apig_code_dir ini option",
             f"{broken}:7: functions.hello.triggers[[]0].api: unknown api 'nope'*",
             f"{broken}:8: functions.hello.triggers[[]1].resource: *",
             f"{broken}:8: functions.hello.triggers[[]1].method: *FETCH*",
@@ -313,6 +324,88 @@ def test_a_broken_config_lists_every_error_with_file_and_line(pytester: pytest.P
         ]
     )
     assert "Traceback" not in result.stdout.str()
+
+
+RAISES_AT_IMPORT = (
+    "import os\n\nTABLE = os.environ['TABLE']\n\n\ndef hello(event, context):\n    return TABLE\n"
+)
+
+
+def test_the_message_is_validates_text_in_both_isolations(
+    pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A handler that raises at import, beside an unknown api: the lines ``apig-emu validate`` prints."""
+    pytester.makepyfile(shop_handlers=RAISES_AT_IMPORT)
+    config = pytester.path / "config" / "apig.yaml"
+    config.parent.mkdir()
+    config.write_text(
+        "apis: {shop: {}}\nfunctions:\n  hello:\n    handler: shop_handlers.hello\n"
+        "    triggers: [{api: shopp, resource: /hello, method: GET}]\n"
+    )
+    pytester.makepyfile("def test_one(apig):\n    pass\n\n\ndef test_without_the_gateway():\n    pass\n")
+    assert main(["validate", "--config", str(config), "--code-dir", str(pytester.path)]) == 1
+    validated = capsys.readouterr().err.splitlines()
+    assert validated[:3] == [
+        "2 errors in the API definitions:",
+        f"{config}:4: functions.hello.handler: KeyError: 'TABLE'",
+        "    Traceback (most recent call last):",
+    ]
+    for isolation in ("thread", "process"):
+        pytester.makefile(".ini", pytest=f"[pytest]\napig_isolation = {isolation}\n")
+        result = run(pytester)
+        result.assert_outcomes(passed=1, errors=1)
+        start = result.outlines.index(f"apig-emu: {validated[0]}")
+        assert result.outlines[start + 1 : start + len(validated)] == validated[1:]
+        assert result.outlines[start + len(validated)] == (
+            "(the definitions were named by the default; name another with --apig-config, the apig_config "
+            "ini option, or by overriding the apig_config fixture)"
+        )
+
+
+def test_a_handler_outside_the_code_root_hints_at_apig_code_dir(pytester: pytest.Pytester) -> None:
+    (pytester.path / "src").mkdir()
+    (pytester.path / "src" / "shop_handlers.py").write_text(HANDLERS)
+    (pytester.path / "config").mkdir()
+    (pytester.path / "config" / "apig.yaml").write_text(CONFIG)
+    pytester.makepyfile("def test_hello(apig):\n    assert apig.get('/Prod/hello/1').status == 200\n")
+    result = run(pytester)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "apig-emu: 4 errors in the API definitions:",
+            "*/config/apig.yaml:6: functions.hello.handler: Runtime.ImportModuleError: Unable to import module "
+            "'shop_handlers': No module named 'shop_handlers'",
+            f"    hint: handlers are imported from the code root, {pytester.path}, which holds no "
+            f"shop_handlers.py or shop_handlers/; {pytester.path / 'src'} holds shop_handlers.py: "
+            f"apig_code_dir = {pytester.path / 'src'}",
+            "*/config/apig.yaml:9: functions.greet.handler: Runtime.ImportModuleError: *",
+            "    hint: as for line 6",
+        ]
+    )
+    pytester.makefile(".ini", pytest="[pytest]\napig_code_dir = src\n")
+    run(pytester).assert_outcomes(passed=1)
+
+
+def test_loaded_definitions_are_used_as_given_so_an_init_error_can_be_tested(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(shop_handlers=RAISES_AT_IMPORT)
+    pytester.makeconftest(f"""
+        import pytest
+
+        from emulator.testing import definitions_from_yaml
+
+        @pytest.fixture(scope="session")
+        def apig_config():
+            return definitions_from_yaml({CONFIG!r})
+    """)
+    pytester.makepyfile("""
+        def test_the_function_answers_with_its_init_error(apig):
+            response = apig.get("/Prod/hello/1")
+            assert response.status == 502
+            assert apig.invocations[0].error["errorType"] == "KeyError"
+    """)
+    run(pytester).assert_outcomes(passed=1)
 
 
 def test_invalid_yaml_is_reported_with_its_line(pytester: pytest.Pytester) -> None:

@@ -285,5 +285,5 @@ def test_definitions_from_yaml_reports_like_the_loader() -> None:
     text = str(errors.value)
     assert "snippet:5: functions.f.handler" in text
     assert "snippet:6: functions.f.triggers[0].method" in text
-    with pytest.raises(ConfigErrors, match=r"snippet:3: invalid YAML"):
+    with pytest.raises(ConfigErrors, match=r"snippet:3:1: invalid YAML"):
         definitions_from_yaml("apis:\n  shop: {\n", source="snippet")

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from emulator.config.errors import ConfigError, ConfigErrors
-from emulator.config.loader import DEFAULT_CONFIG_PATH, load_definitions
+from emulator.config.loader import DEFAULT_CONFIG_PATH, Loaded, load, load_definitions
 
-__all__ = ["DEFAULT_CONFIG_PATH", "ConfigError", "ConfigErrors", "load_definitions"]
+__all__ = ["DEFAULT_CONFIG_PATH", "ConfigError", "ConfigErrors", "Loaded", "load", "load_definitions"]

@@ -56,10 +56,13 @@ def assemble(
                 )
                 continue
             triggers.extend(mock.triggers)
+    broken = {name for document in documents for name in document.broken_apis}
+    for reference in (reference for document in documents for reference in document.references):
+        if not builder.has_api(reference.api) and reference.api not in broken:
+            builder.error(reference.location, _unknown_api(reference.api, builder.api_names()))
     for trigger in triggers:
         if not builder.has_api(trigger.api):
-            builder.error(trigger.api_location, _unknown_api(trigger.api, builder.api_names()))
-            continue
+            continue  # reported above, or its api's own errors are
         builder.add_stage(trigger.api, trigger.stage)
         builder.add_method(
             trigger.api,

@@ -146,12 +146,12 @@ class DefinitionsBuilder:
         same_id = self._api_ids.setdefault(api.id, api)
         if same_id is not api:
             # The id is the first segment of every URL, so two APIs sharing one could not both be served.
+            # The api is still kept, so that its methods are checked and its triggers find it.
             self.error(
                 api.location,
                 f"api id '{api.id}' is used by both api '{same_id.name}' ({where(same_id.location)}) "
                 f"and api '{api.name}' ({where(api.location)}); each api needs its own id",
             )
-            return
         tree = _ApiTree(api, dict(api.stages))
         self._apis[api.name] = tree
         # Every API has a root resource, as on AWS.

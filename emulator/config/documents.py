@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from yaml.nodes import Node
 
 from emulator.config.errors import ConfigError
+from emulator.config.yaml_syntax import compose
 from emulator.model import Location
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -37,16 +37,13 @@ def read_documents(path: Path) -> tuple[list[Document], list[ConfigError]]:
     for file in files:
         try:
             # Bytes, not text, so PyYAML detects a UTF-16 BOM as YAML requires.
-            root = yaml.compose(file.read_bytes(), Loader=yaml.SafeLoader)
+            data = file.read_bytes()
         except OSError as exc:
             errors.append(ConfigError(Location(str(file)), f"cannot read the file: {exc.strerror or exc}"))
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = None if mark is None else mark.line + 1
-            problem = "; ".join(part for part in (exc.context, exc.problem) if part)
-            errors.append(ConfigError(Location(str(file), line=line), f"invalid YAML: {problem}"))
-        except yaml.YAMLError as exc:
-            errors.append(ConfigError(Location(str(file)), f"invalid YAML: {exc}"))
+            continue
+        root, error = compose(data, str(file))
+        if error is not None:
+            errors.append(error)
         else:
             documents.append(Document(file, root))
     return documents, errors

@@ -3,30 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from emulator.config.assemble import assemble
 from emulator.config.builder import MockAnswer
 from emulator.config.documents import read_documents
-from emulator.config.errors import ConfigErrors
+from emulator.config.errors import ConfigError, ConfigErrors
 from emulator.config.nodes import Reader, root_field
 from emulator.config.schema import DocumentDecls, read_document
-from emulator.model import Definitions
+from emulator.model import Definitions, Function
 
 DEFAULT_CONFIG_PATH = Path("config/apig.yaml")
 
 
-def load_definitions(
-    path: str | Path,
-    *,
-    code_dir: str | Path | None = None,
-    mocks: Mapping[str, MockAnswer] | None = None,
-) -> Definitions:
-    """Read a definition file, or every YAML file in a folder, into one ``Definitions``.
+@dataclass(frozen=True)
+class Loaded:
+    """Everything one load found, errors or not, so ``validate`` can check handlers alongside the errors."""
+
+    #: Partial when there are errors: what could be built.
+    definitions: Definitions
+    errors: list[ConfigError]
+    #: Each function with a valid ``handler``, by name, even one whose other settings are wrong.
+    importable: dict[str, Function]
+
+
+def load(
+    path: str | Path, *, code_dir: str | Path | None = None, mocks: Mapping[str, MockAnswer] | None = None
+) -> Loaded:
+    """Read a definition file, or every YAML file in a folder, collecting every problem rather than the first.
 
     ``code_dir`` is where the handlers' modules are imported from (default: the current directory).
     ``mocks`` answer the named functions' methods with a fixed response instead (``serve --mock``).
-    Raises ``ConfigErrors`` listing every problem rather than the first, so one run shows all fixes.
     """
     code_root = (Path(code_dir) if code_dir is not None else Path.cwd()).resolve()
     documents, errors = read_documents(Path(path))
@@ -41,6 +49,20 @@ def load_definitions(
         declarations, (document.file for document in documents), mocks=mocks
     )
     errors.extend(assembly_errors)
-    if errors:
-        raise ConfigErrors(errors)
-    return definitions
+    importable: dict[str, Function] = {}
+    for declaration in declarations:
+        for function in declaration.functions:
+            if function.importable is not None:
+                # The first of two same-named functions is the one assembled, as for every other check.
+                importable.setdefault(function.name, function.importable)
+    return Loaded(definitions, errors, importable)
+
+
+def load_definitions(
+    path: str | Path, *, code_dir: str | Path | None = None, mocks: Mapping[str, MockAnswer] | None = None
+) -> Definitions:
+    """The definitions at ``path``; raises ``ConfigErrors`` listing every problem, so one run shows all fixes."""
+    loaded = load(path, code_dir=code_dir, mocks=mocks)
+    if loaded.errors:
+        raise ConfigErrors(loaded.errors)
+    return loaded.definitions

@@ -6,13 +6,15 @@ Reading nodes rather than ``yaml.safe_load``'s plain objects is what lets every 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from emulator.config.errors import ConfigError
+from emulator.config.errors import HINT, ConfigError
 from emulator.model import Location
 
 _STANDARD_TAG = "tag:yaml.org,2002:"
@@ -20,6 +22,8 @@ _MERGE_TAG = _STANDARD_TAG + "merge"
 _NULL_TAG = _STANDARD_TAG + "null"
 #: Marks a value whose problem is already reported, so the caller does not report it again.
 _REPORTED = object()
+#: ``handler:app.handler``: YAML reads a colon without a space after it as part of a text.
+_KEY_WITHOUT_SPACE = re.compile(r"([A-Za-z_][\w.-]*):(\S.*)")
 
 
 @dataclass(frozen=True)
@@ -71,11 +75,12 @@ class Reader:
     def location(self, field: Field) -> Location:
         return Location(self.file, field.path, field.line)
 
-    def error(self, field: Field, message: str) -> None:
-        self.errors.append(ConfigError(self.location(field), message))
+    def error(self, field: Field, message: str, hint: str | None = None) -> None:
+        notes = (HINT + hint,) if hint else ()
+        self.errors.append(ConfigError(self.location(field), message, notes))
 
     def expected(self, field: Field, what: str) -> None:
-        self.error(field, f"expected {what}, got {self._describe(field.node)}")
+        self.error(field, f"expected {what}, got {self._describe(field.node)}", _shape_hint(field.node, what))
 
     # Collections
 
@@ -102,13 +107,21 @@ class Reader:
         if entries is None:
             return None
         allowed = (*required, *optional)
+        #: Keys written without the space after their colon, whose absence is already explained.
+        glued: set[str] = set()
         for name, child in list(entries.items()):
             if name not in allowed:
-                hint = did_you_mean(name, allowed)
-                self.error(child, f"unknown key '{name}'{hint}; expected one of {one_of(allowed)}")
+                key, colon, value = name.partition(":")
+                if colon and key in allowed:
+                    glued.add(key)
+                    hint = f"a key needs a space after its colon: '{key}: {value}'"
+                    self.error(child, f"unknown key '{name}'; expected one of {one_of(allowed)}", hint)
+                else:
+                    close = did_you_mean(name, allowed)
+                    self.error(child, f"unknown key '{name}'{close}; expected one of {one_of(allowed)}")
                 del entries[name]
         for name in required:
-            if name not in entries:
+            if name not in entries and name not in glued:
                 self.error(field, f"missing required key '{name}'")
         return entries
 
@@ -274,3 +287,28 @@ class Reader:
         if node.tag == _STANDARD_TAG + "str":
             return repr(node.value)
         return str(node.value)
+
+
+def _shape_hint(node: Node, what: str) -> str | None:
+    """The fix for a value of the wrong shape, when the YAML shows which slip made it so."""
+    if isinstance(node, MappingNode) and node.flow_style and "mapping" not in what:
+        implicit = all(
+            isinstance(value, ScalarNode) and value.tag == _NULL_TAG and not value.value
+            for _, value in node.value
+        )
+        if implicit and node.value:
+            written = "{" + ", ".join(str(key.value) for key, _ in node.value) + "}"
+            return f'braces make a YAML mapping; quote a value that holds them: "{written}"'
+    if not isinstance(node, ScalarNode):
+        return None
+    if what == "a mapping" and node.style is None and (match := _KEY_WITHOUT_SPACE.fullmatch(node.value)):
+        return f"a key needs a space after its colon: '{match.group(1)}: {match.group(2)}'"
+    if node.style in ('"', "'"):
+        try:
+            unquoted = yaml.safe_load(node.value)
+        except yaml.YAMLError:
+            return None
+        fits = {bool: ("true",), int: ("integer", "number"), float: ("number",)}
+        if any(kind in what for kind in fits.get(type(unquoted), ())):
+            return f"in quotes it is a string; write it without them: {node.value}"
+    return None

@@ -38,8 +38,6 @@ class TriggerDecl:
 
     function: str
     api: str
-    #: Where the ``api`` key is, for the error when no such api exists.
-    api_location: Location
     path: str
     #: Where the ``resource`` key is, for errors about the resource tree.
     path_location: Location
@@ -54,12 +52,23 @@ class TriggerDecl:
 
 
 @dataclass(frozen=True)
+class ApiReference:
+    """A trigger's ``api``, checked against every file's apis even when the rest of its trigger is wrong."""
+
+    api: str
+    location: Location
+
+
+@dataclass(frozen=True)
 class FunctionDecl:
     name: str
     location: Location
     #: ``None`` when the function's own settings are invalid; its triggers are still checked.
     function: Function | None
     triggers: tuple[TriggerDecl, ...]
+    #: The function as far as its settings are valid, defaults standing in for the rest: enough to
+    #: check that its handler imports alongside the other errors. ``None`` without a valid handler.
+    importable: Function | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,9 @@ class DocumentDecls:
     apis: list[RestApi]
     functions: list[FunctionDecl]
     mocks: list[MockDecl] = dataclasses.field(default_factory=list)
+    references: list[ApiReference] = dataclasses.field(default_factory=list)
+    #: Apis declared with errors: a trigger naming one is not also told the api is unknown.
+    broken_apis: list[str] = dataclasses.field(default_factory=list)
 
 
 _CORS_KEYS = (
@@ -98,15 +110,17 @@ def read_document(reader: Reader, root: Field, code_dir: Path) -> DocumentDecls:
         api = _api(reader, name, field)
         if api is not None:
             decls.apis.append(api)
+        else:
+            decls.broken_apis.append(name)
     for name, field in _named(reader, top.get("functions")):
         _check(reader, field, rules.function_name_problem(name))
-        decls.functions.append(_function(reader, name, field, code_dir))
+        decls.functions.append(_function(reader, name, field, code_dir, decls.references))
     for name, field in _named(reader, top.get("mocks")):
-        decls.mocks.append(_mock(reader, name, field))
+        decls.mocks.append(_mock(reader, name, field, decls.references))
     return decls
 
 
-def _mock(reader: Reader, name: str, field: Field) -> MockDecl:
+def _mock(reader: Reader, name: str, field: Field, references: list[ApiReference]) -> MockDecl:
     location = reader.location(field)
     keys = reader.mapping(field, optional=(*MOCK_RESPONSE_KEYS, "triggers"))
     if keys is None:
@@ -118,7 +132,7 @@ def _mock(reader: Reader, name: str, field: Field) -> MockDecl:
     triggers = tuple(
         trigger
         for item in items or []
-        if (trigger := _trigger(reader, name, item, mock=stand_in)) is not None
+        if (trigger := _trigger(reader, name, item, references, mock=stand_in)) is not None
     )
     return MockDecl(name, location, triggers)
 
@@ -171,7 +185,9 @@ def _api(reader: Reader, name: str, field: Field) -> RestApi | None:
     )
 
 
-def _function(reader: Reader, name: str, field: Field, code_dir: Path) -> FunctionDecl:
+def _function(
+    reader: Reader, name: str, field: Field, code_dir: Path, references: list[ApiReference]
+) -> FunctionDecl:
     location = reader.location(field)
     keys = reader.mapping(
         field,
@@ -191,17 +207,33 @@ def _function(reader: Reader, name: str, field: Field, code_dir: Path) -> Functi
     )
     environment = _strings_by_name(reader, keys.get("environment"), rules.environment_name_problem)
     items = reader.sequence(keys["triggers"]) if "triggers" in keys else []
-    triggers = tuple(trigger for item in items or [] if (trigger := _trigger(reader, name, item)) is not None)
-    function = None
-    if handler is not None and timeout is not None and memory is not None and concurrency is not None:
-        function = Function(
-            name, handler, code_dir, timeout, memory, environment, location, concurrency=concurrency
-        )
-    return FunctionDecl(name, location, function, triggers)
+    triggers = tuple(
+        trigger for item in items or [] if (trigger := _trigger(reader, name, item, references)) is not None
+    )
+    if handler is None:
+        return FunctionDecl(name, location, None, triggers)
+    importable = Function(
+        name,
+        handler,
+        code_dir,
+        3.0 if timeout is None else timeout,
+        128 if memory is None else memory,
+        environment,
+        location,
+        concurrency=DEFAULT_CONCURRENCY if concurrency is None else concurrency,
+        handler_location=reader.location(keys["handler"]),
+    )
+    valid = timeout is not None and memory is not None and concurrency is not None
+    return FunctionDecl(name, location, importable if valid else None, triggers, importable)
 
 
 def _trigger(
-    reader: Reader, function: str, field: Field, *, mock: MockAnswer | None = None
+    reader: Reader,
+    function: str,
+    field: Field,
+    references: list[ApiReference],
+    *,
+    mock: MockAnswer | None = None,
 ) -> TriggerDecl | None:
     """A function's trigger, or with ``mock`` a mock's: the same keys, less ``proxy`` (a MOCK has none)."""
     keys = reader.mapping(
@@ -212,6 +244,8 @@ def _trigger(
     if keys is None:
         return None
     api = reader.name(keys["api"]) if "api" in keys else None
+    if api is not None:
+        references.append(ApiReference(api, reader.location(keys["api"])))
     path = reader.string(keys["resource"]) if "resource" in keys else None
     if path is not None and not _check(reader, keys["resource"], rules.resource_path_problem(path)):
         path = None
@@ -229,7 +263,6 @@ def _trigger(
     return TriggerDecl(
         function,
         api,
-        reader.location(keys["api"]),
         path,
         reader.location(keys["resource"]),
         method,

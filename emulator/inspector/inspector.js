@@ -1,4 +1,5 @@
-// The inspector page: the route table once, then recent requests by polling, newest first.
+// The inspector page: the route table comes in the HTML itself (rendered by the emulator, so it shows
+// at once); this script adds the recent requests by polling, newest first.
 // Everything from the API is put in the page with textContent, never as HTML.
 "use strict";
 
@@ -27,24 +28,6 @@ function setStatus(text, down) {
   const status = document.getElementById("status");
   status.textContent = text;
   status.classList.toggle("down", Boolean(down));
-}
-
-async function loadRoutes() {
-  const response = await fetch(API + "/routes", { cache: "no-store" });
-  const rows = await response.json();
-  const body = document.querySelector("#routes tbody");
-  body.replaceChildren(
-    ...rows.map((r) =>
-      el("tr", {},
-        el("td", { class: "mono" }, r.method),
-        el("td", { class: "mono" }, r.url),
-        el("td", {}, r.integration),
-        el("td", {}, r.target || "-"),
-        el("td", {}, r.cors ? "yes" : ""),
-        el("td", {}, `${r.api} (${r.api_id})`),
-      ),
-    ),
-  );
 }
 
 function headersText(headers) {
@@ -163,7 +146,6 @@ async function main() {
     document.getElementById("invocations").replaceChildren();
     document.getElementById("empty").hidden = false;
   });
-  try { await loadRoutes(); } catch (_) { setStatus("emulator not reachable — retrying", true); }
   await poll();
   setInterval(poll, POLL_MS);
 }

@@ -1,8 +1,9 @@
 """The inspector's pages under ``/_emu``: one HTML page, its script and style, and a small JSON API.
 
-The page polls ``api/invocations?after=N`` once a second rather than holding a stream open, so
-stopping the emulator never waits on an open inspector tab. The gateway is read from
-``app.state.gateway`` on every call and attached to (idempotently), so the page follows whatever serves.
+The page arrives with the route table in it (``page.py``), then polls ``api/invocations?after=N``
+once a second rather than holding a stream open, so stopping the emulator never waits on an open
+inspector tab. The gateway is read from ``app.state.gateway`` on every call and attached to
+(idempotently), so the page follows whatever serves.
 
 Calls that change something (replay, clear) must carry ``X-Apig-Emu: 1``, and an ``Origin``, if any,
 must be the inspector's own: any web page the developer visits can make a browser send a simple
@@ -23,6 +24,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from emulator.gateway import Gateway
+from emulator.inspector.page import render_page
 from emulator.inspector.recorder import Recorder, records_json
 from emulator.table import route_rows
 
@@ -31,8 +33,8 @@ log = logging.getLogger("apig_emu.inspector")
 PREFIX = "/_emu"
 #: Sent by the inspector's page (and by scripts) with every call that changes something; see above.
 GUARD_HEADER = "X-Apig-Emu"
+#: Files served as they are; ``index.html`` is a template, served by ``page`` with the routes in it.
 _ASSETS = {
-    "index.html": "text/html; charset=utf-8",
     "inspector.js": "text/javascript; charset=utf-8",
     "inspector.css": "text/css; charset=utf-8",
 }
@@ -49,10 +51,15 @@ def _asset(name: str) -> Response:
     return Response(body, media_type=_ASSETS[name], headers=_PAGE_HEADERS)
 
 
+def _base_url(request: Request) -> str:
+    """The emulator's URL as the browser reached it, so the table's URLs are the ones to click."""
+    return f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
+
+
 def cross_site_refusal(request: Request) -> Response | None:
     """A 403 for a state-changing call that a page on another origin could have made; ``None`` if fine."""
     origin = request.headers.get("origin")
-    own = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
+    own = _base_url(request)
     if request.headers.get(GUARD_HEADER) != "1":
         reason = f"it does not carry {GUARD_HEADER}: 1, which the inspector's page sends"
     elif origin is not None and origin != own:
@@ -77,19 +84,21 @@ def inspector_routes(recorder: Recorder) -> list[BaseRoute]:
         return gateway
 
     async def page(request: Request) -> Response:
-        gateway_of(request)
-        return _asset("index.html")
+        gateway = gateway_of(request)
+        body = render_page(route_rows(gateway.deployment.definitions, _base_url(request)))
+        return Response(body, media_type="text/html; charset=utf-8", headers=_PAGE_HEADERS)
 
     async def asset(request: Request) -> Response:
         name = request.path_params["name"]
+        if name == "index.html":
+            return await page(request)
         if name not in _ASSETS:
             return Response("Not Found", status_code=404, media_type="text/plain")
         return _asset(name)
 
     async def routes(request: Request) -> Response:
         gateway = gateway_of(request)
-        base_url = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
-        rows = [asdict(row) for row in route_rows(gateway.deployment.definitions, base_url)]
+        rows = [asdict(row) for row in route_rows(gateway.deployment.definitions, _base_url(request))]
         return JSONResponse(rows, headers={"Cache-Control": "no-store"})
 
     async def invocations(request: Request) -> Response:

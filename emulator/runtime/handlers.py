@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any
 
+import emulator
 from emulator.model import Function
+
+#: Frames in here are the import machinery's or the emulator's, never the user's.
+_NOT_USERS = tuple(
+    os.path.join(os.path.dirname(os.path.abspath(package.__file__ or "")), "")
+    for package in (importlib, emulator)
+)
 
 Handler = Callable[[Any, Any], Any]
 
@@ -29,8 +38,23 @@ class HandlerLoadError(Exception):
         return f"{self.error_type}: {self.message}{where}"
 
 
-def _innermost(tb: Any) -> str | None:
-    frames = traceback.extract_tb(tb)
+def user_frames(tb: TracebackType | None) -> traceback.StackSummary:
+    """The frames of an import's traceback that are the user's: no importlib, no emulator.
+
+    What a user reads to fix their code, and what Lambda's ``stackTrace`` holds (its runtime's
+    frames are not in it).
+    """
+    return traceback.StackSummary.from_list(
+        [
+            frame
+            for frame in traceback.extract_tb(tb)
+            if not frame.filename.startswith(("<frozen ", *_NOT_USERS))
+        ]
+    )
+
+
+def _innermost(tb: TracebackType | None) -> str | None:
+    frames = user_frames(tb)
     return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else None
 
 
@@ -71,7 +95,7 @@ def load_handler(function: Function) -> Handler:
         raise HandlerLoadError(
             type(exc).__name__,
             str(exc),
-            traceback.format_list(traceback.extract_tb(exc.__traceback__)[1:]),
+            user_frames(exc.__traceback__).format(),
             _innermost(exc.__traceback__),
         ) from exc
     handler = getattr(module, function_attr, None)
@@ -80,12 +104,3 @@ def load_handler(function: Function) -> Handler:
             "Runtime.HandlerNotFound", f"Handler '{function_attr}' missing on module '{module_name}'", []
         )
     return handler  # type: ignore[no-any-return]
-
-
-def check_handler(function: Function) -> HandlerLoadError | None:
-    """For ``validate`` and ``serve``'s start-up warning: the load error, if any."""
-    try:
-        load_handler(function)
-    except HandlerLoadError as exc:
-        return exc
-    return None

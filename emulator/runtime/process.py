@@ -45,6 +45,7 @@ from typing import Any
 
 from emulator import ids, logs
 from emulator.model import Function
+from emulator.runtime.handler_problems import HandlerProblem
 from emulator.runtime.lambda_context import lambda_environment, log_stream_name
 from emulator.runtime.outcomes import Outcome, TooManyRequests, exit_reason, exited, out_of_memory, timed_out
 from emulator.runtime.result import InvocationResult
@@ -689,14 +690,14 @@ class ProcessInvoker:
         self.live.clear()
 
 
-def check_handlers(functions: Iterable[Function], *, timeout: float = 60.0) -> dict[str, str]:
-    """Import each handler in a throwaway process: the load errors, by function name.
+def check_handlers(functions: Iterable[Function], *, timeout: float = 60.0) -> dict[str, HandlerProblem]:
+    """Import each handler in a throwaway process: the problems, by function name.
 
     For ``serve``'s start-up warning without running user code in the server: a module that
     crashes or hangs at import costs only the check, and is reported as such.
     """
     remaining = list(functions)
-    problems: dict[str, str] = {}
+    problems: dict[str, HandlerProblem] = {}
     while remaining:
         result_read, result_write = os.pipe()
         process = subprocess.Popen(
@@ -719,8 +720,8 @@ def check_handlers(functions: Iterable[Function], *, timeout: float = 60.0) -> d
                 for line in results:
                     report = json.loads(line)
                     remaining.pop(0)
-                    if report["error"]:
-                        problems[report["function"]] = report["error"]
+                    if report["problem"]:
+                        problems[report["function"]] = HandlerProblem.from_json(report["problem"])
             returncode = process.wait()
         finally:
             watchdog.cancel()
@@ -732,5 +733,5 @@ def check_handlers(functions: Iterable[Function], *, timeout: float = 60.0) -> d
                 if returncode == -signal.SIGKILL
                 else f"ended the process ({exit_reason(returncode)})"
             )
-            problems[crashed.name] = f"importing its handler {what}"
+            problems[crashed.name] = HandlerProblem(f"importing its handler {what}")
     return problems

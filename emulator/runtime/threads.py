@@ -14,7 +14,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -23,6 +23,7 @@ from emulator import ids
 from emulator.model import Function
 from emulator.runtime.capture import capture_output
 from emulator.runtime.environ import PER_REQUEST, set_python_only, unset_python_only
+from emulator.runtime.handler_problems import HandlerProblem, diagnose
 from emulator.runtime.handlers import Handler, HandlerLoadError, load_handler
 from emulator.runtime.lambda_context import LambdaContext, lambda_environment, log_stream_name
 from emulator.runtime.outcomes import UNHANDLED, Outcome, exited, init_failed, run_handler, timed_out
@@ -299,3 +300,18 @@ def _time_out(call: asyncio.Future[InvocationResult], function: Function, aws_re
             timed_out=True,
         )
     )
+
+
+def check_handlers(functions: Iterable[Function]) -> dict[str, HandlerProblem]:
+    """Import each handler here, under its function's environment as its first invocation would.
+
+    The modules stay imported: thread isolation imports them into this process anyway, and a module
+    that reads a variable of its function's environment at import time finds it.
+    """
+    problems: dict[str, HandlerProblem] = {}
+    for function in functions:
+        with _function_environment(lambda_environment(function, log_stream_name()), function.name):
+            problem = diagnose(function)
+        if problem is not None:
+            problems[function.name] = problem
+    return problems

@@ -33,7 +33,8 @@ from typing import IO, Any, NamedTuple
 from emulator.model import Function
 from emulator.runtime.capture import LambdaFormatter
 from emulator.runtime.environ import set_python_only
-from emulator.runtime.handlers import Handler, HandlerLoadError, check_handler, ensure_on_path, load_handler
+from emulator.runtime.handler_problems import diagnose
+from emulator.runtime.handlers import Handler, HandlerLoadError, ensure_on_path, load_handler
 from emulator.runtime.lambda_context import LambdaContext, lambda_environment, log_stream_name
 from emulator.runtime.outcomes import Outcome, init_failed, out_of_memory, run_handler
 
@@ -299,10 +300,9 @@ def check(result_fd: int) -> int:
             os.environ.clear()
             os.environ.update(base)
             os.environ.update(lambda_environment(function, log_stream_name()))
-            error = check_handler(function)
-            results.write(
-                json.dumps({"function": function.name, "error": None if error is None else str(error)}) + "\n"
-            )
+            problem = diagnose(function)
+            report = {"function": function.name, "problem": None if problem is None else problem.to_json()}
+            results.write(json.dumps(report) + "\n")
             results.flush()
     return 0
 

@@ -1,6 +1,8 @@
 """The test harness as a library; the pytest plugin (``emulator.pytest_plugin``) is thin glue over it.
 
-- ``Harness``: a gateway in-process with a requests-like client, ``invocations``, ``override()``;
+- ``Harness``: a gateway in-process, built from a config path and code directory or from loaded
+  definitions, with ``get``/``post``… that take ``httpx``'s arguments and answer
+  ``GatewayResponseView`` (an ``httpx.Response``), ``invocations``, ``override()``;
   ``Harness.serve()`` / ``LiveServer`` put it on a real socket.
 - ``proxy_event``, ``json_event``, ``lambda_context`` (and ``EventFactory``): the events and context a
   handler receives, built by the gateway's own code, for unit tests that call a handler directly.

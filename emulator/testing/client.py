@@ -73,7 +73,9 @@ class _AsgiTransport(httpx.BaseTransport):
         scope = asgi_scope(request, self.client)
         body = request.read()
         status, headers, chunks = self.portal.call(self._call_app, scope, body)
-        return GatewayResponseView(status, headers=headers, content=b"".join(chunks), request=request)
+        # A stream, not ``content=``: the client reads and closes it, which sets ``elapsed`` as for a socket.
+        stream = httpx.ByteStream(b"".join(chunks))
+        return GatewayResponseView(status, headers=headers, stream=stream, request=request)
 
     async def _call_app(
         self, scope: Scope, body: bytes

@@ -6,17 +6,16 @@ Both go through the loader's own steps, so a snippet in a test is validated exac
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
-import yaml
-
 from emulator.config import ConfigErrors, load_definitions
 from emulator.config.assemble import assemble
-from emulator.config.errors import ConfigError
 from emulator.config.nodes import Reader, root_field
 from emulator.config.schema import DocumentDecls, read_document
-from emulator.model import Definitions, Location
+from emulator.config.yaml_syntax import compose
+from emulator.model import Definitions
 
 #: What a test may name its definitions by: a YAML file or folder, or definitions already loaded.
 ConfigSource = str | Path | Definitions
@@ -32,13 +31,9 @@ def definitions_from_yaml(
     code_root = (Path(code_dir) if code_dir is not None else Path.cwd()).resolve()
     reader = Reader(source)
     declarations: list[DocumentDecls] = []
-    try:
-        root = yaml.compose(textwrap.dedent(text), Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = None if mark is None else mark.line + 1
-        problem = "; ".join(part for part in (exc.context, exc.problem) if part)
-        raise ConfigErrors([ConfigError(Location(source, line=line), f"invalid YAML: {problem}")]) from None
+    root, error = compose(textwrap.dedent(text), source)
+    if error is not None:
+        raise ConfigErrors([error])
     if root is not None:
         declarations.append(read_document(reader, root_field(root), code_root))
     definitions, errors = assemble(declarations, ())
@@ -49,7 +44,20 @@ def definitions_from_yaml(
 
 
 def as_definitions(config: ConfigSource, *, code_dir: str | Path | None = None) -> Definitions:
-    """Load ``config`` unless it is already loaded; raises ``ConfigErrors`` as ``load_definitions`` does."""
+    """Load ``config`` unless it is already loaded; raises ``ConfigErrors`` as ``load_definitions`` does.
+
+    ``code_dir`` with loaded definitions is refused rather than ignored: their handlers' code root
+    was fixed when they were loaded, and a caller passing one expects it to apply.
+    """
     if isinstance(config, Definitions):
+        if code_dir is not None:
+            raise TypeError(
+                "code_dir applies when a config is loaded; these definitions were loaded with their own "
+                "(pass code_dir to load_definitions or definitions_from_yaml instead)"
+            )
         return config
+    if not isinstance(config, (str, os.PathLike)):
+        raise TypeError(
+            f"config must be a path to a YAML file or folder, or Definitions; got {type(config).__name__}"
+        )
     return load_definitions(config, code_dir=code_dir)

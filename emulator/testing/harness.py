@@ -1,9 +1,10 @@
 """The gateway under test, without pytest: an in-process client, records, overrides, an optional socket.
 
 ``Harness`` is what the pytest plugin's ``apig`` fixture hands out, and what a test written for
-another runner (or a script) can build itself::
+another runner (or a script) can build itself, from the config and code directory that
+``apig-emu serve --config ... --code-dir ...`` would take::
 
-    with Harness(load_definitions("config/apig.yaml")) as apig:
+    with Harness("config/apig.yaml", code_dir=".") as apig:
         assert apig.get("/Prod/items/1").status == 200
         assert apig.invocations[-1].event["pathParameters"] == {"id": "1"}
 
@@ -22,6 +23,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from contextlib import ExitStack
+from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
 
@@ -34,16 +36,14 @@ from emulator.deployment import deploy
 from emulator.exchanges import Exchange
 from emulator.gateway import Gateway
 from emulator.invocations import Invocation
-from emulator.model import Definitions
 from emulator.runtime.invoker import Invoker
 from emulator.runtime.isolation import create_invoker
 from emulator.server import uvicorn_config
 from emulator.testing.client import DEFAULT_BASE_URL, DEFAULT_CLIENT, GatewayClient, GatewayResponseView
+from emulator.testing.config import ConfigSource, as_definitions
 from emulator.testing.events import EventFactory
 
 Handler = Callable[[Any, Any], Any]
-
-#: Where handlers run. ``thread`` is the default: in this process, so debuggers and mocks reach them.
 
 
 class Override:
@@ -64,7 +64,14 @@ class Override:
 
 
 class Harness:
-    """A gateway over ``definitions`` with a client, a record of its work, and handler overrides.
+    """A gateway over the definitions with a client, a record of its work, and handler overrides.
+
+    ``config`` is what ``apig-emu serve --config`` takes — a YAML file or a folder of them, relative
+    to the working directory — or definitions already loaded (``definitions_from_yaml``,
+    ``load_definitions``); ``code_dir`` is ``--code-dir``, where a config's handlers are imported
+    from (default: the working directory). A config that does not validate raises ``ConfigErrors``
+    naming each problem's file, key and line, as ``apig-emu validate`` does. ``isolation`` is where handlers run: ``thread`` (in this
+    process, so debuggers and ``monkeypatch`` reach them) or ``process``.
 
     ``invocations`` lists each function call (function, trigger, event, context values, result or
     error with its traceback, duration, captured log lines); ``exchanges`` lists every request answered,
@@ -74,15 +81,16 @@ class Harness:
 
     def __init__(
         self,
-        definitions: Definitions,
+        config: ConfigSource,
         *,
+        code_dir: str | Path | None = None,
         isolation: str = "thread",
         invoker: Invoker | None = None,
         base_url: str = DEFAULT_BASE_URL,
         client_ip: str = DEFAULT_CLIENT[0],
         portal: anyio.from_thread.BlockingPortal | None = None,
     ) -> None:
-        self.definitions = definitions
+        self.definitions = definitions = as_definitions(config, code_dir=code_dir)
         self.invoker = invoker if invoker is not None else create_invoker(isolation)
         self.gateway = Gateway(deploy(definitions), invoker=self.invoker)
         self.invocations: list[Invocation] = []

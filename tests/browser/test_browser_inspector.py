@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import requests
 
+from emulator.table import route_rows
 from tests.browser.support import ARTIFACTS, Served
 
 sync_api = pytest.importorskip(
@@ -54,6 +55,50 @@ def test_inspector_shows_live_requests_verdicts_and_replays(page: Any, api: Serv
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "inspector.png"), full_page=True)
+
+
+def routes_shown(page: Any) -> list[list[str]]:
+    """The route table's cells as they are now, without waiting for anything to change them."""
+    cells: list[list[str]] = page.eval_on_selector_all(
+        "#routes tbody tr", "rows => rows.map(row => [...row.cells].map(cell => cell.textContent))"
+    )
+    return cells
+
+
+def test_the_route_table_is_in_the_first_response(browser: Any, api: Served) -> None:
+    # Without JavaScript the page is exactly what the first response painted.
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(api.url + "/_emu/")
+        rows = routes_shown(page)
+        assert len(rows) == len(route_rows(api.gateway.definitions, api.url))
+        greet = [row[:5] for row in rows if row[:2] == ["POST", f"{api.url}/Prod/greet"]]
+        assert greet == [["POST", f"{api.url}/Prod/greet", "lambda (non-proxy)", "echo", "yes"]]
+        expect(page.locator("#routes")).to_be_visible()
+        expect(page.locator("#status")).not_to_have_text("connecting…")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "inspector-first-paint.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_the_route_table_shows_while_the_live_updates_are_blocked(page: Any, api: Served) -> None:
+    asked: list[str] = []
+
+    def block(route: Any) -> None:
+        asked.append(route.request.url)
+        route.abort()
+
+    page.route("**/_emu/api/**", block)
+    page.goto(api.url + "/_emu/", wait_until="domcontentloaded")
+    rows = routes_shown(page)  # read at once: nothing that comes later can have filled it
+    assert len(rows) == len(route_rows(api.gateway.definitions, api.url))
+    assert [f"{api.url}/Prod/orders", "mock", "(orders)"] in [row[1:4] for row in rows]
+    # The page still tries to go live, and says so when it cannot; the table stays.
+    expect(page.locator("#status")).to_have_text("emulator not reachable — retrying")
+    assert routes_shown(page) == rows
+    assert not any("/_emu/api/routes" in url for url in asked)
 
 
 def test_a_gateway_error_that_reached_no_function_is_shown(page: Any, api: Served) -> None:

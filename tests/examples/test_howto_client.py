@@ -1,7 +1,8 @@
 """How to call the API in a test: the ``apig`` fixture, in-process, fresh for each test.
 
 The fixture reads ``config/apig.yaml`` (the same file ``apig-emu serve`` reads) and answers as API
-Gateway would, without a socket: its client is an ``httpx.Client``, with ``.status`` for short.
+Gateway would, without a socket. It is a ``Harness`` whose ``get``, ``post``… take ``httpx``'s
+arguments and answer ``httpx`` responses with ``.status`` for short.
 """
 
 from __future__ import annotations

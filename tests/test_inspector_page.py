@@ -1,0 +1,171 @@
+"""The inspector's first response: the page arrives with the route table in it, escaped.
+
+The page used to arrive with an empty table and "connecting…", and filled the table from a later
+call to ``api/routes``; now the first paint shows the routes (the browser side of this is
+``tests/browser/test_browser_inspector.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from emulator.app import create_app
+from emulator.config import load_definitions
+from emulator.deployment import deploy
+from emulator.gateway import Gateway
+from emulator.inspector import Recorder, inspector_routes
+from emulator.runtime.threads import ThreadInvoker
+from emulator.table import NON_PROXY_NOTE
+from emulator.testing import GatewayClient, definitions_from_yaml
+from tests.conftest import LAMBDAS
+from tests.test_inspector import CONFIG
+
+
+class PageReader(HTMLParser):
+    """The route table's cells, the status line, and every element of the page with its attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self.status = ""
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self._in: list[str] = []
+        self._cell: list[str] | None = None
+        self._in_routes_body = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        self.elements.append((tag, attributes))
+        if tag == "table" and attributes.get("id") == "routes":
+            self._in.append("routes")
+        elif tag == "tbody" and "routes" in self._in:
+            self._in_routes_body = True
+        elif tag == "tr" and self._in_routes_body:
+            self.rows.append([])
+        elif tag == "td" and self._in_routes_body:
+            self._cell = []
+        elif tag == "span" and attributes.get("id") == "status":
+            self._in.append("status")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td" and self._cell is not None:
+            self.rows[-1].append("".join(self._cell))
+            self._cell = None
+        elif tag == "tbody":
+            self._in_routes_body = False
+        elif tag == "span" and "status" in self._in:
+            self._in.remove("status")
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+        elif "status" in self._in:
+            self.status += data
+
+
+def read_page(html: str) -> PageReader:
+    reader = PageReader()
+    reader.feed(html)
+    reader.close()
+    return reader
+
+
+def client_over(definitions_text: str, code_dir: Path = LAMBDAS) -> GatewayClient:
+    gateway = Gateway(
+        deploy(definitions_from_yaml(definitions_text, code_dir=code_dir)), invoker=ThreadInvoker()
+    )
+    return GatewayClient(create_app(gateway, routes=inspector_routes(Recorder(capacity=5))))
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[GatewayClient]:
+    config = tmp_path / "apig.yaml"
+    config.write_text(CONFIG)
+    gateway = Gateway(deploy(load_definitions(config, code_dir=LAMBDAS)), invoker=ThreadInvoker())
+    with GatewayClient(create_app(gateway, routes=inspector_routes(Recorder(capacity=5)))) as client:
+        yield client
+
+
+def test_the_first_response_carries_the_route_table(client: GatewayClient) -> None:
+    page = read_page(client.get("/_emu/", headers={"Host": "localhost:4000"}).text)
+    shop = "shop (utoc8vrvpr)"
+    assert page.rows == [
+        ["OPTIONS", "http://localhost:4000/Prod/chatty", "cors-preflight", "-", "yes", shop],
+        ["POST", "http://localhost:4000/Prod/chatty", "lambda (non-proxy)", "chatty", "yes", shop],
+        ["POST", "http://localhost:4000/Prod/count", "lambda (non-proxy)", "count", "", shop],
+        ["GET", "http://localhost:4000/Prod/orders", "mock", "(orders)", "yes", shop],
+        ["OPTIONS", "http://localhost:4000/Prod/orders", "cors-preflight", "-", "yes", shop],
+        ["OPTIONS", "http://localhost:4000/Prod/proxy", "cors-preflight", "-", "yes", shop],
+        ["POST", "http://localhost:4000/Prod/proxy", "lambda-proxy", "respond", "yes", shop],
+    ]
+    # Hovering a non-proxy cell says what it means, as the printed table's footnote does.
+    titles = [attributes.get("title") for tag, attributes in page.elements if tag == "td"]
+    assert titles.count(NON_PROXY_NOTE) == 2 and len(set(titles)) == 2
+    assert page.status == "loading recent requests…"  # not "connecting…": the emulator has answered
+
+
+def test_the_page_and_the_json_list_the_same_routes(client: GatewayClient) -> None:
+    page = read_page(client.get("/_emu/").text)
+    routes = client.get("/_emu/api/routes").json()
+    assert [(row[0], row[1], row[3]) for row in page.rows] == [
+        (route["method"], route["url"], route["target"] or "-") for route in routes
+    ]
+    # The JSON keeps the short kind for scripts; the page spells the non-proxy default out.
+    assert {route["integration"] for route in routes} == {"lambda", "lambda-proxy", "mock", "cors-preflight"}
+
+
+def test_index_html_is_the_same_page(client: GatewayClient) -> None:
+    assert read_page(client.get("/_emu/index.html").text).rows == read_page(client.get("/_emu/").text).rows
+
+
+def test_no_routes_is_said_in_the_table() -> None:
+    with client_over("apis: {shop: {}}") as client:
+        assert read_page(client.get("/_emu/").text).rows == [["no routes defined"]]
+
+
+def test_the_page_follows_a_new_gateway(client: GatewayClient, tmp_path: Path) -> None:
+    config = tmp_path / "other.yaml"
+    config.write_text(CONFIG.replace("/orders", "/invoices"))
+    client.app.state.gateway = Gateway(
+        deploy(load_definitions(config, code_dir=LAMBDAS)), invoker=ThreadInvoker()
+    )
+    urls = [row[1] for row in read_page(client.get("/_emu/").text).rows]
+    assert "http://localhost:3000/Prod/invoices" in urls
+    assert "http://localhost:3000/Prod/orders" not in urls
+
+
+def test_markup_in_a_host_header_or_a_name_is_shown_as_text() -> None:
+    config = """
+    apis:
+      "<img src=x onerror=alert(1)>": {}
+    functions:
+      f:
+        handler: cases.echo
+        triggers: [{api: "<img src=x onerror=alert(1)>", resource: "/a", method: GET}]
+    """
+    host = 'evil"><script>alert(1)</script>'
+    with client_over(config) as client:
+        response = client.get("/_emu/", headers={"Host": host})
+    page = read_page(response.text)
+    assert [row[1] for row in page.rows] == [f"http://{host}/Prod/a"]
+    assert page.rows[0][5].startswith("<img src=x onerror=alert(1)> (")
+    assert [tag for tag, _ in page.elements].count("script") == 1  # the page's own, nothing injected
+    assert not any(tag == "img" for tag, _ in page.elements)
+    assert "&lt;script&gt;" in response.text and "&lt;img" in response.text
+
+
+def test_the_page_loads_nothing_from_elsewhere(client: GatewayClient) -> None:
+    page = read_page(client.get("/_emu/").text)
+    links = [
+        value
+        for _, attributes in page.elements
+        for name, value in attributes.items()
+        if name in ("src", "href")
+    ]
+    assert links and all(
+        value is not None and (value.startswith("/_emu/") or value.startswith("data:")) for value in links
+    )
