@@ -72,7 +72,7 @@ def test_the_route_table_is_in_the_first_response(browser: Any, api: Served) -> 
         page = context.new_page()
         page.goto(api.url + "/_emu/")
         rows = routes_shown(page)
-        assert len(rows) == len(route_rows(api.gateway.definitions, api.url))
+        assert len(rows) == len(route_rows(api.gateway.deployment.definitions, api.url))
         greet = [row[:5] for row in rows if row[:2] == ["POST", f"{api.url}/Prod/greet"]]
         assert greet == [["POST", f"{api.url}/Prod/greet", "lambda (non-proxy)", "echo", "yes"]]
         expect(page.locator("#routes")).to_be_visible()
@@ -93,7 +93,7 @@ def test_the_route_table_shows_while_the_live_updates_are_blocked(page: Any, api
     page.route("**/_emu/api/**", block)
     page.goto(api.url + "/_emu/", wait_until="domcontentloaded")
     rows = routes_shown(page)  # read at once: nothing that comes later can have filled it
-    assert len(rows) == len(route_rows(api.gateway.definitions, api.url))
+    assert len(rows) == len(route_rows(api.gateway.deployment.definitions, api.url))
     assert [f"{api.url}/Prod/orders", "mock", "(orders)"] in [row[1:4] for row in rows]
     # The page still tries to go live, and says so when it cannot; the table stays.
     expect(page.locator("#status")).to_have_text("emulator not reachable — retrying")
