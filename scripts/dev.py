@@ -84,14 +84,14 @@ def ensure_venv(extras: frozenset[str]) -> None:
     if sys.version_info < (3, 10):  # noqa: UP036 - this script may be run by an older python3
         sys.exit(f"apig-emu needs Python 3.10 or newer, this is {sys.version.split()[0]}")
     if not (BIN / "python").exists():
-        print(f"creating {VENV} ...", flush=True)
+        print(f"creating {shown(VENV)} ...", flush=True)
         venv.create(VENV, with_pip=True)
     pyproject = (ROOT / "pyproject.toml").read_bytes()
     wanted = to_install(STAMP.read_text() if STAMP.exists() else None, extras, pyproject)
     if wanted is None:
         return
     what = "apig-emu and its test tools" if "test" in wanted else "apig-emu"
-    print(f"installing {what} into {VENV} ...", flush=True)
+    print(f"installing {what} into {shown(VENV)} ...", flush=True)
     pip_install(requirement(wanted))
     STAMP.write_text(stamp_text(wanted, pyproject))
     # The venv is not activated for the user: say once how to reach the command the README uses.
