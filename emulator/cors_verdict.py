@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from werkzeug.http import parse_list_header
+
 from emulator.request import GatewayRequest
 from emulator.response import GatewayResponse
 
@@ -92,4 +94,4 @@ def _preflight(
 
 
 def _list(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
+    return parse_list_header(value or "")

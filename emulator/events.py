@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from werkzeug.http import parse_options_header
+
 from emulator import ids
 from emulator.errors import BadRequestBody
 from emulator.model import EDGE
@@ -76,8 +78,7 @@ def media_type_matches(content_type: str | None, binary_media_types: tuple[str, 
     """Whether a request's Content-Type is one of the API's binary media types (``image/*``, ``*/*`` allowed)."""
     if not content_type or not binary_media_types:
         return False
-    mime = content_type.split(";", 1)[0].strip().lower()
-    kind, _, subtype = mime.partition("/")
+    kind, _, subtype = parse_options_header(content_type)[0].lower().partition("/")
     for pattern in binary_media_types:
         p_kind, _, p_subtype = pattern.lower().partition("/")
         if p_kind in ("*", kind) and p_subtype in ("*", subtype):

@@ -14,6 +14,8 @@ import logging
 import re
 from typing import Any
 
+from werkzeug.http import parse_list_header, parse_options_header
+
 from emulator.errors import IntegrationFailure, MalformedProxyResponse
 from emulator.response import GatewayResponse
 from emulator.runtime.result import InvocationResult
@@ -148,7 +150,8 @@ def accept_matches(accept: str | None, binary_media_types: tuple[str, ...]) -> b
     """Whether the gateway decodes a base64 body: only the first Accept type counts (validated, section 2)."""
     if not accept or not binary_media_types:
         return False
-    first = accept.split(",", 1)[0].split(";", 1)[0].strip().lower()
+    listed = parse_list_header(accept)
+    first = parse_options_header(listed[0])[0].lower() if listed else ""
     kind, slash, subtype = first.partition("/")
     if not slash or "*" in first:
         return False

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from werkzeug.http import parse_list_header, parse_options_header
+
 DEFAULT_CONTENT_TYPE = "application/json"
 _UNPARSED_OPEN = "#[["
 _UNPARSED_CLOSE = "]]#"
@@ -19,7 +21,7 @@ def media_type(content_type: str | None) -> str:
     """``application/json; charset=utf-8`` -> ``application/json``; none -> AWS's assumed ``application/json``."""
     if not content_type:
         return DEFAULT_CONTENT_TYPE
-    return content_type.split(";", 1)[0].strip().lower() or DEFAULT_CONTENT_TYPE
+    return parse_options_header(content_type)[0].lower() or DEFAULT_CONTENT_TYPE
 
 
 def request_template(templates: Mapping[str, str], content_type: str | None) -> str | None:
@@ -37,8 +39,8 @@ def response_template(templates: Mapping[str, str], accept: str | None) -> tuple
     if not templates:
         return None
     lowered = {key.lower(): (key, template) for key, template in templates.items()}
-    for part in (accept or "").split(","):
-        found = lowered.get(media_type(part) if part.strip() else "")
+    for part in parse_list_header(accept or ""):
+        found = lowered.get(media_type(part))
         if found is not None:
             return found
     return lowered.get(DEFAULT_CONTENT_TYPE) or next(iter(lowered.values()))

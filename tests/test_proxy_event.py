@@ -172,7 +172,8 @@ def test_text_body_is_passed_raw(client: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "content_type", ["image/png", "application/octet-stream", "image/png; charset=binary"]
+    "content_type",
+    ["image/png", "application/octet-stream", "image/png; charset=binary", 'Image/PNG ; name="a;b.png"'],
 )
 def test_binary_media_type_body_is_base64(client: Any, content_type: str) -> None:
     payload = bytes(range(256))

@@ -222,6 +222,14 @@ class TestBinaryResponses:
     def test_verbatim_otherwise(self, client: Any, accept: str) -> None:
         assert call(client, self.result(), Accept=accept).text == base64.b64encode(self.PNG).decode()
 
+    @pytest.mark.parametrize("accept", [", image/png", 'image/png;note="a,b", text/html', "IMAGE/PNG ; q=1"])
+    def test_first_accept_type_read_as_an_http_list(self, client: Any, accept: str) -> None:
+        """RFC 9110 5.6.1: empty list elements are ignored, commas in quoted strings do not split.
+
+        Pins the HTTP grammar (werkzeug's parser); AWS's handling of these spellings is unconfirmed.
+        """
+        assert call(client, self.result(), Accept=accept).content == self.PNG
+
     def test_verbatim_without_accept(self, client: Any) -> None:
         response = client.post(
             "/Prod/respond", content=json.dumps({"result": self.result()}), headers={"Accept": ""}
