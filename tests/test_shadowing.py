@@ -95,6 +95,8 @@ def test_thread_isolation_refuses_the_handler_and_says_why(project: Path) -> Non
         _assert_names_the_clash(error["errorMessage"], project)
         # Refused before the import: the user's module never ran in the emulator's process.
         assert "shop_app" not in sys.modules
+        # The report says it once: the detail, which only repeats the error, is left out.
+        assert apig.report().count("has a top-level package 'emulator'") == 1
 
 
 def test_validate_reports_the_clash_up_front(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
