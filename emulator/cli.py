@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import logging
+import platform
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import emulator
 from emulator import cli_frontend, cli_harness, cli_runtime
 from emulator.config import DEFAULT_CONFIG_PATH, ConfigErrors, load_definitions
 from emulator.listening import ListenError, bound_port, listen, port_number, url_port
@@ -34,13 +37,32 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def version() -> str:
+    """The installed distribution's version; the package's own when it runs from a checkout uninstalled."""
+    try:
+        return importlib.metadata.version("apig-emu")
+    except importlib.metadata.PackageNotFoundError:
+        return f"{emulator.__version__} (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="apig-emu", description="Emulate AWS API Gateway REST APIs locally."
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {version()} (Python {platform.python_version()})",
+        help="print the version of apig-emu (and of the Python running it) and exit",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="serve the APIs over HTTP")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the APIs over HTTP",
+        description="Serve the APIs over HTTP, running each function's handler as Lambda would. Prints the "
+        "route table once listening; Ctrl-C or SIGTERM stops it, letting requests in flight finish.",
+    )
     _add_config_options(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     serve.add_argument(
@@ -55,14 +77,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds a client has to send a whole request before a 408 (default: 30; 0 disables)",
     )
 
-    routes = commands.add_parser("routes", help="print every route with its URL")
+    routes = commands.add_parser(
+        "routes",
+        help="print every route with its URL",
+        description="Print every route of every API with its URL, integration, function and CORS, as "
+        "serve prints them when it starts.",
+    )
     _add_config_options(routes)
-    routes.add_argument("--host", default="127.0.0.1")
+    routes.add_argument(
+        "--host", default="127.0.0.1", help="the host the URLs name, as serve --host (default: 127.0.0.1)"
+    )
     routes.add_argument(
         "--port", type=url_port, default=3000, help="the port the URLs name, as serve --port (default: 3000)"
     )
 
-    validate = commands.add_parser("validate", help="check the definitions and the handlers they name")
+    validate = commands.add_parser(
+        "validate",
+        help="check the definitions and the handlers they name",
+        description="Check the definitions and import every handler they name, as serve would; print "
+        "every problem found and exit 1 if there is any.",
+    )
     _add_config_options(validate)
 
     cli_harness.add_commands(commands, _add_config_options)

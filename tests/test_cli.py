@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
+import platform
 import re
 import socket
 import subprocess
@@ -15,7 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from emulator.cli import build_parser, main
+import emulator
+from emulator.cli import build_parser, main, version
 from tests.conftest import LAMBDAS, ROOT
 from tests.live import SERVE
 
@@ -235,6 +238,55 @@ def test_routes_takes_the_highest_port_and_refuses_0(
     with pytest.raises(SystemExit):
         main(["routes", "--config", str(config), "--port", "0"])
     assert "argument --port: 0 is not a port a URL can name" in capsys.readouterr().err
+
+
+def test_every_command_has_a_description_and_every_option_a_help_text() -> None:
+    parser = build_parser()
+    missing = []
+    for name, command in [("apig-emu", parser), *subcommands(parser).items()]:
+        if not (command.description or "").strip():
+            missing.append(f"{name}: no description")
+        for action in command._actions:
+            if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
+                continue
+            if not (action.help or "").strip() or action.help == argparse.SUPPRESS:
+                missing.append(f"{name} {'/'.join(action.option_strings) or action.dest}: no help")
+    for listed in next(
+        action for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+    )._choices_actions:
+        if not (listed.help or "").strip():
+            missing.append(f"apig-emu --help: {listed.dest} has no summary")
+    assert missing == []
+
+
+@pytest.mark.parametrize("command", sorted(subcommands(build_parser())))
+def test_a_commands_help_shows_its_description(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([command, "--help"])
+    assert exited.value.code == 0
+    description = subcommands(build_parser())[command].description or ""
+    assert description
+    # argparse rewraps it, breaking lines at spaces and hyphens.
+    assert "".join(description.split()) in "".join(capsys.readouterr().out.split())
+
+
+def test_version_prints_the_installed_version() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "emulator.cli", "--version"], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0, result.stderr
+    installed = importlib.metadata.version("apig-emu")
+    assert result.stdout == f"apig-emu {installed} (Python {platform.python_version()})\n"
+    # What an uninstalled checkout falls back on (below) is the same number.
+    assert emulator.__version__ == installed
+
+
+def test_version_from_a_checkout_that_is_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    def not_installed(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    assert version() == f"{emulator.__version__} (not installed)"
 
 
 def test_serve_on_port_0_prints_the_port_it_listens_on(tmp_path: Path) -> None:
