@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import logging
 import platform
 import sys
@@ -39,10 +38,23 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
 
 def version() -> str:
     """The installed distribution's version; the package's own when it runs from a checkout uninstalled."""
+    import importlib.metadata
+
     try:
         return importlib.metadata.version("apig-emu")
     except importlib.metadata.PackageNotFoundError:
         return f"{emulator.__version__} (not installed)"
+
+
+class _PrintVersion(argparse.Action):
+    """``--version``, looked up only when asked for: reading the metadata would cost every command ~60 ms."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(f"{parser.prog} {version()} (Python {platform.python_version()})")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,8 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--version",
-        action="version",
-        version=f"%(prog)s {version()} (Python {platform.python_version()})",
+        action=_PrintVersion,
         help="print the version of apig-emu (and of the Python running it) and exit",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
