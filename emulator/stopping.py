@@ -30,8 +30,8 @@ if sys.platform == "win32":
 def exit_interrupted() -> NoReturn:
     """End the process as killed by SIGINT, once whatever had to be shut down is.
 
-    Python's exit code is skipped (``atexit`` would wait for threads a handler left running), so
-    the log and the standard streams are flushed here.
+    Python's own shutdown is skipped (its ``atexit`` step would wait for threads a handler left
+    running), so the log and the standard streams are flushed here.
     """
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
