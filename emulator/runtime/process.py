@@ -726,6 +726,9 @@ def check_handlers(functions: Iterable[Function], *, timeout: float = 60.0) -> d
             returncode = process.wait()
         finally:
             watchdog.cancel()
+            if process.poll() is None:  # interrupted (Ctrl-C while serve starts): no waiting for it
+                process.kill()
+                process.wait()
         if remaining:
             # The process died importing the first function it had not reported.
             crashed = remaining.pop(0)
