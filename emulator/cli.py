@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 import logging
+import platform
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import emulator
 from emulator import cli_frontend, cli_harness, cli_runtime
 from emulator.config import DEFAULT_CONFIG_PATH, ConfigErrors, load_definitions
 from emulator.config.builder import MockAnswer
+from emulator.listening import ListenError, bound_port, listen, port_number, url_port
 from emulator.model import Definitions
+from emulator.stopping import exit_interrupted
 from emulator.table import format_table
 from emulator.validation import COMMAND_LINE, validate
 
@@ -33,16 +37,49 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def version() -> str:
+    """The installed distribution's version; the package's own when it runs from a checkout uninstalled."""
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("apig-emu")
+    except importlib.metadata.PackageNotFoundError:
+        return f"{emulator.__version__} (not installed)"
+
+
+class _PrintVersion(argparse.Action):
+    """``--version``, looked up only when asked for: reading the metadata would cost every command ~60 ms."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(f"{parser.prog} {version()} (Python {platform.python_version()})")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="apig-emu", description="Emulate AWS API Gateway REST APIs locally."
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument(
+        "--version",
+        action=_PrintVersion,
+        help="print the version of apig-emu (and of the Python running it) and exit",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="serve the APIs over HTTP")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the APIs over HTTP",
+        description="Serve the APIs over HTTP, running each function's handler as Lambda would. Prints the "
+        "route table once listening; Ctrl-C or SIGTERM stops it, letting requests in flight finish.",
+    )
     _add_config_options(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=3000, help="port to bind (default: 3000)")
+    serve.add_argument(
+        "--port", type=port_number, default=3000, help="port to bind, 0 for any free one (default: 3000)"
+    )
     cli_frontend.add_serve_options(serve)
     cli_runtime.add_serve_options(serve)
     serve.add_argument(
@@ -52,12 +89,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds a client has to send a whole request before a 408 (default: 30; 0 disables)",
     )
 
-    routes = commands.add_parser("routes", help="print every route with its URL")
+    routes = commands.add_parser(
+        "routes",
+        help="print every route with its URL",
+        description="Print every route of every API with its URL, integration, function and CORS, as "
+        "serve prints them when it starts.",
+    )
     _add_config_options(routes)
-    routes.add_argument("--host", default="127.0.0.1")
-    routes.add_argument("--port", type=int, default=3000)
+    routes.add_argument(
+        "--host", default="127.0.0.1", help="the host the URLs name, as serve --host (default: 127.0.0.1)"
+    )
+    routes.add_argument(
+        "--port", type=url_port, default=3000, help="the port the URLs name, as serve --port (default: 3000)"
+    )
 
-    validate = commands.add_parser("validate", help="check the definitions and the handlers they name")
+    validate = commands.add_parser(
+        "validate",
+        help="check the definitions and the handlers they name",
+        description="Check the definitions and import every handler they name, as serve would; print "
+        "every problem found and exit 1 if there is any.",
+    )
     _add_config_options(validate)
 
     cli_harness.add_commands(commands, _add_config_options)
@@ -104,14 +155,13 @@ def cmd_routes(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from emulator.app import create_app
     from emulator.deployment import deploy
     from emulator.gateway import Gateway
     from emulator.server import (
         DEFAULT_REQUEST_TIMEOUT,
         abandon_handler_threads,
+        log_listening,
         tune_garbage_collector,
         uvicorn_config,
         warn_if_exposed,
@@ -126,18 +176,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if definitions is None:
         return 1
     cli_runtime.warn_about_handlers(args, definitions)
+    try:
+        sockets = listen(args.host, args.port)
+        static_sockets = cli_frontend.listen_static(args)
+    except ListenError as error:
+        print(f"apig-emu serve: {error}", file=sys.stderr)
+        return 1
+    base_url = _base_url(args.host, bound_port(sockets))
     invoker = cli_runtime.invoker_for(args)
     gateway = Gateway(deploy(definitions), invoker=invoker)
-    print(format_table(definitions, _base_url(args.host, args.port)), flush=True)
-    print(cli_frontend.describe(args, _base_url(args.host, args.port)), flush=True)
+    print(format_table(definitions, base_url), flush=True)
+    print(cli_frontend.describe(args, base_url, static_sockets), flush=True)
     warn_if_exposed(args.host)
+    log_listening(sockets)
     timeout = DEFAULT_REQUEST_TIMEOUT if args.request_timeout is None else args.request_timeout
     app = create_app(gateway, routes=cli_frontend.app_routes(args, gateway))
     cli_runtime.install_reload(
         args,
         app,
         load=lambda: load_definitions(args.config, code_dir=args.code_dir, mocks=mocks),
-        on_deploy=lambda new: print(format_table(new, _base_url(args.host, args.port)), flush=True),
+        on_deploy=lambda new: print(format_table(new, base_url), flush=True),
     )
     config = uvicorn_config(
         app,
@@ -146,16 +204,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         request_timeout=timeout,
         timeout_graceful_shutdown=cli_runtime.GRACEFUL_SHUTDOWN_S,
     )
-    server = cli_frontend.wrap_server(args, uvicorn.Server(config))
+    server = cli_frontend.make_server(args, config, static_sockets)
+    server.abandon = lambda: cli_runtime.reap(invoker)
     tune_garbage_collector()
     try:
-        server.run()
-    except KeyboardInterrupt:
+        server.run(sockets=sockets)
+    finally:
         cli_runtime.reap(invoker)
-        abandon_handler_threads(130)
-        raise
-    cli_runtime.reap(invoker)
-    abandon_handler_threads(0)
+    abandon_handler_threads(interrupted=server.interrupted)
+    if server.interrupted:
+        exit_interrupted()
     return 0
 
 
@@ -167,7 +225,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     if args.code_dir is None:
         args.code_dir = Path.cwd()
-    return COMMANDS[args.command](args)
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        # Ctrl-C outside the server's loop (loading, checking handlers, ``invoke``): stopped as asked.
+        exit_interrupted()
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ Kept apart from ``emulator.cli`` so that ``cmd_serve`` reads as its few steps, e
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,12 +14,14 @@ from typing import TYPE_CHECKING
 from emulator.config import ConfigErrors
 from emulator.config.builder import MockAnswer
 from emulator.config.mocks import parse_mock_option
+from emulator.listening import bound_port, listen, port_number
 
 if TYPE_CHECKING:
     import uvicorn
     from starlette.routing import BaseRoute
 
     from emulator.gateway import Gateway
+    from emulator.server import GracefulServer
 
 #: Where the inspector lives (``emulator.inspector.PREFIX``), without importing the web stack for ``validate``.
 INSPECTOR_PREFIX = "/_emu"
@@ -32,7 +35,10 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
         help="also serve this frontend folder on its own origin (--static-port), index.html for unknown routes",
     )
     serve.add_argument(
-        "--static-port", type=int, default=8080, help="port of the --static origin (default: 8080)"
+        "--static-port",
+        type=port_number,
+        default=8080,
+        help="port of the --static origin, 0 for any free one (default: 8080)",
     )
     serve.add_argument(
         "--mock",
@@ -64,7 +70,7 @@ def check_static(args: argparse.Namespace) -> bool:
     if args.static is not None and not args.static.is_dir():
         print(f"--static {args.static}: no such folder", file=sys.stderr)
         return False
-    if args.static is not None and args.static_port == args.port:
+    if args.static is not None and args.static_port == args.port != 0:
         print(f"--static-port {args.static_port} is the API's port; pick another", file=sys.stderr)
         return False
     return True
@@ -81,21 +87,30 @@ def app_routes(args: argparse.Namespace, gateway: Gateway) -> list[BaseRoute]:
     return inspector_routes(recorder)
 
 
-def describe(args: argparse.Namespace, base_url: str) -> str:
+def listen_static(args: argparse.Namespace) -> list[socket.socket]:
+    """The static origin's sockets, if ``--static`` asks for one (raises ``ListenError``)."""
+    return [] if args.static is None else listen(args.host, args.static_port)
+
+
+def describe(args: argparse.Namespace, base_url: str, static_sockets: list[socket.socket]) -> str:
     """The lines ``serve`` prints under the route table: where the inspector and the frontend are."""
     lines = []
     if not args.no_inspector:
         lines.append(f"Inspector: {base_url}{INSPECTOR_PREFIX}/")
     if args.static is not None:
         shown = base_url.rsplit(":", 1)[0]
-        lines.append(f"Frontend:  {shown}:{args.static_port}/  (serving {args.static.resolve()})")
+        lines.append(f"Frontend:  {shown}:{bound_port(static_sockets)}/  (serving {args.static.resolve()})")
     return "\n".join(lines)
 
 
-def wrap_server(args: argparse.Namespace, server: uvicorn.Server) -> uvicorn.Server:
-    """With ``--static``, a server that runs the static origin alongside ``server``."""
+def make_server(
+    args: argparse.Namespace, config: uvicorn.Config, static_sockets: list[socket.socket]
+) -> GracefulServer:
+    """The server for ``config``; with ``--static``, one that runs the static origin alongside."""
     if args.static is None:
-        return server
+        from emulator.server import GracefulServer
+
+        return GracefulServer(config)
     from emulator.static import with_static
 
-    return with_static(server, args.static, host=args.host, port=args.static_port)
+    return with_static(config, args.static, static_sockets)

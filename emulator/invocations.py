@@ -32,6 +32,9 @@ class Invocation:
     gateway_error: str | None = None
     #: ``False`` when the gateway stopped waiting (its integration timeout) and the function ran on.
     answered: bool = True
+    #: What the emulator suspects went wrong, where AWS would say nothing: a proxy-only key read on a
+    #: non-proxy method's event.
+    hint: str | None = None
 
     @property
     def error(self) -> dict[str, Any] | None:
@@ -56,11 +59,17 @@ class Invocation:
         lines = [
             f"{t.method} {t.resource} (stage {t.stage}) -> function {self.function!r}, request {self.request_id}"
         ]
+        error_line = ""
         if self.error is not None:
-            lines.append(f"  function error: {self.error.get('errorType')}: {self.error.get('errorMessage')}")
-        if self.result.detail:
-            lines.extend("  " + line for line in self.result.detail.rstrip().splitlines())
+            error_line = f"{self.error.get('errorType')}: {self.error.get('errorMessage')}"
+            lines.append(f"  function error: {error_line}")
+        detail = self.result.detail
+        # A detail that only repeats the error (an init error without a traceback) is left out.
+        if detail and not (error_line and detail.startswith(error_line)):
+            lines.extend("  " + line for line in detail.rstrip().splitlines())
         if self.gateway_error:
             lines.append(f"  gateway: {self.gateway_error}")
+        if self.hint:
+            lines.append(f"  hint: {self.hint}")
         lines.extend("  | " + line for line in self.logs)
         return "\n".join(lines)

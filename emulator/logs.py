@@ -5,6 +5,11 @@ Every line is one log record. Its message is the plain text a human reads (``ite
 RequestId: … Version: $LATEST``); an ``apig`` attribute carries the same facts as fields, which the
 JSON formatter writes out and the text formatter uses to colour. Tests and listeners read records,
 never formatted text.
+
+A function's error is one line (``items KeyError: 'id' (/app/items.py:12)``) with the handler's
+traceback attached the way ``logging`` attaches an exception's, as the record's ``exc_text``: every
+formatter writes it beneath the line, ``serve``'s and any other, and whoever shows the traceback
+elsewhere can leave it out (the pytest plugin does, its report having a section for it).
 """
 
 from __future__ import annotations
@@ -12,12 +17,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
 from emulator.model import Function
 from emulator.runtime.result import InvocationResult
+from emulator.runtime.tracebacks import is_library
 
 if TYPE_CHECKING:
     from emulator.exchanges import Exchange
@@ -36,6 +43,50 @@ def _emit(level: int, function: str, kind: str, text: str, rid: str, **fields: A
         text,
         extra={"apig": {"kind": kind, "function": function, "aws_request_id": rid, **fields}},
     )
+
+
+#: A traceback's frame line, as ``traceback`` writes it (``SyntaxError``'s has no function name).
+_FRAME = re.compile(r'^  File "(?P<file>[^"\n]+)", line (?P<line>\d+)', re.MULTILINE)
+
+
+def _emit_error(function: str, result: InvocationResult) -> None:
+    """The function's error: its one-line summary, and its traceback as the record's ``exc_text``."""
+    if not lambda_log.isEnabledFor(logging.WARNING):
+        return
+    summary, trace = error_summary(result)
+    fn, lno, func, _ = lambda_log.findCaller()
+    record = lambda_log.makeRecord(
+        lambda_log.name,
+        logging.WARNING,
+        fn,
+        lno,
+        "%s %s",
+        (function, summary),
+        None,
+        func,
+        {"apig": {"kind": "error", "function": function, "aws_request_id": result.aws_request_id}},
+    )
+    record.exc_text = trace
+    lambda_log.handle(record)
+
+
+def error_summary(result: InvocationResult) -> tuple[str, str | None]:
+    """A failed invocation's one line, and the traceback behind it if its detail is one.
+
+    The line is Lambda's error object (``errorType: errorMessage``) and where in the user's code it
+    was raised; a detail of one line (a timeout, a crash) is its own summary.
+    """
+    detail = (result.detail or "").rstrip()
+    if "\n" not in detail:
+        return detail, None
+    error = result.error or {}
+    summary = f"{error.get('errorType', 'Error')}: {error.get('errorMessage', '')}"
+    frames = list(_FRAME.finditer(detail))
+    # The innermost of the user's own frames, not the library it called into (``os.environ``).
+    frames = [frame for frame in frames if not is_library(frame["file"])] or frames
+    if frames:
+        summary += f" ({frames[-1]['file']}:{frames[-1]['line']})"
+    return summary, detail
 
 
 def billed_ms(duration_ms: float) -> int:
@@ -79,14 +130,14 @@ def log_invocation(function: Function, result: InvocationResult) -> None:
     failed = bool(result.detail and result.function_error)
     if not lambda_log.isEnabledFor(logging.INFO):
         # The request path should not pay for lines nobody will see.
-        if failed and lambda_log.isEnabledFor(logging.WARNING):
-            _emit(logging.WARNING, name, "error", (result.detail or "").rstrip(), rid)
+        if failed:
+            _emit_error(name, result)
         return
     _emit(logging.INFO, name, "start", f"START RequestId: {rid} Version: $LATEST", rid)
     for line in result.logs:
         _emit(logging.INFO, name, "output", line, rid)
     if failed:
-        _emit(logging.WARNING, name, "error", (result.detail or "").rstrip(), rid)
+        _emit_error(name, result)
     _emit(logging.INFO, name, "end", f"END RequestId: {rid}", rid)
     _emit(
         logging.INFO,
@@ -197,8 +248,10 @@ class JsonFormatter(logging.Formatter):
             "message": message,
             **fields,
         }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
         return json.dumps(entry, default=str)
 
 

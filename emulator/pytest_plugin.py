@@ -15,6 +15,7 @@ it (or whose tests do not all use it) is not affected by a missing ``config/apig
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from emulator.config import DEFAULT_CONFIG_PATH, ConfigErrors
+from emulator.logs import lambda_log
 from emulator.model import Definitions
 from emulator.runtime.isolation import ISOLATIONS, create_invoker
 from emulator.testing.config import ConfigSource
@@ -163,6 +165,21 @@ def _harness(definitions: Definitions, isolation: str, portal: BlockingPortal) -
     pytest.fail(f"apig-emu: apig_isolation: {problem}", pytrace=False)
 
 
+class _TracebacksInTheReport(logging.Filter):
+    """A function error's log record without its traceback while a test's ``apig`` records it.
+
+    A failed test's report shows the traceback under "apig-emu invocations", next to the request
+    that caused it and the function's output; pytest's "Captured log" would show it a second time,
+    so there the error keeps its one line, which still says what and where.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        fields = getattr(record, "apig", None)
+        if fields is not None and fields.get("kind") == "error":
+            record.exc_text = None
+        return True
+
+
 @pytest.fixture
 def apig(
     request: pytest.FixtureRequest,
@@ -178,8 +195,13 @@ def apig(
     """
     harness = _harness(apig_definitions, apig_isolation, apig_event_loop)
     request.node.stash[_HARNESS] = harness
-    yield harness
-    harness.close()
+    in_the_report = _TracebacksInTheReport()
+    lambda_log.addFilter(in_the_report)
+    try:
+        yield harness
+    finally:
+        lambda_log.removeFilter(in_the_report)
+        harness.close()
 
 
 @pytest.fixture(scope="session")

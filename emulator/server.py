@@ -9,19 +9,26 @@ the fastest maintained ASGI stack for this workload (see the benchmark in ``scri
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import ipaddress
 import logging
 import os
+import signal
+import socket
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
+from types import FrameType
 from typing import Any
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from emulator.listening import format_address
 from emulator.request import RAW_HEADER_NAMES
+from emulator.stopping import STOP_SIGNALS, exit_interrupted
 
 log = logging.getLogger("apig_emu.server")
 
@@ -194,6 +201,57 @@ def uvicorn_config(
     )
 
 
+class GracefulServer(uvicorn.Server):
+    """uvicorn's server, stopping on SIGINT or SIGTERM as uvicorn does, and remembering which came.
+
+    uvicorn raises the signal again once it has shut down, for the program's own handling; Python's
+    is a ``KeyboardInterrupt`` traceback after "Finished server process". ``serve`` ends the process
+    itself instead, as ``emulator.stopping`` describes.
+
+    A second Ctrl-C, while the first waits for requests in flight, ends the process there and then,
+    having called ``abandon`` (which kills the workers). uvicorn's own "force quit" would return
+    from ``run`` with those requests still running, to have them cancelled, each with a traceback
+    in the log, or waiting on a handler thread that nothing can cancel.
+    """
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.stop_signals: list[int] = []
+        self.abandon: Callable[[], None] = lambda: None
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield  # only the main thread may set handlers; whoever runs this server stops it
+            return
+        previous = {signum: signal.signal(signum, self.handle_exit) for signum in STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.should_exit and sig == signal.SIGINT:
+            log.warning("Ctrl-C again: stopping at once; requests in flight get no answer")
+            self.abandon()
+            exit_interrupted()
+        self.stop_signals.append(sig)
+        super().handle_exit(sig, frame)
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether Ctrl-C (SIGINT) stopped it, rather than SIGTERM or nothing."""
+        return signal.SIGINT in self.stop_signals
+
+
+def log_listening(sockets: list[socket.socket]) -> None:
+    """Where the server listens, as bound (uvicorn logs this only for sockets it binds itself)."""
+    addresses = [sock.getsockname() for sock in sockets]
+    urls = ", ".join(f"http://{format_address(str(host), int(port))}" for host, port, *_ in addresses)
+    log.info("Listening on %s (Ctrl-C to stop)", urls)
+
+
 #: The collector's first threshold for a serving process (Python's default is 700).
 GC_YOUNG_THRESHOLD = 7_000
 
@@ -228,12 +286,13 @@ def warn_if_exposed(host: str) -> None:
         )
 
 
-def abandon_handler_threads(exit_code: int) -> None:
+def abandon_handler_threads(*, interrupted: bool) -> None:
     """Exit now if handler threads outlive the server, instead of letting Python wait for them.
 
     In thread isolation a timed-out handler, or one that started a thread of its own, keeps running;
     Python joins such threads at exit, so Ctrl-C would hang until they end. Lambda freezes or discards
-    an environment without waiting, and so does the emulator. Returns when no such thread is left.
+    an environment without waiting, and so does the emulator. Returns when no such thread is left;
+    otherwise ends the process as ``emulator.stopping`` says (130 after Ctrl-C, 0 after SIGTERM).
     """
     deadline = time.monotonic() + 0.5
     lingering: list[threading.Thread] = []
@@ -251,7 +310,9 @@ def abandon_handler_threads(exit_code: int) -> None:
         len(lingering),
         ", ".join(thread.name for thread in lingering[:5]),
     )
+    if interrupted:
+        exit_interrupted()
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(exit_code)
+    os._exit(0)

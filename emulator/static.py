@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from typing import Any
 import uvicorn
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
+
+from emulator.server import GracefulServer
 
 log = logging.getLogger("apig_emu.static")
 
@@ -82,28 +85,29 @@ class _CompanionServer(uvicorn.Server):
         yield
 
 
-class ServerWithCompanions(uvicorn.Server):
+class ServerWithCompanions(GracefulServer):
     """The emulator's server, starting and stopping other servers (the static origin) with it."""
 
-    def __init__(self, config: uvicorn.Config, companions: Sequence[uvicorn.Server]) -> None:
+    def __init__(
+        self, config: uvicorn.Config, companions: Sequence[tuple[uvicorn.Server, list[socket.socket]]]
+    ) -> None:
         super().__init__(config)
         self.companions = list(companions)
 
     async def serve(self, sockets: Any = None) -> None:
-        tasks = [asyncio.create_task(companion.serve()) for companion in self.companions]
+        tasks = [asyncio.create_task(companion.serve(bound)) for companion, bound in self.companions]
         try:
             await super().serve(sockets)
         finally:
-            for companion in self.companions:
+            for companion, _ in self.companions:
                 companion.should_exit = True
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def static_server(root: Path, *, host: str, port: int) -> uvicorn.Server:
+def static_server(root: Path) -> uvicorn.Server:
+    """A server for ``root``, to run on sockets bound beforehand (``emulator.listening``)."""
     config = uvicorn.Config(
         StaticSite(root),
-        host=host,
-        port=port,
         lifespan="off",
         server_header=False,
         access_log=False,
@@ -112,6 +116,6 @@ def static_server(root: Path, *, host: str, port: int) -> uvicorn.Server:
     return _CompanionServer(config)
 
 
-def with_static(server: uvicorn.Server, root: Path, *, host: str, port: int) -> uvicorn.Server:
-    """``server``'s configuration, serving ``root`` on ``port`` alongside."""
-    return ServerWithCompanions(server.config, [static_server(root, host=host, port=port)])
+def with_static(config: uvicorn.Config, root: Path, sockets: list[socket.socket]) -> GracefulServer:
+    """A server for ``config``, serving ``root`` on ``sockets`` alongside."""
+    return ServerWithCompanions(config, [(static_server(root), sockets)])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -103,7 +104,46 @@ def ensure_venv(extras: frozenset[str]) -> None:
 
 
 def run(command: list[str]) -> int:
-    return subprocess.run(command, cwd=ROOT).returncode
+    """Run ``command`` to its end; SIGINT or SIGTERM sent to dev.py goes on to it, and dev.py waits.
+
+    dev.py then ends as the command did, killed by the same signal if it was, so a shell sees the
+    command's own status and no traceback of dev.py's. (A Ctrl-C in a terminal reaches the command
+    twice, from the terminal and from here: harmless for the short commands run this way.)
+    """
+    child = subprocess.Popen(command, cwd=ROOT)
+
+    def forward(signum: int, _frame: object) -> None:
+        if os.name == "posix":  # Windows delivers Ctrl-C to every process on the console anyway
+            child.send_signal(signum)
+
+    previous = {signum: signal.signal(signum, forward) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        returncode = child.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if returncode < 0:
+        signal.signal(-returncode, signal.SIG_DFL)
+        signal.raise_signal(-returncode)
+    return returncode if returncode >= 0 else 128 - returncode
+
+
+def become(command: list[str]) -> int:
+    """Run a long-lived ``command`` (a server, the tests) in dev.py's place, where the system allows.
+
+    The command then is the process a terminal's Ctrl-C and a ``kill`` reach: it stops exactly as it
+    does when run directly, and nothing in between can deliver a signal twice (a second Ctrl-C makes
+    the server stop at once, without waiting for requests in flight).
+    """
+    if os.name != "posix":
+        return run(command)
+    os.chdir(ROOT)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # What subprocess restores for every child: Python ignores these, and exec would pass that on.
+    for name in ("SIGPIPE", "SIGXFSZ"):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+    os.execv(command[0], command)
 
 
 def main(argv: list[str]) -> int:
@@ -113,11 +153,11 @@ def main(argv: list[str]) -> int:
     action, rest = argv[0], argv[1:]
     ensure_venv(EXTRAS[action])
     if action == "serve":
-        return run([str(BIN / "apig-emu"), "serve", *rest])
+        return become([str(BIN / "apig-emu"), "serve", *rest])
     if action == "test":
-        return run([str(BIN / "python"), "-m", "pytest", *rest])
+        return become([str(BIN / "python"), "-m", "pytest", *rest])
     if action == "bench":
-        return run([str(BIN / "python"), str(ROOT / "scripts" / "bench.py"), *rest])
+        return become([str(BIN / "python"), str(ROOT / "scripts" / "bench.py"), *rest])
     return (
         run([str(BIN / "ruff"), "check", "."])
         or run([str(BIN / "ruff"), "format", "--check", "."])
@@ -126,4 +166,8 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:  # Ctrl-C while setting up: what was interrupted has said so
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.raise_signal(signal.SIGINT)

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,10 +61,49 @@ class LiveServer:
                 self.process.wait()
 
 
-def start_server(tmp: Path, config_yaml: str, *args: str, host: str | None = "127.0.0.1") -> LiveServer:
+#: ``apig-emu serve``, as this interpreter runs it.
+SERVE = (sys.executable, "-m", "emulator.cli", "serve")
+#: ``python3 scripts/dev.py serve``, as the README runs it (on the checkout's existing .venv).
+DEV_SERVE = (sys.executable, str(ROOT / "scripts" / "dev.py"), "serve")
+
+
+def start_server(
+    tmp: Path,
+    config_yaml: str,
+    *args: str,
+    host: str | None = "127.0.0.1",
+    command: Sequence[str] = SERVE,
+    new_session: bool = False,
+) -> LiveServer:
     """``apig-emu serve`` on a free port over a YAML snippet whose handlers live in ``tests/lambdas``.
 
     ``host=None`` leaves ``--host`` out, to see the default; tests always connect over loopback.
+    ``new_session`` starts it in a process group of its own, which a test may signal as a whole, as
+    a terminal's Ctrl-C signals every process in its foreground group.
+    """
+    server = launch_server(tmp, config_yaml, *args, host=host, command=command, new_session=new_session)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            break
+        try:
+            requests.get(server.url + "/", timeout=0.5)
+            return server
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    server.stop()
+    raise AssertionError(f"serve did not start: {server.log()}")
+
+
+def launch_server(
+    tmp: Path,
+    config_yaml: str,
+    *args: str,
+    host: str | None = "127.0.0.1",
+    command: Sequence[str] = SERVE,
+    new_session: bool = False,
+) -> LiveServer:
+    """``start_server`` without waiting for the server to answer, for tests of what comes before.
 
     SIGINT is restored to its default in the child: a shell's background job inherits it ignored, and
     the tests that press Ctrl-C need it delivered.
@@ -74,27 +114,16 @@ def start_server(tmp: Path, config_yaml: str, *args: str, host: str | None = "12
     log_path = tmp / "serve.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "emulator.cli", "serve", "--config", str(config)]
-            + ["--code-dir", str(LAMBDAS), "--port", str(port), *args]
+            [*command, "--config", str(config), "--code-dir", str(LAMBDAS), "--port", str(port), *args]
             + (["--host", host] if host else []),
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+            start_new_session=new_session,
         )
-    server = LiveServer(process, port, log_path)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            requests.get(server.url + "/", timeout=0.5)
-            return server
-        except requests.ConnectionError:
-            time.sleep(0.05)
-    server.stop()
-    raise AssertionError(f"serve did not start: {server.log()}")
+    return LiveServer(process, port, log_path)
 
 
 @dataclass

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
+import importlib.metadata
 import os
+import platform
+import re
 import socket
 import subprocess
 import sys
@@ -13,8 +17,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from emulator.cli import main
+import emulator
+from emulator.cli import build_parser, main, version
 from tests.conftest import LAMBDAS, ROOT
+from tests.live import SERVE
 
 GOOD = """
 apis:
@@ -357,3 +363,161 @@ def test_importing_the_cli_loads_neither_the_web_stack_nor_the_gateway() -> None
     )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"
+
+
+def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The parser's commands; argparse has no public way to list them."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def port_options() -> list[tuple[str, str]]:
+    """Every (command, option) that takes a port, found by name so that a new one is checked too."""
+    return [
+        (name, option)
+        for name, command in subcommands(build_parser()).items()
+        for action in command._actions
+        for option in action.option_strings
+        if option.endswith("port")
+    ]
+
+
+def test_the_ports_are_found() -> None:
+    assert {("serve", "--port"), ("serve", "--static-port"), ("routes", "--port")} <= set(port_options())
+
+
+@pytest.mark.parametrize(("command", "option"), port_options())
+@pytest.mark.parametrize("value", ["99999", "65536", "-1", "3000.5", "http"])
+def test_a_port_outside_0_to_65535_is_an_argument_error_naming_the_option(
+    command: str, option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([command, option, value])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert f"apig-emu {command}: error: argument {option}: " in err
+    assert "0 to 65535" in err
+
+
+def test_routes_takes_the_highest_port_and_refuses_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write(tmp_path, GOOD)
+    assert main(["routes", "--config", str(config), "--code-dir", str(LAMBDAS), "--port", "65535"]) == 0
+    assert "http://localhost:65535/Prod/items/{id}" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["routes", "--config", str(config), "--port", "0"])
+    assert "argument --port: 0 is not a port a URL can name" in capsys.readouterr().err
+
+
+def test_every_command_has_a_description_and_every_option_a_help_text() -> None:
+    parser = build_parser()
+    missing = []
+    for name, command in [("apig-emu", parser), *subcommands(parser).items()]:
+        if not (command.description or "").strip():
+            missing.append(f"{name}: no description")
+        for action in command._actions:
+            if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
+                continue
+            if not (action.help or "").strip() or action.help == argparse.SUPPRESS:
+                missing.append(f"{name} {'/'.join(action.option_strings) or action.dest}: no help")
+    for listed in next(
+        action for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+    )._choices_actions:
+        if not (listed.help or "").strip():
+            missing.append(f"apig-emu --help: {listed.dest} has no summary")
+    assert missing == []
+
+
+@pytest.mark.parametrize("command", sorted(subcommands(build_parser())))
+def test_a_commands_help_shows_its_description(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([command, "--help"])
+    assert exited.value.code == 0
+    description = subcommands(build_parser())[command].description or ""
+    assert description
+    # argparse rewraps it, breaking lines at spaces and hyphens.
+    assert "".join(description.split()) in "".join(capsys.readouterr().out.split())
+
+
+def test_version_prints_the_installed_version() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "emulator.cli", "--version"], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0, result.stderr
+    installed = importlib.metadata.version("apig-emu")
+    assert result.stdout == f"apig-emu {installed} (Python {platform.python_version()})\n"
+    # What an uninstalled checkout falls back on (below) is the same number.
+    assert emulator.__version__ == installed
+
+
+def test_version_from_a_checkout_that_is_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    def not_installed(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    assert version() == f"{emulator.__version__} (not installed)"
+
+
+def test_serve_on_port_0_prints_the_port_it_listens_on(tmp_path: Path) -> None:
+    """The route table, the inspector's and the frontend's lines name the ports the kernel picked."""
+    config = write(tmp_path, GOOD)
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<p>the frontend</p>")
+    log = tmp_path / "serve.log"
+    options = ["--code-dir", str(LAMBDAS), "--port", "0", "--static", str(site), "--static-port", "0"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*SERVE, "--config", str(config), *options],
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    try:
+        deadline = time.monotonic() + 20
+        while "Listening on" not in log.read_text():
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        output = log.read_text()
+        table = re.search(r"GET +http://localhost:(\d+)/Prod/items/\{id\}", output)
+        assert table is not None, output
+        port = int(table.group(1))
+        assert port != 0
+        assert f"Inspector: http://localhost:{port}/_emu/" in output
+        assert f"Listening on http://127.0.0.1:{port} (Ctrl-C to stop)" in output
+        frontend = re.search(r"Frontend: +http://localhost:(\d+)/", output)
+        assert frontend is not None, output
+        static_port = int(frontend.group(1))
+        assert static_port not in (0, port)
+        assert requests.get(f"http://127.0.0.1:{port}/Prod/items/7", timeout=10).json()["pathParameters"] == {
+            "id": "7"
+        }
+        assert requests.get(f"http://127.0.0.1:{port}/_emu/", timeout=10).status_code == 200
+        assert requests.get(f"http://127.0.0.1:{static_port}/", timeout=10).text == "<p>the frontend</p>"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_serve_on_a_port_in_use_says_so_before_printing_routes(tmp_path: Path) -> None:
+    config = write(tmp_path, GOOD)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [*SERVE, "--config", str(config), "--code-dir", str(LAMBDAS), "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert result.stdout == ""  # no route table for a server that never ran
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == f"apig-emu serve: cannot listen on 127.0.0.1:{port}: Address already in use"
+    # The handler warnings indent their tracebacks; apig-emu's own would start a line.
+    assert not any(line.startswith("Traceback") for line in result.stderr.splitlines())

@@ -43,6 +43,7 @@ class FakeSetUp:
         monkeypatch.setattr(dev.venv, "create", self.create_venv)
         monkeypatch.setattr(dev, "pip_install", self.installs.append)
         monkeypatch.setattr(dev, "run", lambda command: 0)
+        monkeypatch.setattr(dev, "become", lambda command: 0)
         monkeypatch.chdir(root)
 
     def create_venv(self, path: Path, *, with_pip: bool) -> None:

@@ -36,7 +36,7 @@ def test_serve_binds_loopback_and_stays_quiet(tmp_path: Path) -> None:
     server = start_server(tmp_path, CONFIG, host=None)
     server.stop()
     log = server.log()
-    assert f"Uvicorn running on http://127.0.0.1:{server.port}" in log
+    assert f"Listening on http://127.0.0.1:{server.port} (Ctrl-C to stop)" in log
     assert WARNING not in log
 
 
@@ -46,7 +46,7 @@ def test_serve_on_all_interfaces_warns_loudly(tmp_path: Path) -> None:
     log = server.log()
     assert f"{WARNING} 0.0.0.0, reachable from other machines" in log
     # Loud: before the server starts taking requests, not buried after it.
-    assert log.index(WARNING) < log.index("Uvicorn running on")
+    assert log.index(WARNING) < log.index("Listening on")
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "localhost", "::1"])

@@ -50,7 +50,7 @@ def test_left_threads_neither_break_requests_nor_block_ctrl_c(tmp_path: Path) ->
         except subprocess.TimeoutExpired:
             raise AssertionError("Ctrl-C waited for the handlers' threads") from None
         assert time.monotonic() - started < 5
-        assert code == 130
+        assert code == -signal.SIGINT  # as interrupted: a shell shows 130
         assert "handler thread(s) still running" in server.log()
         assert "left-by-handler" in server.log()
     finally:

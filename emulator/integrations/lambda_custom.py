@@ -6,10 +6,15 @@ integration responses' selection patterns are matched against (reference section
 
 from __future__ import annotations
 
+import logging
+
 from emulator.context import RequestContext
 from emulator.events import build_json_event
 from emulator.integrations.base import BackendReply, LambdaInvocation
+from emulator.integrations.proxy_hint import proxy_hint
 from emulator.runtime.invoker import Invoker
+
+log = logging.getLogger("apig_emu.integration")
 
 
 class LambdaCustomIntegration:
@@ -21,7 +26,16 @@ class LambdaCustomIntegration:
         ctx.event = build_json_event(ctx.request)
 
     async def invoke(self, ctx: RequestContext) -> None:
+        assert ctx.match is not None and ctx.request is not None
         result = await self.call(ctx)
         error = result.error
+        if error is not None:
+            assert ctx.invocation is not None
+            invocation = ctx.invocation
+            invocation.hint = proxy_hint(
+                invocation.function, ctx.match.method.http_method, ctx.match.resource.path, ctx.event, error
+            )
+            if invocation.hint is not None:
+                log.warning("%s %s: %s", ctx.request.method, ctx.request.raw_path, invocation.hint)
         selector = None if error is None else str(error.get("errorMessage", ""))
         ctx.backend = BackendReply(200, [], result.payload, selector)

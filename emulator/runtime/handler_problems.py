@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from emulator.model import Function
-from emulator.runtime.handlers import HandlerLoadError, load_handler, user_frames
+from emulator.runtime.handlers import HandlerLoadError, load_handler
+from emulator.runtime.tracebacks import user_frames
 
 #: Folders a search for a misplaced handler module never enters: tools', caches, virtualenvs.
 _SKIPPED = frozenset({"__pycache__", "node_modules", "site-packages", "dist-packages", "build", "dist"})
@@ -86,7 +87,7 @@ def _problem(function: Function, error: HandlerLoadError) -> HandlerProblem:
     if isinstance(cause, SyntaxError):
         lines = traceback.format_exception_only(type(cause), cause)[:-1]
         return HandlerProblem(summary, tuple(_lines(lines)))
-    frames = user_frames(cause.__traceback__ if cause else None)
+    frames = user_frames(cause) if cause else traceback.StackSummary()
     # Only the user's frames, under the heading Python prints: none at all when the handler's own
     # module was not found, since then no user code ran.
     trace = ("Traceback (most recent call last):", *_lines(frames.format())) if frames else ()

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
-import emulator
 from emulator.model import Function
-
-#: Frames in here are the import machinery's or the emulator's, never the user's.
-_NOT_USERS = tuple(
-    os.path.join(os.path.dirname(os.path.abspath(package.__file__ or "")), "")
-    for package in (importlib, emulator)
-)
+from emulator.runtime.shadowing import clash
+from emulator.runtime.tracebacks import format_user_exception, innermost, user_frames
 
 Handler = Callable[[Any, Any], Any]
 
@@ -29,33 +22,23 @@ class HandlerLoadError(Exception):
 
     error_type: str
     message: str
+    #: Lambda's ``stackTrace``, which for an error at import time keeps ``importlib``'s frames.
     stack_trace: list[str]
-    #: ``file:line`` of the fault when Python knows it, for the emulator's own log.
+    #: ``file:line`` of the fault in the user's code when Python knows it, for the emulator's own log.
     where: str | None = None
+    #: The user's traceback, from their first frame (``None`` when the error has none to show).
+    traceback_text: str | None = None
 
     def __str__(self) -> str:
         where = f" ({self.where})" if self.where else ""
         return f"{self.error_type}: {self.message}{where}"
 
 
-def user_frames(tb: TracebackType | None) -> traceback.StackSummary:
-    """The frames of an import's traceback that are the user's: no importlib, no emulator.
-
-    What a user reads to fix their code, and what Lambda's ``stackTrace`` holds (its runtime's
-    frames are not in it).
-    """
-    return traceback.StackSummary.from_list(
-        [
-            frame
-            for frame in traceback.extract_tb(tb)
-            if not frame.filename.startswith(("<frozen ", *_NOT_USERS))
-        ]
-    )
-
-
-def _innermost(tb: TracebackType | None) -> str | None:
-    frames = user_frames(tb)
-    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else None
+def _user_traceback(exc: BaseException) -> str | None:
+    """The traceback worth showing: one with a frame of the user's, or a syntax error's location."""
+    if isinstance(exc, SyntaxError) or user_frames(exc):
+        return format_user_exception(exc)
+    return None
 
 
 def ensure_on_path(code_dir: str) -> None:
@@ -72,6 +55,11 @@ def load_handler(function: Function) -> Handler:
             f"Bad handler '{function.handler}': not enough values to unpack (expected 2, got 1)",
             [],
         )
+    shadowed = clash(function.code_dir)
+    if shadowed is not None:
+        raise HandlerLoadError(
+            "Runtime.ImportModuleError", f"Unable to import module '{module_name}': {shadowed}", []
+        )
     ensure_on_path(str(function.code_dir))
     try:
         module = importlib.import_module(module_name)
@@ -81,22 +69,26 @@ def load_handler(function: Function) -> Handler:
             "Runtime.UserCodeSyntaxError",
             f"Syntax error in module '{module_name}': {exc}",
             trace,
-            f"{exc.filename}:{exc.lineno}",
+            innermost(exc),
+            _user_traceback(exc),
         ) from exc
     except ImportError as exc:
         raise HandlerLoadError(
             "Runtime.ImportModuleError",
             f"Unable to import module '{module_name}': {exc}",
             [],
-            _innermost(exc.__traceback__),
+            innermost(exc),
+            _user_traceback(exc),
         ) from exc
     except Exception as exc:
-        # Lambda reports any other exception raised at import time under its own type.
+        # Lambda reports any other exception raised at import time under its own type, and its
+        # stackTrace keeps the import machinery's frames; only this function's frame is dropped.
         raise HandlerLoadError(
             type(exc).__name__,
             str(exc),
-            user_frames(exc.__traceback__).format(),
-            _innermost(exc.__traceback__),
+            traceback.format_list(traceback.extract_tb(exc.__traceback__)[1:]),
+            innermost(exc),
+            _user_traceback(exc),
         ) from exc
     handler = getattr(module, function_attr, None)
     if handler is None:

@@ -25,6 +25,7 @@ from typing import Any
 from emulator.runtime.handlers import Handler, HandlerLoadError
 from emulator.runtime.marshal import MAX_RESPONSE_BYTES, MarshalError, marshal_result
 from emulator.runtime.result import error_payload
+from emulator.runtime.tracebacks import format_user_exception, user_frames
 
 UNHANDLED = "Unhandled"
 
@@ -64,13 +65,14 @@ def run_handler(handler: Handler, event: Any, context: Any, aws_request_id: str)
     except MemoryError:
         raise
     except Exception as exc:
-        # The runtime's own frame is not the user's: Lambda's stackTrace starts in the handler.
-        frames = traceback.extract_tb(exc.__traceback__)[1:]
+        # Lambda's stackTrace starts in the handler, and so does the traceback the log shows.
         print(f"[ERROR] {type(exc).__name__}: {exc}")
         return Outcome(
-            error_payload(type(exc).__name__, str(exc), traceback.format_list(frames), aws_request_id),
+            error_payload(
+                type(exc).__name__, str(exc), traceback.format_list(user_frames(exc)), aws_request_id
+            ),
             UNHANDLED,
-            "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+            format_user_exception(exc),
         )
     if len(payload) > MAX_RESPONSE_BYTES:
         return _failure(
@@ -83,8 +85,16 @@ def run_handler(handler: Handler, event: Any, context: Any, aws_request_id: str)
 
 
 def init_failed(exc: HandlerLoadError) -> Outcome:
-    """The handler could not be loaded: Lambda answers with the init error, without a request id."""
-    return Outcome(error_payload(exc.error_type, exc.message, exc.stack_trace, ""), UNHANDLED, str(exc))
+    """The handler could not be loaded: Lambda answers with the init error, without a request id.
+
+    The detail is the user's traceback when there is one: the log's line for the error is made from
+    the error object, so the detail adds where it happened rather than repeating what.
+    """
+    return Outcome(
+        error_payload(exc.error_type, exc.message, exc.stack_trace, ""),
+        UNHANDLED,
+        exc.traceback_text or str(exc),
+    )
 
 
 def timed_out(aws_request_id: str, timeout: float, *, note: str = "") -> Outcome:

@@ -54,7 +54,8 @@ from emulator.runtime.worker import REQUEST_LENGTH, Reply
 
 log = logging.getLogger("apig_emu.runtime")
 
-WORKER_MODULE = "emulator.runtime.worker"
+#: The worker's entry point, a script rather than ``-m``: see its docstring.
+WORKER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bootstrap.py")
 #: How long a request waits for a busy function's next free environment before it is throttled.
 #: Lambda throttles at once; a short wait absorbs the bursts a browser or a test makes locally.
 DEFAULT_QUEUE_TIMEOUT = 1.0
@@ -184,7 +185,7 @@ class _Worker:
         env = {**os.environ, **lambda_environment(self.function, log_stream_name())}
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-u", "-m", WORKER_MODULE, str(request_read), str(reply_write)],
+                [sys.executable, "-u", WORKER_SCRIPT, str(request_read), str(reply_write)],
                 stdin=subprocess.DEVNULL,
                 stdout=self.output_fd,
                 stderr=self.output_fd,
@@ -701,7 +702,7 @@ def check_handlers(functions: Iterable[Function], *, timeout: float = 60.0) -> d
     while remaining:
         result_read, result_write = os.pipe()
         process = subprocess.Popen(
-            [sys.executable, "-m", WORKER_MODULE, "--check", str(result_write)],
+            [sys.executable, WORKER_SCRIPT, "--check", str(result_write)],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -725,6 +726,9 @@ def check_handlers(functions: Iterable[Function], *, timeout: float = 60.0) -> d
             returncode = process.wait()
         finally:
             watchdog.cancel()
+            if process.poll() is None:  # interrupted (Ctrl-C while serve starts): no waiting for it
+                process.kill()
+                process.wait()
         if remaining:
             # The process died importing the first function it had not reported.
             crashed = remaining.pop(0)

@@ -1,7 +1,7 @@
 """One Lambda execution environment: the child process of process isolation.
 
-    python -u -m emulator.runtime.worker REQUEST_FD REPLY_FD   # serve one function's invocations
-    python -m emulator.runtime.worker --check RESULT_FD        # import handlers, report load errors
+    python -u emulator/runtime/bootstrap.py REQUEST_FD REPLY_FD   # serve one function's invocations
+    python -u emulator/runtime/bootstrap.py --check RESULT_FD     # import handlers, report load errors
 
 The parent writes length-prefixed pickles on REQUEST_FD: first ``("init", Function, enforce_memory)``,
 then one ``(aws_request_id, trace_id, event, timeout)`` per invocation, never two at once: an
@@ -14,6 +14,17 @@ fd 1 and 2 are one memory file shared with the parent and opened for appending, 
 invocation writes (print, logging, C extensions, child processes) lands there in order. The worker
 takes and empties it after each invocation; after a crash the parent reads what is left, so the
 log still shows the last words of a handler that segfaulted or called ``os._exit``.
+
+The function's code owns every name, as on Lambda, where the runtime's modules never shadow it: a
+user's package may be called ``emulator`` too. So once the worker has imported all it needs and
+read its function, it steps aside (``_step_aside``): apig-emu's modules leave ``sys.modules``
+before the code root goes on ``sys.path`` and the handler is imported, and ``import emulator`` then
+finds the user's. The worker's code runs on unaffected, since functions and classes reach their
+modules through references, not through ``sys.modules``; what it must not do afterwards is import
+one of its own modules again, or unpickle an object of one of its classes, as either would look the
+name up afresh. Nothing after the first message does: requests carry plain JSON-like values.
+Loading apig-emu under a private name instead would mean rewriting its absolute imports, and a
+meta-path hook that hides it would still leave its modules in ``sys.modules``.
 """
 
 from __future__ import annotations
@@ -37,6 +48,7 @@ from emulator.runtime.handler_problems import diagnose
 from emulator.runtime.handlers import Handler, HandlerLoadError, ensure_on_path, load_handler
 from emulator.runtime.lambda_context import LambdaContext, lambda_environment, log_stream_name
 from emulator.runtime.outcomes import Outcome, init_failed, out_of_memory, run_handler
+from emulator.runtime.shadowing import own_modules
 
 #: Parent to worker: a 4-byte length, then a pickle.
 REQUEST_LENGTH = struct.Struct("!I")
@@ -51,6 +63,15 @@ REPLY_HEAD = struct.Struct("!IIddI?")
 MEMORY_SLACK_MB = 512
 
 _LINUX = sys.platform.startswith("linux")
+
+#: apig-emu's modules once out of ``sys.modules``, so that nothing depends on what else refers to them.
+_STEPPED_ASIDE: dict[str, Any] = {}
+
+
+def _step_aside() -> None:
+    """Leave apig-emu's import names to the function's code (see the module's docstring)."""
+    for name in own_modules():
+        _STEPPED_ASIDE[name] = sys.modules.pop(name)
 
 
 class _RequestIdFilter(logging.Filter):
@@ -213,6 +234,7 @@ class _Environment:
         if init is None:
             return 0
         _, self.function, enforce_memory = init
+        _step_aside()
         code_dir = str(self.function.code_dir)
         ensure_on_path(code_dir)
         self.code_prefix = os.path.join(os.path.realpath(code_dir), "")
@@ -294,6 +316,7 @@ def check(result_fd: int) -> int:
     Line by line so that the parent knows which import crashed the process when one does.
     """
     functions: list[Function] = pickle.load(sys.stdin.buffer)
+    _step_aside()
     base = dict(os.environ)
     with os.fdopen(result_fd, "w") as results:
         for function in functions:
@@ -358,7 +381,3 @@ def main(argv: list[str]) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
