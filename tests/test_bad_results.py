@@ -6,14 +6,14 @@ cannot come from a Python handler (the property tests in ``test_properties`` cov
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 from typing import Any
 
 import pytest
 
-from emulator.errors import GatewayError, MalformedProxyResponse
+from emulator.errors import MalformedProxyResponse
+from emulator.gateway_responses import error_response
 from emulator.proxy_response import check_proxy_result
 from emulator.runtime.result import InvocationResult
 from emulator.testing import Harness
@@ -155,9 +155,31 @@ def test_nesting_too_deep_to_parse_is_502_not_an_emulator_fault() -> None:
 
 
 @pytest.mark.parametrize(
-    "payload",
-    [b"", b"\xff\xfe", b"NaN", b'{"statusCode": NaN}', b"1e99999", b'{"a": 1', b'"\\ud800"', b"{}" * 3],
+    ("payload", "reason"),
+    [
+        (b"", "the result is not JSON"),
+        (b"\xff\xfe", "the result is not JSON"),
+        (b"NaN", "the result must be a JSON object, got float: nan"),
+        (b'{"statusCode": NaN}', "statusCode must be an integer or a numeric string, got nan"),
+        (b"1e99999", "the result must be a JSON object, got float: inf"),
+        (b'{"a": 1', "the result is not JSON"),
+        (b'"\\ud800"', "the result must be a JSON object, got str"),
+        (b"{}" * 3, "the result is not JSON"),
+    ],
+    ids=[
+        "empty",
+        "not-utf8",
+        "nan",
+        "nan-status",
+        "infinity",
+        "truncated",
+        "lone-surrogate",
+        "three-objects",
+    ],
 )
-def test_payloads_no_python_handler_returns_are_gateway_errors(payload: bytes) -> None:
-    with contextlib.suppress(GatewayError):
+def test_payloads_no_python_handler_returns_are_gateway_errors(payload: bytes, reason: str) -> None:
+    with pytest.raises(MalformedProxyResponse) as raised:
         check_proxy_result(InvocationResult(payload=payload), accept=None, binary_media_types=())
+    assert reason in raised.value.reason
+    answer = error_response(raised.value)
+    assert (answer.status, answer.body) == (502, BAD_GATEWAY)
