@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
-import threading
-import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from emulator.request import MAX_BODY_BYTES
 from emulator.testing import Harness
+from tests.gate import Gate
 
 CONFIG = """
 apis:
@@ -146,38 +147,36 @@ def test_output_is_logged_between_start_end_and_report(
     )
 
 
-def test_a_slow_handler_does_not_block_others(harness: Harness) -> None:
-    slow_done = threading.Event()
-
-    def slow() -> None:
-        harness.post("/Prod/sleepy", json={"seconds": 0.8})
-        slow_done.set()
-
-    worker = threading.Thread(target=slow)
-    worker.start()
-    time.sleep(0.1)
-    response = harness.post("/Prod/echo", json={"fast": True})
-    assert response.json() == {"fast": True}
-    assert not slow_done.is_set()
-    worker.join()
+def test_a_slow_handler_does_not_block_others(harness: Harness, gate: Gate) -> None:
+    with ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(harness.post, "/Prod/sleepy", json={"gate": gate.port})
+        gate.arrival()
+        response = harness.post("/Prod/echo", json={"fast": True})
+        assert response.json() == {"fast": True}
+        assert not slow.done()  # answered while the slow handler was still running
+        gate.open()
+        assert slow.result().json() == "awake"
 
 
-def test_function_timeout_non_proxy_is_the_error_body(harness: Harness) -> None:
-    response = harness.post("/Prod/sleepy", json={"seconds": 3})
+# In the timeout tests the gate never opens: only the timeout can end the request.
+
+
+def test_function_timeout_non_proxy_is_the_error_body(harness: Harness, gate: Gate) -> None:
+    response = harness.post("/Prod/sleepy", json={"gate": gate.port})
     assert response.status_code == 200
     error = response.json()
     assert error["errorType"] == "Sandbox.Timedout"
     assert error["errorMessage"].endswith("Task timed out after 1.00 seconds")
 
 
-def test_function_timeout_proxy_is_502(harness: Harness) -> None:
-    response = harness.post("/Prod/sleepy-proxy", content=b'{"seconds": 3}')
+def test_function_timeout_proxy_is_502(harness: Harness, gate: Gate) -> None:
+    response = harness.post("/Prod/sleepy-proxy", content=json.dumps({"gate": gate.port}).encode())
     assert response.status_code == 502
     assert response.content == b'{"message": "Internal server error"}'
 
 
-def test_integration_timeout_is_504(harness: Harness) -> None:
-    response = harness.put("/Prod/sleepy-short", json={"seconds": 0.5})
+def test_integration_timeout_is_504(harness: Harness, gate: Gate) -> None:
+    response = harness.put("/Prod/sleepy-short", json={"gate": gate.port})
     assert response.status_code == 504
     assert response.json() == {"message": "Endpoint request timed out"}
     assert response.headers["x-amzn-ErrorType"] == "InternalServerErrorException"

@@ -15,6 +15,7 @@ from emulator.errors import GatewayError
 from emulator.model import GATEWAY_RESPONSE_TYPES
 from emulator.testing import Harness
 from tests.conftest import LAMBDAS, MakeHarness
+from tests.gate import Gate
 
 CONFIG = """
 apis:
@@ -83,8 +84,8 @@ def test_default_5xx_status_replaces_the_status_of_types_that_fall_back(harness:
     assert response.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
 
 
-def test_a_customised_type_is_taken_whole_with_its_template(harness: Harness) -> None:
-    response = harness.post("/Prod/sleep/ann", json={"seconds": 0.3})
+def test_a_customised_type_is_taken_whole_with_its_template(harness: Harness, gate: Gate) -> None:
+    response = harness.post("/Prod/sleep/ann", json={"gate": gate.port})  # only the timeout ends it
     # Its own entry, not DEFAULT_5XX: the status stays 504 and only its own headers apply.
     assert response.status_code == 504
     assert response.headers["Access-Control-Allow-Origin"] == "*"
