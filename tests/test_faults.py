@@ -109,10 +109,10 @@ def test_a_worker_killed_from_outside_mid_request(server: LiveServer, tmp_path: 
     )
     request.start()
     worker = read_marker(marker)
-    started = time.monotonic()
     os.kill(worker, signal.SIGKILL)
     request.join(timeout=15)
-    assert time.monotonic() - started < 3  # answered when the worker died, not when it would have finished
+    assert answers, "no answer"
+    # Answered for the death, not at the function's timeout (that would be Sandbox.Timedout).
     response = answers[0]
     if path.endswith("custom"):
         # Non-proxy: Lambda's error object, as a 200 (the method has no error mapping).
@@ -193,11 +193,10 @@ def test_a_worker_that_dies_leaving_a_forked_child_is_answered_at_once(
 ) -> None:
     """The child used to hold the reply pipe open, hiding the worker's death until the function's timeout."""
     marker = tmp_path / "child.pid"
-    started = time.monotonic()
     response = post(server, "/Prod/fork", {"child": "linger", "marker": str(marker), "then_exit": 3})
-    assert time.monotonic() - started < 3  # the function's timeout is 10 s
     assert response.status_code == 200
     error = response.json()
+    # The exit, not the function's 10 s timeout (which would answer Sandbox.Timedout), ended the wait.
     assert error["errorType"] == "Runtime.ExitError"
     assert error["errorMessage"].endswith("Error: Runtime exited with error: exit status 3")
     child = read_marker(marker)

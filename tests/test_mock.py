@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import textwrap
-import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from emulator.config import ConfigErrors, load_definitions
 from emulator.config.mocks import parse_mock_option
+from emulator.integrations import mock as mock_integration
 from emulator.table import format_table
 from emulator.testing import Harness
 from tests.conftest import LAMBDAS, MakeHarness
@@ -89,20 +90,33 @@ def test_a_string_body_is_sent_as_written(harness: Harness) -> None:
     assert response.headers["Content-Type"] == "text/plain"
 
 
-def test_latency_delays_the_answer(harness: Harness) -> None:
-    started = time.perf_counter()
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch, harness: Harness) -> list[tuple[float, int]]:
+    """Each wait of the MOCK integration, recorded rather than waited (with how many requests had been
+    answered by then): a stopwatch around the request would make the test a race on a busy machine."""
+    waited: list[tuple[float, int]] = []
+
+    async def wait(seconds: float) -> None:
+        waited.append((seconds, len(harness.exchanges)))
+
+    monkeypatch.setattr(mock_integration, "asyncio", SimpleNamespace(sleep=wait))
+    return waited
+
+
+def test_latency_delays_the_answer(harness: Harness, waits: list[tuple[float, int]]) -> None:
     response = harness.get("/Prod/slow")
     assert response.status_code == 200
     assert response.content == b""
-    assert time.perf_counter() - started >= 0.3
+    assert waits == [(0.3, 0)]  # latency_ms, before the answer
 
 
-def test_latency_past_the_integration_timeout_is_a_504(harness: Harness) -> None:
-    started = time.perf_counter()
+def test_latency_past_the_integration_timeout_is_a_504(
+    harness: Harness, waits: list[tuple[float, int]]
+) -> None:
     response = harness.get("/Prod/too-slow")
     assert response.status_code == 504
     assert response.json() == {"message": "Endpoint request timed out"}
-    assert 0.1 <= time.perf_counter() - started < 0.4
+    assert waits == [(0.1, 0)]  # the integration's timeout_ms, not the 400 ms latency
 
 
 def test_body_file_is_relative_to_the_definitions_and_read_per_request(
