@@ -25,6 +25,10 @@ ROOT = Path(__file__).parent.parent
 
 MakeHarness = Callable[..., Harness]
 
+#: Both places handlers run, for ``parametrize`` and fixture ``params``: starting worker processes is
+#: what makes ``process`` slow (``dev.py test --fast`` leaves it out).
+ISOLATIONS = ("thread", pytest.param("process", marks=pytest.mark.slow))
+
 
 @pytest.fixture
 def make_harness(tmp_path: Path) -> Iterator[MakeHarness]:

@@ -23,6 +23,9 @@ from emulator.request import MAX_BODY_BYTES, MAX_HEAD_BYTES
 from emulator.server import MAX_BUFFERED_HEAD_BYTES
 from tests.live import LiveServer, RawResponse, exchange, read_response, request_bytes, start_server
 
+#: Slow: `apig-emu serve`, and requests that wait for its request timeout.
+pytestmark = pytest.mark.slow
+
 CONFIG = """
 apis:
   shop: {}

@@ -159,6 +159,7 @@ def test_validate_reports_every_kind_of_error_at_once(
     assert "emulator" not in captured.err
 
 
+@pytest.mark.slow
 def test_validate_hints_at_the_code_dir_that_holds_the_handlers(tmp_path: Path) -> None:
     """Run from the folder above the project, without ``--code-dir``: the code root is one level off."""
     project = tmp_path / "shop"
@@ -272,6 +273,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     process.wait(timeout=10)
 
 
+@pytest.mark.slow
 def test_serve_answers_over_a_real_socket(served: tuple[str, subprocess.Popen[str]]) -> None:
     url, _ = served
     response = requests.get(url + "/Prod/items/7?x=1", headers={"tEsT-HEADeR": "aValUE"}, timeout=5)
@@ -287,6 +289,7 @@ def test_serve_answers_over_a_real_socket(served: tuple[str, subprocess.Popen[st
     assert "server" not in response.headers
 
 
+@pytest.mark.slow
 def test_a_client_forwarded_for_header_is_appended_to_not_trusted(
     served: tuple[str, subprocess.Popen[str]],
 ) -> None:
@@ -304,6 +307,7 @@ def test_a_client_forwarded_for_header_is_appended_to_not_trusted(
     assert event["headers"]["X-Forwarded-Port"] == url.rsplit(":", 1)[1]
 
 
+@pytest.mark.slow
 def test_serve_keeps_serving_past_a_broken_handler(served: tuple[str, subprocess.Popen[str]]) -> None:
     url, process = served
     broken = requests.get(url + "/Prod/broken", timeout=5)
@@ -320,6 +324,7 @@ def test_serve_keeps_serving_past_a_broken_handler(served: tuple[str, subprocess
     )
 
 
+@pytest.mark.slow
 def test_serve_refuses_a_broken_config(tmp_path: Path) -> None:
     config = write(tmp_path, BAD)
     result = subprocess.run(
@@ -332,6 +337,7 @@ def test_serve_refuses_a_broken_config(tmp_path: Path) -> None:
     assert "3 errors in the API definitions" in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("isolation", ["process", "thread"])
 def test_serve_warns_with_validates_lines(
     tmp_path: Path, isolation: str, capsys: pytest.CaptureFixture[str]
@@ -354,6 +360,7 @@ def test_serve_warns_with_validates_lines(
     assert output[start + 1 : start + len(validated)] == validated[1:]
 
 
+@pytest.mark.slow
 def test_importing_the_cli_loads_neither_the_web_stack_nor_the_gateway() -> None:
     """``validate`` and ``routes`` (and ``--help``) should not pay for Starlette, uvicorn or the request path."""
     probe = (
@@ -442,6 +449,7 @@ def test_a_commands_help_shows_its_description(command: str, capsys: pytest.Capt
     assert "".join(description.split()) in "".join(capsys.readouterr().out.split())
 
 
+@pytest.mark.slow
 def test_version_prints_the_installed_version() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "emulator.cli", "--version"], capture_output=True, text=True, timeout=30
@@ -461,6 +469,7 @@ def test_version_from_a_checkout_that_is_not_installed(monkeypatch: pytest.Monke
     assert version() == f"{emulator.__version__} (not installed)"
 
 
+@pytest.mark.slow
 def test_serve_on_port_0_prints_the_port_it_listens_on(tmp_path: Path) -> None:
     """The route table, the inspector's and the frontend's lines name the ports the kernel picked."""
     config = write(tmp_path, GOOD)
@@ -503,6 +512,7 @@ def test_serve_on_port_0_prints_the_port_it_listens_on(tmp_path: Path) -> None:
         process.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_serve_on_a_port_in_use_says_so_before_printing_routes(tmp_path: Path) -> None:
     config = write(tmp_path, GOOD)
     with socket.socket() as busy:

@@ -15,6 +15,9 @@ import requests
 
 from tests.conftest import LAMBDAS
 
+#: Slow: starts `apig-emu serve`.
+pytestmark = pytest.mark.slow
+
 CONFIG = """
 apis:
   shop: {}

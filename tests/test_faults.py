@@ -36,7 +36,11 @@ from emulator.runtime.threads import ThreadInvoker
 from tests.conftest import LAMBDAS, ROOT
 from tests.live import LiveServer, alive, start_server
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+#: Slow: `apig-emu serve` with worker processes, killed and forked.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc"),
+]
 
 CONFIG = """
 apis:

@@ -68,6 +68,7 @@ def project(tmp_path: Path) -> Iterator[Path]:
     sys.path[:] = path
 
 
+@pytest.mark.slow
 def test_both_isolations_tell_the_same_story(project: Path) -> None:
     functions = list(load_definitions(project / "apig.yaml", code_dir=project).functions.values())
     in_a_process = handler_errors(functions, isolation="process", setting=COMMAND_LINE)

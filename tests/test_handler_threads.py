@@ -10,9 +10,13 @@ import signal
 import subprocess
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.live import start_server
+
+#: Slow: starts `apig-emu serve`.
+pytestmark = pytest.mark.slow
 
 CONFIG = """
 apis:

@@ -28,6 +28,9 @@ from emulator.testing import Harness
 from tests.conftest import LAMBDAS
 from tests.gate import WAIT, Gate
 
+#: Slow: worker processes, started, crashed and timed out.
+pytestmark = pytest.mark.slow
+
 CONFIG = """
 apis:
   shop: {}

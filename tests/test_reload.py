@@ -105,6 +105,7 @@ def project(tmp_path: Path) -> Iterator[Project]:
         yield made
 
 
+@pytest.mark.slow
 def test_editing_a_module_restarts_only_the_functions_that_loaded_it(project: Project) -> None:
     a, b = project.call("/a"), project.call("/b")
     path = project.write("mod_a.py", MODULE.format(value="a2"))
@@ -114,6 +115,7 @@ def test_editing_a_module_restarts_only_the_functions_that_loaded_it(project: Pr
     assert same_b == b
 
 
+@pytest.mark.slow
 def test_a_request_in_flight_during_a_code_reload_finishes_on_the_old_code(
     project: Project, gate: Gate
 ) -> None:
@@ -127,6 +129,7 @@ def test_a_request_in_flight_during_a_code_reload_finishes_on_the_old_code(
         assert in_flight.result()["value"] == "a1"
 
 
+@pytest.mark.slow
 def test_a_valid_config_change_is_deployed_and_unchanged_functions_stay_warm(
     project: Project, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -142,6 +145,7 @@ def test_a_valid_config_change_is_deployed_and_unchanged_functions_stay_warm(
     assert project.call("/a")["pid"] == a["pid"]
 
 
+@pytest.mark.slow
 def test_a_function_removed_from_the_config_gives_up_its_workers(project: Project) -> None:
     project.call("/a")
     invoker = project.harness.invoker
@@ -152,6 +156,7 @@ def test_a_function_removed_from_the_config_gives_up_its_workers(project: Projec
     assert project.harness.post("/Prod/a", json={}).status_code == 403
 
 
+@pytest.mark.slow
 def test_a_broken_config_keeps_the_last_good_deployment_serving(
     project: Project, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -163,6 +168,7 @@ def test_a_broken_config_keeps_the_last_good_deployment_serving(
     assert project.call("/a")["value"] == "a1"
 
 
+@pytest.mark.slow
 def test_the_watcher_applies_a_saved_file(project: Project) -> None:
     assert project.call("/b")["value"] == "b1"
     watching = project.harness.portal.start_task_soon(project.reloader.run)

@@ -21,6 +21,9 @@ from tests.conftest import ROOT
 from tests.gate import WAIT, Gate
 from tests.live import DEV_SERVE, LiveServer, alive, launch_server, start_server
 
+#: Slow: starts `apig-emu serve` for every test, and stops it.
+pytestmark = pytest.mark.slow
+
 CONFIG = """
 apis:
   shop: {}

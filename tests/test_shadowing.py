@@ -19,6 +19,9 @@ from emulator.testing import Harness
 from tests.conftest import ROOT
 from tests.live import start_server
 
+#: Slow: `apig-emu serve`, pytest runs and worker processes.
+pytestmark = pytest.mark.slow
+
 CONFIG = """
 apis:
   shop: {}
