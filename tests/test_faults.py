@@ -25,14 +25,10 @@ from typing import Any
 import pytest
 import requests
 
-from emulator.app import create_app
-from emulator.config import load_definitions
-from emulator.deployment import deploy
-from emulator.gateway import Gateway
 from emulator.logs import LogFileHandler
 from emulator.model import Definitions
 from emulator.reload import Reloader
-from emulator.runtime.threads import ThreadInvoker
+from emulator.testing import Harness
 from tests.conftest import LAMBDAS, ROOT
 from tests.live import LiveServer, alive, start_server
 
@@ -339,18 +335,18 @@ def test_a_change_that_cannot_be_applied_does_not_end_hot_reload(
     """``apply`` runs for every change the watcher sees; an exception out of it would end the watcher."""
     config = tmp_path / "apig.yaml"
     config.write_text(textwrap.dedent(RELOAD_CONFIG.format(version="v1")))
-    gateway = Gateway(deploy(load_definitions(config, code_dir=LAMBDAS)), invoker=ThreadInvoker())
-    app = create_app(gateway)
 
     def load() -> Definitions:
         raise RuntimeError("a bug while loading")
 
-    reloader = Reloader(app, config=config, code_dir=LAMBDAS, load=load)
-    with caplog.at_level(logging.ERROR, logger="apig_emu.reload"):
-        reloader.apply([str(config)])
-    assert "hot reload could not apply a change to" in caplog.text
-    assert "RuntimeError: a bug while loading" in caplog.text
-    assert app.state.gateway is gateway
+    with Harness(config, code_dir=LAMBDAS) as harness:
+        app = harness.client.app
+        reloader = Reloader(app, config=config, code_dir=LAMBDAS, load=load)
+        with caplog.at_level(logging.ERROR, logger="apig_emu.reload"):
+            reloader.apply([str(config)])
+        assert "hot reload could not apply a change to" in caplog.text
+        assert "RuntimeError: a bug while loading" in caplog.text
+        assert app.state.gateway is harness.gateway
 
 
 # --- A full disk under the log file -------------------------------------------------------------------

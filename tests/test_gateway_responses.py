@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import textwrap
 from pathlib import Path
@@ -168,11 +167,6 @@ def test_an_error_before_the_body_is_read_still_gets_the_apis_response(tmp_path:
         "apis:\n  shop:\n    gateway_responses:\n      REQUEST_TOO_LARGE:\n"
         "        headers: {Access-Control-Allow-Origin: method.request.header.Origin}\n"
     )
-    from emulator.deployment import deploy
-    from emulator.gateway import Gateway
-    from emulator.runtime.threads import ThreadInvoker
-
-    gateway = Gateway(deploy(load_definitions(config, code_dir=LAMBDAS)), invoker=ThreadInvoker())
     scope = {
         "type": "http",
         "method": "POST",
@@ -184,7 +178,7 @@ def test_an_error_before_the_body_is_read_still_gets_the_apis_response(tmp_path:
     async def receive() -> dict[str, Any]:
         raise AssertionError("the body is refused before it is read")
 
-    response = asyncio.run(gateway.handle_scope(scope, receive))
-    asyncio.run(gateway.invoker.aclose())
+    with Harness(config, code_dir=LAMBDAS) as harness:
+        response = harness.portal.call(harness.gateway.handle_scope, scope, receive)
     assert response.status == 413
     assert response.header("Access-Control-Allow-Origin") == "http://localhost:8080"
