@@ -258,7 +258,7 @@ def start_serve(*args: str, cwd: Path) -> tuple[subprocess.Popen[str], str]:
         try:
             requests.get(url + "/", timeout=0.5)
             return process, url
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or slow to answer
             time.sleep(0.05)
     process.kill()
     raise AssertionError(f"serve did not start: {process.communicate()[0]}")
