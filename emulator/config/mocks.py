@@ -15,6 +15,7 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import ScalarNode
 
 from emulator.config import rules
+from emulator.config.bounded_yaml import BoundedLoader, LimitExceeded, limit_error
 from emulator.config.builder import MockAnswer
 from emulator.config.errors import ConfigError, ConfigErrors
 from emulator.config.nodes import Field, Reader, root_field
@@ -105,7 +106,9 @@ def parse_mock_option(option: str, *, cwd: Path) -> tuple[str, MockAnswer]:
             raise ConfigErrors([ConfigError(origin, f"cannot read {path}: {exc.strerror or exc}")]) from None
         base_dir, label = path.parent, str(path)
     try:
-        node = yaml.compose(source, Loader=yaml.SafeLoader)
+        node = yaml.compose(source, Loader=BoundedLoader)
+    except LimitExceeded as exc:
+        raise ConfigErrors([limit_error(exc, label)]) from None
     except yaml.YAMLError as exc:
         raise ConfigErrors([ConfigError(Location(label), f"invalid JSON or YAML: {exc}")]) from None
     reader = Reader(label)

@@ -1,0 +1,337 @@
+"""Configs cannot blow up: aliases, nesting, file sizes and types, mock body files, Lambda's environment limit.
+
+Each hostile input is one that used to hang, eat memory or end in a traceback. Those that did run in a
+child process with 1 GiB of address space and a fail-safe timeout, so that without the limits the
+test fails (out of memory, or timed out) instead of taking the machine down; the child reports its
+peak RSS from /proc.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from emulator.cli import main
+from emulator.config import ConfigErrors, load, load_definitions
+from emulator.config.bounded_yaml import MAX_DEPTH, MAX_REPEATED_CHARACTERS, MAX_REPEATED_VALUES
+from emulator.config.mocks import parse_mock_option
+from emulator.testing import definitions_from_yaml
+from tests.conftest import LAMBDAS, ROOT
+
+linux_only = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+
+#: The address space a child may use: a few times what loading a config takes (under 200 MB).
+CHILD_ADDRESS_SPACE = 1024 * 1024 * 1024
+#: The child's peak RSS stays under this; today's bombs took gigabytes.
+PEAK_RSS_KIB = 300 * 1024
+#: Only reached if a limit is missing (the child would hang): the fixed code answers at once.
+FAIL_SAFE_S = 120
+
+_CHILD = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
+{body}
+with open("/proc/self/status") as status:
+    peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+print("peak_kib", peak, file=sys.stderr)
+sys.exit(globals().get("code", 0))
+"""
+
+
+@dataclass
+class Child:
+    code: int
+    err: str
+    peak_kib: int
+
+
+def run_child(body: str, *args: str, cwd: Path = ROOT) -> Child:
+    """Run ``body`` (Python, given ``sys.argv[1:]`` = ``args``) in a child bounded in memory; its exit and output."""
+    script = _CHILD.format(limit=CHILD_ADDRESS_SPACE, body=textwrap.dedent(body))
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        timeout=FAIL_SAFE_S,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    peak = [line for line in done.stderr.splitlines() if line.startswith("peak_kib ")]
+    assert peak, f"the child ended before reporting its memory (exit {done.returncode}):\n{done.stderr}"
+    return Child(done.returncode, done.stderr, int(peak[-1].split()[1]))
+
+
+def validate_in_child(config: Path) -> Child:
+    """``apig-emu validate --config CONFIG``, as a user runs it, in a bounded child."""
+    return run_child(
+        """
+        from emulator.cli import main
+        code = main(["validate", "--config", sys.argv[1]])
+        """,
+        str(config),
+    )
+
+
+def write(path: Path, text: str, tail: str = "") -> Path:
+    """``text`` dedented, then ``tail`` as it is."""
+    path.write_text(textwrap.dedent(text) + tail)
+    return path
+
+
+def laughs(indent: str = "      ") -> str:
+    """A "billion laughs": nine aliases of nine aliases ... of "lol", nine levels: 9**9 strings once walked."""
+    lines = [f"{indent}- &a [{', '.join(['lol'] * 9)}]"]
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{indent}- &{name} [{', '.join([f'*{previous}'] * 9)}]")
+    return "\n".join(lines)
+
+
+# Aliases
+
+
+@linux_only
+def test_an_alias_bomb_in_a_mock_body_is_refused_at_its_alias(tmp_path: Path) -> None:
+    config = tmp_path / "apig.yaml"
+    config.write_text(
+        "apis: {shop: {}}\nmocks:\n  laughs:\n    body:\n"
+        + laughs()
+        + "\n    triggers: [{api: shop, resource: /lol, method: GET}]\n"
+    )
+    assert config.stat().st_size < 600  # the issue's bomb was 574 bytes
+    child = validate_in_child(config)
+    assert child.code == 1, child.err
+    # *a repeats 10 values (the list and its nine), *b 91, *c 820, *d 7381, *e 66430: past 100,000.
+    assert (
+        f"{config}:10:13: aliases repeat too much: with the alias '*e' here they repeat 141,148 values "
+        "in this document, over the limit of 100,000"
+    ) in child.err
+    assert "Traceback" not in child.err
+    assert child.peak_kib < PEAK_RSS_KIB
+
+
+@linux_only
+def test_a_merge_key_bomb_is_refused(tmp_path: Path) -> None:
+    """``<<`` merges each source's keys: merges of merges walk every repetition, in the definitions' reader."""
+    lines = ["      a0: &a0 {k: v}"]
+    for level in range(1, 17):
+        sources = ", ".join([f"*a{level - 1}"] * 4)
+        lines.append(f"      a{level}: &a{level} {{<<: [{sources}]}}")
+    config = write(tmp_path / "apig.yaml", "apis:\n  shop:\n    stages:\n" + "\n".join(lines) + "\n")
+    child = validate_in_child(config)
+    assert child.code == 1, child.err
+    assert f"{config}:12:21: aliases repeat too much: with the alias '*a7' here" in child.err
+    assert child.peak_kib < PEAK_RSS_KIB
+
+
+@linux_only
+def test_an_alias_bomb_in_the_mock_option_is_refused() -> None:
+    inline = '{"body": [' + laughs(indent="").replace("\n", ", ").replace("- ", "") + "]}"
+    child = run_child(
+        """
+        from emulator.config import ConfigErrors
+        from emulator.config.mocks import parse_mock_option
+        from pathlib import Path
+        try:
+            parse_mock_option(sys.argv[1], cwd=Path.cwd())
+        except ConfigErrors as errors:
+            print(errors, file=sys.stderr)
+        """,
+        "items=" + inline,
+    )
+    assert "--mock items:1:" in child.err
+    assert "aliases repeat too much: with the alias '*e' here" in child.err
+    assert child.peak_kib < PEAK_RSS_KIB
+
+
+@linux_only
+def test_an_alias_bomb_in_definitions_from_yaml_is_refused() -> None:
+    text = "apis: {shop: {}}\nmocks:\n  laughs:\n    body:\n" + laughs() + "\n"
+    child = run_child(
+        """
+        from emulator.config import ConfigErrors
+        from emulator.testing import definitions_from_yaml
+        try:
+            definitions_from_yaml(sys.argv[1])
+        except ConfigErrors as errors:
+            print(errors, file=sys.stderr)
+        """,
+        text,
+    )
+    assert "<yaml>:10:13: aliases repeat too much: with the alias '*e' here" in child.err
+    assert child.peak_kib < PEAK_RSS_KIB
+
+
+def test_aliases_may_repeat_up_to_the_limit_of_values(tmp_path: Path) -> None:
+    # A list of 999 zeros is 1,000 values; aliased 100 times, exactly the limit; once more, past it.
+    assert MAX_REPEATED_VALUES == 100 * 1000
+    anchor = "[" + ", ".join(["0"] * 999) + "]"
+
+    def config(aliases: int) -> str:
+        return f"apis: {{shop: {{}}}}\nmocks:\n  many:\n    body:\n      - &zeros {anchor}\n" + "".join(
+            "      - *zeros\n" for _ in range(aliases)
+        )
+
+    assert definitions_from_yaml(config(100)).apis["shop"] is not None
+    with pytest.raises(ConfigErrors) as caught:
+        definitions_from_yaml(config(101))
+    assert str(caught.value.errors[0]) == (
+        "<yaml>:106:9: aliases repeat too much: with the alias '*zeros' here they repeat 101,000 values "
+        "in this document, over the limit of 100,000"
+    )
+
+
+def test_aliases_may_not_repeat_more_text_than_the_limit(tmp_path: Path) -> None:
+    """One long string aliased a few times is as big as many values aliased many times."""
+    long_text = "x" * (MAX_REPEATED_CHARACTERS // 10)
+    config = write(
+        tmp_path / "apig.yaml",
+        f"""\
+        apis: {{shop: {{}}}}
+        mocks:
+          big:
+            body:
+              - &text {long_text}
+        """,
+        "".join("      - *text\n" for _ in range(11)),
+    )
+    errors = load(config).errors
+    assert [str(error) for error in errors] == [
+        f"{config}:16:9: aliases repeat too much: with the alias '*text' here they repeat 1,100,000 "
+        "characters of text in this document, over the limit of 1,000,000"
+    ]
+
+
+def test_shared_blocks_through_aliases_still_load(tmp_path: Path) -> None:
+    """What aliases are for: one CORS block for many methods, one list of items in several bodies."""
+    triggers = "".join(
+        f"      - {{api: shop, resource: /r{index}, method: GET, cors: *cors}}\n" for index in range(200)
+    )
+    config = write(
+        tmp_path / "apig.yaml",
+        """\
+        apis: {shop: {}}
+        mocks:
+          listing:
+            body: &items [{id: 1, name: Ann}, {id: 2, name: Bo}]
+            triggers:
+              - {api: shop, resource: /items, method: GET, cors: &cors {allow_origin: "https://a.example"}}
+          pages:
+            body: {page1: *items, all: [*items, *items]}
+            triggers:
+        """,
+        triggers,
+    )
+    resources = load_definitions(config).apis["shop"].resources
+    assert {"/items", "/r0", "/r199"} <= set(resources)
+
+
+def test_an_alias_inside_the_value_it_names_is_refused(tmp_path: Path) -> None:
+    config = write(
+        tmp_path / "apig.yaml",
+        """\
+        apis: {shop: {}}
+        mocks:
+          loop:
+            body: &me [1, *me]
+            triggers: [{api: shop, resource: /loop, method: GET}]
+        """,
+    )
+    assert [str(error) for error in load(config).errors] == [
+        f"{config}:4:19: the alias '*me' is inside the value it names (anchored at line 4): "
+        "a value cannot contain itself"
+    ]
+
+
+# Nesting
+
+
+def test_deep_nesting_is_a_clear_error_not_a_recursion_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "apig.yaml"
+    config.write_text("apis: " + "[" * 100_000 + "\n")
+    assert main(["validate", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert f"{config}:1:106: values nest deeper than 100 levels here (a document may nest at most 100)" in err
+    assert "Traceback" not in err
+
+
+def test_nesting_up_to_the_limit_loads(tmp_path: Path) -> None:
+    # The mappings of the document, of ``mocks`` and of ``deep`` are three levels, the ``1`` one more.
+    lists = MAX_DEPTH - 4
+    config = write(
+        tmp_path / "apig.yaml",
+        f"""\
+        apis: {{shop: {{}}}}
+        mocks:
+          deep:
+            body: {"[" * lists}1{"]" * lists}
+            triggers: [{{api: shop, resource: /deep, method: GET}}]
+        """,
+    )
+    body = load_definitions(config).apis["shop"].resources
+    assert body
+    config.write_text(config.read_text().replace("[1]", "[[1]]"))
+    [error] = load(config).errors
+    assert "values nest deeper than 100 levels here" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("link", "what"),
+    [
+        ("[*a{previous}]", "a list holding the one before"),
+        ("{{<<: *a{previous}, k{index}: v}}", "a mapping merging the one before"),
+    ],
+)
+def test_nesting_through_aliases_is_bounded(tmp_path: Path, link: str, what: str) -> None:
+    """Each anchor nests the one before: 2,000 levels once walked (json.dumps, merges), in a flat file."""
+    lines = ["      a0: &a0 {k0: v}"]
+    for index in range(1, 2000):
+        lines.append(f"      a{index}: &a{index} " + link.format(previous=index - 1, index=index))
+    config = write(
+        tmp_path / "apig.yaml",
+        "apis: {shop: {}}\nmocks:\n  deep:\n    body:\n" + "\n".join(lines) + "\n"
+        "    triggers: [{api: shop, resource: /deep, method: GET}]\n",
+    )
+    errors = [str(error) for error in load(config).errors]
+    assert len(errors) == 1, what
+    assert errors[0].startswith(f"{config}:")
+    assert "through the alias '*a" in errors[0]
+    assert "here, values nest deeper than 100 levels" in errors[0]
+
+
+def test_a_quoted_value_full_of_brackets_gets_its_error(tmp_path: Path) -> None:
+    """The hint that reads a quoted value unquoted must not recurse into it."""
+    config = write(
+        tmp_path / "apig.yaml",
+        f"""\
+        functions:
+          f:
+            handler: cases.echo
+            memory: "{"[" * 5000}"
+        """,
+    )
+    [error] = load(config, code_dir=LAMBDAS).errors
+    assert str(error).startswith(
+        f"{config}:4: functions.f.memory: expected an integer from 128 to 10240, got '[[["
+    )
+
+
+def test_the_hint_for_a_quoted_number_still_shows(tmp_path: Path) -> None:
+    config = write(tmp_path / "apig.yaml", 'functions:\n  f:\n    handler: cases.echo\n    memory: "256"\n')
+    [error] = load(config, code_dir=LAMBDAS).errors
+    assert "in quotes it is a string; write it without them: 256" in str(error)
+
+
+def test_deep_nesting_in_the_mock_option_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigErrors) as caught:
+        parse_mock_option('items={"body": ' + "[" * 50_000, cwd=tmp_path)
+    assert str(caught.value.errors[0]).startswith(
+        "--mock items:1:109: values nest deeper than 100 levels here"
+    )
