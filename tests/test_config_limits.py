@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from emulator.cli import main
 from emulator.config import ConfigErrors, load, load_definitions
 from emulator.config.bounded_yaml import MAX_DEPTH, MAX_REPEATED_CHARACTERS, MAX_REPEATED_VALUES
 from emulator.config.mocks import parse_mock_option
+from emulator.limited_files import MAX_BODY_FILE_BYTES, MAX_DEFINITION_BYTES, FileRefused, read_limited
 from emulator.testing import definitions_from_yaml
 from tests.conftest import LAMBDAS, ROOT
 
@@ -335,3 +337,140 @@ def test_deep_nesting_in_the_mock_option_is_a_clear_error(tmp_path: Path) -> Non
     assert str(caught.value.errors[0]).startswith(
         "--mock items:1:109: values nest deeper than 100 levels here"
     )
+
+
+# Files
+
+
+def big_sparse_file(path: Path, size: int) -> Path:
+    """A file of ``size`` bytes that takes no disk: NUL bytes, which no YAML parser gets far into."""
+    with path.open("wb") as file:
+        file.truncate(size)
+    return path
+
+
+def test_a_definition_file_over_the_limit_is_refused_with_its_size(tmp_path: Path) -> None:
+    config = big_sparse_file(tmp_path / "apig.yaml", MAX_DEFINITION_BYTES + 1)
+    assert [str(error) for error in load(config).errors] == [
+        f"{config}: a definition file may be at most 2 MiB (2,097,152 bytes); this one is 2,097,153 bytes"
+    ]
+
+
+def test_definitions_from_yaml_over_the_limit_are_refused() -> None:
+    with pytest.raises(ConfigErrors, match=r"<yaml>: a definition may be at most 2 MiB \(2,097,152 bytes\)"):
+        definitions_from_yaml("\0" * (MAX_DEFINITION_BYTES + 1))
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> Iterator[Path]:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this platform")
+    path = tmp_path / "apig.yaml"
+    os.mkfifo(path)
+    yield path
+
+
+def test_a_fifo_as_config_is_refused_without_waiting_for_a_writer(fifo: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "emulator.cli", "validate", "--config", str(fifo)],
+        capture_output=True,
+        text=True,
+        timeout=FAIL_SAFE_S,
+        cwd=ROOT,
+    )
+    assert done.returncode == 1
+    assert f"{fifo}: a definition file must be a regular file; this is a FIFO (named pipe)" in done.stderr
+
+
+@linux_only
+def test_a_device_as_config_is_refused_without_reading_it() -> None:
+    child = validate_in_child(Path("/dev/zero"))
+    assert child.code == 1, child.err
+    assert "/dev/zero: a definition file must be a regular file; this is a character device" in child.err
+    assert child.peak_kib < PEAK_RSS_KIB
+
+
+def test_a_fifo_in_a_config_folder_is_named(fifo: Path) -> None:
+    (fifo.parent / "other.yaml").write_text("apis: {shop: {}}\n")
+    errors = load(fifo.parent).errors
+    assert [str(error) for error in errors] == [
+        f"{fifo}: a definition file must be a regular file; this is a FIFO (named pipe)"
+    ]
+
+
+def test_a_mock_file_over_the_limit_is_refused(tmp_path: Path) -> None:
+    big = big_sparse_file(tmp_path / "big.json", MAX_DEFINITION_BYTES + 1)
+    with pytest.raises(ConfigErrors) as caught:
+        parse_mock_option("items=big.json", cwd=tmp_path)
+    assert str(caught.value.errors[0]) == (
+        f"--mock items=big.json: cannot read {big}: a mock file may be at most 2 MiB (2,097,152 bytes); "
+        "this one is 2,097,153 bytes"
+    )
+
+
+@linux_only
+def test_a_fifo_as_mock_file_is_refused_without_waiting_for_a_writer(fifo: Path) -> None:
+    child = run_child(
+        """
+        from emulator.config import ConfigErrors
+        from emulator.config.mocks import parse_mock_option
+        from pathlib import Path
+        try:
+            parse_mock_option(sys.argv[1], cwd=Path.cwd())
+        except ConfigErrors as errors:
+            print(errors, file=sys.stderr)
+        """,
+        f"items={fifo.name}",
+        cwd=fifo.parent,
+    )
+    assert (
+        f"--mock items={fifo.name}: cannot read {fifo}: a mock file must be a regular file; this is a FIFO"
+        in (child.err)
+    )
+
+
+def test_read_limited_refuses_a_file_that_grows_past_its_limit(tmp_path: Path) -> None:
+    path = tmp_path / "grows"
+    path.write_bytes(b"x" * 10)
+    assert read_limited(path, 10, "a file") == b"x" * 10
+    with pytest.raises(FileRefused, match="a file may be at most 9 bytes; this one is 10 bytes"):
+        read_limited(path, 9, "a file")
+
+
+# A mock's body_file
+
+
+def body_file_config(tmp_path: Path, body: Path) -> str:
+    return f"""
+        apis: {{shop: {{}}}}
+        mocks:
+          file:
+            body_file: {body.name}
+            triggers: [{{api: shop, resource: /file, method: GET}}]
+          other:
+            body: other
+            triggers: [{{api: shop, resource: /other, method: GET}}]
+        """
+
+
+def test_a_body_file_over_the_payload_limit_is_a_definition_error(tmp_path: Path, fifo: Path) -> None:
+    big = big_sparse_file(tmp_path / "big.json", MAX_BODY_FILE_BYTES + 1)
+    config = write(
+        tmp_path / "mocks.yml",
+        f"""\
+        apis: {{shop: {{}}}}
+        mocks:
+          big:
+            body_file: {big.name}
+            triggers: [{{api: shop, resource: /big, method: GET}}]
+          pipe:
+            body_file: {fifo.name}
+            triggers: [{{api: shop, resource: /pipe, method: GET}}]
+        """,
+    )
+    assert [str(error) for error in load(config).errors] == [
+        f"{config}:4: mocks.big.body_file: {big}: a body_file may be at most 10 MiB (10,485,760 bytes); "
+        "this one is 10,485,761 bytes",
+        f"{config}:7: mocks.pipe.body_file: {fifo}: a body_file must be a regular file; this is a FIFO "
+        "(named pipe)",
+    ]
