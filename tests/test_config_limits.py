@@ -8,23 +8,26 @@ peak RSS from /proc.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from emulator import integration_response
 from emulator.cli import main
 from emulator.config import ConfigErrors, load, load_definitions
 from emulator.config.bounded_yaml import MAX_DEPTH, MAX_REPEATED_CHARACTERS, MAX_REPEATED_VALUES
 from emulator.config.mocks import parse_mock_option
 from emulator.limited_files import MAX_BODY_FILE_BYTES, MAX_DEFINITION_BYTES, FileRefused, read_limited
 from emulator.testing import definitions_from_yaml
-from tests.conftest import LAMBDAS, ROOT
+from tests.conftest import LAMBDAS, ROOT, MakeClient
 
 linux_only = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
 
@@ -474,3 +477,51 @@ def test_a_body_file_over_the_payload_limit_is_a_definition_error(tmp_path: Path
         f"{config}:7: mocks.pipe.body_file: {fifo}: a body_file must be a regular file; this is a FIFO "
         "(named pipe)",
     ]
+
+
+def test_a_body_file_that_grows_past_the_limit_while_serving_is_a_500_that_says_why(
+    tmp_path: Path, make_client: MakeClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = tmp_path / "body.json"
+    body.write_text('{"ok": true}')
+    client = make_client(body_file_config(tmp_path, body))
+    assert client.get("/Prod/file").json() == {"ok": True}
+    big_sparse_file(body, MAX_BODY_FILE_BYTES + 1)
+    with caplog.at_level(logging.WARNING, logger="apig_emu.gateway"):
+        response = client.get("/Prod/file")
+    assert response.status_code == 500
+    assert response.json() == {"message": "Internal server error"}
+    assert (
+        f"GET /Prod/file -> 500: the mock's body_file {body}: a body_file may be at most 10 MiB"
+        in caplog.text
+    )
+    body.write_text('{"ok": "again"}')
+    assert client.get("/Prod/file").json() == {"ok": "again"}
+
+
+def test_a_body_file_is_read_off_the_event_loop(
+    tmp_path: Path, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While one request's body_file read is stuck (a slow disk), another request is answered."""
+    body = tmp_path / "body.json"
+    body.write_text('{"ok": true}')
+    client = make_client(body_file_config(tmp_path, body))
+    other_answered = threading.Event()
+    waited: list[bool] = []
+
+    def slow_read(path: Path, limit: int, what: str) -> bytes:
+        waited.append(other_answered.wait(timeout=FAIL_SAFE_S / 10))
+        return read_limited(path, limit, what)
+
+    monkeypatch.setattr(integration_response, "read_limited", slow_read)
+    answers: list[object] = []
+    stuck = threading.Thread(target=lambda: answers.append(client.get("/Prod/file").json()))
+    stuck.start()
+    try:
+        assert client.get("/Prod/other").text == "other"
+        other_answered.set()
+    finally:
+        other_answered.set()
+        stuck.join()
+    assert waited == [True], "the other request was answered only after the body_file read"
+    assert answers == [{"ok": True}]
