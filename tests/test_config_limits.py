@@ -8,6 +8,7 @@ peak RSS from /proc.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -25,6 +26,7 @@ from emulator.cli import main
 from emulator.config import ConfigErrors, load, load_definitions
 from emulator.config.bounded_yaml import MAX_DEPTH, MAX_REPEATED_CHARACTERS, MAX_REPEATED_VALUES
 from emulator.config.mocks import parse_mock_option
+from emulator.config.rules import MAX_ENVIRONMENT_BYTES, environment_size
 from emulator.limited_files import MAX_BODY_FILE_BYTES, MAX_DEFINITION_BYTES, FileRefused, read_limited
 from emulator.testing import definitions_from_yaml
 from tests.conftest import LAMBDAS, ROOT, MakeClient
@@ -525,3 +527,52 @@ def test_a_body_file_is_read_off_the_event_loop(
         stuck.join()
     assert waited == [True], "the other request was answered only after the body_file read"
     assert answers == [{"ok": True}]
+
+
+# Lambda's environment limit
+
+
+def environment_config(tmp_path: Path, environment: dict[str, str]) -> Path:
+    return write(
+        tmp_path / "apig.yaml",
+        f"""\
+        apis: {{shop: {{}}}}
+        functions:
+          big:
+            handler: cases.echo
+            environment: {json.dumps(environment)}
+            triggers: [{{api: shop, resource: /big, method: GET, proxy: true}}]
+        """,
+    )
+
+
+def test_an_environment_over_lambdas_4_kb_is_a_validate_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # {"A":"xxx…","B":"y"}: 4,096 bytes exactly is what Lambda accepts.
+    fits = {"A": "x" * (MAX_ENVIRONMENT_BYTES - len('{"A":"","B":"y"}')), "B": "y"}
+    assert environment_size(fits) == MAX_ENVIRONMENT_BYTES
+    config = environment_config(tmp_path, fits)
+    assert main(["validate", "--config", str(config), "--code-dir", str(LAMBDAS)]) == 0
+    capsys.readouterr()
+    config = environment_config(tmp_path, {**fits, "B": "yz"})
+    assert main(["validate", "--config", str(config), "--code-dir", str(LAMBDAS)]) == 1
+    assert (
+        f"{config}:5: functions.big.environment: the environment is 4,097 bytes as Lambda measures it "
+        "(its variables as compact JSON), over Lambda's limit of 4 KB (4,096 bytes) for all of a "
+        "function's variables"
+    ) in capsys.readouterr().err
+
+
+def test_an_environment_too_big_for_a_process_is_refused_before_serving(tmp_path: Path) -> None:
+    """200 KB in one variable: today every request in process isolation failed "Argument list too long"."""
+    config = environment_config(tmp_path, {"BIG": "x" * 200_000})
+    with pytest.raises(ConfigErrors, match="the environment is 200,010 bytes as Lambda measures it"):
+        load_definitions(config, code_dir=LAMBDAS)
+
+
+def test_the_environment_counts_names_values_and_utf8(tmp_path: Path) -> None:
+    assert environment_size({}) == 2
+    assert environment_size({"KEY": "value"}) == len('{"KEY":"value"}')
+    assert environment_size({"K": "é"}) == len('{"K":""}') + 2
+    assert environment_size({"K": 'say "hi"'}) == len('{"K":"say \\"hi\\""}')
