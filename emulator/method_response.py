@@ -20,9 +20,9 @@ async def method_response(ctx: RequestContext) -> None:
     response = ctx.response
     if method.integration.type in _TRACED:
         response.headers.append(("X-Amzn-Trace-Id", ctx.ids.trace_id))
-    if method.is_proxy and not response.has_header(ALLOW_ORIGIN):
+    if method.is_proxy:
         preflight = ctx.match.resource.methods.get("OPTIONS")
-        if preflight is not None and is_preflight(preflight):
+        if preflight is not None and is_preflight(preflight) and not response.has_header(ALLOW_ORIGIN):
             log.warning(
                 "%s %s: CORS is enabled but the proxy integration returned no Access-Control-Allow-Origin; "
                 "AWS adds none to proxy responses, so a browser on another origin will reject this one there too",

@@ -141,3 +141,43 @@ def test_an_integration_response_without_its_method_response_is_a_500(apig: Harn
     assert response.status == 500
     assert apig.exchanges[-1].error is not None
     assert "Output mapping refers to an invalid method response" in apig.exchanges[-1].error.reason
+
+
+@pytest.mark.parametrize(
+    ("template", "status"),
+    [('{"statusCode": 404}', 404), ("{statusCode: 404}", 404), ("{ statusCode : 201, other: 1 }", 201)],
+)
+def test_a_mock_reads_its_status_code_as_aws_does_even_unquoted_as_cdk_writes_it(
+    template: str, status: int
+) -> None:
+    builder = DefinitionsBuilder()
+    builder.add_api(RestApi("shop", "abcdefghij", stages={"Prod": Stage("Prod", "")}))
+    integration = Integration(
+        type=MOCK,
+        request_templates={"application/json": template},
+        responses=(
+            IntegrationResponse("200"),
+            IntegrationResponse(str(status), selection_pattern=str(status)),
+        ),
+    )
+    declared = {"200": MethodResponse("200"), str(status): MethodResponse(str(status))}
+    builder.add_method("shop", "/m", Method("GET", integration, method_responses=declared))
+    with Harness(builder.build()) as apig:
+        assert apig.get("/Prod/m").status == status
+
+
+def test_a_mock_without_a_status_code_is_a_500() -> None:
+    builder = DefinitionsBuilder()
+    builder.add_api(RestApi("shop", "abcdefghij", stages={"Prod": Stage("Prod", "")}))
+    integration = Integration(
+        type=MOCK,
+        request_templates={"application/json": '{"code": 200}'},
+        responses=(IntegrationResponse("200"),),
+    )
+    builder.add_method(
+        "shop", "/m", Method("GET", integration, method_responses={"200": MethodResponse("200")})
+    )
+    with Harness(builder.build()) as apig:
+        response = apig.get("/Prod/m")
+        assert (response.status, response.text) == (500, '{"message": "Internal server error"}')
+        assert "no valid statusCode" in apig.exchanges[-1].error.reason  # type: ignore[union-attr]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 from emulator.context import RequestContext
 from emulator.errors import IntegrationFailure, IntegrationTimeout
@@ -44,12 +45,17 @@ class MockIntegration:
         ctx.backend = BackendReply(status, selector=str(status))
 
 
+#: ``{statusCode: 200}`` as CDK writes it: AWS accepts the key unquoted (reference section 9).
+_LOOSE_STATUS = re.compile(r'^\s*\{\s*"?statusCode"?\s*:\s*(\d{3})\s*[,}]')
+
+
 def _status_code(rendered: str) -> int:
     """The ``statusCode`` of a MOCK's rendered request: the only thing a MOCK integration reads."""
     try:
         value = json.loads(rendered)
     except ValueError:
-        value = None
+        loose = _LOOSE_STATUS.match(rendered)
+        value = {"statusCode": int(loose.group(1))} if loose else None
     status = value.get("statusCode") if isinstance(value, dict) else None
     if isinstance(status, int) and not isinstance(status, bool) and 100 <= status <= 599:
         return status
