@@ -32,11 +32,7 @@ from emulator.testing import Harness
 from tests.conftest import LAMBDAS, ROOT
 from tests.live import LiveServer, alive, start_server
 
-#: Slow: `apig-emu serve` with worker processes, killed and forked.
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc"),
-]
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 
 CONFIG = """
 apis:
@@ -100,6 +96,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 # --- A worker killed from outside -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", ["/Prod/pid", "/Prod/pid-custom"], ids=["proxy", "non-proxy"])
 def test_a_worker_killed_from_outside_mid_request(server: LiveServer, tmp_path: Path, path: str) -> None:
     marker = tmp_path / "worker.pid"
@@ -135,6 +132,7 @@ def test_a_worker_killed_from_outside_mid_request(server: LiveServer, tmp_path: 
     assert fresh.status_code == 200 and fresh.json()["pid"] != worker
 
 
+@pytest.mark.slow
 def test_an_idle_worker_killed_from_outside_is_replaced(server: LiveServer) -> None:
     """The next request, sent at once, may reach the dying worker; it used to get ``signal: killed``."""
     killed = []
@@ -159,6 +157,7 @@ def test_an_idle_worker_killed_from_outside_is_replaced(server: LiveServer) -> N
 # --- Handlers that fork or leave threads --------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_forked_child_that_lingers_does_not_disturb_the_environment(
     server: LiveServer, tmp_path: Path
 ) -> None:
@@ -175,6 +174,7 @@ def test_a_forked_child_that_lingers_does_not_disturb_the_environment(
         assert again.status_code == 200 and again.json()["pid"] == answer["pid"]
 
 
+@pytest.mark.slow
 def test_a_forked_child_that_returns_from_the_handler_is_ended(server: LiveServer) -> None:
     """The naive fork: the copy came back into the runtime. It used to answer later requests itself."""
     first = post(server, "/Prod/fork", {"child": "return"})
@@ -188,6 +188,7 @@ def test_a_forked_child_that_returns_from_the_handler_is_ended(server: LiveServe
     assert f"apig-emu: process {child}, forked by the handler, returned from it and was ended" in server.log()
 
 
+@pytest.mark.slow
 def test_a_worker_that_dies_leaving_a_forked_child_is_answered_at_once(
     server: LiveServer, tmp_path: Path
 ) -> None:
@@ -204,6 +205,7 @@ def test_a_worker_that_dies_leaving_a_forked_child_is_answered_at_once(
     assert post(server, "/Prod/fork", {"child": "exit"}).status_code == 200
 
 
+@pytest.mark.slow
 def test_threads_a_handler_leaves_running_do_not_disturb_the_environment(server: LiveServer) -> None:
     first = post(server, "/Prod/threads").json()
     second = post(server, "/Prod/threads").json()
@@ -212,6 +214,7 @@ def test_threads_a_handler_leaves_running_do_not_disturb_the_environment(server:
     assert requests.get(server.url + "/Prod/echo", timeout=5).status_code == 200
 
 
+@pytest.mark.slow
 def test_shutdown_leaves_no_worker_and_no_forked_child(tmp_path: Path) -> None:
     """Lambda ends an environment with everything in it; so does the emulator, without waiting for threads."""
     server = start_server(tmp_path, CONFIG)
@@ -300,6 +303,7 @@ def write_atomically(path: Path, text: str) -> None:
     os.replace(draft, path)
 
 
+@pytest.mark.slow
 def test_a_config_reload_under_load_drops_nothing(tmp_path: Path) -> None:
     server = start_server(tmp_path, RELOAD_CONFIG.format(version="v1"), "--reload")
     config = tmp_path / "apig.yaml"
@@ -356,6 +360,7 @@ def test_a_change_that_cannot_be_applied_does_not_end_hot_reload(
 # --- A full disk under the log file -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("isolation", ["process", "thread"])
 def test_a_log_file_on_a_full_disk_costs_only_the_log(tmp_path: Path, isolation: str) -> None:
     """/dev/full fails every write with ENOSPC, as a full disk does."""
@@ -376,6 +381,7 @@ def test_a_log_file_on_a_full_disk_costs_only_the_log(tmp_path: Path, isolation:
     assert server.process.returncode == 0  # a clean shutdown, not a crash
 
 
+@pytest.mark.slow
 def test_the_log_file_gets_the_log(tmp_path: Path) -> None:
     log_file = tmp_path / "emu.log"
     server = start_server(tmp_path, CONFIG, "--log-file", str(log_file), "--log-format", "json")
@@ -393,6 +399,7 @@ def test_the_log_file_gets_the_log(tmp_path: Path) -> None:
         server.stop()
 
 
+@pytest.mark.slow
 def test_a_log_file_that_cannot_be_opened_stops_serve_at_once(tmp_path: Path) -> None:
     (tmp_path / "apig.yaml").write_text(textwrap.dedent(CONFIG))
     config, log_file = tmp_path / "apig.yaml", tmp_path / "missing" / "emu.log"
