@@ -55,6 +55,7 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_validate_reports_every_config_error_with_file_and_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -116,6 +117,7 @@ def without_carets(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip(" ^~")]
 
 
+@pytest.mark.slow
 def test_validate_reports_every_kind_of_error_at_once(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -199,6 +201,7 @@ def test_validate_hints_at_the_code_dir_that_holds_the_handlers(tmp_path: Path) 
     assert (fixed.returncode, fixed.stdout) == (0, "shop/apig.yaml: 0 API(s), 1 function(s), no errors\n")
 
 
+@pytest.mark.slow
 def test_validate_names_a_handler_from_inside_the_code_root(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -213,12 +216,14 @@ def test_validate_names_a_handler_from_inside_the_code_root(
     ]
 
 
+@pytest.mark.slow
 def test_validate_clean_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = write(tmp_path, GOOD.split("  broken:")[0])
     assert main(["validate", "--config", str(config), "--code-dir", str(LAMBDAS)]) == 0
     assert "no errors" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_validate_the_bundled_example(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
