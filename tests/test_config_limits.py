@@ -29,7 +29,7 @@ from emulator.config.mocks import parse_mock_option
 from emulator.config.rules import MAX_ENVIRONMENT_BYTES, environment_size
 from emulator.limited_files import MAX_BODY_FILE_BYTES, MAX_DEFINITION_BYTES, FileRefused, read_limited
 from emulator.testing import definitions_from_yaml
-from tests.conftest import LAMBDAS, ROOT, MakeClient
+from tests.conftest import LAMBDAS, ROOT, MakeHarness
 
 linux_only = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
 
@@ -102,6 +102,7 @@ def laughs(indent: str = "      ") -> str:
 # Aliases
 
 
+@pytest.mark.slow
 @linux_only
 def test_an_alias_bomb_in_a_mock_body_is_refused_at_its_alias(tmp_path: Path) -> None:
     config = tmp_path / "apig.yaml"
@@ -122,6 +123,7 @@ def test_an_alias_bomb_in_a_mock_body_is_refused_at_its_alias(tmp_path: Path) ->
     assert child.peak_kib < PEAK_RSS_KIB
 
 
+@pytest.mark.slow
 @linux_only
 def test_a_merge_key_bomb_is_refused(tmp_path: Path) -> None:
     """``<<`` merges each source's keys: merges of merges walk every repetition, in the definitions' reader."""
@@ -136,6 +138,7 @@ def test_a_merge_key_bomb_is_refused(tmp_path: Path) -> None:
     assert child.peak_kib < PEAK_RSS_KIB
 
 
+@pytest.mark.slow
 @linux_only
 def test_an_alias_bomb_in_the_mock_option_is_refused() -> None:
     inline = '{"body": [' + laughs(indent="").replace("\n", ", ").replace("- ", "") + "]}"
@@ -156,6 +159,7 @@ def test_an_alias_bomb_in_the_mock_option_is_refused() -> None:
     assert child.peak_kib < PEAK_RSS_KIB
 
 
+@pytest.mark.slow
 @linux_only
 def test_an_alias_bomb_in_definitions_from_yaml_is_refused() -> None:
     text = "apis: {shop: {}}\nmocks:\n  laughs:\n    body:\n" + laughs() + "\n"
@@ -258,6 +262,7 @@ def test_an_alias_inside_the_value_it_names_is_refused(tmp_path: Path) -> None:
 # Nesting
 
 
+@pytest.mark.slow
 def test_deep_nesting_is_a_clear_error_not_a_recursion_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -313,6 +318,7 @@ def test_nesting_through_aliases_is_bounded(tmp_path: Path, link: str, what: str
     assert "here, values nest deeper than 100 levels" in errors[0]
 
 
+@pytest.mark.slow
 def test_a_quoted_value_full_of_brackets_gets_its_error(tmp_path: Path) -> None:
     """The hint that reads a quoted value unquoted must not recurse into it."""
     config = write(
@@ -336,6 +342,7 @@ def test_the_hint_for_a_quoted_number_still_shows(tmp_path: Path) -> None:
     assert "in quotes it is a string; write it without them: 256" in str(error)
 
 
+@pytest.mark.slow
 def test_deep_nesting_in_the_mock_option_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigErrors) as caught:
         parse_mock_option('items={"body": ' + "[" * 50_000, cwd=tmp_path)
@@ -375,6 +382,7 @@ def fifo(tmp_path: Path) -> Iterator[Path]:
     yield path
 
 
+@pytest.mark.slow
 def test_a_fifo_as_config_is_refused_without_waiting_for_a_writer(fifo: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "emulator.cli", "validate", "--config", str(fifo)],
@@ -387,6 +395,7 @@ def test_a_fifo_as_config_is_refused_without_waiting_for_a_writer(fifo: Path) ->
     assert f"{fifo}: a definition file must be a regular file; this is a FIFO (named pipe)" in done.stderr
 
 
+@pytest.mark.slow
 @linux_only
 def test_a_device_as_config_is_refused_without_reading_it() -> None:
     child = validate_in_child(Path("/dev/zero"))
@@ -413,6 +422,7 @@ def test_a_mock_file_over_the_limit_is_refused(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.slow
 @linux_only
 def test_a_fifo_as_mock_file_is_refused_without_waiting_for_a_writer(fifo: Path) -> None:
     child = run_child(
@@ -482,15 +492,15 @@ def test_a_body_file_over_the_payload_limit_is_a_definition_error(tmp_path: Path
 
 
 def test_a_body_file_that_grows_past_the_limit_while_serving_is_a_500_that_says_why(
-    tmp_path: Path, make_client: MakeClient, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, make_harness: MakeHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
     body = tmp_path / "body.json"
     body.write_text('{"ok": true}')
-    client = make_client(body_file_config(tmp_path, body))
-    assert client.get("/Prod/file").json() == {"ok": True}
+    harness = make_harness(body_file_config(tmp_path, body))
+    assert harness.get("/Prod/file").json() == {"ok": True}
     big_sparse_file(body, MAX_BODY_FILE_BYTES + 1)
     with caplog.at_level(logging.WARNING, logger="apig_emu.gateway"):
-        response = client.get("/Prod/file")
+        response = harness.get("/Prod/file")
     assert response.status_code == 500
     assert response.json() == {"message": "Internal server error"}
     assert (
@@ -498,16 +508,16 @@ def test_a_body_file_that_grows_past_the_limit_while_serving_is_a_500_that_says_
         in caplog.text
     )
     body.write_text('{"ok": "again"}')
-    assert client.get("/Prod/file").json() == {"ok": "again"}
+    assert harness.get("/Prod/file").json() == {"ok": "again"}
 
 
 def test_a_body_file_is_read_off_the_event_loop(
-    tmp_path: Path, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, make_harness: MakeHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """While one request's body_file read is stuck (a slow disk), another request is answered."""
     body = tmp_path / "body.json"
     body.write_text('{"ok": true}')
-    client = make_client(body_file_config(tmp_path, body))
+    harness = make_harness(body_file_config(tmp_path, body))
     other_answered = threading.Event()
     waited: list[bool] = []
 
@@ -517,10 +527,10 @@ def test_a_body_file_is_read_off_the_event_loop(
 
     monkeypatch.setattr(integration_response, "read_limited", slow_read)
     answers: list[object] = []
-    stuck = threading.Thread(target=lambda: answers.append(client.get("/Prod/file").json()))
+    stuck = threading.Thread(target=lambda: answers.append(harness.get("/Prod/file").json()))
     stuck.start()
     try:
-        assert client.get("/Prod/other").text == "other"
+        assert harness.get("/Prod/other").text == "other"
         other_answered.set()
     finally:
         other_answered.set()
@@ -546,6 +556,7 @@ def environment_config(tmp_path: Path, environment: dict[str, str]) -> Path:
     )
 
 
+@pytest.mark.slow
 def test_an_environment_over_lambdas_4_kb_is_a_validate_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
