@@ -267,3 +267,21 @@ def test_swapping_a_function_for_a_mock_keeps_its_methods_and_cors(
 
 def test_mock_json_body_round_trips(harness: Harness) -> None:
     assert json.loads(harness.get("/Prod/orders").content) == {"orders": [{"id": 1, "total": 9.5}]}
+
+
+def test_a_mock_body_with_velocity_characters_is_sent_as_written(make_harness: MakeHarness) -> None:
+    """A mock's body is text, stored as a template Velocity leaves alone (``#[[…]]#``): ``$5`` and ``#fff`` stay."""
+    apig = make_harness(
+        """
+        apis: {shop: {}}
+        mocks:
+          price:
+            body: '{"price": "$5", "colour": "#fff", "note": "#if it works"}'
+            triggers: [{api: shop, resource: /price, method: GET}]
+        """
+    )
+    response = apig.get("/Prod/price")
+    assert (response.status, response.text) == (
+        200,
+        '{"price": "$5", "colour": "#fff", "note": "#if it works"}',
+    )
