@@ -97,6 +97,7 @@ class _Writer:
         self.lambda_uri = lambda_uri
         self.models: set[str] = set()
         self.operation_ids: set[str] = set()
+        #: The API key's and IAM's schemes, by kind; each authorizer's scheme is named after it.
         self.schemes = _scheme_names(api)
         self.schemes_used: set[str] = set()
 
@@ -251,7 +252,7 @@ class _Writer:
         kind = method.authorization_type
         if kind in ("CUSTOM", "COGNITO_USER_POOLS"):
             if method.authorizer is not None and method.authorizer in self.api.authorizers:
-                requirement[self.schemes[method.authorizer]] = list(method.authorization_scopes)
+                requirement[method.authorizer] = list(method.authorization_scopes)
             else:
                 self.notes.add(
                     where,
@@ -364,8 +365,7 @@ class _Writer:
 
     def security_schemes(self) -> dict[str, object]:
         schemes: dict[str, object] = {
-            self.schemes[name]: self.authorizer_scheme(authorizer)
-            for name, authorizer in self.api.authorizers.items()
+            name: self.authorizer_scheme(authorizer) for name, authorizer in self.api.authorizers.items()
         }
         if "sigv4" in self.schemes_used:
             schemes[self.schemes["sigv4"]] = dict(SIGV4_SCHEME)
@@ -399,8 +399,8 @@ class _Writer:
 
 
 def _scheme_names(api: RestApi) -> dict[str, str]:
-    """Each authorizer's scheme is named after it; the API key's and IAM's take names no authorizer has."""
-    names = {name: name for name in api.authorizers}
+    """The API key's and IAM's scheme names, by kind: names no authorizer has."""
+    names: dict[str, str] = {}
     for kind in ("api_key", "sigv4"):
         chosen, number = kind, 1
         while chosen in api.authorizers:
