@@ -247,3 +247,15 @@ def test_the_document_alone_goes_down_a_pipe() -> None:
     )
     assert yaml.safe_load(done.stdout)["Transform"] == "AWS::Serverless-2016-10-31"
     assert "latency_ms 150" in done.stderr
+
+
+def test_the_readmes_sample_is_what_export_writes(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Deploying to AWS: `apig-emu export`") :]
+    block = next(
+        block for block in section.split("```yaml\n")[1:] if block.lstrip().startswith("/smartpath:")
+    )
+    sample = yaml.safe_load(textwrap.dedent(block.split("```")[0]))
+    assert main(["export", "--format", "openapi", *EXAMPLE]) == 0
+    document = yaml.safe_load(capsys.readouterr().out)
+    assert sample["/smartpath"]["post"] == document["paths"]["/smartpath"]["post"]
