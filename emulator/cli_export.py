@@ -101,7 +101,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     notes = Notes()
     output: Path | None = args.output
     if args.format == "openapi":
-        document = export_openapi(api, stages=stages, target=target, notes=notes)
+        document = export_openapi(api, definitions, stages=stages, target=target, notes=notes)
     else:
         if not stages:
             notes.add(f"api '{api.name}'", "has no stage; the template deploys it as stage Prod")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from emulator.model import (
+    ApiKey,
     Authorizer,
     Definitions,
     Function,
@@ -18,10 +19,13 @@ from emulator.model import (
     Method,
     MethodResponse,
     Model,
+    Quota,
     RequestValidator,
     Resource,
     RestApi,
     Stage,
+    Throttle,
+    UsagePlan,
 )
 
 LAMBDA_URI = (
@@ -186,4 +190,21 @@ def petstore(code_dir: Path) -> Definitions:
         "authorize": Function("authorize", "auth.handler", code_dir, environment={"POOL": "x"}),
         "unused": Function("unused", "other.handler", code_dir),
     }
-    return Definitions(apis={"petstore": api}, functions=functions)
+    usage_plans = {
+        "gold": UsagePlan(
+            "gold",
+            "plan01",
+            stages=(("petstore", "prod"), ("petstore", "dev"), ("other", "Prod")),
+            throttle=Throttle(10.0, 20),
+            quota=Quota(1000, "MONTH"),
+            keys=("partner", "missing"),
+        ),
+        "dev-only": UsagePlan("dev-only", "plan02", stages=(("petstore", "dev"),), keys=("tester",)),
+    }
+    api_keys = {
+        "partner": ApiKey("partner", "partner-key-0123456789abcdef", "key001"),
+        "tester": ApiKey("tester", "tester-key-0123456789abcdefg", "key002", enabled=False),
+    }
+    return Definitions(
+        apis={"petstore": api}, functions=functions, api_keys=api_keys, usage_plans=usage_plans
+    )

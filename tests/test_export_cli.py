@@ -48,6 +48,8 @@ def test_openapi_goes_to_stdout_as_yaml_and_the_notes_to_stderr(capsys: pytest.C
     assert openapi_problems(document) == []
     assert document["info"]["title"] == "shop"
     assert err.splitlines() == [
+        "apig-emu export: note: stage Prod: its variables (table) are not part of an OpenAPI document: "
+        "set them on the stage (the SAM export has them)",
         f"apig-emu export: note: GET /orders: body_file {ROOT / 'config' / 'mocks' / 'orders.json'} is written "
         "as its current contents: AWS stores text, so later edits to the file need another export",
         "apig-emu export: note: GET /orders: latency_ms 150 of mock 'orders' is left out: the delay is the "

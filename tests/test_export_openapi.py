@@ -32,7 +32,11 @@ def example() -> Definitions:
 
 def exported(api: RestApi, target: Target | None = None, notes: Notes | None = None) -> dict[str, Any]:
     return export_openapi(
-        api, stages=list(api.stages.values()), target=target or Target(), notes=notes or Notes()
+        api,
+        Definitions(),
+        stages=list(api.stages.values()),
+        target=target or Target(),
+        notes=notes or Notes(),
     )
 
 
@@ -136,8 +140,11 @@ def test_a_mock_with_a_body_file_goes_out_as_its_contents_and_says_what_was_left
         "application/json": (ROOT / "config" / "mocks" / "orders.json").read_text()
     }
     assert "latency_ms" not in str(integration)
-    assert len(notes.entries) == 2
-    body_note, latency_note = notes.entries
+    variables_note, body_note, latency_note = notes.entries
+    assert variables_note == (
+        "stage Prod: its variables (table) are not part of an OpenAPI document: "
+        "set them on the stage (the SAM export has them)"
+    )
     assert body_note.startswith("GET /orders: body_file ") and "orders.json" in body_note
     assert latency_note.startswith("GET /orders: latency_ms 150 of mock 'orders' is left out")
 
@@ -349,7 +356,7 @@ def test_authorizers_api_keys_and_iam_become_security(pets: dict[str, Any]) -> N
 def test_the_endpoint_type_is_said_to_belong_to_the_import_request() -> None:
     notes = Notes()
     exported(petstore(Path("/src")).apis["petstore"], notes=notes)
-    assert notes.entries == [
+    assert notes.entries[-1:] == [
         "api 'petstore': the endpoint type REGIONAL is not part of an OpenAPI document; import it with "
         "`aws apigateway import-rest-api --parameters endpointConfigurationTypes=REGIONAL`"
     ]
@@ -450,3 +457,16 @@ def test_a_model_problem_is_noted_with_the_models_name() -> None:
 )
 def test_the_function_a_uri_names(uri: str | None, expected: LambdaFunction | None) -> None:
     assert lambda_function(uri) == expected
+
+
+def test_usage_plans_are_said_to_be_outside_the_document() -> None:
+    definitions = petstore(Path("/src"))
+    notes = Notes()
+    api = definitions.apis["petstore"]
+    export_openapi(api, definitions, stages=[api.stages["prod"]], target=Target(), notes=notes)
+    assert [note for note in notes.entries if note.startswith("usage plan")] == [
+        "usage plan 'gold': usage plans and their API keys are not part of an OpenAPI document "
+        "(the SAM export has them)",
+        "usage plan 'dev-only': usage plans and their API keys are not part of an OpenAPI document "
+        "(the SAM export has them)",
+    ]

@@ -253,3 +253,41 @@ def test_logical_ids_of_names_that_differ_only_in_punctuation_stay_apart(example
     # No stage: SAM's and CloudFormation's usual name.
     assert template["Resources"]["ShopApi"]["Properties"]["StageName"] == "Prod"
     assert "Variables" not in template["Resources"]["ShopApi"]["Properties"]
+
+
+def test_the_usage_plans_of_the_deployed_stage_come_with_their_keys(
+    pets: tuple[dict[str, Any], Notes],
+) -> None:
+    template, notes = pets
+    resources = template["Resources"]
+    assert resources["GoldUsagePlan"] == {
+        "Type": "AWS::ApiGateway::UsagePlan",
+        "Properties": {
+            "UsagePlanName": "gold",
+            "ApiStages": [{"ApiId": {"Ref": "PetstoreApi"}, "Stage": {"Ref": "PetstoreApi.Stage"}}],
+            "Throttle": {"RateLimit": 10.0, "BurstLimit": 20},
+            "Quota": {"Limit": 1000, "Period": "MONTH", "Offset": 0},
+        },
+    }
+    # The key, without the local value, and its place in the plan.
+    assert resources["PartnerApiKey"] == {
+        "Type": "AWS::ApiGateway::ApiKey",
+        "Properties": {"Name": "partner", "Enabled": True},
+    }
+    assert resources["GoldPartnerUsagePlanKey"]["Properties"] == {
+        "KeyId": {"Ref": "PartnerApiKey"},
+        "KeyType": "API_KEY",
+        "UsagePlanId": {"Ref": "GoldUsagePlan"},
+    }
+    # A plan of another stage only stays out, with its key.
+    assert "DevOnlyUsagePlan" not in resources and "TesterApiKey" not in resources
+    assert "partner-key" not in str(template)
+    assert (
+        "usage plan 'gold': covers stage prod of api 'petstore' only here; its other stages "
+        "(petstore dev, other Prod) are not in this template"
+    ) in notes.entries
+    assert "usage plan 'gold': names API key 'missing', which is not defined; left out" in notes.entries
+    assert (
+        "api key 'partner': its value is not exported: AWS generates one (give the ApiKey a Value to choose it)"
+        in notes.entries
+    )

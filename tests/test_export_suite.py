@@ -86,7 +86,9 @@ def test_a_suite_config_exports_as_a_valid_openapi_document_and_sam_template(
     config.write_text(text, encoding="utf-8")
     definitions = load(config, code_dir=LAMBDAS).definitions
     for api in definitions.apis.values():
-        document = export_openapi(api, stages=list(api.stages.values()), target=Target(), notes=Notes())
+        document = export_openapi(
+            api, definitions, stages=list(api.stages.values()), target=Target(), notes=Notes()
+        )
         assert openapi_problems(document) == []
         # Every method of the model is an operation of the document.
         assert _operations(document) == sorted(

@@ -25,6 +25,7 @@ from emulator.model import (
     EDGE,
     METHOD_RESPONSE_HEADER,
     Authorizer,
+    Definitions,
     IntegrationResponse,
     Method,
     Resource,
@@ -61,9 +62,26 @@ LambdaUri = Callable[[LambdaFunction], object]
 
 
 def export_openapi(
-    api: RestApi, *, stages: Sequence[Stage], target: Target, notes: Notes
+    api: RestApi, definitions: Definitions, *, stages: Sequence[Stage], target: Target, notes: Notes
 ) -> dict[str, object]:
-    """The document ``apig-emu export --format openapi`` writes: one server per stage in ``stages``."""
+    """The document ``apig-emu export --format openapi`` writes: one server per stage in ``stages``.
+
+    What belongs to the API's stages and account rather than to its definition (stage variables, usage
+    plans and API keys) has no place in the document, as in AWS's own export; the SAM template has it.
+    """
+    for stage in stages:
+        if stage.variables:
+            notes.add(
+                f"stage {stage.name}",
+                f"its variables ({', '.join(stage.variables)}) are not part of an OpenAPI document: "
+                "set them on the stage (the SAM export has them)",
+            )
+    for plan in definitions.usage_plans.values():
+        if any(api_name == api.name for api_name, _ in plan.stages):
+            notes.add(
+                f"usage plan '{plan.name}'",
+                "usage plans and their API keys are not part of an OpenAPI document (the SAM export has them)",
+            )
     if api.endpoint_type != EDGE:
         # AWS's import reads the type from its request, never from the document (its
         # x-amazon-apigateway-endpoint-configuration holds only VPC endpoints and the default endpoint's switch).

@@ -5,7 +5,7 @@ The API is an ``AWS::Serverless::Api`` whose ``DefinitionBody`` is the OpenAPI d
 template needs no account or region. Each function the API invokes (integrations and authorizers) is
 an ``AWS::Serverless::Function`` whose ``CodeUri`` is its code directory, as Lambda's code root, and
 API Gateway gets an ``AWS::Lambda::Permission`` to invoke it: with a ``DefinitionBody`` SAM adds no
-permissions of its own.
+permissions of its own. The usage plans that cover the deployed stage come along with their API keys.
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ def sam_template(
     for name, function in used.items():
         resources[function_ids[name]] = _function_resource(function, template_dir, runtime, notes)
         resources[_logical_id(name, "Permission", taken)] = _permission(function_ids[name], api_id)
+    resources.update(_usage_plans(api, definitions, api_id, stage_name, taken, notes))
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": SAM_TRANSFORM,
@@ -186,6 +187,67 @@ def _permission(function_id: str, api_id: str) -> dict[str, object]:
             },
         },
     }
+
+
+def _usage_plans(
+    api: RestApi, definitions: Definitions, api_id: str, stage_name: str, taken: set[str], notes: Notes
+) -> dict[str, object]:
+    """The usage plans that cover the deployed stage, with their API keys, as API Gateway's own resources."""
+    resources: dict[str, object] = {}
+    key_ids: dict[str, str] = {}
+    for plan in definitions.usage_plans.values():
+        where = f"usage plan '{plan.name}'"
+        covered = [
+            (api_name, stage)
+            for api_name, stage in plan.stages
+            if (api_name, stage) != (api.name, stage_name)
+        ]
+        if len(covered) == len(plan.stages):
+            continue
+        if covered:
+            others = ", ".join(f"{api_name} {stage}" for api_name, stage in covered)
+            notes.add(
+                where,
+                f"covers stage {stage_name} of api '{api.name}' only here; its other stages ({others}) "
+                "are not in this template",
+            )
+        plan_id = _logical_id(plan.name, "UsagePlan", taken)
+        properties: dict[str, object] = {
+            "UsagePlanName": plan.name,
+            # SAM's name for the stage it creates from StageName.
+            "ApiStages": [{"ApiId": {"Ref": api_id}, "Stage": {"Ref": f"{api_id}.Stage"}}],
+        }
+        if plan.throttle is not None:
+            properties["Throttle"] = {"RateLimit": plan.throttle.rate, "BurstLimit": plan.throttle.burst}
+        if plan.quota is not None:
+            quota = plan.quota
+            properties["Quota"] = {"Limit": quota.limit, "Period": quota.period, "Offset": quota.offset}
+        resources[plan_id] = {"Type": "AWS::ApiGateway::UsagePlan", "Properties": properties}
+        for key_name in plan.keys:
+            key = definitions.api_keys.get(key_name)
+            if key is None:
+                notes.add(where, f"names API key '{key_name}', which is not defined; left out")
+                continue
+            if key_name not in key_ids:
+                key_ids[key_name] = _logical_id(key_name, "ApiKey", taken)
+                resources[key_ids[key_name]] = {
+                    "Type": "AWS::ApiGateway::ApiKey",
+                    "Properties": {"Name": key.name, "Enabled": key.enabled},
+                }
+                # A key that works locally should not become a known key in production.
+                notes.add(
+                    f"api key '{key_name}'",
+                    "its value is not exported: AWS generates one (give the ApiKey a Value to choose it)",
+                )
+            resources[_logical_id(f"{plan.name} {key_name}", "UsagePlanKey", taken)] = {
+                "Type": "AWS::ApiGateway::UsagePlanKey",
+                "Properties": {
+                    "KeyId": {"Ref": key_ids[key_name]},
+                    "KeyType": "API_KEY",
+                    "UsagePlanId": {"Ref": plan_id},
+                },
+            }
+    return resources
 
 
 def _code_uri(code_dir: Path, template_dir: Path) -> str:
