@@ -366,6 +366,7 @@ class RestApi:
     models: Mapping[str, Model] = field(default_factory=dict)
     request_validators: Mapping[str, RequestValidator] = field(default_factory=dict)
     description: str | None = None
+    policy: Mapping[str, object] | None = None
 
     def methods(self) -> list[tuple[Resource, Method]]:
         """Every method of the API, resource by resource."""
