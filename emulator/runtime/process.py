@@ -16,7 +16,7 @@ finishes or its function's timeout kills it, as Lambda does.
 
 The gateway never parks a thread on a worker: requests go out through a pipe transport and replies
 arrive through a protocol on the event loop, framed as a length-prefixed pickle one way and a
-``Reply`` (fixed figures, the raw payload, JSON only for output or an error) the other. The reply
+``Reply`` (fixed figures, the raw payload, JSON only for output or an error) the other (``wire``). The reply
 that frees a worker also sends it the oldest waiting request, from the same callback. Workers are
 spawned with the current interpreter rather than forked from the server, so they start clean,
 without the server's threads, sockets or modules.
@@ -50,7 +50,7 @@ from emulator.runtime.lambda_context import lambda_environment, log_stream_name
 from emulator.runtime.outcomes import Outcome, TooManyRequests, exit_reason, exited, out_of_memory, timed_out
 from emulator.runtime.result import InvocationResult
 from emulator.runtime.threads import ThreadInvoker
-from emulator.runtime.worker import REQUEST_LENGTH, Reply
+from emulator.runtime.wire import Reply, frame
 
 log = logging.getLogger("apig_emu.runtime")
 
@@ -66,11 +66,6 @@ RETIRE_GRACE = 2.0
 
 _LINUX = sys.platform.startswith("linux")
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
-
-
-def _frame(message: Any) -> bytes:
-    body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    return REQUEST_LENGTH.pack(len(body)) + body
 
 
 def _output_file() -> int:
@@ -216,13 +211,13 @@ class _Worker:
             # Discarded while it started (the emulator is shutting down).
             self.kill()
             raise TooManyRequests("the emulator is shutting down")
-        self.writer.write(_frame(("init", self.function, self.pool.invoker.enforce_memory)))
+        self.writer.write(frame(("init", self.function, self.pool.invoker.enforce_memory)))
 
     def send(self, call: _Call) -> None:
         assert self.writer is not None
         self.call = call
         self.state = _State.BUSY
-        self.writer.write(_frame((call.aws_request_id, call.trace_id, call.event, call.function.timeout)))
+        self.writer.write(frame((call.aws_request_id, call.trace_id, call.event, call.function.timeout)))
         if self.writer.is_closing() and self.request_pipe is not None:
             # The worker's end had closed already (it died while idle): the request went nowhere.
             self.request_pipe.broken = True

@@ -3,12 +3,8 @@
     python -u emulator/runtime/bootstrap.py REQUEST_FD REPLY_FD   # serve one function's invocations
     python -u emulator/runtime/bootstrap.py --check RESULT_FD     # import handlers, report load errors
 
-The parent writes length-prefixed pickles on REQUEST_FD: first ``("init", Function, enforce_memory)``,
-then one ``(aws_request_id, trace_id, event, timeout)`` per invocation, never two at once: an
-execution environment serves one request at a time. The worker answers each with a ``Reply`` on
-REPLY_FD: fixed-size figures, the raw Invoke payload, and JSON for the rest when there is any (the
-function's output, an error). What comes back is never pickle because user code runs on this side,
-and the gateway should never unpickle what a handler could have written.
+The parent writes requests on REQUEST_FD, never two at once: an execution environment serves one
+request at a time. The worker answers each with a ``Reply`` on REPLY_FD (both framed by ``wire``).
 
 fd 1 and 2 are one memory file shared with the parent and opened for appending, so everything an
 invocation writes (print, logging, C extensions, child processes) lands there in order. The worker
@@ -36,10 +32,9 @@ import os
 import pickle
 import resource
 import signal
-import struct
 import sys
 import time
-from typing import IO, Any, NamedTuple
+from typing import IO, Any
 
 from emulator.model import Function
 from emulator.runtime.capture import LambdaFormatter
@@ -49,12 +44,7 @@ from emulator.runtime.handlers import Handler, HandlerLoadError, ensure_on_path,
 from emulator.runtime.lambda_context import LambdaContext, lambda_environment, log_stream_name
 from emulator.runtime.outcomes import Outcome, init_failed, out_of_memory, run_handler
 from emulator.runtime.shadowing import own_modules
-
-#: Parent to worker: a 4-byte length, then a pickle.
-REQUEST_LENGTH = struct.Struct("!I")
-#: Worker to parent: the lengths of the JSON extras and of the payload, the duration and the init
-#: duration in ms (negative when there was no cold start), peak memory in MB, whether to retire.
-REPLY_HEAD = struct.Struct("!IIddI?")
+from emulator.runtime.wire import Reply, read_request
 
 #: Address space allowed beyond the function's memory size and the worker's own footprint at start.
 #: Generous on purpose: ``RLIMIT_AS`` counts virtual memory, and each thread reserves an 8 MB stack
@@ -135,65 +125,6 @@ def _max_rss_mb() -> int:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # Kilobytes on Linux, bytes on macOS.
     return int(peak // 1024 if _LINUX else peak // (1024 * 1024))
-
-
-def read_request(stream: IO[bytes]) -> Any:
-    """The next message, or ``None`` at end of file (the parent retired this worker, or died)."""
-    head = stream.read(REQUEST_LENGTH.size)
-    if len(head) < REQUEST_LENGTH.size:
-        return None
-    (size,) = REQUEST_LENGTH.unpack(head)
-    body = stream.read(size)
-    if len(body) < size:
-        return None
-    return pickle.loads(body)
-
-
-class Reply(NamedTuple):
-    """What the worker says after each invocation, and once, all empty, when it is ready.
-
-    The figures every reply has are packed in a fixed header, so the common reply, a result without
-    output, costs no JSON to write or read: on the gateway's side, the busiest process, that is 2 µs a
-    request.
-    """
-
-    payload: bytes = b""
-    duration_ms: float = 0.0
-    init_duration_ms: float | None = None
-    memory_mb: int = 0
-    retire: bool = False
-    function_error: str | None = None
-    detail: str | None = None
-    #: The function's output, a line each (``None``: none).
-    logs: list[str] | None = None
-    #: The function's own source files loaded so far, sent when the worker's modules changed.
-    files: list[str] | None = None
-
-    def encode(self) -> bytes:
-        extras = {key: value for key, value in zip(_EXTRAS, self[5:], strict=True) if value}
-        head = json.dumps(extras).encode() if extras else b""
-        init = -1.0 if self.init_duration_ms is None else self.init_duration_ms
-        figures = REPLY_HEAD.pack(
-            len(head), len(self.payload), self.duration_ms, init, self.memory_mb, self.retire
-        )
-        return figures + head + self.payload
-
-    @classmethod
-    def decode(cls, buffer: bytearray) -> tuple[Reply, int] | None:
-        """The first reply in ``buffer`` and its size, or ``None`` while it is incomplete."""
-        if len(buffer) < REPLY_HEAD.size:
-            return None
-        head, size, duration, init, memory, retire = REPLY_HEAD.unpack_from(buffer)
-        start = REPLY_HEAD.size + head
-        end = start + size
-        if len(buffer) < end:
-            return None
-        extras = json.loads(buffer[REPLY_HEAD.size : start]) if head else {}
-        init_duration = None if init < 0 else init
-        return cls(bytes(buffer[start:end]), duration, init_duration, memory, retire, **extras), end
-
-
-_EXTRAS = Reply._fields[5:]
 
 
 def _write_all(fd: int, data: bytes) -> None:
