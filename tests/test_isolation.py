@@ -26,7 +26,8 @@ from emulator.deployment import deploy
 from emulator.gateway import Gateway
 from emulator.invocations import Invocation
 from emulator.model import DEFAULT_CONCURRENCY, Function
-from emulator.runtime.process import ProcessInvoker, check_handlers
+from emulator.runtime.import_check import check_handlers
+from emulator.runtime.process import ProcessInvoker
 from emulator.testing import GatewayClient
 from tests.conftest import LAMBDAS
 
