@@ -7,6 +7,7 @@ imported, what an invocation's result holds, and which of its steps each isolati
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import os
@@ -24,7 +25,7 @@ from emulator.model import Function
 from emulator.runtime.environment import ExecutionEnvironment
 from emulator.runtime.outcomes import UNHANDLED, Outcome, exited, timed_out
 from emulator.runtime.result import error_payload
-from emulator.runtime.threads import _ThreadEnvironment
+from emulator.runtime.threads import ThreadInvoker, _ThreadEnvironment
 from emulator.runtime.worker import _ProcessEnvironment, _RequestIdFilter
 
 _names = itertools.count()
@@ -266,6 +267,22 @@ def test_thread_isolation_answers_an_exit_and_keeps_running(code: Callable[[str]
     )
     memory = env.ended(MemoryError("no room"), "req-3")
     assert memory.payload == error_payload("MemoryError", "no room", [], "req-3")
+
+
+def test_thread_isolation_answers_an_exit_while_the_handler_is_imported(
+    code: Callable[[str], Function],
+) -> None:
+    """It used to escape to the event loop as a SystemExit; Lambda answers it as the runtime's exit."""
+    function = code("import sys\nsys.exit(2)\n")
+    invoker = ThreadInvoker()
+    try:
+        result = asyncio.run(invoker.invoke(function, {}, trace_id="t"))
+    finally:
+        asyncio.run(invoker.aclose())
+    error = json.loads(result.payload)
+    assert result.function_error == UNHANDLED
+    assert error["errorType"] == "Runtime.ExitError"
+    assert error["errorMessage"].endswith("Runtime exited with error: exit status 2")
 
 
 def test_thread_isolation_captures_the_output_of_the_invocations_thread(
