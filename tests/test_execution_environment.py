@@ -89,10 +89,10 @@ def test_the_first_invocation_imports_the_handler_and_reports_its_init_duration(
         """
     )
     env = Recording(function)
-    assert not env.initialised
+    assert env.handler is None
     cold = env.invoke({"n": 1}, "req-1", "Root=1-a", time.monotonic() + FAR)
     warm = env.invoke({"n": 2}, "req-2", "Root=1-b", time.monotonic() + FAR)
-    assert env.initialised
+    assert env.handler is not None
     assert imports.read_text() == "imported\n"  # once, however many invocations follow
     assert cold.init_duration_ms is not None and cold.init_duration_ms >= 0
     assert warm.init_duration_ms is None
@@ -163,7 +163,7 @@ def test_an_init_error_answers_without_a_request_id_and_the_next_invocation_impo
     )
     env = Recording(function)
     first = env.invoke({}, "req-1", "t", time.monotonic() + FAR)
-    assert not env.initialised
+    assert env.handler is None
     assert first.function_error == UNHANDLED
     error = json.loads(first.payload)
     assert (error["errorType"], error["errorMessage"], error["requestId"]) == ("ValueError", "no config", "")
@@ -226,7 +226,7 @@ def test_an_exit_at_import_time_is_the_isolations_to_answer_too(code: Callable[[
     env = Recording(function, ended=lambda exc: exited("req-1", 2))
     result = env.invoke({}, "req-1", "t", time.monotonic() + FAR)
     assert json.loads(result.payload)["errorType"] == "Runtime.ExitError"
-    assert not env.initialised
+    assert env.handler is None
 
 
 def test_a_test_double_runs_in_the_handlers_stead_without_importing_it(
@@ -236,7 +236,7 @@ def test_a_test_double_runs_in_the_handlers_stead_without_importing_it(
     env = Recording(function)
     result = env.invoke({"x": 1}, "req-1", "t", time.monotonic() + FAR, handler=lambda event, _: event)
     assert json.loads(result.payload) == {"x": 1}
-    assert result.init_duration_ms is None and not env.initialised
+    assert result.init_duration_ms is None and env.handler is None
 
 
 def test_an_outcome_becomes_a_result_with_what_the_isolation_measured() -> None:

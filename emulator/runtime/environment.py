@@ -39,12 +39,8 @@ class ExecutionEnvironment(ABC):
         self.function = function
         #: ``AWS_LAMBDA_LOG_STREAM_NAME`` and the context's ``log_stream_name``: one per environment.
         self.stream = stream
+        #: Imported by the first invocation; still ``None`` after an init error (see ``invoke``).
         self.handler: Handler | None = None
-
-    @property
-    def initialised(self) -> bool:
-        """Whether the handler was imported. Lambda discards an environment whose init failed."""
-        return self.handler is not None
 
     def invoke(
         self, event: Any, aws_request_id: str, trace_id: str, deadline: float, handler: Handler | None = None
@@ -68,13 +64,10 @@ class ExecutionEnvironment(ABC):
             context = LambdaContext(self.function, aws_request_id, deadline, self.stream)
             outcome = run_handler(handler, event, context, aws_request_id)
         except HandlerLoadError as exc:
-            return init_failed(exc).result(aws_request_id, duration_ms=0.0, logs=self.output())
+            return init_failed(exc).result(aws_request_id, 0.0, None, self.output())
         except (SystemExit, MemoryError) as exc:
             outcome = self.ended(exc, aws_request_id)
-        duration_ms = (time.perf_counter() - started) * 1000
-        return outcome.result(
-            aws_request_id, duration_ms=duration_ms, init_duration_ms=init_ms, logs=self.output()
-        )
+        return outcome.result(aws_request_id, (time.perf_counter() - started) * 1000, init_ms, self.output())
 
     @abstractmethod
     def begin(self, aws_request_id: str, trace_id: str) -> None:

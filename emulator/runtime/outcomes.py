@@ -50,24 +50,25 @@ class Outcome:
     def result(
         self,
         aws_request_id: str,
-        *,
         duration_ms: float,
         init_duration_ms: float | None = None,
         logs: list[str] | None = None,
+        *,
         timed_out: bool = False,
         max_memory_used_mb: int | None = None,
     ) -> InvocationResult:
         """The invocation's result: this outcome with what the environment measured around it."""
+        # Positional: every invocation makes one, and a dataclass's keyword arguments cost twice as much.
         return InvocationResult(
-            payload=self.payload,
-            function_error=self.function_error,
-            aws_request_id=aws_request_id,
-            logs=[] if logs is None else logs,
-            duration_ms=duration_ms,
-            init_duration_ms=init_duration_ms,
-            detail=self.detail,
-            timed_out=timed_out,
-            max_memory_used_mb=max_memory_used_mb,
+            self.payload,
+            self.function_error,
+            aws_request_id,
+            [] if logs is None else logs,
+            duration_ms,
+            init_duration_ms,
+            self.detail,
+            timed_out,
+            max_memory_used_mb,
         )
 
 

@@ -63,13 +63,7 @@ class Reply(NamedTuple):
     files: list[str] | None = None
 
     def encode(self) -> bytes:
-        extras = {key: value for key, value in zip(_EXTRAS, self[5:], strict=True) if value}
-        head = json.dumps(extras).encode() if extras else b""
-        init = -1.0 if self.init_duration_ms is None else self.init_duration_ms
-        figures = REPLY_HEAD.pack(
-            len(head), len(self.payload), self.duration_ms, init, self.memory_mb, self.retire
-        )
-        return figures + head + self.payload
+        return encode_reply(*self)
 
     @classmethod
     def decode(cls, buffer: bytearray) -> tuple[Reply, int] | None:
@@ -86,4 +80,27 @@ class Reply(NamedTuple):
         return cls(bytes(buffer[start:end]), duration, init_duration, memory, retire, **extras), end
 
 
-_EXTRAS = Reply._fields[5:]
+def encode_reply(
+    payload: bytes,
+    duration_ms: float,
+    init_duration_ms: float | None,
+    memory_mb: int,
+    retire: bool,
+    function_error: str | None,
+    detail: str | None,
+    logs: list[str] | None,
+    files: list[str] | None,
+) -> bytes:
+    """A ``Reply``'s bytes from its fields: the worker's path, which has them without a ``Reply``."""
+    extras: dict[str, Any] = {}
+    if function_error:
+        extras["function_error"] = function_error
+    if detail:
+        extras["detail"] = detail
+    if logs:
+        extras["logs"] = logs
+    if files:
+        extras["files"] = files
+    head = json.dumps(extras).encode() if extras else b""
+    init = -1.0 if init_duration_ms is None else init_duration_ms
+    return REPLY_HEAD.pack(len(head), len(payload), duration_ms, init, memory_mb, retire) + head + payload

@@ -49,7 +49,7 @@ from emulator.runtime.lambda_context import lambda_environment, log_stream_name
 from emulator.runtime.outcomes import Outcome, out_of_memory
 from emulator.runtime.result import InvocationResult
 from emulator.runtime.shadowing import own_modules
-from emulator.runtime.wire import Reply, read_request
+from emulator.runtime.wire import Reply, encode_reply, read_request
 
 #: Address space allowed beyond the function's memory size and the worker's own footprint at start.
 #: Generous on purpose: ``RLIMIT_AS`` counts virtual memory, and each thread reserves an 8 MB stack
@@ -210,7 +210,8 @@ class _Worker:
         while (message := read_request(self.requests)) is not None:
             aws_request_id, trace_id, event, timeout = message
             result = env.invoke(event, aws_request_id, trace_id, time.monotonic() + timeout)
-            self._reply(result, retire=env.exhausted or not env.initialised)
+            # Lambda discards an environment whose init failed, or that ran out of memory.
+            self._reply(result, retire=env.exhausted or env.handler is None)
         return 0
 
     def _reply(self, result: InvocationResult, *, retire: bool) -> None:
@@ -218,7 +219,7 @@ class _Worker:
         if len(sys.modules) != self.modules_seen:
             self.modules_seen = len(sys.modules)
             files = self._code_files()
-        reply = Reply(
+        reply = encode_reply(
             result.payload,
             result.duration_ms,
             result.init_duration_ms,
@@ -229,7 +230,7 @@ class _Worker:
             result.logs,
             files,
         )
-        _write_all(self.reply_fd, reply.encode())
+        _write_all(self.reply_fd, reply)
 
     def _code_files(self) -> list[str]:
         """The function's own source files loaded so far, so a reload restarts only what used them."""
