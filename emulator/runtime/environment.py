@@ -1,4 +1,4 @@
-"""One Lambda execution environment, written once for both isolations: the handler imported once, then invocations.
+"""A Lambda execution environment, written once for both isolations: one import, then invocations.
 
 An execution environment is where Lambda keeps a function warm. Its first invocation imports the
 handler (a cold start, whose REPORT carries ``Init Duration``); each invocation calls that handler with

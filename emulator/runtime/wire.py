@@ -7,7 +7,9 @@ function's output, an error). Never pickle that way: user code runs in the worke
 should never unpickle what a handler could have written.
 
 A module of its own so that the gateway's side does not import the worker's (``resource``, the
-handler loader, the worker's logging), and the worker's side imports nothing it does not run.
+handler loader, the worker's logging), and the worker's side imports nothing it does not run. Reading
+a request is the worker's alone (``worker.read_request``): only the worker unpickles, and only what
+the gateway pickled for it; nothing the gateway imports does (``tests/test_exposure.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import json
 import pickle
 import struct
-from typing import IO, Any, NamedTuple
+from typing import Any, NamedTuple
 
 #: Parent to worker: a 4-byte length, then a pickle.
 REQUEST_LENGTH = struct.Struct("!I")
@@ -28,18 +30,6 @@ def frame(message: Any) -> bytes:
     """A request as the worker reads it."""
     body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     return REQUEST_LENGTH.pack(len(body)) + body
-
-
-def read_request(stream: IO[bytes]) -> Any:
-    """The next message, or ``None`` at end of file (the parent retired this worker, or died)."""
-    head = stream.read(REQUEST_LENGTH.size)
-    if len(head) < REQUEST_LENGTH.size:
-        return None
-    (size,) = REQUEST_LENGTH.unpack(head)
-    body = stream.read(size)
-    if len(body) < size:
-        return None
-    return pickle.loads(body)
 
 
 class Reply(NamedTuple):

@@ -49,7 +49,7 @@ from emulator.runtime.lambda_context import lambda_environment, log_stream_name
 from emulator.runtime.outcomes import Outcome, out_of_memory
 from emulator.runtime.result import InvocationResult
 from emulator.runtime.shadowing import own_modules
-from emulator.runtime.wire import Reply, encode_reply, read_request
+from emulator.runtime.wire import REQUEST_LENGTH, Reply, encode_reply
 
 #: Address space allowed beyond the function's memory size and the worker's own footprint at start.
 #: Generous on purpose: ``RLIMIT_AS`` counts virtual memory, and each thread reserves an 8 MB stack
@@ -130,6 +130,18 @@ def _max_rss_mb() -> int:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # Kilobytes on Linux, bytes on macOS.
     return int(peak // 1024 if _LINUX else peak // (1024 * 1024))
+
+
+def read_request(stream: IO[bytes]) -> Any:
+    """The next message, or ``None`` at end of file (the parent retired this worker, or died)."""
+    head = stream.read(REQUEST_LENGTH.size)
+    if len(head) < REQUEST_LENGTH.size:
+        return None
+    (size,) = REQUEST_LENGTH.unpack(head)
+    body = stream.read(size)
+    if len(body) < size:
+        return None
+    return pickle.loads(body)
 
 
 def _write_all(fd: int, data: bytes) -> None:
