@@ -23,7 +23,8 @@ import pytest
 
 from emulator.config import ConfigErrors, load_definitions
 from emulator.model import DEFAULT_CONCURRENCY, Function
-from emulator.runtime.process import ProcessInvoker, check_handlers
+from emulator.runtime.import_check import check_handlers
+from emulator.runtime.process import ProcessInvoker
 from emulator.testing import Harness
 from tests.conftest import LAMBDAS
 from tests.gate import WAIT, Gate

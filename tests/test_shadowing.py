@@ -12,7 +12,7 @@ import requests
 
 from emulator.cli import main
 from emulator.config import load_definitions
-from emulator.runtime.process import check_handlers
+from emulator.runtime.import_check import check_handlers
 from emulator.runtime.shadowing import provided
 from emulator.runtime.threads import check_handlers as check_handlers_here
 from emulator.testing import Harness
