@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from emulator.app import create_app
 from emulator.cli import build_parser
@@ -25,7 +26,7 @@ from emulator.gateway import Gateway
 from emulator.inspector import AllowedHosts, Recorder, inspector_routes
 from emulator.inspector.hosts import allowed_host_option
 from emulator.runtime.threads import ThreadInvoker
-from emulator.testing import GatewayClient
+from emulator.testing import GatewayClient, Harness
 from tests.conftest import LAMBDAS
 from tests.live import exchange, request_bytes, start_server
 
@@ -247,3 +248,14 @@ def test_serve_refuses_other_hosts_on_the_wire(tmp_path: Path) -> None:
         assert server.log().count("inspector: refused a request for Host 'evil.example") == 1
     finally:
         server.stop()
+
+
+def test_the_test_harness_server_serves_no_inspector_to_rebind_to(tmp_path: Path) -> None:
+    # ``Harness.serve()`` (and the plugin's ``apig_server``) puts the gateway alone on the socket.
+    (tmp_path / "apig.yaml").write_text(CONFIG)
+    with Harness(tmp_path / "apig.yaml", code_dir=LAMBDAS) as apig, apig.serve() as server:
+        requests.post(server.url + "/Prod/count", json={}, headers={"Authorization": SECRET}, timeout=5)
+        for host in ("localhost", "evil.example"):
+            answer = requests.get(server.url + "/_emu/api/invocations", headers={"Host": host}, timeout=5)
+            assert answer.status_code == 403
+            assert answer.json() == {"message": "Missing Authentication Token"}
