@@ -49,6 +49,8 @@ DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 _PARSED_BODY_FACTOR = 25
 #: A record's own objects and its ids, times and route, beyond its texts.
 _RECORD_OVERHEAD = 2048
+#: A request body or response headers this small let an exchange be kept as is.
+_SMALL_BYTES = 8 * 1024
 
 #: Set while the inspector replays a request, so the new record says which one it repeats.
 _replaying: contextvars.ContextVar[int | None] = contextvars.ContextVar("apig_emu_replaying", default=None)
@@ -66,6 +68,8 @@ class Record:
     status: int
     #: The bytes the recorder counts for this record (``Recorder.max_bytes``).
     size: int = 0
+    #: Still in the recorder: not yet evicted or cleared, so a change of ``size`` counts.
+    kept: bool = True
     #: The exchange, until ``_json`` is made from it.
     _exchange: Exchange | None = field(default=None, repr=False)
     #: What the API sends for it (``record_json``, encoded), once made.
@@ -142,8 +146,10 @@ class Recorder:
         for record in self.records(after=after):
             if before is not None and record.id >= before:
                 continue
+            if len(texts) == limit:
+                return Page(texts, more_before=last)
             text = self.json_text(record)
-            if texts and (len(texts) == limit or used + len(text) > max_bytes):
+            if texts and used + len(text) > max_bytes:
                 return Page(texts, more_before=last)
             texts.append(text)
             used += len(text)
@@ -156,8 +162,9 @@ class Recorder:
             estimate = record.size
             self._make_json(record)
             record.size = _request_size(record.request) + _RECORD_OVERHEAD + len(record._json or "")
-            self.kept_bytes += record.size - estimate
-            self._evict()
+            if record.kept:
+                self.kept_bytes += record.size - estimate
+                self._evict()
         assert record._json is not None
         return record._json
 
@@ -165,6 +172,8 @@ class Recorder:
         return next((record for record in self._records if record.id == record_id), None)
 
     def clear(self) -> None:
+        for record in self._records:
+            record.kept = False
         self._records.clear()
         self.kept_bytes = 0
 
@@ -195,7 +204,9 @@ class Recorder:
         while len(self._records) > self.capacity or (
             self.kept_bytes > self.max_bytes and len(self._records) > 1
         ):
-            self.kept_bytes -= self._records.popleft().size
+            evicted = self._records.popleft()
+            evicted.kept = False
+            self.kept_bytes -= evicted.size
 
 
 def _request_size(request: GatewayRequest | None) -> int:
@@ -227,7 +238,7 @@ def _keep_as_is(exchange: Exchange) -> bool:
     request, response, invocation = exchange.request, exchange.response, exchange.invocation
     if request is not None and len(request.body) > _SMALL_BYTES:
         return False
-    if len(response.body) > BODY_BYTES or len(response.headers) > 50:
+    if len(response.body) > BODY_BYTES:
         return False
     if sum(len(name) + len(value) for name, value in response.headers) > _SMALL_BYTES:
         return False
@@ -236,10 +247,6 @@ def _keep_as_is(exchange: Exchange) -> bool:
     if len(invocation.result.payload) > BODY_BYTES:
         return False
     return not invocation.logs and not invocation.result.timed_out and exchange.error is None
-
-
-#: A request body or response headers this small let an exchange be kept as is.
-_SMALL_BYTES = 8 * 1024
 
 
 def record_json(

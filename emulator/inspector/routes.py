@@ -46,13 +46,13 @@ _ASSETS = {
     "inspector.js": "text/javascript; charset=utf-8",
     "inspector.css": "text/css; charset=utf-8",
 }
-#: The page is the emulator's own; it must not be framed or load anything from elsewhere.
 #: ``api/invocations``'s page: records by default and at most, and about how many bytes of JSON.
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
 PAGE_BYTES = 4 * 1024 * 1024
 #: Distinct refused ``Host`` names logged; a rebinding page polls, and the log should not repeat it.
 _HOSTS_LOGGED = 32
+#: The page is the emulator's own; it must not be framed or load anything from elsewhere.
 _PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
@@ -189,13 +189,13 @@ def inspector_routes(recorder: Recorder, allowed: AllowedHosts | None = None) ->
         if isinstance(query, str):
             return JSONResponse({"message": f"Bad request: {query}"}, status_code=400)
         after, before, limit = query
-        page = recorder.page(after=after, before=before, limit=limit, max_bytes=PAGE_BYTES)
+        found = recorder.page(after=after, before=before, limit=limit, max_bytes=PAGE_BYTES)
         headers = {"Cache-Control": "no-store"}
-        if page.more_before is not None:
+        if found.more_before is not None:
             headers["Link"] = (
-                f'<{PREFIX}/api/invocations?after={after}&before={page.more_before}&limit={limit}>; rel="next"'
+                f'<{PREFIX}/api/invocations?after={after}&before={found.more_before}&limit={limit}>; rel="next"'
             )
-        return Response(page.json(), media_type="application/json", headers=headers)
+        return Response(found.json(), media_type="application/json", headers=headers)
 
     async def clear(request: Request) -> Response:
         if (refusal := cross_site_refusal(request, allowed)) is not None:

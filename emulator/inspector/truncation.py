@@ -93,9 +93,9 @@ def _size(line: str) -> int:
 def cut_value(value: Any, limit: int) -> Any:
     """A JSON value whose encoding takes at most about ``limit`` bytes: an event, an error object.
 
-    ``value`` itself when it fits; else the same structure with its strings cut at ``limit / 2`` (a
-    proxy event's ``body``), if that fits; else, large for its many parts, its JSON text cut, as a
-    string.
+    A copy of ``value`` when it fits (a handler that timed out may still be changing its event);
+    else the same structure with its strings cut at ``limit / 2`` (a proxy event's ``body``), if
+    that fits; else, large for its many parts, its JSON text cut, as a string.
     """
     try:
         text = json.dumps(value, default=str)
@@ -103,10 +103,10 @@ def cut_value(value: Any, limit: int) -> Any:
         # Circular, too deeply nested, or changed by a handler still running while it was read.
         return f"(not shown: {type(error).__name__}: {cut_text(str(error), 200)})"
     if len(text) <= limit:  # ASCII: json.dumps escapes everything else
-        return value
+        return json.loads(text)
     try:
         shrunk = _cut_strings(value, limit // 2, _Budget(limit))
-    except (_TooLarge, RecursionError):
+    except (_TooLarge, RecursionError, RuntimeError):
         return cut_text(text, limit)
     shrunk_text = json.dumps(shrunk, default=str)
     return shrunk if len(shrunk_text) <= limit else cut_text(text, limit)
