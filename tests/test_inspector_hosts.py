@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import requests
 
+from emulator import cli_frontend
 from emulator.app import create_app
 from emulator.cli import build_parser
 from emulator.config import load_definitions
@@ -221,6 +222,27 @@ def test_allowed_host_is_a_repeatable_serve_option(capsys: pytest.CaptureFixture
     )
 
 
+@pytest.mark.parametrize(
+    ("options", "answered"),
+    [
+        (["--host", "dev-box.lan"], "dev-box.lan:3000"),  # the name serve binds is one it answers to
+        (["--host", "0.0.0.0"], "0.0.0.0:3000"),
+        (["--allowed-host", "app.test", "--allowed-host", "*.tunnel.test"], "x.tunnel.test"),
+    ],
+)
+def test_serves_host_and_allowed_host_options_reach_the_inspector(
+    tmp_path: Path, options: list[str], answered: str
+) -> None:
+    args = build_parser().parse_args(["serve", *options])
+    config = tmp_path / "apig.yaml"
+    config.write_text(CONFIG)
+    gateway = Gateway(deploy(load_definitions(config, code_dir=LAMBDAS)), invoker=ThreadInvoker())
+    with GatewayClient(create_app(gateway, routes=cli_frontend.app_routes(args, gateway))) as client:
+        assert client.get("/_emu/api/routes", headers={"Host": answered}).status_code == 200
+        assert client.get("/_emu/api/routes", headers={"Host": "localhost:3000"}).status_code == 200
+        assert client.get("/_emu/api/routes", headers={"Host": "evil.example:3000"}).status_code == 403
+
+
 def test_serve_refuses_other_hosts_on_the_wire(tmp_path: Path) -> None:
     server = start_server(tmp_path, CONFIG, "--isolation", "thread", "--allowed-host", "dev-box.lan")
     try:
@@ -259,3 +281,15 @@ def test_the_test_harness_server_serves_no_inspector_to_rebind_to(tmp_path: Path
             answer = requests.get(server.url + "/_emu/api/invocations", headers={"Host": host}, timeout=5)
             assert answer.status_code == 403
             assert answer.json() == {"message": "Missing Authentication Token"}
+
+
+def test_allowing_any_host_says_what_it_gives_up(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    args = build_parser().parse_args(["serve", "--allowed-host", "*"])
+    config = tmp_path / "apig.yaml"
+    config.write_text(CONFIG)
+    gateway = Gateway(deploy(load_definitions(config, code_dir=LAMBDAS)), invoker=ThreadInvoker())
+    with caplog.at_level(logging.WARNING, logger="apig_emu"):
+        routes = cli_frontend.app_routes(args, gateway)
+    assert "--allowed-host '*': the inspector answers any Host name" in caplog.text
+    with GatewayClient(create_app(gateway, routes=routes)) as client:
+        assert client.get("/_emu/api/routes", headers={"Host": "evil.example"}).status_code == 200
