@@ -49,7 +49,7 @@ DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 _PARSED_BODY_FACTOR = 25
 #: A record's own objects and its ids, times and route, beyond its texts.
 _RECORD_OVERHEAD = 2048
-#: A request body or response headers this small let an exchange be kept as is.
+#: A request body, response headers or output this small let an exchange be kept as is.
 _SMALL_BYTES = 8 * 1024
 
 #: Set while the inspector replays a request, so the new record says which one it repeats.
@@ -224,7 +224,7 @@ def _estimate(exchange: Exchange) -> int:
     if exchange.request is not None:
         size += _PARSED_BODY_FACTOR * len(exchange.request.body)
     if exchange.invocation is not None:
-        size += len(exchange.invocation.result.payload)
+        size += len(exchange.invocation.result.payload) + _logs_size(exchange.invocation.logs)
     return size
 
 
@@ -244,9 +244,14 @@ def _keep_as_is(exchange: Exchange) -> bool:
         return False
     if invocation is None:
         return True
-    if len(invocation.result.payload) > BODY_BYTES:
+    if len(invocation.result.payload) > BODY_BYTES or _logs_size(invocation.logs) > _SMALL_BYTES:
         return False
-    return not invocation.logs and not invocation.result.timed_out and exchange.error is None
+    return not invocation.result.timed_out and exchange.error is None
+
+
+def _logs_size(lines: list[str]) -> int:
+    """About what a function's output lines take: their text, and a string object each."""
+    return sum(map(len, lines)) + 64 * len(lines)
 
 
 def record_json(
