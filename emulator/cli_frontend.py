@@ -6,6 +6,7 @@ Kept apart from ``emulator.cli`` so that ``cmd_serve`` reads as its few steps, e
 from __future__ import annotations
 
 import argparse
+import logging
 import socket
 import sys
 from pathlib import Path
@@ -25,6 +26,18 @@ if TYPE_CHECKING:
 
 #: Where the inspector lives (``emulator.inspector.PREFIX``), without importing the web stack for ``validate``.
 INSPECTOR_PREFIX = "/_emu"
+
+log = logging.getLogger("apig_emu")
+
+
+def allowed_host(value: str) -> str:
+    """``--allowed-host``'s type: argparse shows the message of an ``ArgumentTypeError`` only."""
+    from emulator.inspector.hosts import allowed_host_option
+
+    try:
+        return allowed_host_option(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def add_serve_options(serve: argparse.ArgumentParser) -> None:
@@ -50,6 +63,16 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
     )
     serve.add_argument(
         "--no-inspector", action="store_true", help=f"do not serve the live inspector at {INSPECTOR_PREFIX}/"
+    )
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        type=allowed_host,
+        metavar="NAME",
+        help=f"a Host name the inspector at {INSPECTOR_PREFIX}/ also answers to, besides localhost, "
+        "*.localhost, loopback addresses and --host (others get a 403: a defence against DNS "
+        "rebinding); *.example.test for every name under a domain, * for any name (repeatable)",
     )
 
 
@@ -78,13 +101,18 @@ def check_static(args: argparse.Namespace) -> bool:
 
 def app_routes(args: argparse.Namespace, gateway: Gateway) -> list[BaseRoute]:
     """The emulator's own pages for ``create_app``: the inspector, recording from now on."""
-    from emulator.inspector import Recorder, inspector_routes
+    from emulator.inspector import AllowedHosts, Recorder, inspector_routes
 
     if args.no_inspector:
         return []
+    if "*" in args.allowed_host:
+        log.warning(
+            "--allowed-host '*': the inspector answers any Host name, so a web page that rebinds its "
+            "name to this machine can read the recorded requests (with their Authorization headers)"
+        )
     recorder = Recorder()
     recorder.attach(gateway)
-    return inspector_routes(recorder)
+    return inspector_routes(recorder, AllowedHosts([args.host, *args.allowed_host]))
 
 
 def listen_static(args: argparse.Namespace) -> list[socket.socket]:

@@ -16,6 +16,7 @@ it (or whose tests do not all use it) is not affected by a missing ``config/apig
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
@@ -37,6 +38,14 @@ _LOADED = pytest.StashKey[dict[tuple[Path, Path, str], Definitions | str]]()
 #: How a handler's hint names the code root here.
 _CODE_ROOT = CodeRootSetting("the apig_code_dir ini option", "apig_code_dir = {}")
 _SECTION = "apig-emu invocations"
+
+
+class ApigServerLeftRunning(pytest.PytestWarning):
+    """A test started a server with ``apig.serve()`` and did not stop it; the ``apig`` fixture did.
+
+    Left running, the server would have kept the session's event loop busy, and pytest would have
+    waited for it forever. ``-W error::emulator.pytest_plugin.ApigServerLeftRunning`` makes it an error.
+    """
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -192,6 +201,9 @@ def apig(
     Fresh means a new gateway and invoker: no records, no overrides. Under thread isolation handler
     modules stay imported between tests, as a warm Lambda's do, so their module-level state carries
     over; under process isolation each test starts cold.
+
+    A server the test started with ``apig.serve()`` and left running (it forgot, or failed first) is
+    stopped at teardown, with an ``ApigServerLeftRunning`` warning that names the test.
     """
     harness = _harness(apig_definitions, apig_isolation, apig_event_loop)
     request.node.stash[_HARNESS] = harness
@@ -201,7 +213,18 @@ def apig(
         yield harness
     finally:
         lambda_log.removeFilter(in_the_report)
+        left = harness.stop_servers()
         harness.close()
+        # Last: made an error with -W, the warning must not keep the server or the invoker alive.
+        for url in left:
+            warnings.warn(
+                ApigServerLeftRunning(
+                    f"{request.node.nodeid} started a server with apig.serve() and did not stop it: "
+                    f"apig-emu stopped it at teardown ({url}). Use `with apig.serve() as server:`, call "
+                    "server.stop(), or use the apig_server fixture"
+                ),
+                stacklevel=1,
+            )
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,8 @@ const API = "/_emu/api";
 // Sent with every call that changes something: a page on another site cannot send it (see routes.py).
 const GUARD = { "X-Apig-Emu": "1" };
 const POLL_MS = 1000;
+// As many as the emulator keeps by default: older entries leave the page as they leave its memory.
+const MAX_SHOWN = 200;
 let lastId = 0;
 const open = new Set();
 
@@ -30,19 +32,35 @@ function setStatus(text, down) {
   status.classList.toggle("down", Boolean(down));
 }
 
+// The emulator's own marker for what it cut (emulator/inspector/truncation.py).
+function truncated(bytes) {
+  return `…[truncated ${bytes.toLocaleString("en-US")} bytes]`;
+}
+
 function headersText(headers) {
-  return headers.map(([name, value]) => `${name}: ${value}`).join("\n");
+  // A pair with no value is the emulator's marker for headers it left out.
+  return headers.map(([name, value]) => (value === "" ? name : `${name}: ${value}`)).join("\n");
+}
+
+function shownBytes(part) {
+  if (part.bodyEncoding === "text") return new TextEncoder().encode(part.body).length;
+  return atob(part.body).length;
 }
 
 function bodyText(part) {
   if (!part.bodyLength) return "(empty body)";
   let text = part.body;
   if (part.bodyEncoding === "text") {
-    try { text = JSON.stringify(JSON.parse(text), null, 2); } catch (_) { /* not JSON: as sent */ }
+    try { text = JSON.stringify(JSON.parse(text), null, 2); } catch (_) { /* not JSON, or cut: as sent */ }
   } else {
     text = `(binary, base64) ${text}`;
   }
-  return part.bodyTruncated ? `${text}\n… (${part.bodyLength} bytes, cut)` : text;
+  return part.bodyTruncated ? `${text}${truncated(part.bodyLength - shownBytes(part))}` : text;
+}
+
+// An event or error object too large for the emulator to keep whole arrives as its JSON text, cut.
+function jsonText(value) {
+  return typeof value === "string" ? value : JSON.stringify(value, null, 2);
 }
 
 function pane(title, content) {
@@ -69,11 +87,13 @@ function renderDetails(rec) {
     panes.append(pane("Route", `${r.method} ${r.resource} (stage ${r.stage}) on ${r.api} (${r.apiId})\nintegration: ${r.integration}${r.target ? "\ntarget: " + r.target : ""}`));
   }
   if (rec.event !== null && rec.event !== undefined) {
-    panes.append(pane("Event", JSON.stringify(rec.event, null, 2)));
+    panes.append(pane("Event", jsonText(rec.event)));
   }
   if (rec.function) {
     let logs = rec.logs.length ? rec.logs.join("\n") : "(no output)";
-    if (rec.functionError) logs += `\n\nfunction error: ${rec.functionError.errorType}: ${rec.functionError.errorMessage}`;
+    const error = rec.functionError;
+    if (typeof error === "string") logs += `\n\nfunction error: ${error}`;
+    else if (error) logs += `\n\nfunction error: ${error.errorType}: ${error.errorMessage}`;
     if (rec.traceback) logs += `\n\n${rec.traceback}`;
     panes.append(pane(`Logs of ${rec.function}`, logs));
   }
@@ -112,27 +132,57 @@ function renderRecord(rec) {
     el("span", { class: `verdict ${rec.cors.allowed ? "allowed" : "blocked"}`, title: rec.cors.reason },
       rec.cors.allowed ? "✔ browser can read" : "✖ browser blocks"),
   );
+  // The details are built when first opened: most entries never are, and each can hold ~0.5 MB.
+  const showDetails = () => {
+    if (!item.querySelector(".details")) item.append(renderDetails(rec));
+  };
   summary.addEventListener("click", () => {
+    showDetails();
     item.classList.toggle("open");
     if (item.classList.contains("open")) open.add(rec.id); else open.delete(rec.id);
   });
-  item.append(summary, renderDetails(rec));
-  if (open.has(rec.id)) item.classList.add("open");
+  item.append(summary);
+  if (open.has(rec.id)) {
+    showDetails();
+    item.classList.add("open");
+  }
   return item;
+}
+
+// The URL of the next page, from the answer's `Link: <url>; rel="next"` header, or null.
+function nextPage(response) {
+  const match = /<([^>]*)>;\s*rel="next"/.exec(response.headers.get("Link") || "");
+  return match ? match[1] : null;
+}
+
+// Every record newer than `after`, newest first, page by page.
+async function newerThan(after) {
+  const records = [];
+  let url = `${API}/invocations?after=${after}`;
+  while (url) {
+    const response = await fetch(url, { cache: "no-store" });
+    if (!response.ok) throw new Error(`${response.status} from ${url}`);
+    records.push(...await response.json());
+    url = nextPage(response);
+  }
+  return records;
 }
 
 async function poll() {
   try {
-    const response = await fetch(`${API}/invocations?after=${lastId}`, { cache: "no-store" });
-    const records = await response.json();
+    const records = await newerThan(lastId);
     setStatus("live", false);
     if (!records.length) return;
     const list = document.getElementById("invocations");
-    // Newest first: the response is newest first, so prepend from the oldest.
+    // Newest first: the records are newest first, so prepend from the oldest.
     for (const rec of records.slice().reverse()) {
       if (rec.id <= lastId) continue; // a replay's poll and the timer's may overlap
       list.prepend(renderRecord(rec));
       lastId = Math.max(lastId, rec.id);
+    }
+    while (list.children.length > MAX_SHOWN) {
+      open.delete(Number(list.lastElementChild.dataset.id));
+      list.lastElementChild.remove();
     }
     document.getElementById("empty").hidden = list.children.length > 0;
   } catch (_) {

@@ -12,75 +12,95 @@ import itertools
 import json
 import time
 from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from emulator.cors_verdict import cors_verdict
 from emulator.exchanges import Exchange
+from emulator.inspector.truncation import cut_headers, cut_lines, cut_middle, cut_text, cut_value
 from emulator.request import GatewayRequest
 from emulator.table import integration_label
 
 if TYPE_CHECKING:
     from emulator.gateway import Gateway
 
-#: Bodies longer than this are cut in what the page shows; the page is for reading, not archiving.
-SHOWN_BODY_BYTES = 64 * 1024
-#: Requests whose body is longer are not kept for replay, so the buffer stays small (bodies go to 10 MB).
+#: What one record keeps at most of each part; the README's inspector section gives these sizes.
+#: Anything longer is cut and says so (``truncation.marker``): a body's ``bodyTruncated`` and
+#: ``bodyLength``, the event's strings, the log's middle, the error's and traceback's middle.
+BODY_BYTES = 64 * 1024
+EVENT_BYTES = 128 * 1024
+#: Of a function's output: the first and the last half of it.
+LOG_BYTES = 128 * 1024
+#: Of the error object, and of the traceback.
+ERROR_BYTES = 64 * 1024
+#: Of a header list (request or response), whose names and values are cut at ``TEXT_BYTES``.
+HEADERS_BYTES = 32 * 1024
+#: Of anything else: a path, a query string, a gateway error's reason.
+TEXT_BYTES = 8 * 1024
+#: Requests whose body is longer are not kept for replay (bodies go to 10 MB).
 REPLAYABLE_BODY_BYTES = 256 * 1024
 DEFAULT_CAPACITY = 200
+#: All records together; the oldest go first. Counted as what the API would send for them (the
+#: page's JSON, ASCII) plus the requests kept for replay, which is what they take in memory.
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+#: An exchange kept as is (``_keep_as_is``) counts as if its request body took this many times its
+#: size: a non-proxy event is that body parsed, and ``[{}, {}, …]`` takes ~25 times its text.
+_PARSED_BODY_FACTOR = 25
+#: A record's own objects and its ids, times and route, beyond its texts.
+_RECORD_OVERHEAD = 2048
+#: A request body, response headers or output this small let an exchange be kept as is.
+_SMALL_BYTES = 8 * 1024
 
 #: Set while the inspector replays a request, so the new record says which one it repeats.
 _replaying: contextvars.ContextVar[int | None] = contextvars.ContextVar("apig_emu_replaying", default=None)
 
 
-@dataclass
+@dataclass(eq=False)
 class Record:
     id: int
     #: The request as received, kept for replay; ``None`` when its body was too large to keep.
     request: GatewayRequest | None
     replay_of: int | None
     received_at: float
-    #: The exchange, until ``shown`` is made from it.
+    method: str | None
+    path: str | None
+    status: int
+    #: The bytes the recorder counts for this record (``Recorder.max_bytes``).
+    size: int = 0
+    #: Still in the recorder: not yet evicted or cleared, so a change of ``size`` counts.
+    kept: bool = True
+    #: The exchange, until ``_json`` is made from it.
     _exchange: Exchange | None = field(default=None, repr=False)
-    _shown: dict[str, Any] | None = field(default=None, repr=False)
+    #: What the API sends for it (``record_json``, encoded), once made.
+    _json: str | None = field(default=None, repr=False)
 
-    @property
-    def shown(self) -> dict[str, Any]:
-        """What the page shows (``record_json``), long bodies cut; made once, when first asked for."""
-        if self._shown is None:
-            assert self._exchange is not None
-            self._shown = record_json(
-                self.id,
-                self.received_at,
-                self._exchange,
-                replayable=self.request is not None,
-                replay_of=self.replay_of,
-            )
-            self._exchange = None
-        return self._shown
 
-    @property
-    def method(self) -> str | None:
-        return self.shown["request"]["method"] if self.shown["request"] else None
+@dataclass(frozen=True)
+class Page:
+    """Records' JSON texts, newest first, and the id the next page ends before, if more remain."""
 
-    @property
-    def path(self) -> str | None:
-        return self.shown["request"]["path"] if self.shown["request"] else None
+    texts: list[str]
+    more_before: int | None
 
-    @property
-    def status(self) -> int:
-        status: int = self.shown["response"]["status"]
-        return status
+    def json(self) -> str:
+        return "[" + ",".join(self.texts) + "]"
 
 
 class Recorder:
-    """A bounded ring buffer of exchanges, newest last; attach it to the gateway that serves."""
+    """A bounded ring buffer of exchanges, newest last; attach it to the gateway that serves.
 
-    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
-        self._records: deque[Record] = deque(maxlen=capacity)
+    Bounded twice: at most ``capacity`` records, and at most ``max_bytes`` for all of them, each record
+    cut to the sizes above, so that 200 requests whose handlers print for minutes cannot fill memory.
+    """
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.capacity = capacity
+        self.max_bytes = max_bytes
+        self._records: deque[Record] = deque()
         self._ids = itertools.count(1)
+        #: The sum of the records' ``size``.
+        self.kept_bytes = 0
 
     def attach(self, gateway: Gateway) -> None:
         """Listen to ``gateway``; idempotent, so the page can attach whenever it is used."""
@@ -90,20 +110,72 @@ class Recorder:
         request = exchange.request
         # Nothing changes a request once answered; replay sends a copy.
         kept = request if request is not None and len(request.body) <= REPLAYABLE_BODY_BYTES else None
-        record = Record(next(self._ids), kept, _replaying.get(), time.time(), exchange)
-        if not _keep_as_is(exchange):
-            record.shown  # noqa: B018  # made now: the exchange is large, or may still change
+        record = Record(
+            next(self._ids),
+            kept,
+            _replaying.get(),
+            time.time(),
+            method=request.method if request is not None else None,
+            path=request.raw_path if request is not None else None,
+            status=exchange.response.status,
+            _exchange=exchange,
+        )
+        own = _request_size(kept) + _RECORD_OVERHEAD
+        if _keep_as_is(exchange):
+            record.size = own + _estimate(exchange)
+        else:
+            self._make_json(record)  # made now: the exchange is large, or may still change
+            record.size = own + len(record._json or "")
         self._records.append(record)
+        self.kept_bytes += record.size
+        self._evict()
 
     def records(self, *, after: int = 0) -> list[Record]:
         """Records newer than ``after``, newest first."""
         return [record for record in reversed(self._records) if record.id > after]
 
+    def page(self, *, after: int = 0, before: int | None = None, limit: int, max_bytes: int) -> Page:
+        """The newest records between ``after`` and ``before`` (both excluded), newest first.
+
+        At most ``limit`` of them and about ``max_bytes`` of JSON, though always one if there is one,
+        so that any record can be read.
+        """
+        texts: list[str] = []
+        used = 0
+        last: int | None = None
+        for record in self.records(after=after):
+            if before is not None and record.id >= before:
+                continue
+            if len(texts) == limit:
+                return Page(texts, more_before=last)
+            text = self.json_text(record)
+            if texts and used + len(text) > max_bytes:
+                return Page(texts, more_before=last)
+            texts.append(text)
+            used += len(text)
+            last = record.id
+        return Page(texts, more_before=None)
+
+    def json_text(self, record: Record) -> str:
+        """What the API sends for ``record``: made when first asked for, then counted as it is."""
+        if record._json is None:
+            estimate = record.size
+            self._make_json(record)
+            record.size = _request_size(record.request) + _RECORD_OVERHEAD + len(record._json or "")
+            if record.kept:
+                self.kept_bytes += record.size - estimate
+                self._evict()
+        assert record._json is not None
+        return record._json
+
     def get(self, record_id: int) -> Record | None:
         return next((record for record in self._records if record.id == record_id), None)
 
     def clear(self) -> None:
+        for record in self._records:
+            record.kept = False
         self._records.clear()
+        self.kept_bytes = 0
 
     async def replay(self, gateway: Gateway, record: Record) -> None:
         """Send the recorded request through the gateway again, as a new request with new ids."""
@@ -114,21 +186,72 @@ class Recorder:
         finally:
             _replaying.reset(token)
 
+    def _make_json(self, record: Record) -> None:
+        exchange = record._exchange
+        assert exchange is not None
+        shown = record_json(
+            record.id,
+            record.received_at,
+            exchange,
+            replayable=record.request is not None,
+            replay_of=record.replay_of,
+        )
+        record._json = json.dumps(shown, default=str)
+        record._exchange = None
+
+    def _evict(self) -> None:
+        """Drop the oldest records until both bounds hold; the newest stays, whatever its size."""
+        while len(self._records) > self.capacity or (
+            self.kept_bytes > self.max_bytes and len(self._records) > 1
+        ):
+            evicted = self._records.popleft()
+            evicted.kept = False
+            self.kept_bytes -= evicted.size
+
+
+def _request_size(request: GatewayRequest | None) -> int:
+    if request is None:
+        return 0
+    head = sum(len(name) + len(value) for name, value in request.headers)
+    return len(request.body) + head + len(request.raw_path) + len(request.query_string)
+
+
+def _estimate(exchange: Exchange) -> int:
+    """What an exchange kept as is may hold: its request twice (request and event), parsed, and its answer."""
+    response = exchange.response
+    size = 2 * _request_size(exchange.request) + len(response.body)
+    size += sum(len(name) + len(value) for name, value in response.headers)
+    if exchange.request is not None:
+        size += _PARSED_BODY_FACTOR * len(exchange.request.body)
+    if exchange.invocation is not None:
+        size += len(exchange.invocation.result.payload) + _logs_size(exchange.invocation.logs)
+    return size
+
 
 def _keep_as_is(exchange: Exchange) -> bool:
     """Whether the exchange may wait for the page to ask for it: most are never looked at.
 
-    Not when it is large (the buffer must never hold a whole 10 MB body, response, event or log), nor
-    when the function may still be running and changing its event (a timeout left it running).
+    Not when it is large (what the record would keep of it must be known now, and the buffer must
+    never hold a whole 10 MB body, response, event or log), nor when the function may still be
+    running and changing its event (a timeout left it running).
     """
-    request, invocation = exchange.request, exchange.invocation
-    if request is not None and len(request.body) > SHOWN_BODY_BYTES // 2:  # the event's may be base64
+    request, response, invocation = exchange.request, exchange.response, exchange.invocation
+    if request is not None and len(request.body) > _SMALL_BYTES:
         return False
-    if len(exchange.response.body) > SHOWN_BODY_BYTES:
+    if len(response.body) > BODY_BYTES:
+        return False
+    if sum(len(name) + len(value) for name, value in response.headers) > _SMALL_BYTES:
         return False
     if invocation is None:
         return True
-    return not invocation.logs and not invocation.result.timed_out and exchange.error is None
+    if len(invocation.result.payload) > BODY_BYTES or _logs_size(invocation.logs) > _SMALL_BYTES:
+        return False
+    return not invocation.result.timed_out and exchange.error is None
+
+
+def _logs_size(lines: list[str]) -> int:
+    """About what a function's output lines take: their text, and a string object each."""
+    return sum(map(len, lines)) + 64 * len(lines)
 
 
 def record_json(
@@ -156,7 +279,7 @@ def record_json(
         gateway_error = {
             "type": exchange.error.response_type,
             "status": exchange.error.status,
-            "reason": exchange.error.reason,
+            "reason": cut_middle(exchange.error.reason, TEXT_BYTES),
         }
     return {
         "id": record_id,
@@ -169,49 +292,47 @@ def record_json(
         if request is None
         else {
             "method": request.method,
-            "path": request.raw_path,
-            "query": request.query_string,
-            "headers": [[name, value] for name, value in request.headers],
+            "path": cut_text(request.raw_path, TEXT_BYTES),
+            "query": cut_text(request.query_string, TEXT_BYTES),
+            "headers": cut_headers(request.headers, HEADERS_BYTES, TEXT_BYTES),
             **_body_json(request.body),
         },
         "route": route,
-        "event": _shown_event(exchange.event),
+        "event": cut_value(exchange.event, EVENT_BYTES),
         "function": invocation.function if invocation is not None else None,
-        "logs": [line[:SHOWN_BODY_BYTES] for line in invocation.logs[-500:]]
-        if invocation is not None
-        else [],
-        "functionError": invocation.error if invocation is not None else None,
-        "traceback": invocation.traceback if invocation is not None else None,
+        "logs": cut_lines(invocation.logs, LOG_BYTES) if invocation is not None else [],
+        "functionError": cut_value(invocation.error, ERROR_BYTES) if invocation is not None else None,
+        "traceback": cut_middle(invocation.traceback, ERROR_BYTES)
+        if invocation is not None and invocation.traceback is not None
+        else None,
         "gatewayError": gateway_error,
         "response": {
             "status": response.status,
-            "headers": [[name, value] for name, value in response.headers],
+            "headers": cut_headers(response.headers, HEADERS_BYTES, TEXT_BYTES),
             **_body_json(response.body),
         },
-        "cors": {"allowed": verdict.allowed, "reason": verdict.reason, "preflight": verdict.preflight},
+        "cors": {
+            "allowed": verdict.allowed,
+            "reason": cut_text(verdict.reason, TEXT_BYTES),
+            "preflight": verdict.preflight,
+        },
     }
 
 
-def records_json(records: Iterable[Record]) -> str:
-    return json.dumps([record.shown for record in records], default=str)
-
-
 def _body_json(body: bytes) -> dict[str, Any]:
-    shown = body[:SHOWN_BODY_BYTES]
-    truncated = len(body) > SHOWN_BODY_BYTES
+    """The body's first ``BODY_BYTES``, as text if they are UTF-8 (not cut inside a character), else base64."""
+    end = min(len(body), BODY_BYTES)
+    while 0 < end < len(body) and body[end] & 0xC0 == 0x80:
+        end -= 1
+    shown = body[:end]
     try:
         text, encoding = shown.decode("utf-8"), "text"
     except UnicodeDecodeError:
+        shown = body[:BODY_BYTES]
         text, encoding = base64.b64encode(shown).decode(), "base64"
-    return {"body": text, "bodyEncoding": encoding, "bodyTruncated": truncated, "bodyLength": len(body)}
-
-
-def _shown_event(event: Any) -> Any:
-    """The event as delivered, with a long ``body`` cut so one upload does not stall the page."""
-    if (
-        isinstance(event, dict)
-        and isinstance(event.get("body"), str)
-        and len(event["body"]) > SHOWN_BODY_BYTES
-    ):
-        return {**event, "body": event["body"][:SHOWN_BODY_BYTES] + "… (cut by the inspector)"}
-    return event
+    return {
+        "body": text,
+        "bodyEncoding": encoding,
+        "bodyTruncated": len(shown) < len(body),
+        "bodyLength": len(body),
+    }

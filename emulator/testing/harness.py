@@ -12,16 +12,19 @@ Every request goes through the same ``Gateway`` as ``apig-emu serve``'s. By defa
 this process on the invoker's threads, so breakpoints and ``monkeypatch`` reach them
 (``isolation="process"`` runs them in worker processes instead). ``LiveServer`` puts a harness on a
 real socket for clients that cannot be handed an object: ``requests``, a browser, another process;
-stop it before closing the harness, whose event loop it runs on.
+stop it before closing the harness, whose event loop it runs on. A server still running when the
+harness closes is stopped then, with a ``ResourceWarning``: left running, it kept the event loop,
+and whoever waited for that loop to end (pytest, at the end of the session), waiting forever.
 """
 
 from __future__ import annotations
 
-import contextlib
 import socket
 import time
+import warnings
 from collections.abc import Callable
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
@@ -105,6 +108,8 @@ class Harness:
         self._closed = False
         self._portal = portal
         self._owned = ExitStack()
+        #: Servers started on this harness's loop (``serve()``), stopped or not.
+        self._servers: list[LiveServer] = []
 
     def _record(self, exchange: Exchange) -> None:
         self.exchanges.append(exchange)
@@ -224,11 +229,26 @@ class Harness:
         server.start()
         return server
 
+    def stop_servers(self) -> list[str]:
+        """Stop the servers ``serve()`` started that are still running; their URLs, to say so."""
+        running = [server for server in self._servers if server.running]
+        for server in running:
+            server.stop()
+        self._servers.clear()
+        return [server.url for server in running]
+
     def close(self) -> None:
-        """Stop the client's event loop and the invoker; safe to call twice."""
+        """Stop the servers left running, the client's event loop and the invoker; safe to call twice."""
         if self._closed:
             return
         self._closed = True
+        for url in self.stop_servers():
+            warnings.warn(
+                f"the apig-emu server on {url} was still serving when its Harness closed; close() stopped "
+                "it. Stop it yourself, or use `with harness.serve() as server:`",
+                ResourceWarning,
+                stacklevel=2,
+            )
         if self._client is not None:
             self._client.close()
         try:
@@ -289,8 +309,14 @@ class LiveServer:
     def override(self, function: str, handler: Handler) -> Override:
         return self._harness.override(function, handler)
 
+    @property
+    def running(self) -> bool:
+        """Started and not yet stopped."""
+        return self._serving is not None
+
     def start(self, timeout: float = 10.0) -> None:
         self._serving = self._portal.start_task_soon(self._server.serve, [self._socket])
+        self._harness._servers.append(self)
         deadline = time.monotonic() + timeout
         while not self._server.started and not self._serving.done() and time.monotonic() < deadline:
             time.sleep(0.002)
@@ -299,13 +325,18 @@ class LiveServer:
             self.stop()
             raise RuntimeError(f"the apig-emu test server did not start on {self.url}: {error!r}")
 
-    def stop(self) -> None:
-        """Finish the requests in flight, then close the socket."""
+    def stop(self, grace: float = 10.0) -> None:
+        """Let the requests in flight finish for up to ``grace`` seconds, then end them; close the socket.
+
+        Never waits longer: a handler stuck in a request must not keep the server, and so its event
+        loop, from stopping (a pytest session would wait for that loop forever).
+        """
         self._server.should_exit = True
-        if self._serving is not None:
-            with contextlib.suppress(Exception):
-                self._serving.result(timeout=10)
-            self._serving = None
+        serving, self._serving = self._serving, None
+        if serving is not None and not _ended(serving, grace):
+            self._server.force_exit = True  # uvicorn stops waiting for connections and tasks
+            if not _ended(serving, 1.0):
+                serving.cancel()  # the portal cancels the task
         self._socket.close()
 
     def __enter__(self) -> LiveServer:
@@ -313,3 +344,14 @@ class LiveServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def _ended(serving: Future[None], timeout: float) -> bool:
+    """Whether the server's task ended within ``timeout``, however it ended."""
+    try:
+        serving.result(timeout=timeout)
+    except FutureTimeout:
+        return False
+    except Exception:  # it failed as it stopped, which is stopped all the same
+        pass
+    return True

@@ -113,3 +113,19 @@ def test_a_gateway_error_that_reached_no_function_is_shown(page: Any, api: Serve
     expect(newest.locator(".status-code")).to_have_text("403")
     newest.locator(".summary").click()
     expect(newest.locator(".gateway-error")).to_contain_text("MISSING_AUTHENTICATION_TOKEN")
+
+
+def test_the_page_follows_the_pages_and_shows_what_was_cut(page: Any, api: Served) -> None:
+    # More requests than one page of the API holds (50), each answered with a body over 64 KB.
+    name = "n" * (100 * 1024)
+    for _ in range(60):
+        requests.post(api.url + "/Prod/greet", json={"name": name}, timeout=5)
+    expected = min(200, len(api.recorder.records()))  # the page keeps as many as the emulator does
+    assert expected > 50
+    page.goto(api.url + "/_emu/")
+    expect(page.locator("#invocations > li")).to_have_count(expected)
+    newest = page.locator("#invocations > li").first
+    newest.locator(".summary").click()
+    response_pane = newest.locator(".pane").filter(has_text="Response")
+    body_length = len(b'{"name": "%s"}' % name.encode())  # echo returns the event: the body, parsed
+    expect(response_pane).to_contain_text(f"…[truncated {body_length - 64 * 1024:,} bytes]")
