@@ -4,7 +4,8 @@ both are written (plain, coloured on a terminal, or JSON for machines).
 Every line is one log record. Its message is the plain text a human reads (``items START
 RequestId: … Version: $LATEST``); an ``apig`` attribute carries the same facts as fields, which the
 JSON formatter writes out and the text formatter uses to colour. Tests and listeners read records,
-never formatted text.
+never formatted text. ``serve`` alone writes each request's lines without records, the same text
+formatted directly (``emulator.exchange_log``), through its one ``LogWriter`` (``configure``).
 
 A function's error is one line (``items KeyError: 'id' (/app/items.py:12)``) with the handler's
 traceback attached the way ``logging`` attaches an exception's, as the record's ``exc_text``: every
@@ -148,9 +149,9 @@ def log_invocation(function: Function, result: InvocationResult) -> None:
     quiet = not lambda_log.isEnabledFor(logging.INFO)
     if quiet and not lambda_log.isEnabledFor(logging.WARNING):
         return
+    fn, lno, func, _ = lambda_log.findCaller()
     for kind, text, trace in invocation_lines(function, result, errors_only=quiet):
         level = logging.WARNING if kind == "error" else logging.INFO
-        fn, lno, func, _ = lambda_log.findCaller()
         record = lambda_log.makeRecord(
             lambda_log.name,
             level,
