@@ -59,13 +59,12 @@ class ExchangeLog:
             log_exchange(exchange)
             return
         parts: list[str] = []
+        # One time for the request's JSON objects: its records would have been made within microseconds.
+        stamp = json_time(now := time.time(), (now - int(now)) * 1000) if self.json else ""
         invocation = exchange.invocation
         function = exchange.function
         if invocation is not None and invocation.answered and function is not None:
-            if self.json:
-                self._json_invocation(parts, function, invocation.result)
-            else:
-                self._text_invocation(parts, function, invocation.result)
+            self._invocation(parts, function, invocation.result, stamp)
         request = exchange.request
         if request is not None:
             method, path, status = request.method, request.raw_path, exchange.response.status
@@ -73,7 +72,7 @@ class ExchangeLog:
             text = access_text(method, path, status, latency, request_id)
             if self.json:
                 fields = access_fields(method, path, status, latency, request_id)
-                parts.append(self._json_line(time.time(), "INFO", access_log.name, text, fields, None))
+                parts.append(json_line(stamp, "INFO", access_log.name, text, fields, None))
             elif self.colour:
                 parts.append(style_access_line(status, text) + "\n")
             else:
@@ -81,27 +80,24 @@ class ExchangeLog:
         if parts:
             self.writer.add("".join(parts))
 
-    def _text_invocation(self, parts: list[str], function: Function, result: InvocationResult) -> None:
+    def _invocation(self, parts: list[str], function: Function, result: InvocationResult, stamp: str) -> None:
         name = function.name
         for kind, text, trace in invocation_lines(function, result):
-            text = with_traceback(text, trace)
-            if self.colour:
-                parts.append(style_function_line(name, kind, text) + "\n")
+            if self.json:
+                level = "WARNING" if kind == "error" else "INFO"
+                fields = line_fields(function, result, kind)
+                parts.append(json_line(stamp, level, lambda_log.name, text, fields, trace))
+            elif self.colour:
+                parts.append(style_function_line(name, kind, with_traceback(text, trace)) + "\n")
             else:
-                parts.append(f"{name} {text}\n")
+                parts.append(f"{name} {with_traceback(text, trace)}\n")
 
-    def _json_invocation(self, parts: list[str], function: Function, result: InvocationResult) -> None:
-        created = time.time()
-        for kind, text, trace in invocation_lines(function, result):
-            level = "WARNING" if kind == "error" else "INFO"
-            fields = line_fields(function, result, kind)
-            parts.append(self._json_line(created, level, lambda_log.name, text, fields, trace))
 
-    @staticmethod
-    def _json_line(
-        created: float, level: str, logger: str, message: str, fields: dict[str, object], trace: str | None
-    ) -> str:
-        entry = {"time": json_time(created), "level": level, "logger": logger, "message": message, **fields}
-        if trace:
-            entry["exception"] = trace
-        return json_encode(entry) + "\n"
+def json_line(
+    stamp: str, level: str, logger: str, message: str, fields: dict[str, object], trace: str | None
+) -> str:
+    """``JsonFormatter``'s object for a record of these facts."""
+    entry = {"time": stamp, "level": level, "logger": logger, "message": message, **fields}
+    if trace:
+        entry["exception"] = trace
+    return json_encode(entry) + "\n"

@@ -254,12 +254,9 @@ class TextFormatter(logging.Formatter):
         return style_function_line(prefix, kind, text[len(prefix) + 1 :])
 
 
-def json_time(created: float) -> str:
+def json_time(created: float, msecs: float) -> str:
     """A record's time as the JSON log writes it: UTC, to the millisecond (``logging``'s ``msecs``)."""
-    return (
-        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created))
-        + f".{int((created - int(created)) * 1000):03d}Z"
-    )
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created)) + f".{int(msecs):03d}Z"
 
 
 #: ``json.dumps(entry, default=str)``, made once.
@@ -275,7 +272,7 @@ class JsonFormatter(logging.Formatter):
         if "function" in fields and message.startswith(fields["function"] + " "):
             message = message[len(fields["function"]) + 1 :]
         entry: dict[str, Any] = {
-            "time": json_time(record.created),
+            "time": json_time(record.created, record.msecs),
             "level": record.levelname,
             "logger": record.name,
             "message": message,
