@@ -63,8 +63,9 @@ class ExchangeLog:
         stamp = json_time(now := time.time(), (now - int(now)) * 1000) if self.json else ""
         invocation = exchange.invocation
         function = exchange.function
+        failed = False
         if invocation is not None and invocation.answered and function is not None:
-            self._invocation(parts, function, invocation.result, stamp)
+            failed = self._invocation(parts, function, invocation.result, stamp)
         request = exchange.request
         if request is not None:
             method, path, status = request.method, request.raw_path, exchange.response.status
@@ -78,11 +79,15 @@ class ExchangeLog:
             else:
                 parts.append(text + "\n")
         if parts:
-            self.writer.add("".join(parts))
+            # A failure's lines go out at once, as the writer writes a warning record.
+            self.writer.add("".join(parts), at_once=failed)
 
-    def _invocation(self, parts: list[str], function: Function, result: InvocationResult, stamp: str) -> None:
+    def _invocation(self, parts: list[str], function: Function, result: InvocationResult, stamp: str) -> bool:
+        """Appends the function's lines; whether one of them is an error."""
         name = function.name
+        failed = False
         for kind, text, trace in invocation_lines(function, result):
+            failed = failed or kind == "error"
             if self.json:
                 level = "WARNING" if kind == "error" else "INFO"
                 fields = line_fields(function, result, kind)
@@ -91,6 +96,7 @@ class ExchangeLog:
                 parts.append(style_function_line(name, kind, with_traceback(text, trace)) + "\n")
             else:
                 parts.append(f"{name} {with_traceback(text, trace)}\n")
+        return failed
 
 
 def json_line(

@@ -147,6 +147,32 @@ def test_without_info_only_a_failure_is_logged_and_as_a_record(
     ]
 
 
+def test_a_failures_lines_go_out_at_once_with_all_before_them(
+    exchanges: list[Exchange], captured: Captured, tmp_path: Path
+) -> None:
+    """As a warning record does: the traceback is in the log before the 502 it explains is sent."""
+    chatty, _, boom, nowhere = exchanges
+    writer = file_writer(tmp_path / "log", logs.TextFormatter())
+    listener = ExchangeLog(writer)
+
+    async def turn() -> None:
+        listener(chatty)
+        assert (tmp_path / "log").read_text() == ""
+        listener(boom)
+        written = (tmp_path / "log").read_text()
+        assert written.startswith("chatty START RequestId: ")
+        assert "Traceback (most recent call last):" in written and "GET /Prod/boom 502 " in written
+        listener(nowhere)
+        assert "GET /Prod/nowhere" not in (tmp_path / "log").read_text()
+        await asyncio.sleep(0)
+        assert "GET /Prod/nowhere 403 " in (tmp_path / "log").read_text()
+
+    try:
+        asyncio.run(turn())
+    finally:
+        close(writer)
+
+
 @pytest.fixture
 def logger_to(tmp_path: Path) -> Iterator[tuple[logging.Logger, LogWriter, Path]]:
     """A logger whose only handler is a writer to a file."""
