@@ -9,8 +9,9 @@ event loop and every request with it. Here:
   record (this is a ``logging.Handler``), joins one list under one lock, so lines keep the order in
   which they were produced, whichever thread produced them.
 - On an event loop's thread, the first line of a loop turn schedules a flush for the end of the turn
-  (``loop.call_soon``): the turn's lines go out in one write. A warning or an error goes out at once,
-  with every line before it, so that it is in the log before the answer it explains. Where no loop
+  (``loop.call_soon``): the turn's lines go out in one write. A warning or an error (and a failed
+  invocation's lines) goes out at once, with every line before it, so that it is in the log before
+  the answer it explains. Where no loop
   runs (start-up, shutdown, other threads), a line goes out at once, as ``logging`` would write it.
 - Where the lines go decides who writes them. A regular file, or a device such as ``/dev/null``,
   takes a write at once: the flush writes it itself. A terminal, a pipe or a socket can make a write
@@ -52,7 +53,9 @@ def running_loop() -> AbstractEventLoop | None:
 
 
 def dropped_notice(count: int) -> bytes:
-    return f"apig-emu: {count} log line(s) dropped here: the log's reader did not keep up with the requests\n".encode()
+    """The line that stands where lines were dropped."""
+    text = f"apig-emu: {count} log line(s) dropped here: the log's reader did not keep up with the requests"
+    return (text + "\n").encode()
 
 
 def never_waits(fd: int) -> bool:
