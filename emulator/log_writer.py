@@ -16,7 +16,9 @@ event loop and every request with it. Here:
 - Where the lines go decides who writes them. A regular file, or a device such as ``/dev/null``,
   takes a write at once: the flush writes it itself. A terminal, a pipe or a socket can make a write
   wait for its reader: there a writer thread writes, from a queue of at most ``QUEUE_LIMIT`` bytes,
-  started with the first flush from an event loop. When the reader falls that far behind, further
+  started with the first flush from an event loop; once woken, it lets lines gather for
+  ``GATHER_S``, so that at load one wake-up and one write serve many turns (a wake-up per turn cost
+  the event loop as much again as the lines). When the reader falls that far behind, further
   lines are dropped and counted, and the log says so in one line, in their place, once there is room
   again: memory stays bounded, no line is reordered, and no request waits for the terminal.
 - ``stop`` (``serve``, when the server has stopped, even by an exception) and ``logging.shutdown``
@@ -40,6 +42,9 @@ from typing import TextIO
 
 #: Bytes the writer thread may hold for a reader slower than the traffic, before lines are dropped.
 QUEUE_LIMIT = 4 * 1024 * 1024
+#: How long the writer thread lets lines gather once woken: unnoticeable on a terminal, and at load
+#: it makes one wake-up and one write of many loop turns' lines.
+GATHER_S = 0.005
 #: At shutdown, how long the writer thread may go without getting a write through before the rest of
 #: its queue is given up (a pipe nobody reads would otherwise keep the process from ever exiting).
 STALL_S = 2.0
@@ -121,6 +126,11 @@ class _WriterThread:
                 self._idle = False
                 if not self._chunks:
                     return
+            if not self._stopping and not self._draining:
+                # Let a few loop turns' lines gather: one wake-up and one write for them all, where a
+                # wake-up per turn would take the event loop's time (the notify, the GIL handed over).
+                time.sleep(GATHER_S)
+            with self._cond:
                 data = b"".join(self._chunks)
                 self._chunks.clear()
             self._write(data)
