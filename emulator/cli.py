@@ -14,6 +14,7 @@ from emulator import cli_export, cli_frontend, cli_harness, cli_runtime
 from emulator.config import DEFAULT_CONFIG_PATH, ConfigErrors, load_definitions
 from emulator.config.builder import MockAnswer
 from emulator.listening import ListenError, bound_port, listen, port_number, url_port
+from emulator.log_writer import LogWriter
 from emulator.model import Definitions
 from emulator.stopping import exit_interrupted
 from emulator.table import format_table
@@ -156,8 +157,20 @@ def cmd_routes(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    writer = cli_runtime.configure_logging(args)
+    if writer is None:
+        return 1
+    try:
+        return _serve(args, writer)
+    finally:
+        # Whatever ended the server, even an exception: its lines before the traceback Python prints.
+        writer.stop()
+
+
+def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
     from emulator.app import create_app
     from emulator.deployment import deploy
+    from emulator.exchange_log import ExchangeLog
     from emulator.gateway import Gateway
     from emulator.server import (
         DEFAULT_REQUEST_TIMEOUT,
@@ -168,8 +181,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         warn_if_exposed,
     )
 
-    if not cli_runtime.configure_logging(args):
-        return 1
     mocks = cli_frontend.mocks_from_args(args)
     if mocks is None or not cli_frontend.check_static(args):
         return 1
@@ -185,7 +196,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 1
     base_url = _base_url(args.host, bound_port(sockets))
     invoker = cli_runtime.invoker_for(args)
-    gateway = Gateway(deploy(definitions), invoker=invoker)
+    gateway = Gateway(deploy(definitions), invoker=invoker, log=ExchangeLog(writer))
     print(format_table(definitions, base_url), flush=True)
     print(cli_frontend.describe(args, base_url, static_sockets), flush=True)
     warn_if_exposed(args.host)

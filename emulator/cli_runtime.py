@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from emulator.config.errors import described, in_order
+from emulator.log_writer import LogWriter
 from emulator.logs import LOG_FORMATS, configure
 from emulator.model import Definitions
 from emulator.runtime.invoker import Invoker
@@ -60,14 +61,14 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
     )
 
 
-def configure_logging(args: argparse.Namespace) -> bool:
-    """Set the log up as the options say; ``False``, having said why, if the log file cannot be opened."""
+def configure_logging(args: argparse.Namespace) -> LogWriter | None:
+    """Set the log up as the options say: its writer, or ``None``, having said why, if the log file
+    cannot be opened."""
     try:
-        configure(args.log_format, quiet=args.quiet, log_file=args.log_file)
+        return configure(args.log_format, quiet=args.quiet, log_file=args.log_file)
     except OSError as exc:
         print(f"apig-emu: cannot open the log file {args.log_file}: {exc.strerror or exc}", file=sys.stderr)
-        return False
-    return True
+        return None
 
 
 def invoker_for(args: argparse.Namespace) -> Invoker:

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from emulator import ids
-from emulator.bus import Bus
+from emulator.bus import Bus, Listener
 from emulator.context import RequestContext, build_variables
 from emulator.deployment import Deployment
 from emulator.errors import GatewayError, IntegrationFailure
@@ -76,11 +76,19 @@ def build_chain(integrations: Integrations) -> tuple[Step, ...]:
 class Gateway:
     """Serves a deployment; ``deployment`` may be swapped at any time (a reload), requests keep theirs."""
 
-    def __init__(self, deployment: Deployment, *, invoker: Invoker, bus: Bus | None = None) -> None:
+    def __init__(
+        self,
+        deployment: Deployment,
+        *,
+        invoker: Invoker,
+        bus: Bus | None = None,
+        log: Listener = log_exchange,
+    ) -> None:
+        """``log`` writes each exchange's log lines: records by default, ``serve``'s own writer there."""
         self.deployment = deployment
         self.invoker = invoker
         self.bus = bus or Bus()
-        self.bus.subscribe(log_exchange)
+        self.bus.subscribe(log)
         self.chain = build_chain(Integrations(invoker))
 
     async def handle_scope(self, scope: Mapping[str, Any], receive: Receive) -> GatewayResponse:

@@ -4,7 +4,8 @@ both are written (plain, coloured on a terminal, or JSON for machines).
 Every line is one log record. Its message is the plain text a human reads (``items START
 RequestId: … Version: $LATEST``); an ``apig`` attribute carries the same facts as fields, which the
 JSON formatter writes out and the text formatter uses to colour. Tests and listeners read records,
-never formatted text.
+never formatted text. ``serve`` alone writes each request's lines without records, the same text
+formatted directly (``emulator.exchange_log``), through its one ``LogWriter`` (``configure``).
 
 A function's error is one line (``items KeyError: 'id' (/app/items.py:12)``) with the handler's
 traceback attached the way ``logging`` attaches an exception's, as the record's ``exc_text``: every
@@ -22,6 +23,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
+from emulator.log_writer import LogFileHandler, LogWriter
 from emulator.model import Function
 from emulator.runtime.result import InvocationResult
 from emulator.runtime.tracebacks import is_library
@@ -35,39 +37,8 @@ access_log = logging.getLogger("apig_emu.access")
 LOG_FORMATS = ("text", "json")
 
 
-def _emit(level: int, function: str, kind: str, text: str, rid: str, **fields: Any) -> None:
-    lambda_log.log(
-        level,
-        "%s %s",
-        function,
-        text,
-        extra={"apig": {"kind": kind, "function": function, "aws_request_id": rid, **fields}},
-    )
-
-
 #: A traceback's frame line, as ``traceback`` writes it (``SyntaxError``'s has no function name).
 _FRAME = re.compile(r'^  File "(?P<file>[^"\n]+)", line (?P<line>\d+)', re.MULTILINE)
-
-
-def _emit_error(function: str, result: InvocationResult) -> None:
-    """The function's error: its one-line summary, and its traceback as the record's ``exc_text``."""
-    if not lambda_log.isEnabledFor(logging.WARNING):
-        return
-    summary, trace = error_summary(result)
-    fn, lno, func, _ = lambda_log.findCaller()
-    record = lambda_log.makeRecord(
-        lambda_log.name,
-        logging.WARNING,
-        fn,
-        lno,
-        "%s %s",
-        (function, summary),
-        None,
-        func,
-        {"apig": {"kind": "error", "function": function, "aws_request_id": result.aws_request_id}},
-    )
-    record.exc_text = trace
-    lambda_log.handle(record)
 
 
 def error_summary(result: InvocationResult) -> tuple[str, str | None]:
@@ -96,23 +67,22 @@ def billed_ms(duration_ms: float) -> int:
 
 def report_line(function: Function, result: InvocationResult) -> str:
     """``REPORT RequestId: …`` with CloudWatch's tab-separated fields, in CloudWatch's order."""
-    parts = [
-        f"REPORT RequestId: {result.aws_request_id}",
-        f"Duration: {result.duration_ms:.2f} ms",
-        f"Billed Duration: {billed_ms(result.duration_ms)} ms",
-        f"Memory Size: {function.memory} MB",
-    ]
+    duration = result.duration_ms
+    line = (
+        f"REPORT RequestId: {result.aws_request_id}\tDuration: {duration:.2f} ms\t"
+        f"Billed Duration: {billed_ms(duration)} ms\tMemory Size: {function.memory} MB"
+    )
     if result.max_memory_used_mb is not None:
-        parts.append(f"Max Memory Used: {result.max_memory_used_mb} MB")
+        line += f"\tMax Memory Used: {result.max_memory_used_mb} MB"
     if result.init_duration_ms is not None:
-        parts.append(f"Init Duration: {result.init_duration_ms:.2f} ms")
+        line += f"\tInit Duration: {result.init_duration_ms:.2f} ms"
     # Newer REPORT lines end with the status of a failed environment (reference section 11;
     # ``Status: timeout`` seen in DataDog/datadog-lambda-extension#1237).
     if result.timed_out:
-        parts.append("Status: timeout")
+        line += "\tStatus: timeout"
     elif (error_type := _runtime_error_type(result)) is not None:
-        parts.append(f"Status: error\tError Type: {error_type}")
-    return "\t".join(parts)
+        line += f"\tStatus: error\tError Type: {error_type}"
+    return line
 
 
 def _runtime_error_type(result: InvocationResult) -> str | None:
@@ -124,35 +94,78 @@ def _runtime_error_type(result: InvocationResult) -> str | None:
     return error_type if error_type in ("Runtime.ExitError", "Runtime.OutOfMemory") else None
 
 
-def log_invocation(function: Function, result: InvocationResult) -> None:
-    """CloudWatch's lines around the function's own output, one log record per line."""
-    name, rid = function.name, result.aws_request_id
+#: One of a function's lines: its kind, its text (without the function's name) and, for an error, the
+#: traceback written beneath it.
+Line = tuple[str, str, str | None]
+
+
+def invocation_lines(
+    function: Function, result: InvocationResult, *, errors_only: bool = False
+) -> list[Line]:
+    """CloudWatch's lines around the function's own output: what both ways of writing the log write."""
+    rid = result.aws_request_id
     failed = bool(result.detail and result.function_error)
-    if not lambda_log.isEnabledFor(logging.INFO):
-        # The request path should not pay for lines nobody will see.
-        if failed:
-            _emit_error(name, result)
-        return
-    _emit(logging.INFO, name, "start", f"START RequestId: {rid} Version: $LATEST", rid)
-    for line in result.logs:
-        _emit(logging.INFO, name, "output", line, rid)
+    error: list[Line] = []
     if failed:
-        _emit_error(name, result)
-    _emit(logging.INFO, name, "end", f"END RequestId: {rid}", rid)
-    _emit(
-        logging.INFO,
-        name,
-        "report",
-        report_line(function, result),
-        rid,
-        duration_ms=round(result.duration_ms, 2),
-        billed_duration_ms=billed_ms(result.duration_ms),
-        memory_size_mb=function.memory,
-        max_memory_used_mb=result.max_memory_used_mb,
-        init_duration_ms=None if result.init_duration_ms is None else round(result.init_duration_ms, 2),
-        function_error=result.function_error,
-        timed_out=result.timed_out,
-    )
+        summary, trace = error_summary(result)
+        error.append(("error", summary, trace))
+    if errors_only:
+        return error
+    return [
+        ("start", f"START RequestId: {rid} Version: $LATEST", None),
+        *[("output", line, None) for line in result.logs],
+        *error,
+        ("end", f"END RequestId: {rid}", None),
+        ("report", report_line(function, result), None),
+    ]
+
+
+def report_fields(function: Function, result: InvocationResult) -> dict[str, Any]:
+    """The REPORT line's figures, as fields of its record (and so of its JSON object)."""
+    return {
+        "duration_ms": round(result.duration_ms, 2),
+        "billed_duration_ms": billed_ms(result.duration_ms),
+        "memory_size_mb": function.memory,
+        "max_memory_used_mb": result.max_memory_used_mb,
+        "init_duration_ms": None if result.init_duration_ms is None else round(result.init_duration_ms, 2),
+        "function_error": result.function_error,
+        "timed_out": result.timed_out,
+    }
+
+
+def line_fields(function: Function, result: InvocationResult, kind: str) -> dict[str, Any]:
+    fields = {"kind": kind, "function": function.name, "aws_request_id": result.aws_request_id}
+    if kind == "report":
+        fields.update(report_fields(function, result))
+    return fields
+
+
+def log_invocation(function: Function, result: InvocationResult) -> None:
+    """CloudWatch's lines around the function's own output, one log record per line.
+
+    Without INFO (``--quiet``), only a failure's line, a warning: the request path should not pay
+    for lines nobody will see.
+    """
+    quiet = not lambda_log.isEnabledFor(logging.INFO)
+    if quiet and not lambda_log.isEnabledFor(logging.WARNING):
+        return
+    fn, lno, func, _ = lambda_log.findCaller()
+    for kind, text, trace in invocation_lines(function, result, errors_only=quiet):
+        level = logging.WARNING if kind == "error" else logging.INFO
+        record = lambda_log.makeRecord(
+            lambda_log.name,
+            level,
+            fn,
+            lno,
+            "%s %s",
+            (function.name, text),
+            None,
+            func,
+            {"apig": line_fields(function, result, kind)},
+        )
+        # A traceback is attached as ``logging`` attaches an exception's: every formatter writes it.
+        record.exc_text = trace
+        lambda_log.handle(record)
 
 
 def log_exchange(exchange: Exchange) -> None:
@@ -171,26 +184,28 @@ def log_exchange(exchange: Exchange) -> None:
         )
 
 
+def access_text(method: str, path: str, status: int, latency_ms: float, request_id: str) -> str:
+    return f"{method} {path} {status} {latency_ms:.1f}ms {request_id}"
+
+
+def access_fields(method: str, path: str, status: int, latency_ms: float, request_id: str) -> dict[str, Any]:
+    return {
+        "kind": "access",
+        "method": method,
+        "path": path,
+        "status": status,
+        "latency_ms": round(latency_ms, 1),
+        "request_id": request_id,
+    }
+
+
 def log_access(method: str, path: str, status: int, latency_ms: float, request_id: str) -> None:
     """One line per request, as API Gateway's access log would have it."""
     if access_log.isEnabledFor(logging.INFO):
         access_log.info(
-            "%s %s %s %.1fms %s",
-            method,
-            path,
-            status,
-            latency_ms,
-            request_id,
-            extra={
-                "apig": {
-                    "kind": "access",
-                    "method": method,
-                    "path": path,
-                    "status": status,
-                    "latency_ms": round(latency_ms, 1),
-                    "request_id": request_id,
-                }
-            },
+            "%s",
+            access_text(method, path, status, latency_ms, request_id),
+            extra={"apig": access_fields(method, path, status, latency_ms, request_id)},
         )
 
 
@@ -204,6 +219,17 @@ _STYLES = {
 }
 _LEVEL_STYLES = {logging.WARNING: "\x1b[33m", logging.ERROR: "\x1b[31m", logging.CRITICAL: "\x1b[1;31m"}
 _STATUS_STYLES = {2: "\x1b[32m", 3: "\x1b[36m", 4: "\x1b[33m", 5: "\x1b[31m"}
+
+
+def style_function_line(function: str, kind: str, text: str) -> str:
+    """A function's line on a terminal: its name in cyan, the rest styled by what the line is."""
+    style = _STYLES.get(kind, "")
+    body = f"{style}{text}{_RESET}" if style else text
+    return f"{_STYLES['function']}{function}{_RESET} {body}"
+
+
+def style_access_line(status: int, text: str) -> str:
+    return f"{_STATUS_STYLES.get(status // 100, '')}{text}{_RESET}"
 
 
 class TextFormatter(logging.Formatter):
@@ -223,13 +249,18 @@ class TextFormatter(logging.Formatter):
             return f"{style}{text}{_RESET}" if style else text
         kind = fields["kind"]
         if kind == "access":
-            style = _STATUS_STYLES.get(fields["status"] // 100, "")
-            return f"{style}{text}{_RESET}"
+            return style_access_line(fields["status"], text)
         prefix = fields["function"]
-        rest = text[len(prefix) + 1 :]
-        style = _STYLES.get(kind, "")
-        body = f"{style}{rest}{_RESET}" if style else rest
-        return f"{_STYLES['function']}{prefix}{_RESET} {body}"
+        return style_function_line(prefix, kind, text[len(prefix) + 1 :])
+
+
+def json_time(created: float, msecs: float) -> str:
+    """A record's time as the JSON log writes it: UTC, to the millisecond (``logging``'s ``msecs``)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created)) + f".{int(msecs):03d}Z"
+
+
+#: ``json.dumps(entry, default=str)``, made once.
+json_encode = json.JSONEncoder(default=str).encode
 
 
 class JsonFormatter(logging.Formatter):
@@ -241,8 +272,7 @@ class JsonFormatter(logging.Formatter):
         if "function" in fields and message.startswith(fields["function"] + " "):
             message = message[len(fields["function"]) + 1 :]
         entry: dict[str, Any] = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
+            "time": json_time(record.created, record.msecs),
             "level": record.levelname,
             "logger": record.name,
             "message": message,
@@ -252,7 +282,7 @@ class JsonFormatter(logging.Formatter):
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
             entry["exception"] = record.exc_text
-        return json.dumps(entry, default=str)
+        return json_encode(entry)
 
 
 def wants_colour(stream: TextIO) -> bool:
@@ -267,96 +297,36 @@ def formatter_for(log_format: str, stream: TextIO) -> logging.Formatter:
     return TextFormatter(colour=wants_colour(stream))
 
 
-class LogFileHandler(logging.Handler):
-    """``serve --log-file``: each line appended to the file with one ``write``, nothing buffered.
-
-    A write that fails (a full disk, a file system gone read-only) loses that line only: requests are
-    still answered, and the handler says so once on stderr, not with a traceback per line as
-    ``logging`` would, then once more when writing works again.
-    """
-
-    def __init__(self, path: str, *, warnings: TextIO | None = None) -> None:
-        super().__init__()
-        self.path = path
-        #: Raises ``OSError`` here, at start-up, if the file cannot be opened at all.
-        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        #: Where the handler's own trouble is told: the stderr of the time it was made (later on,
-        #: thread isolation routes ``sys.stderr`` to whichever handler is running).
-        self.warnings = warnings or sys.stderr
-        #: Lines lost since writing last failed; 0 while all is well.
-        self.lost = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            line = (self.format(record) + "\n").encode("utf-8", "backslashreplace")
-        except Exception:
-            self.handleError(record)
-            return
-        try:
-            view = memoryview(line)
-            while view:
-                view = view[os.write(self.fd, view) :]
-        except OSError as exc:
-            if not self.lost:
-                self._warn(
-                    f"apig-emu: cannot write the log to {self.path} ({exc.strerror or exc}): requests are "
-                    "still answered, but log lines are lost until writing works again"
-                )
-            self.lost += 1
-            return
-        if self.lost:
-            self._warn(f"apig-emu: writing the log to {self.path} works again ({self.lost} line(s) lost)")
-            self.lost = 0
-
-    def _warn(self, text: str) -> None:
-        try:
-            self.warnings.write(text + "\n")
-            self.warnings.flush()
-        except (OSError, ValueError):
-            pass  # stderr is gone too: nobody is left to tell
-
-    def close(self) -> None:
-        self.acquire()
-        try:
-            if self.fd >= 0:
-                os.close(self.fd)
-                self.fd = -1
-        finally:
-            self.release()
-        super().close()
-
-
 def configure(
     log_format: str = "text",
     *,
     stream: TextIO | None = None,
     quiet: bool = False,
     log_file: str | None = None,
-) -> None:
-    """Format the root logger's stream handlers (``logging.basicConfig`` made one) for ``serve``.
+) -> LogWriter:
+    """Set the log up for ``serve``: one ``LogWriter`` for the whole log, which it returns.
 
-    ``quiet`` keeps warnings and errors only, from the emulator and uvicorn alike. The root logger's
-    level is left alone: in thread isolation it decides which of a handler's own records are captured.
-    ``log_file`` sends the log to that file instead of those handlers' streams (``LogFileHandler``);
-    it raises ``OSError``, having changed nothing, if the file cannot be opened.
+    The writer takes the place of the root logger's plain stream handlers (``logging.basicConfig``
+    made one) and writes to the file descriptor of ``stream`` (default: stderr), or to ``log_file``
+    (``LogFileHandler``; ``OSError``, having changed nothing, if the file cannot be opened). ``quiet``
+    keeps warnings and errors only, from the emulator and uvicorn alike. The root logger's level is
+    left alone: in thread isolation it decides which of a handler's own records are captured.
     """
-    file_handler = None if log_file is None else LogFileHandler(log_file)
     stream = stream or sys.stderr
+    writer: LogWriter
+    if log_file is not None:
+        writer = LogFileHandler(log_file)
+        writer.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+    else:
+        writer = LogWriter(stream.fileno(), encoding=getattr(stream, "encoding", None) or "utf-8")
+        writer.setFormatter(formatter_for(log_format, stream))
     root = logging.getLogger()
     # Plain stream handlers only: subclasses belong to someone else (pytest's capture, files).
-    handlers = [handler for handler in root.handlers if type(handler) is logging.StreamHandler]
-    if not handlers:
-        handler = logging.StreamHandler(stream)
-        root.addHandler(handler)
-        handlers = [handler]
-    for handler in handlers:
-        handler.setFormatter(formatter_for(log_format, handler.stream))
-    if file_handler is not None:
-        file_handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
-        for handler in handlers:
-            root.removeHandler(handler)
-        root.addHandler(file_handler)
+    for handler in [handler for handler in root.handlers if type(handler) is logging.StreamHandler]:
+        root.removeHandler(handler)
+    root.addHandler(writer)
     if root.level > logging.INFO or root.level == logging.NOTSET:
         root.setLevel(logging.INFO)
     for name in ("apig_emu", "uvicorn"):
         logging.getLogger(name).setLevel(logging.WARNING if quiet else logging.NOTSET)
+    return writer

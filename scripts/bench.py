@@ -10,7 +10,9 @@ install wrk``), one thread and ``--connections`` connections. The baseline is a 
 plain ``def`` endpoint calls the same handler function as apig-emu's proxy trigger (Starlette runs it
 in its thread pool: what any server pays to keep a blocking handler off the event loop). apig-emu
 runs as users run it, with ``apig-emu serve`` (inspector on, no reload), ``--quiet`` unless the
-variant says "logging on".
+variant says "logs on": then the log (START, the handler's output, END, REPORT and the access line
+for every request) goes to ``/dev/null``, or with "to a pipe" to a pipe that a ``cat`` process
+drains, as a terminal would.
 
 All servers start first and are warmed up. In each round every variant runs right next to a run of
 the baseline (before it in even rounds, after it in odd ones), and the rounds start one variant
@@ -73,6 +75,8 @@ class Variant:
     script: Path | None = None
     #: Where the server starts (``sls`` reads ``serverless.yml`` from its working directory).
     cwd: Path | None = None
+    #: Where the server's stderr goes: ``/dev/null``, or a pipe a reader drains (``"pipe"``).
+    log: str = "devnull"
     runs: list[Figures] = field(default_factory=list)
     #: The baseline's run beside each of this variant's runs.
     beside: list[Figures] = field(default_factory=list)
@@ -201,9 +205,20 @@ def serverless_offline_command(port: int) -> list[str] | None:
     ]  # fmt: skip
 
 
-def start(command: list[str], cwd: Path | None = None) -> subprocess.Popen[bytes]:
-    # Logs go nowhere (a pipe nobody reads would fill up and stall the server).
-    return subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def start(variant: Variant) -> list[subprocess.Popen[bytes]]:
+    """The variant's server, and the reader of its log if it logs to a pipe (a terminal's stand-in)."""
+    if variant.log == "pipe":
+        reader = subprocess.Popen(["cat"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        assert reader.stdin is not None
+        server = subprocess.Popen(
+            variant.command, cwd=variant.cwd, stdout=subprocess.DEVNULL, stderr=reader.stdin
+        )
+        reader.stdin.close()  # the server holds the pipe's write end now
+        return [server, reader]
+    server = subprocess.Popen(
+        variant.command, cwd=variant.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    return [server]
 
 
 def wait_until_answering(url: str, process: subprocess.Popen[bytes], limit: float = 30.0) -> float:
@@ -229,7 +244,8 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def run_wrk(variant: Variant, *, duration: int, connections: int) -> Figures:
+def run_wrk(variant: Variant, *, duration: int, connections: int, warm_up: bool = False) -> Figures:
+    """One wrk run; ``warm_up`` tolerates what cold starts on a busy machine cause (a timeout, a 500)."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", variant.url]
     if variant.script is not None:
         command[1:1] = ["-s", str(variant.script)]
@@ -237,6 +253,8 @@ def run_wrk(variant: Variant, *, duration: int, connections: int) -> Figures:
     found = re.search(r"Requests/sec:\s+([\d.]+)", out)
     if found is None:
         raise RuntimeError(f"wrk said:\n{out}")
+    if warm_up:
+        return Figures(float(found.group(1)), 0.0, 0.0)
     if "Socket errors" in out:
         raise RuntimeError(f"{variant.name}: wrk saw socket errors\n{out}")
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -289,7 +307,7 @@ def measure_start(config: Path, isolation: str) -> dict[str, float]:
     """Seconds to the first answered request (a 403, no function involved) and to the first invocation."""
     port = free_port()
     started = time.perf_counter()
-    process = start(apig_command(config, port, isolation))
+    process = start(Variant("start-up", apig_command(config, port, isolation), port))[0]
     try:
         wait_until_answering(f"http://127.0.0.1:{port}/Prod/nothing-here", process)
         answered = time.perf_counter() - started
@@ -361,22 +379,26 @@ def main() -> int:
     small, large, startup_small = (write_config(folder, n) for n in (1, 1000, 8))
     port = free_port()
     variants = [Variant("baseline: Starlette, def endpoint", baseline_command(port), port)]
-    for isolation, config, resources, script, quiet in (
-        ("thread", small, 1, None, True),
-        ("process", small, 1, None, True),
-        ("thread", large, 1000, None, True),
-        ("process", large, 1000, None, True),
-        ("thread", small, 1, mix, True),
-        ("process", small, 1, mix, True),
-        ("thread", large, 1000, mix, True),
-        ("process", large, 1000, mix, True),
-        ("thread", small, 1, None, False),
-        ("process", small, 1, None, False),
+    for isolation, config, resources, script, log in (
+        ("thread", small, 1, None, None),
+        ("process", small, 1, None, None),
+        ("thread", large, 1000, None, None),
+        ("process", large, 1000, None, None),
+        ("thread", small, 1, mix, None),
+        ("process", small, 1, mix, None),
+        ("thread", large, 1000, mix, None),
+        ("process", large, 1000, mix, None),
+        ("thread", small, 1, None, "devnull"),
+        ("process", small, 1, None, "devnull"),
+        ("thread", small, 1, None, "pipe"),
+        ("process", small, 1, None, "pipe"),
     ):
         name = f"{isolation}, {'mix, ' if script else ''}{resources} resource{'s' if resources > 1 else ''}"
+        if log is not None:
+            name += ", logs on" + (", to a pipe" if log == "pipe" else "")
         port = free_port()
-        command = apig_command(config, port, isolation, quiet=quiet)
-        variants.append(Variant(name + ("" if quiet else ", logging on"), command, port, script))
+        command = apig_command(config, port, isolation, quiet=log is None)
+        variants.append(Variant(name, command, port, script, log=log or "devnull"))
 
     if args.serverless_offline:
         port = free_port()
@@ -407,11 +429,12 @@ def main() -> int:
     processes = []
     try:
         for variant in variants:
-            process = start(variant.command, variant.cwd)
-            processes.append(process)
-            wait_until_answering(variant.url, process)
+            started = start(variant)
+            processes.extend(started)
+            wait_until_answering(variant.url, started[0])
         for variant in variants:
-            run_wrk(variant, duration=2, connections=args.connections)  # warm: workers started, caches filled
+            # Warm: workers started, caches filled.
+            run_wrk(variant, duration=2, connections=args.connections, warm_up=True)
         baseline, measured = variants[0], variants[1:]
         for round_ in range(args.rounds):
             turn = measured[round_ % len(measured) :] + measured[: round_ % len(measured)]
@@ -476,6 +499,14 @@ def main() -> int:
         ("1000 vs 1 resource, thread mix", "thread, mix, 1000 resources", "thread, mix, 1 resource"),
         ("1000 vs 1 resource, process mix", "process, mix, 1000 resources", "process, mix, 1 resource"),
         ("process vs thread (req/s)", "process, 1 resource", "thread, 1 resource"),
+        ("logs on vs --quiet, thread", "thread, 1 resource, logs on", "thread, 1 resource"),
+        ("logs on vs --quiet, process", "process, 1 resource, logs on", "process, 1 resource"),
+        ("logs to a pipe vs --quiet, thread", "thread, 1 resource, logs on, to a pipe", "thread, 1 resource"),
+        (
+            "logs to a pipe vs --quiet, process",
+            "process, 1 resource, logs on, to a pipe",
+            "process, 1 resource",
+        ),
         ("process vs serverless-offline (req/s)", "process, 1 resource", "serverless-offline, Python runner"),
     ):
         if many in by_variant and one in by_variant:

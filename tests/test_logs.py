@@ -128,17 +128,31 @@ def test_json_lines_carry_the_fields(captured: Captured) -> None:
     }
 
 
-def test_configure_sets_the_root_handlers_format() -> None:
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_configure_puts_one_writer_in_place_of_the_root_stream_handlers(
+    tmp_path: Path, log_format: str
+) -> None:
     root = logging.getLogger()
-    handler = logging.StreamHandler(io.StringIO())
-    root.addHandler(handler)
-    try:
-        logs.configure("json")
-        assert isinstance(handler.formatter, logs.JsonFormatter)
-        logs.configure("text")
-        assert isinstance(handler.formatter, logs.TextFormatter) and not handler.formatter.colour
-    finally:
-        root.removeHandler(handler)
+    stream_handler = logging.StreamHandler(io.StringIO())
+    root.addHandler(stream_handler)
+    level = root.level
+    with (tmp_path / "stderr").open("w") as stream:
+        writer = logs.configure(log_format, stream=stream)
+        try:
+            assert stream_handler not in root.handlers and writer in root.handlers
+            assert writer.fd == stream.fileno()
+            expected = logs.JsonFormatter if log_format == "json" else logs.TextFormatter
+            assert type(writer.formatter) is expected
+            assert not getattr(writer.formatter, "colour", False)  # a file is no terminal
+            logging.getLogger("apig_emu.test_logs").warning("through the writer")
+        finally:
+            root.removeHandler(writer)
+            root.setLevel(level)
+            for name in ("apig_emu", "uvicorn"):
+                logging.getLogger(name).setLevel(logging.NOTSET)
+            writer.close()
+    assert "through the writer" in (tmp_path / "stderr").read_text()
+    assert stream_handler.stream.getvalue() == ""
 
 
 def test_serve_takes_isolation_log_format_and_reload_options() -> None:
