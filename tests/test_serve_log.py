@@ -26,6 +26,9 @@ from tests.conftest import LAMBDAS, ROOT
 from tests.lambdas.log_lines import LINES
 from tests.live import SERVE, free_port, start_server
 
+#: Slow: each test starts `apig-emu serve` processes.
+pytestmark = pytest.mark.slow
+
 CONFIG = """
 apis:
   shop: {}
