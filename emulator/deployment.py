@@ -8,7 +8,7 @@ the stage; a request keeps the deployment it started with.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from emulator.model import Definitions
 from emulator.routing import Router
@@ -18,6 +18,16 @@ from emulator.routing import Router
 class Deployment:
     definitions: Definitions
     router: Router
+    #: Advice the log gives once per deployment rather than on every request (a reload gives it anew):
+    #: keys of what was said.
+    advised: set[str] = field(default_factory=set, compare=False, repr=False)
+
+    def advise_once(self, key: str) -> bool:
+        """``True`` the first time ``key`` is seen in this deployment."""
+        if key in self.advised:
+            return False
+        self.advised.add(key)
+        return True
 
 
 def deploy(definitions: Definitions) -> Deployment:

@@ -22,10 +22,18 @@ async def method_response(ctx: RequestContext) -> None:
         response.headers.append(("X-Amzn-Trace-Id", ctx.ids.trace_id))
     if method.is_proxy:
         preflight = ctx.match.resource.methods.get("OPTIONS")
-        if preflight is not None and is_preflight(preflight) and not response.has_header(ALLOW_ORIGIN):
+        if (
+            preflight is not None
+            and is_preflight(preflight)
+            and not response.has_header(ALLOW_ORIGIN)
+            and ctx.deployment.advise_once(
+                f"cors {ctx.match.api.id} {ctx.match.resource.path} {method.http_method}"
+            )
+        ):
             log.warning(
                 "%s %s: CORS is enabled but the proxy integration returned no Access-Control-Allow-Origin; "
-                "AWS adds none to proxy responses, so a browser on another origin will reject this one there too",
+                "AWS adds none to proxy responses, so a browser on another origin will reject this one there too "
+                "(said once per method until the next deployment)",
                 ctx.request.method,
                 ctx.match.resource.path,
             )

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from emulator.deployment import deploy
 from emulator.testing import Harness
 
 CONFIG = """
@@ -107,6 +108,20 @@ def test_proxy_response_carries_only_the_handlers_headers(
     assert response.status_code == 200
     assert "Access-Control-Allow-Origin" not in response.headers
     assert "a browser on another origin will reject this one there too" in caplog.text
+
+
+def test_the_proxy_cors_advice_is_given_once_per_method_and_deployment(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Said on every request it flooded the log (and cost 7 % of a busy server's loop): once is advice."""
+    forgotten = json.dumps({"result": {"body": "hi"}})
+    with caplog.at_level(logging.WARNING, logger="apig_emu"):
+        for _ in range(3):
+            assert harness.post("/Prod/proxy", content=forgotten).status_code == 200
+        assert caplog.text.count("a browser on another origin will reject this one there too") == 1
+        harness.gateway.deployment = deploy(harness.definitions)  # what a reload does
+        harness.post("/Prod/proxy", content=forgotten)
+    assert caplog.text.count("a browser on another origin will reject this one there too") == 2
 
 
 def test_proxy_response_with_its_own_allow_origin(harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
