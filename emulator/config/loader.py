@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,8 @@ class Loaded:
     errors: list[ConfigError]
     #: Each function with a valid ``handler``, by name, even one whose other settings are wrong.
     importable: dict[str, Function]
+    #: What API Gateway would accept with a warning (an OpenAPI document's unsupported extensions…).
+    warnings: list[ConfigError] = dataclasses.field(default_factory=list)
 
 
 def load(
@@ -45,7 +48,7 @@ def load(
         reader = Reader(str(document.file))
         declarations.append(read_document(reader, root_field(document.root), code_root))
         errors.extend(reader.errors)
-    definitions, assembly_errors = assemble(
+    definitions, assembly_errors, warnings = assemble(
         declarations, (document.file for document in documents), mocks=mocks
     )
     errors.extend(assembly_errors)
@@ -55,7 +58,7 @@ def load(
             if function.importable is not None:
                 # The first of two same-named functions is the one assembled, as for every other check.
                 importable.setdefault(function.name, function.importable)
-    return Loaded(definitions, errors, importable)
+    return Loaded(definitions, errors, importable, warnings)
 
 
 def load_definitions(

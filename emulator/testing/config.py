@@ -36,7 +36,7 @@ def definitions_from_yaml(
         raise ConfigErrors([error])
     if root is not None:
         declarations.append(read_document(reader, root_field(root), code_root))
-    definitions, errors = assemble(declarations, ())
+    definitions, errors, _ = assemble(declarations, ())
     errors = [*reader.errors, *errors]
     if errors:
         raise ConfigErrors(errors)
