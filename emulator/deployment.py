@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from emulator.model import Definitions
+from emulator.not_executed import Note, not_executed
 from emulator.routing import Router
 
 
@@ -18,7 +19,9 @@ from emulator.routing import Router
 class Deployment:
     definitions: Definitions
     router: Router
+    #: What the methods define that the gateway does not execute yet (``emulator.not_executed``).
+    notes: tuple[Note, ...] = ()
 
 
 def deploy(definitions: Definitions) -> Deployment:
-    return Deployment(definitions=definitions, router=Router(definitions))
+    return Deployment(definitions=definitions, router=Router(definitions), notes=not_executed(definitions))

@@ -1,13 +1,16 @@
 """Mapping templates: which one applies to a request or response, and the ones that are fixed text.
 
-A template that uses no Velocity at all (no ``$`` reference, no ``#`` directive), or is one
-``#[[…]]#`` unparsed block, renders as its own text; that covers every template the YAML's
-conveniences store (a mock's ``{"statusCode": 200}`` and its body). Templates that need the engine
-are recognised here too, so the gateway can say that it cannot run them rather than send them raw.
+A template that uses no Velocity at all, or is one ``#[[…]]#`` unparsed block, renders as its own
+text; that covers every template the YAML's conveniences store (a mock's ``{"statusCode": 200}`` and
+its body) and the static pages and CORS answers of imported APIs. Velocity reads ``$`` only before a
+name, ``{`` or ``!`` (``$5.00`` is text) and ``#`` only before a directive's letter, ``{``, a comment
+or an unparsed block (``color: #333`` is text). Templates that need the engine are recognised here
+too, so the gateway can say that it cannot run them rather than send them raw.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from werkzeug.http import parse_list_header, parse_options_header
@@ -15,6 +18,9 @@ from werkzeug.http import parse_list_header, parse_options_header
 DEFAULT_CONTENT_TYPE = "application/json"
 _UNPARSED_OPEN = "#[["
 _UNPARSED_CLOSE = "]]#"
+#: A reference (``$name``, ``${name}``, ``$!name``), a directive or comment (``#set``, ``#{if}``, ``##``,
+#: ``#*``), an unparsed block, or an escape in front of either.
+_VELOCITY = re.compile(r"\$!?[A-Za-z{]|#[A-Za-z{*#]|#\[\[|\\[$#]")
 
 
 def media_type(content_type: str | None) -> str:
@@ -52,7 +58,7 @@ def static_text(template: str) -> str | None:
         inner = template[len(_UNPARSED_OPEN) : -len(_UNPARSED_CLOSE)]
         if _UNPARSED_CLOSE not in inner:
             return inner
-    if "$" in template or "#" in template:
+    if _VELOCITY.search(template):
         return None
     return template
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from emulator.config.assemble import assemble
 from emulator.config.builder import MockAnswer
 from emulator.config.documents import read_documents
-from emulator.config.errors import ConfigError, ConfigErrors
+from emulator.config.errors import ConfigError, ConfigErrors, settle
 from emulator.config.nodes import Reader, root_field
 from emulator.config.schema import DocumentDecls, read_document
 from emulator.model import Definitions, Function
@@ -62,10 +62,18 @@ def load(
 
 
 def load_definitions(
-    path: str | Path, *, code_dir: str | Path | None = None, mocks: Mapping[str, MockAnswer] | None = None
+    path: str | Path,
+    *,
+    code_dir: str | Path | None = None,
+    mocks: Mapping[str, MockAnswer] | None = None,
+    fail_on_warnings: bool = False,
 ) -> Definitions:
-    """The definitions at ``path``; raises ``ConfigErrors`` listing every problem, so one run shows all fixes."""
+    """The definitions at ``path``; raises ``ConfigErrors`` listing every problem, so one run shows all fixes.
+
+    Warnings are left to the caller (``load`` returns them), unless ``fail_on_warnings`` makes them errors.
+    """
     loaded = load(path, code_dir=code_dir, mocks=mocks)
-    if loaded.errors:
-        raise ConfigErrors(loaded.errors)
+    errors, _ = settle(loaded.errors, loaded.warnings, fail_on_warnings=fail_on_warnings)
+    if errors:
+        raise ConfigErrors(errors)
     return loaded.definitions

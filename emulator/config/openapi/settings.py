@@ -227,12 +227,18 @@ def _endpoint_type(reader: DocumentReader, field: Field) -> str:
     keys = reader.keys(field, _ENDPOINT_KEYS, what=ENDPOINT_CONFIGURATION)
     if keys is None:
         return EDGE
-    for key in ("vpcEndpointIds", "disableExecuteApiEndpoint"):
-        if key in keys:
-            reader.warn(
-                keys[key],
-                f"{ENDPOINT_CONFIGURATION}.{key} is not supported yet and is ignored: the API is served locally all the same",
-            )
+    if "vpcEndpointIds" in keys:
+        reader.warn(
+            keys["vpcEndpointIds"],
+            f"{ENDPOINT_CONFIGURATION}.vpcEndpointIds is not supported yet and is ignored: the API is served "
+            "locally to any client",
+        )
+    if "disableExecuteApiEndpoint" in keys and reader.boolean(keys["disableExecuteApiEndpoint"]):
+        reader.warn(
+            keys["disableExecuteApiEndpoint"],
+            f"{ENDPOINT_CONFIGURATION}.disableExecuteApiEndpoint is not supported yet and is ignored: the API "
+            "is served at its local URL all the same",
+        )
     types = reader.strings(keys["types"]) if "types" in keys else None
     if not types:
         return EDGE
