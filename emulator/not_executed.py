@@ -45,7 +45,7 @@ def not_executed(definitions: Definitions) -> tuple[Note, ...]:
         notes += [Note(api.name, text) for text in _api_notes(api)]
         for resource, method in api.methods():
             notes += [
-                Note(api.name, text, resource.path, method.http_method) for text in method_notes(method)
+                Note(api.name, text, resource.path, method.http_method) for text in method_notes(api, method)
             ]
     return tuple(notes)
 
@@ -58,7 +58,7 @@ def _api_notes(api: RestApi) -> list[str]:
     return []
 
 
-def method_notes(method: Method) -> list[str]:
+def method_notes(api: RestApi, method: Method) -> list[str]:
     """Each part of ``method`` not executed yet, and what a request meets instead."""
     notes = _integration_notes(method.integration)
     if method.authorization_type in ("CUSTOM", "COGNITO_USER_POOLS"):
@@ -69,11 +69,22 @@ def method_notes(method: Method) -> list[str]:
         notes.append("IAM authorization (AWS_IAM): not enforced yet; served without a signature")
     if method.api_key_required:
         notes.append("API key required: not enforced yet; served without one")
-    if method.request_validator is not None:
+    if _validates_something(api, method):
         notes.append(
             f"request validator '{method.request_validator}': not enforced yet; requests are not validated"
         )
     return notes
+
+
+def _validates_something(api: RestApi, method: Method) -> bool:
+    """Whether the method's validator would check anything: required parameters, or a body model."""
+    validator = api.request_validators.get(method.request_validator or "")
+    if validator is None:
+        return False
+    # A path parameter is never missing: the resource would not have matched without it.
+    required = [key for key, needed in method.request_parameters.items() if needed and ".path." not in key]
+    parameters = validator.validate_request_parameters and bool(required)
+    return parameters or (validator.validate_request_body and bool(method.request_models))
 
 
 def _integration_notes(integration: Integration) -> list[str]:
@@ -119,7 +130,8 @@ def _integration_notes(integration: Integration) -> list[str]:
         *(response.content_handling for response in integration.responses),
     }
     handling.discard(None)
-    if handling:
+    # A proxy's binary bodies are already base64 in its event, as CONVERT_TO_TEXT would make them.
+    if handling and kind != AWS_PROXY:
         notes.append(
             f"contentHandling {', '.join(sorted(str(value) for value in handling))}: not applied yet"
         )
