@@ -16,7 +16,9 @@ def list_orders(event, context):
 
 def create_order(event, context):
     order = json.loads(event["body"])
-    return _json(201, {"id": "o-2", **order, "status": "open", "customer": event["headers"].get("X-Customer")})
+    return _json(
+        201, {"id": "o-2", **order, "status": "open", "customer": event["headers"].get("X-Customer")}
+    )
 
 
 def get_order(event, context):
@@ -25,7 +27,13 @@ def get_order(event, context):
 
 
 def cancel_order(event, context):
-    return _json(200, {"cancelled": event["pathParameters"]["orderId"], "reason": (event["queryStringParameters"] or {}).get("reason")})
+    return _json(
+        200,
+        {
+            "cancelled": event["pathParameters"]["orderId"],
+            "reason": (event["queryStringParameters"] or {}).get("reason"),
+        },
+    )
 
 
 def catch_all(event, context):

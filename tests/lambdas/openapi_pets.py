@@ -6,7 +6,11 @@ PETS = {"1": {"id": "1", "name": "Rex", "species": "dog"}, "2": {"id": "2", "nam
 
 
 def _json(status, body, headers=None):
-    return {"statusCode": status, "headers": {"Content-Type": "application/json", **(headers or {})}, "body": json.dumps(body)}
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json", **(headers or {})},
+        "body": json.dumps(body),
+    }
 
 
 def list_pets(event, context):
@@ -14,7 +18,13 @@ def list_pets(event, context):
     query = event["queryStringParameters"] or {}
     species = query.get("species")
     pets = [pet for pet in PETS.values() if species in (None, pet["species"])]
-    return _json(200, {"pets": pets[: int(query.get("limit", "10"))], "authorizer": event["requestContext"].get("authorizer")})
+    return _json(
+        200,
+        {
+            "pets": pets[: int(query.get("limit", "10"))],
+            "authorizer": event["requestContext"].get("authorizer"),
+        },
+    )
 
 
 def create_pet(event, context):
@@ -31,7 +41,9 @@ def get_pet(event, context):
 
 def get_pet_beta(event, context):
     """The beta stage's function, named by its stageVariables.petFunction."""
-    return _json(200, {"beta": True, "id": event["pathParameters"]["petId"], "stage": event["requestContext"]["stage"]})
+    return _json(
+        200, {"beta": True, "id": event["pathParameters"]["petId"], "stage": event["requestContext"]["stage"]}
+    )
 
 
 def pet_photo(event, context):

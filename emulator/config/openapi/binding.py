@@ -39,6 +39,8 @@ class Documents:
                 api = apis.get(binding.api)
                 if api is not None and binding.api not in self.imported:
                     self.imported[binding.api] = import_openapi(binding, api)
+                    # A source like the YAML files: hot reload redeploys when the document changes.
+                    builder.add_source(binding.path)
         #: (api, path, verb) -> an operation still waiting for a trigger to integrate it.
         self.pending: dict[tuple[str, str, str], Operation] = {}
 
