@@ -200,7 +200,9 @@ def test_an_openapi_documents_change_redeploys_wherever_it_lives(tmp_path: Path)
     config = project / "apig.yaml"
     config.write_text("apis:\n  shop: {openapi: ../specs/api.json}\n")
     app = create_app(Gateway(deploy(load_definitions(config, code_dir=project)), invoker=ThreadInvoker()))
-    reloader = Reloader(app, config=config, code_dir=project, load=lambda: load_definitions(config, code_dir=project))
+    reloader = Reloader(
+        app, config=config, code_dir=project, load=lambda: load_definitions(config, code_dir=project)
+    )
     assert reloader.roots() == [project, elsewhere.resolve()]
     assert reloader.is_config(str(document.resolve()))
     document.write_text(document.read_text().replace("/ping", "/pong"))
