@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from emulator.app import create_app
 from emulator.config import load_definitions
+from emulator.config.openapi.cache import CACHE_ENV
 from emulator.deployment import deploy
 from emulator.gateway import Gateway
 from emulator.runtime.threads import ThreadInvoker
@@ -19,6 +21,19 @@ LAMBDAS = Path(__file__).parent / "lambdas"
 ROOT = Path(__file__).parent.parent
 
 MakeClient = Callable[[str], GatewayClient]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def openapi_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Imported OpenAPI documents are cached between runs: the tests keep theirs apart, starting cold."""
+    folder = tmp_path_factory.mktemp("openapi-cache")
+    previous = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(folder)
+    yield folder
+    if previous is None:
+        del os.environ[CACHE_ENV]
+    else:
+        os.environ[CACHE_ENV] = previous
 
 
 @pytest.fixture

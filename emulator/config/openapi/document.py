@@ -22,12 +22,16 @@ from emulator.model import Location
 MAX_BYTES = 6 * 1024 * 1024
 
 
-def read_document(path: Path, binding: Location) -> tuple[Node | None, ConfigError | None]:
-    """The document's root node, or the error that stops it being read (at ``binding`` if it cannot be)."""
+def read_bytes(path: Path, binding: Location) -> tuple[bytes | None, ConfigError | None]:
+    """The document's bytes, or why it cannot be read (at ``binding``, the key that names it)."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes(), None
     except OSError as exc:
         return None, ConfigError(binding, f"cannot read the OpenAPI document {path}: {exc.strerror or exc}")
+
+
+def read_document(path: Path, data: bytes) -> tuple[Node | None, ConfigError | None]:
+    """The document's root node, or the error that stops it being read."""
     if len(data) > MAX_BYTES:
         return None, ConfigError(
             Location(str(path)),

@@ -8,9 +8,11 @@ ignored, as AWS's import does by default (``basepath=ignore``): the URL's first 
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from emulator.config.nodes import Field, root_field
-from emulator.config.openapi.document import read_document
+from emulator.config.openapi.cache import cached
+from emulator.config.openapi.document import read_bytes, read_document
 from emulator.config.openapi.imported import ImportedApi
 from emulator.config.openapi.operations import Document, read_paths
 from emulator.config.openapi.reader import DocumentReader
@@ -22,11 +24,21 @@ from emulator.model import RestApi
 
 
 def import_openapi(binding: OpenApiBinding, api: RestApi) -> ImportedApi:
-    """``api`` with the document's settings, and its operations; errors and warnings with their lines."""
-    root, problem = read_document(binding.path, binding.location)
+    """``api`` with the document's settings, and its operations; errors and warnings with their lines.
+
+    An unchanged document is not read again: its import is cached (``cache``).
+    """
+    data, unreadable = read_bytes(binding.path, binding.location)
+    if data is None:
+        return ImportedApi(api, errors=[unreadable] if unreadable is not None else [])
+    return cached(binding.path, data, api, lambda: _import(binding.path, data, api))
+
+
+def _import(path: Path, data: bytes, api: RestApi) -> ImportedApi:
+    root, problem = read_document(path, data)
     if problem is not None or root is None:
         return ImportedApi(api, errors=[problem] if problem is not None else [])
-    reader = DocumentReader(str(binding.path), root)
+    reader = DocumentReader(str(path), root)
     imported = _read(reader, root_field(root), api)
     imported.errors.extend(reader.errors)
     imported.warnings.extend(reader.warnings)

@@ -10,9 +10,9 @@ collections take the line of the string before them, which is their key's in a m
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
-from collections.abc import Iterator
 
 from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -58,37 +58,36 @@ def compose_json(text: str) -> Node:
 
 class _Builder:
     def __init__(self, text: str) -> None:
-        self.text = text
-        self.strings: Iterator[re.Match[str]] = _STRING.finditer(text)
-        self.offset = 0
-        self.marks = [_Mark(0)]
+        newlines = [found.start() for found in re.finditer("\n", text)]
+        #: The line (from 0) of each string of the text, in order.
+        self.lines = [bisect.bisect_right(newlines, found.start()) for found in _STRING.finditer(text)]
+        self.next = 0
+        self.marks: dict[int, _Mark] = {0: _Mark(0)}
+        self.mark = self.marks[0]
 
     def advance(self) -> _Mark:
         """The mark of the next string in the text, which is the next one the walk meets."""
-        found = next(self.strings)
-        start = found.start()
-        line = self.marks[-1].line + self.text.count("\n", self.offset, start)
-        self.offset = start
-        if line != self.marks[-1].line:
-            self.marks.append(_Mark(line))
-        return self.marks[-1]
+        line = self.lines[self.next]
+        self.next += 1
+        mark = self.marks.get(line)
+        if mark is None:
+            mark = self.marks[line] = _Mark(line)
+        self.mark = mark
+        return mark
 
     def node(self, value: object) -> Node:
-        if isinstance(value, _Pairs):
-            pairs: list[tuple[Node, Node]] = []
-            mapping = MappingNode(_MAP, pairs, self.marks[-1], None, flow_style=True)
-            for key, item in value:
-                key_node = ScalarNode(_STR, key, self.advance(), None, style='"')
-                pairs.append((key_node, self.node(item)))
-            return mapping
-        if isinstance(value, list):
-            return SequenceNode(
-                _SEQ, [self.node(item) for item in value], self.marks[-1], None, flow_style=True
-            )
         if isinstance(value, str):
             return ScalarNode(_STR, value, self.advance(), None, style='"')
+        if isinstance(value, _Pairs):
+            pairs: list[tuple[Node, Node]] = []
+            mapping = MappingNode(_MAP, pairs, self.mark, None, flow_style=True)
+            for key, item in value:
+                pairs.append((ScalarNode(_STR, key, self.advance(), None, style='"'), self.node(item)))
+            return mapping
+        if isinstance(value, list):
+            return SequenceNode(_SEQ, [self.node(item) for item in value], self.mark, None, flow_style=True)
         if value is None:
-            return ScalarNode(_NULL, "null", self.marks[-1], None)
+            return ScalarNode(_NULL, "null", self.mark, None)
         if isinstance(value, bool):
-            return ScalarNode(_BOOL, "true" if value else "false", self.marks[-1], None)
-        return ScalarNode(_INT if isinstance(value, int) else _FLOAT, repr(value), self.marks[-1], None)
+            return ScalarNode(_BOOL, "true" if value else "false", self.mark, None)
+        return ScalarNode(_INT if isinstance(value, int) else _FLOAT, repr(value), self.mark, None)

@@ -22,6 +22,8 @@ _MAX_REFERENCES = 32
 #: Data nested deeper than this (a schema, a policy) is refused, as a loop of references would be.
 MAX_DEPTH = 64
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MAP = "tag:yaml.org,2002:map"
+_STR = "tag:yaml.org,2002:str"
 #: What ``plain`` makes of a ``$ref``: its target, the field holding it, and the depth there.
 ReferenceHook = Callable[[str, Field, int], object]
 
@@ -36,6 +38,28 @@ class DocumentReader(Reader):
 
     def warn(self, field: Field, message: str) -> None:
         self.warnings.append(ConfigError(self.location(field), message))
+
+    # Fast paths: an exported document has tens of thousands of values, nearly all plain. What is not
+    # (merge keys, duplicates, tags, wrong shapes) takes the checked way, with its messages.
+
+    def entries(self, field: Field) -> dict[str, Field] | None:
+        node = field.node
+        if node.__class__ is MappingNode and node.tag == _MAP:
+            found: dict[str, Field] = {}
+            prefix = f"{field.path}." if field.path else ""
+            for key, value in node.value:
+                if key.__class__ is not ScalarNode or key.tag != _STR or key.value in found:
+                    break
+                found[key.value] = Field(value, prefix + key.value, key.start_mark.line + 1)
+            else:
+                return found
+        return super().entries(field)
+
+    def string(self, field: Field) -> str | None:
+        node = field.node
+        if node.__class__ is ScalarNode and node.tag == _STR:
+            return str(node.value)
+        return super().string(field)
 
     def keys(self, field: Field, known: Iterable[str], *, what: str) -> dict[str, Field] | None:
         """A mapping's entries; a key outside ``known`` is warned about as ignored by ``what``."""
