@@ -9,6 +9,7 @@ the documented 500 until HTTP integrations are executed.
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ import pytest
 from emulator.cli import main
 from emulator.config import ConfigWarning
 from emulator.testing import Harness
-from tests.conftest import LAMBDAS
+from tests.conftest import LAMBDAS, ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "openapi"
 PETSTORE = FIXTURES / "petstore.apig.yaml"
@@ -240,3 +241,26 @@ def test_swagger_api_served_end_to_end(harness: Harness) -> None:
     assert cancelled.json() == {"cancelled": "o-1", "reason": "late"}
     # basePath /v1 is ignored: the stage is the first segment, and /v1/orders is the catch-all's.
     assert harness.get("/Prod/v1/orders").json() == {"path": "/v1/orders", "resource": "/{proxy+}"}
+
+
+def test_the_readmes_worked_example_is_what_routes_prints_and_serves(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (ROOT / "README.md").read_text()
+    shown = re.search(
+        r"```console\n\$ apig-emu routes --config config/petshop.yaml\n(.*?)\$ curl", readme, re.DOTALL
+    )
+    assert shown is not None, (
+        "the README's worked example starts with apig-emu routes --config config/petshop.yaml"
+    )
+    monkeypatch.chdir(ROOT)
+    assert main(["routes", "--config", "config/petshop.yaml"]) == 0
+    assert shown.group(1) == capsys.readouterr().out
+    with Harness(ROOT / "config" / "petshop.yaml", code_dir=ROOT) as apig:
+        refused = apig.post("/Prod/pets", content=b'{"name": "Tom"}')
+        assert (refused.status, refused.text) == (400, '{"message": "a pet needs a name and a species"}')
+        created = apig.post("/Prod/pets", json={"name": "Tom", "species": "cat"})
+        assert created.status == 201
+        assert apig.get(f"/Prod/pets/{created.json()['id']}").json()["name"] == "Tom"
+        assert apig.get("/Prod/pets/1/photo").json() == {"photo": "https://photos.example.com/1.jpg"}
+        assert apig.get("/Prod/health").json() == {"status": "open"}
