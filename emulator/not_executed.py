@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from emulator.config.lambda_uris import UnresolvedFunction, lambda_target
 from emulator.model import AWS, AWS_PROXY, HTTP, HTTP_PROXY, MOCK, Definitions, Integration, Method, RestApi
-from emulator.templates import static_text
+from emulator.velocity import static_text
 
 #: The response header sources the integration response step reads (``integration_response.py``).
 _READ_SOURCES = ("integration.response.header.",)

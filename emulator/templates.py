@@ -1,26 +1,16 @@
-"""Mapping templates: which one applies to a request or response, and the ones that are fixed text.
-
-A template that uses no Velocity at all, or is one ``#[[…]]#`` unparsed block, renders as its own
-text; that covers every template the YAML's conveniences store (a mock's ``{"statusCode": 200}`` and
-its body) and the static pages and CORS answers of imported APIs. Velocity reads ``$`` only before a
-name, ``{`` or ``!`` (``$5.00`` is text) and ``#`` only before a directive's letter, ``{``, a comment
-or an unparsed block (``color: #333`` is text). Templates that need the engine are recognised here
-too, so the gateway can say that it cannot run them rather than send them raw.
+"""Mapping templates: which one applies to a request or response (``emulator.velocity`` says which are
+fixed text, and what that text is).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from werkzeug.http import parse_list_header, parse_options_header
 
+from emulator.velocity import literal_template, static_text
+
 DEFAULT_CONTENT_TYPE = "application/json"
-_UNPARSED_OPEN = "#[["
-_UNPARSED_CLOSE = "]]#"
-#: A reference (``$name``, ``${name}``, ``$!name``), a directive or comment (``#set``, ``#{if}``, ``##``,
-#: ``#*``), an unparsed block, or an escape in front of either.
-_VELOCITY = re.compile(r"\$!?[A-Za-z{]|#[A-Za-z{*#]|#\[\[|\\[$#]")
 
 
 def media_type(content_type: str | None) -> str:
@@ -52,19 +42,11 @@ def response_template(templates: Mapping[str, str], accept: str | None) -> tuple
     return lowered.get(DEFAULT_CONTENT_TYPE) or next(iter(lowered.values()))
 
 
-def static_text(template: str) -> str | None:
-    """The text a template renders to when it needs no engine; ``None`` when it does."""
-    if template.startswith(_UNPARSED_OPEN) and template.endswith(_UNPARSED_CLOSE):
-        inner = template[len(_UNPARSED_OPEN) : -len(_UNPARSED_CLOSE)]
-        if _UNPARSED_CLOSE not in inner:
-            return inner
-    if _VELOCITY.search(template):
-        return None
-    return template
-
-
-def literal_template(text: str) -> str:
-    """A template that renders as ``text`` exactly, whatever Velocity would make of it."""
-    if static_text(text) == text or _UNPARSED_CLOSE in text:
-        return text
-    return f"{_UNPARSED_OPEN}{text}{_UNPARSED_CLOSE}"
+__all__ = [
+    "DEFAULT_CONTENT_TYPE",
+    "literal_template",
+    "media_type",
+    "request_template",
+    "response_template",
+    "static_text",
+]
