@@ -16,9 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from emulator.app import create_app
 from emulator.cli import main
-from emulator.config import ConfigWarning
-from emulator.testing import Harness
+from emulator.config import ConfigWarning, load_definitions
+from emulator.deployment import deploy
+from emulator.gateway import Gateway
+from emulator.inspector import Recorder, inspector_routes
+from emulator.runtime.threads import ThreadInvoker
+from emulator.testing import GatewayClient, Harness
 from tests.conftest import LAMBDAS, ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "openapi"
@@ -264,3 +269,19 @@ def test_the_readmes_worked_example_is_what_routes_prints_and_serves(
         assert apig.get(f"/Prod/pets/{created.json()['id']}").json()["name"] == "Tom"
         assert apig.get("/Prod/pets/1/photo").json() == {"photo": "https://photos.example.com/1.jpg"}
         assert apig.get("/Prod/health").json() == {"status": "open"}
+
+
+def test_the_inspector_shows_each_routes_notes() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConfigWarning)
+        definitions = load_definitions(ORDERS, code_dir=LAMBDAS)
+    gateway = Gateway(deploy(definitions), invoker=ThreadInvoker())
+    with GatewayClient(create_app(gateway, routes=inspector_routes(Recorder(capacity=5)))) as client:
+        rows = {
+            (row["method"], row["resource"]): row["notes"] for row in client.get("/_emu/api/routes").json()
+        }
+        page = client.get("/_emu/").text
+        client.run(gateway.invoker.aclose)
+    assert rows[("GET", "/orders/{orderId}")] == ["API key required: not enforced yet; served without one"]
+    assert rows[("GET", "/orders")] == []
+    assert 'title="not yet: API key required: not enforced yet; served without one"' in page
