@@ -1206,3 +1206,77 @@ def test_http_integrations_default_their_method_to_the_operations(tmp_path: Path
     )
     assert method(loaded, "/pets", "DELETE").integration.type == HTTP
     assert method(loaded, "/pets", "DELETE").integration.http_method == "DELETE"
+
+
+def test_the_rarer_mistakes_are_named_too(tmp_path: Path) -> None:
+    deep = "{type: object, properties: {a: " * 70 + "{type: string}" + "}}" * 70
+    loaded = load_document(
+        tmp_path,
+        f"""
+        openapi: 3.0.1
+        info: {{title: shop, version: "1"}}
+        tags:
+        - {{name: team, x-amazon-apigateway-tag-value: pets}}
+        x-amazon-apigateway-policy: [not, a, mapping]
+        paths:
+          /a:
+            get:
+              x-amazon-apigateway-auth: {{type: COGNITO}}
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                uri: {{"Fn::Sub": [only-the-template]}}
+          /b:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                uri: {{"Fn::Sub": ["${{Fn}}", {{Fn: {{"Fn::GetAtt": [echo, Role]}}}}]}}
+          /c:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                uri: {{"Fn::Sub": ["${{Fn}}", {{Fn: {{"Fn::ImportValue": shared}}}}]}}
+        components:
+          schemas:
+            Listed: [a, b]
+            Deep: {deep}
+          securitySchemes:
+            Token:
+              type: apiKey
+              x-amazon-apigateway-authorizer:
+                type: token
+                authorizerUri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/echo/invocations"
+        """,
+    )
+    assert messages(tmp_path, loaded.errors) == [
+        "api.yaml:6: x-amazon-apigateway-policy: x-amazon-apigateway-policy must be a policy document (a mapping)",
+        "api.yaml:10: paths./a.get.x-amazon-apigateway-auth.type: unknown x-amazon-apigateway-auth type 'COGNITO'; "
+        "expected AWS_IAM or NONE",
+        "api.yaml:13: paths./a.get.x-amazon-apigateway-integration.uri.Fn::Sub: Fn::Sub takes a string, or a list "
+        "of a string and a mapping of variables",
+        "api.yaml:18: paths./b.get.x-amazon-apigateway-integration.uri.Fn::Sub[1].Fn.Fn::GetAtt: Fn::GetAtt: only "
+        "[FUNCTION, Arn] is known locally",
+        "api.yaml:23: paths./c.get.x-amazon-apigateway-integration.uri.Fn::Sub[1].Fn: CloudFormation's "
+        "Fn::ImportValue is not evaluated yet in Fn::Sub's variables",
+        "api.yaml:26: components.schemas.Listed: the schema 'Listed' is not a mapping",
+        "api.yaml:27: components.schemas.Deep"
+        + ".properties.a" * 32
+        + ".properties: nested deeper than 64 levels",
+        "api.yaml:33: components.securitySchemes.Token.x-amazon-apigateway-authorizer.authorizerUri: Invalid "
+        "Authorizer URI specified: 'echo' is not a Lambda function ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME, "
+        "optionally followed by :ALIAS or :VERSION)",
+    ]
+    assert messages(tmp_path, loaded.warnings) == [
+        "api.yaml:5: tags[0].x-amazon-apigateway-tag-value: x-amazon-apigateway-tag-value is not supported yet and "
+        "is ignored: the api's tags are not kept"
+    ]
+
+
+def test_an_empty_document_path_and_a_json_file_that_is_not_utf8_are_refused(tmp_path: Path) -> None:
+    loaded = load_document(tmp_path, "{}", BINDING.replace("openapi: api.yaml", "openapi: ''"))
+    assert messages(tmp_path, loaded.errors) == [
+        "apig.yaml:4: apis.shop.openapi: expected the path of an OpenAPI document, got an empty string"
+    ]
+    (tmp_path / "api.json").write_bytes(b'{\n  "openapi": "3.0.1",\n  "info": {"title": "caf\xe9"}\n}\n')
+    (tmp_path / "apig.yaml").write_text(BINDING.replace("api.yaml", "api.json"))
+    loaded = load(tmp_path / "apig.yaml", code_dir=LAMBDAS)
+    assert messages(tmp_path, loaded.errors) == ["api.json:3: invalid JSON: the file is not UTF-8 text"]

@@ -125,7 +125,7 @@ class DocumentReader(Reader):
     def plain(self, field: Field, reference: ReferenceHook | None = None, depth: int = 0) -> object:
         """The value as plain JSON data; a ``$ref`` mapping is handed to ``reference`` if given."""
         node = field.node
-        if depth > MAX_DEPTH:
+        if depth > MAX_DEPTH and isinstance(node, (MappingNode, SequenceNode)):
             self.error(field, f"nested deeper than {MAX_DEPTH} levels")
             return None
         if isinstance(node, MappingNode):

@@ -27,6 +27,7 @@ REQUEST_VALIDATOR = EXTENSION_PREFIX + "request-validator"
 API_KEY_SOURCE = EXTENSION_PREFIX + "api-key-source"
 ENDPOINT_CONFIGURATION = EXTENSION_PREFIX + "endpoint-configuration"
 POLICY = EXTENSION_PREFIX + "policy"
+TAG_VALUE = EXTENSION_PREFIX + "tag-value"
 #: Read and kept, or (the version marker AWS's export writes) meaning nothing locally.
 READ = (
     BINARY_MEDIA_TYPES,
@@ -75,6 +76,12 @@ def read_settings(reader: DocumentReader, top: dict[str, Field], servers: Field 
         else:
             close = did_you_mean(name, [*READ, *NOT_SUPPORTED])
             reader.warn(value, f"unknown extension {name}{close} is ignored")
+    for tag in reader.sequence(top["tags"]) or [] if "tags" in top else []:
+        tag_value = (reader.entries(tag) or {}).get(TAG_VALUE)
+        if tag_value is not None:
+            reader.warn(
+                tag_value, f"{TAG_VALUE} is not supported yet and is ignored: the api's tags are not kept"
+            )
     if BINARY_MEDIA_TYPES in top:
         settings.binary_media_types = _media_types(reader, top[BINARY_MEDIA_TYPES])
     if GATEWAY_RESPONSES in top:
