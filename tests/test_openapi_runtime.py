@@ -124,6 +124,10 @@ def test_a_request_template_is_the_non_proxy_functions_event(
         "the request template's text is not JSON, which a Lambda function's event must be: 'not json'"
         in caplog.text
     )
+    assert grouped(not_executed(apig.definitions)) == [
+        "api 'shop': request mapping template needs Velocity: not executed yet; requests it applies to answer "
+        "500: POST /fixed"
+    ]
 
 
 def test_passthrough_behaviours_decide_what_no_matching_template_means(served: MakeHarness) -> None:
