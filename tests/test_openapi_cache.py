@@ -50,7 +50,7 @@ def test_a_second_load_of_an_unchanged_document_reads_the_cache(project: Path, r
     assert second.definitions == first.definitions
     # Warnings come back too, with their lines: the cache holds the whole import.
     assert [str(warning) for warning in second.warnings] == [str(warning) for warning in first.warnings] != []
-    assert len(list((project / "cache").glob("*.pickle"))) == 1
+    assert len(list((project / "cache").glob("*.json"))) == 1
 
 
 def test_a_changed_document_or_api_id_is_read_anew_and_the_yamls_own_part_always_applies(
@@ -71,7 +71,7 @@ def test_a_changed_document_or_api_id_is_read_anew_and_the_yamls_own_part_always
 
 def test_a_broken_entry_is_read_past_and_replaced(project: Path, reads: list[Path]) -> None:
     load(project / "apig.yaml", code_dir=LAMBDAS)
-    (entry,) = (project / "cache").glob("*.pickle")
+    (entry,) = (project / "cache").glob("*.json")
     entry.write_bytes(b"not a pickle")
     assert "/ping" in load(project / "apig.yaml", code_dir=LAMBDAS).definitions.apis["shop"].resources
     assert len(reads) == 2
@@ -93,4 +93,14 @@ def test_only_the_newest_entries_are_kept(project: Path, monkeypatch: pytest.Mon
     for index in range(5):
         (project / "api.yaml").write_text(DOCUMENT.replace("/ping", f"/ping{index}"))
         load(project / "apig.yaml", code_dir=LAMBDAS)
-    assert len(list((project / "cache").glob("*.pickle"))) == 3
+    assert len(list((project / "cache").glob("*.json"))) == 3
+
+
+def test_an_entry_can_only_rebuild_the_importers_own_classes(project: Path, reads: list[Path]) -> None:
+    """Entries are data, never code: a handler runs as the same user and could write one."""
+    load(project / "apig.yaml", code_dir=LAMBDAS)
+    (entry,) = (project / "cache").glob("*.json")
+    entry.write_text('["D", "Popen", {"args": ["touch", "owned"]}]')
+    assert "/ping" in load(project / "apig.yaml", code_dir=LAMBDAS).definitions.apis["shop"].resources
+    assert len(reads) == 2
+    assert not (project / "owned").exists()
