@@ -77,12 +77,22 @@ class Reloader:
         self.code_dir = code_dir.resolve()
         self.load = load
         self.on_deploy = on_deploy
+        self._sources: set[Path] = set()
+        self._sources_of: object = None
 
     def documents(self) -> set[Path]:
-        """The files the deployment was read from besides the YAML: its apis' OpenAPI documents."""
+        """The files the deployment was read from besides the YAML: its apis' OpenAPI documents.
+
+        Worked out once per deployment: the watcher asks for every file event, and a busy log file
+        in the config's folder makes thousands.
+        """
         gateway = getattr(self.app.state, "gateway", None)
-        sources = gateway.deployment.definitions.sources if gateway is not None else ()
-        return {Path(os.path.realpath(source)) for source in sources}
+        deployment = gateway.deployment if gateway is not None else None
+        if deployment is not self._sources_of:
+            sources = deployment.definitions.sources if deployment is not None else ()
+            self._sources = {Path(os.path.realpath(source)) for source in sources}
+            self._sources_of = deployment
+        return self._sources
 
     def is_config(self, path: str) -> bool:
         file = Path(path)
