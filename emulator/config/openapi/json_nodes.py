@@ -20,7 +20,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 _TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (_TAG + kind for kind in ("str", "int", "float", "bool", "null"))
 _MAP, _SEQ = _TAG + "map", _TAG + "seq"
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 
 
 class JsonError(ValueError):
@@ -57,37 +57,53 @@ def compose_json(text: str) -> Node:
 
 
 class _Builder:
+    """Nodes for the parsed values, in the order of the text, each string taking the next string's line.
+
+    Nodes are made without their ``__init__`` (which PyYAML writes in Python): a large export has
+    tens of thousands, and this is most of its reading time.
+    """
+
     def __init__(self, text: str) -> None:
         newlines = [found.start() for found in re.finditer("\n", text)]
-        #: The line (from 0) of each string of the text, in order.
-        self.lines = [bisect.bisect_right(newlines, found.start()) for found in _STRING.finditer(text)]
-        self.next = 0
-        self.marks: dict[int, _Mark] = {0: _Mark(0)}
-        self.mark = self.marks[0]
-
-    def advance(self) -> _Mark:
-        """The mark of the next string in the text, which is the next one the walk meets."""
-        line = self.lines[self.next]
-        self.next += 1
-        mark = self.marks.get(line)
-        if mark is None:
-            mark = self.marks[line] = _Mark(line)
-        self.mark = mark
-        return mark
+        shared: dict[int, _Mark] = {}
+        marks = []
+        for found in _STRING.finditer(text):
+            line = bisect.bisect_right(newlines, found.start())
+            mark = shared.get(line)
+            if mark is None:
+                mark = shared[line] = _Mark(line)
+            marks.append(mark)
+        self.take = iter(marks).__next__
+        self.mark: Mark = marks[0] if marks else _Mark(0)
 
     def node(self, value: object) -> Node:
-        if isinstance(value, str):
-            return ScalarNode(_STR, value, self.advance(), None, style='"')
-        if isinstance(value, _Pairs):
+        if value.__class__ is str:
+            self.mark = mark = self.take()
+            return _scalar(_STR, value, mark, '"')
+        if value.__class__ is _Pairs:
             pairs: list[tuple[Node, Node]] = []
             mapping = MappingNode(_MAP, pairs, self.mark, None, flow_style=True)
             for key, item in value:
-                pairs.append((ScalarNode(_STR, key, self.advance(), None, style='"'), self.node(item)))
+                self.mark = mark = self.take()
+                pairs.append((_scalar(_STR, key, mark, '"'), self.node(item)))
             return mapping
-        if isinstance(value, list):
+        if value.__class__ is list:
             return SequenceNode(_SEQ, [self.node(item) for item in value], self.mark, None, flow_style=True)
         if value is None:
-            return ScalarNode(_NULL, "null", self.mark, None)
-        if isinstance(value, bool):
-            return ScalarNode(_BOOL, "true" if value else "false", self.mark, None)
-        return ScalarNode(_INT if isinstance(value, int) else _FLOAT, repr(value), self.mark, None)
+            return _scalar(_NULL, "null", self.mark, None)
+        if value.__class__ is bool:
+            return _scalar(_BOOL, "true" if value else "false", self.mark, None)
+        return _scalar(_INT if value.__class__ is int else _FLOAT, repr(value), self.mark, None)
+
+
+_new = ScalarNode.__new__
+
+
+def _scalar(tag: str, value: object, mark: Mark, style: str | None) -> ScalarNode:
+    node = _new(ScalarNode)
+    node.tag = tag
+    node.value = value
+    node.start_mark = mark
+    node.end_mark = None
+    node.style = style
+    return node
