@@ -34,18 +34,15 @@ def import_openapi(binding: OpenApiBinding, api: RestApi) -> ImportedApi:
     data, unreadable = read_bytes(binding.path, binding.location)
     if data is None:
         return ImportedApi(api, errors=[unreadable] if unreadable is not None else [])
-    return cached(binding.path, data, api, lambda: _import(binding.path, data, api))
-
-
-def _import(path: Path, data: bytes, api: RestApi) -> ImportedApi:
     with _collector_paused():
-        return _import_document(path, data, api)
+        return cached(binding.path, data, api, lambda: _import(binding.path, data, api))
 
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """No garbage collection while the document is read: it makes a hundred thousand nodes and fields,
-    none of them garbage yet, and the collector walking them over and over took half the time."""
+    """No garbage collection while the document (or its cached import) is read: it makes a hundred
+    thousand nodes and fields, none of them garbage yet, and the collector walking them over and over
+    took half the time."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -55,7 +52,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _import_document(path: Path, data: bytes, api: RestApi) -> ImportedApi:
+def _import(path: Path, data: bytes, api: RestApi) -> ImportedApi:
     root, problem = read_document(path, data)
     if problem is not None or root is None:
         return ImportedApi(api, errors=[problem] if problem is not None else [])
