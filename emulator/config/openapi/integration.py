@@ -126,9 +126,7 @@ def read_integration(
         or WHEN_NO_MATCH,
         content_handling=_choice(reader, keys.get("contentHandling"), CONTENT_HANDLINGS),
         timeout_ms=timeout,
-        cache_key_parameters=tuple(value for value, _ in reader.strings(keys["cacheKeyParameters"]) or [])
-        if "cacheKeyParameters" in keys
-        else (),
+        cache_key_parameters=_strings(reader, keys.get("cacheKeyParameters")),
         credentials=string_or_sub(reader, keys["credentials"]) if "credentials" in keys else None,
         responses=responses,
     )
@@ -234,6 +232,10 @@ def _choice(reader: DocumentReader, field: Field | None, allowed: tuple[str, ...
         return written.upper()
     reader.error(field, f"unknown value '{written}'; expected one of {one_of(allowed)} (in any case)")
     return None
+
+
+def _strings(reader: DocumentReader, field: Field | None) -> tuple[str, ...]:
+    return tuple(value for value, _ in reader.strings(field) or []) if field is not None else ()
 
 
 def _templates(reader: DocumentReader, field: Field | None) -> dict[str, str]:
