@@ -1,4 +1,4 @@
-"""``apig-emu``: serve the API, print its routes, validate its definitions."""
+"""``apig-emu``: serve the API, print its routes, validate its definitions, export them for AWS."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import emulator
-from emulator import cli_frontend, cli_harness, cli_runtime
+from emulator import cli_export, cli_frontend, cli_harness, cli_runtime
 from emulator.config import DEFAULT_CONFIG_PATH, ConfigErrors, load
 from emulator.config.builder import MockAnswer
 from emulator.config.errors import settle, warnings_report
@@ -126,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_warnings_option(validate)
 
     cli_harness.add_commands(commands, _add_config_options)
+    cli_export.add_command(commands, _add_config_options)
     return parser
 
 
@@ -274,7 +275,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"serve": cmd_serve, "routes": cmd_routes, "validate": cmd_validate, **cli_harness.COMMANDS}
+COMMANDS = {
+    "serve": cmd_serve,
+    "routes": cmd_routes,
+    "validate": cmd_validate,
+    **cli_harness.COMMANDS,
+    **cli_export.COMMANDS,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,10 +10,14 @@ such header mapping, stored when CORS was enabled (``emulator.cors``).
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+import anyio.to_thread
 
 from emulator.context import RequestContext
 from emulator.errors import ApiConfigurationError, IntegrationFailure
 from emulator.integrations.base import BackendReply
+from emulator.limited_files import MAX_BODY_FILE_BYTES, FileRefused, read_limited
 from emulator.model import METHOD_RESPONSE_HEADER, IntegrationResponse
 from emulator.response import GatewayResponse
 from emulator.templates import DEFAULT_CONTENT_TYPE, response_template, static_text
@@ -63,7 +67,7 @@ async def integration_response(ctx: RequestContext) -> None:
             f"{chosen.status} on {method.http_method} {ctx.match.resource.path} "
             "(Output mapping refers to an invalid method response)"
         )
-    content_type, body = _body(chosen, backend, ctx.request.header("accept"))
+    content_type, body = await _body(chosen, backend, ctx.request.header("accept"))
     headers = [("Content-Type", content_type)]
     for target, expression in chosen.response_parameters.items():
         if not target.startswith(METHOD_RESPONSE_HEADER):
@@ -79,15 +83,12 @@ async def integration_response(ctx: RequestContext) -> None:
     ctx.response = GatewayResponse(int(chosen.status), headers, body)
 
 
-def _body(chosen: IntegrationResponse, backend: BackendReply, accept: str | None) -> tuple[str, bytes]:
+async def _body(chosen: IntegrationResponse, backend: BackendReply, accept: str | None) -> tuple[str, bytes]:
     """(content type, body): a file, the selected template's text, or the backend's body passed through."""
     selected = response_template(chosen.response_templates, accept)
     content_type = DEFAULT_CONTENT_TYPE if selected is None else selected[0]
     if chosen.body_file is not None:
-        try:
-            return content_type, chosen.body_file.read_bytes()
-        except OSError as exc:
-            raise IntegrationFailure(f"cannot read {chosen.body_file}: {exc}") from None
+        return content_type, await read_body_file(chosen.body_file)
     if selected is None:
         return content_type, backend.body
     text = static_text(selected[1])
@@ -96,6 +97,20 @@ def _body(chosen: IntegrationResponse, backend: BackendReply, accept: str | None
             f"the response template for {content_type} needs Velocity, which is not executed yet"
         )
     return content_type, text.encode()
+
+
+async def read_body_file(path: Path) -> bytes:
+    """A mock's ``body_file``, read on every request so that edits show at once, off the event loop.
+
+    A read on the loop would hold every other request for as long as the disk takes (a network
+    drive, a file being written); a worker thread does not. Limited to API Gateway's 10 MB payload:
+    past it, or for a file that is gone or became a FIFO, the answer is the 500 AWS gives for a
+    response it cannot produce, and the log line says why.
+    """
+    try:
+        return await anyio.to_thread.run_sync(read_limited, path, MAX_BODY_FILE_BYTES, "a body_file")
+    except FileRefused as exc:
+        raise IntegrationFailure(f"the mock's body_file {path}: {exc}") from None
 
 
 def _mapped_value(expression: str, backend: BackendReply) -> str | None:

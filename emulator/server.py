@@ -21,11 +21,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
+import httptools
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from emulator.http_rules import Refusal, check_head, unparsable
 from emulator.listening import format_address
 from emulator.request import RAW_HEADER_NAMES
 from emulator.stopping import STOP_SIGNALS, exit_interrupted
@@ -42,8 +44,20 @@ DEFAULT_REQUEST_TIMEOUT = 30.0
 MAX_BUFFERED_HEAD_BYTES = 1024 * 1024
 
 
-class _HeadTooLarge(Exception):
-    """Raised from a parser callback to stop buffering; httptools wraps it in ``HttpParserCallbackError``."""
+class _Refused(Exception):
+    """Raised from a parser callback to stop parsing; httptools wraps it in ``HttpParserCallbackError``."""
+
+
+def upgrade_body_framing(headers: list[tuple[bytes, bytes]]) -> bytes | None:
+    """The header that frames an upgrade request's body, or ``None`` if it has none.
+
+    ``check_head`` has already refused any ``Transfer-Encoding`` but ``chunked``, and llhttp a bad or
+    repeated ``Content-Length``.
+    """
+    if any(name == b"transfer-encoding" for name, _ in headers):
+        return b"Transfer-Encoding: chunked"
+    length = next((value.strip() for name, value in headers if name == b"content-length"), b"0")
+    return b"Content-Length: " + length if int(length) > 0 else None
 
 
 class CasePreservingHttpToolsProtocol(HttpToolsProtocol):
@@ -51,7 +65,16 @@ class CasePreservingHttpToolsProtocol(HttpToolsProtocol):
 
     It also bounds what uvicorn leaves open: a request must arrive whole within ``request_timeout``
     (else 408 and the connection closes, and no handler runs for a half-sent body), and its head may
-    not exceed ``MAX_BUFFERED_HEAD_BYTES`` (else 431).
+    not exceed ``MAX_BUFFERED_HEAD_BYTES`` (else 431). A head that HTTP/1.1 does not allow
+    (``emulator.http_rules``) is refused before any application code runs, and every refusal is
+    ``{"message": …}`` naming what is wrong.
+
+    The server speaks no protocol but HTTP/1.x (``uvicorn_config`` sets ``ws="none"``): a request
+    asking to upgrade the connection (a WebSocket handshake, ``curl --http2``'s ``Upgrade: h2c``) is
+    served as an ordinary request, as RFC 9110 §7.8 lets a server ignore ``Upgrade``, and as a REST
+    API answers it (API Gateway removes ``Upgrade`` and ``Connection`` before the integration; only
+    its separate WebSocket APIs upgrade). httptools stops at such a request's head, skipping its body
+    as if it belonged to the new protocol; ``data_received`` carries on parsing after it, body first.
     """
 
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
@@ -62,14 +85,52 @@ class CasePreservingHttpToolsProtocol(HttpToolsProtocol):
         #: ``idle`` (connected, nothing sent) → ``head`` → ``body`` → ``done``, per request.
         self._request_state = "idle"
         self._head_bytes = 0
-        self._head_too_large = False
+        #: Why the parser was stopped from a callback, to be answered by ``data_received``.
+        self._refusal: Refusal | None = None
+        #: The framing of an upgrade request's body, between its head and the parser reaching that body.
+        self._upgrade_body: bytes | None = None
+        #: While the parser reads the head that frames that body: its callbacks are no new request.
+        self._reframing = False
         self._arm_request_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_request_timer()
         super().connection_lost(exc)
 
+    def data_received(self, data: bytes) -> None:
+        """uvicorn's, except that an upgrade request is an ordinary request and a refusal says why."""
+        self._unset_keepalive_if_required()
+        while data:
+            try:
+                self.parser.feed_data(data)
+                return
+            except httptools.HttpParserUpgrade as upgrade:
+                data = self._after_upgrade_request(data[upgrade.args[0] :])
+            except httptools.HttpParserError as error:
+                reason = None if isinstance(error, httptools.HttpParserCallbackError) else str(error)
+                self._refuse(self._refusal or unparsable(self.parser.get_http_version(), reason))
+                return
+
+    def _after_upgrade_request(self, rest: bytes) -> bytes:
+        """What the parser reads next: the rest, behind a head that frames the request's body if it has one.
+
+        A new parser, set up as uvicorn sets up its own, is given a head that stands for the one
+        already read, so it reads the body as the body (chunked or counted) and then goes on to the
+        next request on the connection. (The old one would ignore it all after ``Connection: close``.)
+        """
+        framing = self._upgrade_body
+        if framing is None:
+            return rest
+        self._upgrade_body = None
+        self._reframing = True
+        self.parser = httptools.HttpRequestParser(self)
+        with contextlib.suppress(AttributeError):  # httptools < 0.6.3, as uvicorn allows
+            self.parser.set_dangerous_leniencies(lenient_data_after_close=True)
+        return b"POST / HTTP/1.1\r\n" + framing + b"\r\n\r\n" + rest
+
     def on_message_begin(self) -> None:
+        if self._reframing:
+            return
         super().on_message_begin()
         self._raw_header_names: list[bytes] = []
         self.scope["extensions"] = {RAW_HEADER_NAMES: self._raw_header_names}  # type: ignore[dict-item]
@@ -78,41 +139,62 @@ class CasePreservingHttpToolsProtocol(HttpToolsProtocol):
         self._arm_request_timer()
 
     def on_url(self, url: bytes) -> None:
+        if self._reframing:
+            return
         self._count_head_bytes(len(url))
         super().on_url(url)
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        if self._reframing:
+            return
         self._count_head_bytes(len(name) + len(value))
         self._raw_header_names.append(name)
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
+        if self._reframing:
+            self._reframing = False
+            return
+        refusal = check_head(self.parser.get_http_version(), self.headers)
+        if refusal is not None:
+            self._stop_parsing(refusal)
         self._request_state = "body"
+        self._upgrade_body = upgrade_body_framing(self.headers) if self.parser.should_upgrade() else None
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
+        if self._upgrade_body is not None:
+            return  # httptools ends an upgrade request at its head: the body is still to be read
         self._request_state = "done"
         self._cancel_request_timer()
         super().on_message_complete()
 
-    def handle_websocket_upgrade(self) -> None:
-        # The connection now belongs to the WebSocket protocol; this one's timer must not touch it.
-        self._request_state = "done"
-        self._cancel_request_timer()
-        super().handle_websocket_upgrade()
-
     def _count_head_bytes(self, size: int) -> None:
         self._head_bytes += size
         if self._head_bytes > MAX_BUFFERED_HEAD_BYTES:
-            self._head_too_large = True
-            raise _HeadTooLarge
+            self._stop_parsing(
+                Refusal(
+                    431,
+                    "Request Header Fields Too Large",
+                    f"the head exceeds {MAX_BUFFERED_HEAD_BYTES} bytes",
+                )
+            )
 
-    def send_400_response(self, msg: str) -> None:
-        if self._head_too_large:
-            log.warning("a request's head exceeded %d bytes: answered 431", MAX_BUFFERED_HEAD_BYTES)
-            self._send_and_close(431, b'{"message":"Request Header Fields Too Large"}')
-        else:
-            super().send_400_response(msg)
+    def _stop_parsing(self, refusal: Refusal) -> NoReturn:
+        self._refusal = refusal
+        raise _Refused
+
+    def _refuse(self, refusal: Refusal) -> None:
+        peer = format_address(*self.client) if self.client else "a client"
+        detail = f" ({refusal.detail})" if refusal.detail else ""
+        log.warning(
+            "refused a request from %s: %s%s: answered %d and closed the connection",
+            peer,
+            refusal.message,
+            detail,
+            refusal.status,
+        )
+        self._send_and_close(refusal.status, refusal.body())
 
     def _send_and_close(self, status: int, body: bytes) -> None:
         """An answer written by the server itself, as AWS's front end answers what never reaches a stage."""
@@ -190,6 +272,8 @@ def uvicorn_config(
         host=host,
         port=port,
         http=protocol_class(request_timeout),
+        # A REST API has no WebSocket: an upgrade request is an ordinary request (the protocol's docstring).
+        ws="none",
         loop="auto",
         server_header=False,
         # The gateway adds the peer to X-Forwarded-For itself; uvicorn's rewriting would make a local

@@ -109,6 +109,8 @@ def static_server(root: Path) -> uvicorn.Server:
     config = uvicorn.Config(
         StaticSite(root),
         lifespan="off",
+        # As the API's server: plain HTTP/1.x, a WebSocket handshake is an ordinary request.
+        ws="none",
         server_header=False,
         access_log=False,
         log_config=None,

@@ -3,11 +3,16 @@
 
     python3 scripts/dev.py serve [apig-emu serve options]   # the example API on http://localhost:3000
     python3 scripts/dev.py test [pytest options]            # the test suite
+    python3 scripts/dev.py test --fast [pytest options]     # without the slow tests, in well under a minute
     python3 scripts/dev.py check                            # ruff and mypy
     python3 scripts/dev.py bench [bench.py options]         # the benchmark (needs wrk: apt-get install wrk)
 
 Only Python 3.10+ is needed: everything else is installed into .venv from the package's metadata.
 `serve` installs apig-emu alone; the other commands add the test tools (the `test` extra).
+
+`--fast` leaves out the tests marked `slow` (they start servers, worker processes, pytest runs or a
+browser, or put a server under load): pytest's `-m "not slow"`, joined to a `-m` of your own. CI
+runs everything.
 """
 
 from __future__ import annotations
@@ -64,6 +69,34 @@ def to_install(stamp: str | None, extras: frozenset[str], pyproject: bytes) -> f
 def requirement(extras: frozenset[str]) -> str:
     """The checkout as pip's editable requirement, e.g. ``/src/apig-emu[test]``."""
     return f"{ROOT}[{','.join(sorted(extras))}]" if extras else str(ROOT)
+
+
+def pytest_args(args: list[str]) -> list[str]:
+    """pytest's arguments for ``test``: ``--fast`` becomes ``-m "not slow"``.
+
+    pytest keeps only the last ``-m``, so a marker expression of the user's (``-m EXPR``, ``-mEXPR``
+    or ``-m=EXPR``) is joined to it rather than given beside it.
+    """
+    if "--fast" not in args:
+        return args
+    rest = [arg for arg in args if arg != "--fast"]
+    joined: list[str] = []
+    own = False
+    index = 0
+    while index < len(rest):
+        arg = rest[index]
+        if arg == "-m" and index + 1 < len(rest):
+            joined += ["-m", f"not slow and ({rest[index + 1]})"]
+            own = True
+            index += 2
+            continue
+        if arg.startswith("-m") and len(arg) > 2:
+            joined += ["-m", f"not slow and ({arg[2:].removeprefix('=')})"]
+            own = True
+        else:
+            joined.append(arg)
+        index += 1
+    return joined if own else ["-m", "not slow", *joined]
 
 
 def shown(path: Path) -> str:
@@ -155,7 +188,7 @@ def main(argv: list[str]) -> int:
     if action == "serve":
         return become([str(BIN / "apig-emu"), "serve", *rest])
     if action == "test":
-        return become([str(BIN / "python"), "-m", "pytest", *rest])
+        return become([str(BIN / "python"), "-m", "pytest", *pytest_args(rest)])
     if action == "bench":
         return become([str(BIN / "python"), str(ROOT / "scripts" / "bench.py"), *rest])
     return (

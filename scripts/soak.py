@@ -406,6 +406,12 @@ class Figures:
         return self.rss_2n_kb - self.rss_n_kb
 
 
+#: Seconds to wait after a phase before reading RSS: longer than the longest work a request leaves
+#: running on the server (``oversleep``'s handler sleeps 1.5 s past its timeout, holding its thread and
+#: buffers), so each figure is taken at rest, not with a phase's last timed-out handlers still alive.
+SETTLE_S = 2.0
+
+
 async def soak(port: int, pid: int, args: argparse.Namespace, figures: Figures) -> Load:
     load = Load(port, args.connections, args.seed)
     figures.rss_start_kb = rss_kb(pid)
@@ -414,7 +420,7 @@ async def soak(port: int, pid: int, args: argparse.Namespace, figures: Figures) 
     for name, count in phases:
         remaining = args.max_seconds - (time.monotonic() - started)
         await asyncio.wait_for(load.phase(count), max(remaining, 0.1))
-        await asyncio.sleep(0.5)  # let in-flight server work (timed-out handlers) settle before measuring
+        await asyncio.sleep(SETTLE_S)
         rss = rss_kb(pid)
         if name == "warm-up":
             figures.rss_warm_kb = rss

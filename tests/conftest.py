@@ -1,26 +1,35 @@
-"""Shared fixtures: a gateway over a YAML snippet, reached through the in-process HTTP client."""
+"""Shared fixtures: the gateway under test is the public ``Harness``, as a user's tests would build it.
+
+Most modules test one API definition, their ``CONFIG``: ``harness`` is a fresh ``Harness`` over it.
+``make_harness`` builds more from other snippets; ``inspector`` adds the pages ``serve`` mounts at
+``/_emu``; ``gate`` lets a test decide when a handler finishes (``tests/gate.py``).
+"""
 
 from __future__ import annotations
 
 import os
 import textwrap
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from emulator.app import create_app
-from emulator.config import load_definitions
 from emulator.config.openapi.cache import CACHE_ENV
-from emulator.deployment import deploy
-from emulator.gateway import Gateway
-from emulator.runtime.threads import ThreadInvoker
-from emulator.testing import GatewayClient
+from emulator.inspector import Recorder, inspector_routes
+from emulator.testing import GatewayClient, Harness
+from tests.gate import Gate
 
 LAMBDAS = Path(__file__).parent / "lambdas"
 ROOT = Path(__file__).parent.parent
 
-MakeClient = Callable[[str], GatewayClient]
+MakeHarness = Callable[..., Harness]
+
+#: Both places handlers run, for ``parametrize`` and fixture ``params``: starting worker processes is
+#: what makes ``process`` slow (``dev.py test --fast`` leaves it out).
+ISOLATIONS = ("thread", pytest.param("process", marks=pytest.mark.slow))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -37,29 +46,60 @@ def openapi_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture
-def make_client(tmp_path: Path) -> Iterator[MakeClient]:
-    """Build a client over a config written from a YAML snippet; handlers live in ``tests/lambdas``."""
-    clients: list[GatewayClient] = []
+def make_harness(tmp_path: Path) -> Iterator[MakeHarness]:
+    """``make(yaml_text, **options)``: a ``Harness`` over a YAML snippet, closed after the test.
 
-    def make(yaml_text: str) -> GatewayClient:
-        config = tmp_path / f"apig{len(clients)}.yaml"
-        config.write_text(textwrap.dedent(yaml_text))
-        definitions = load_definitions(config, code_dir=LAMBDAS)
-        gateway = Gateway(deploy(definitions), invoker=ThreadInvoker())
-        client = GatewayClient(create_app(gateway))
-        clients.append(client)
-        return client
+    The snippet is written to a file in ``tmp_path``, as a user's config would be, so paths in it
+    (``body_file``) are relative to that folder and errors name the file; handlers are imported from
+    ``tests/lambdas``. ``options`` go to ``Harness`` (``isolation=``, ``invoker=``).
+    """
+    with ExitStack() as harnesses:
+        written: list[Path] = []
 
-    yield make
-    for client in clients:
-        client.run(client.app.state.gateway.invoker.aclose)
-        client.close()
+        def make(yaml_text: str, **options: Any) -> Harness:
+            config = tmp_path / f"apig{len(written)}.yaml"
+            config.write_text(textwrap.dedent(yaml_text))
+            written.append(config)
+            return harnesses.enter_context(Harness(config, code_dir=LAMBDAS, **options))
+
+        yield make
 
 
 @pytest.fixture
-def example_client() -> Iterator[GatewayClient]:
-    """The bundled example API of ``config/apig.yaml``."""
-    definitions = load_definitions(ROOT / "config" / "apig.yaml", code_dir=ROOT)
-    gateway = Gateway(deploy(definitions), invoker=ThreadInvoker())
-    with GatewayClient(create_app(gateway)) as client:
+def harness(request: pytest.FixtureRequest, make_harness: MakeHarness) -> Harness:
+    """A fresh ``Harness`` over the requesting module's ``CONFIG`` (handlers run on threads)."""
+    config = getattr(request.module, "CONFIG", None)
+    if not isinstance(config, str):
+        pytest.fail(f"the harness fixture reads CONFIG, a YAML string, from {request.module.__name__}")
+    return make_harness(config)
+
+
+def inspector_client(harness: Harness, recorder: Recorder | None = None) -> GatewayClient:
+    """The app ``apig-emu serve`` runs over ``harness``'s gateway: its APIs, and the inspector at ``/_emu``.
+
+    On the harness's event loop, so it shares the harness's invoker; close it before the harness.
+    """
+    recorder = recorder if recorder is not None else Recorder(capacity=5)
+    recorder.attach(harness.gateway)
+    app = create_app(harness.gateway, routes=inspector_routes(recorder))
+    return GatewayClient(app, base_url=harness.base_url, portal=harness.portal)
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    """What the inspector shows: a small buffer, so that tests can fill it."""
+    return Recorder(capacity=5)
+
+
+@pytest.fixture
+def inspector(harness: Harness, recorder: Recorder) -> Iterator[GatewayClient]:
+    """The module's ``CONFIG`` served with the inspector, recording into ``recorder``."""
+    with inspector_client(harness, recorder) as client:
         yield client
+
+
+@pytest.fixture
+def gate() -> Iterator[Gate]:
+    """A gate handlers wait at until the test opens it; closed (and so opened) after the test."""
+    with Gate() as opened_at_the_end:
+        yield opened_at_the_end

@@ -89,7 +89,7 @@ def start_server(
         try:
             requests.get(server.url + "/", timeout=0.5)
             return server
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or slow to answer
             time.sleep(0.05)
     server.stop()
     raise AssertionError(f"serve did not start: {server.log()}")

@@ -1,22 +1,22 @@
 """Bad handler results: each is answered as AWS does (502 under proxy), with the reason in the log.
 
-Through the in-process client for the whole chain; ``check_proxy_result`` directly where a payload
+Through the in-process harness for the whole chain; ``check_proxy_result`` directly where a payload
 cannot come from a Python handler (the property tests in ``test_properties`` cover the rest).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 from typing import Any
 
 import pytest
 
-from emulator.errors import GatewayError, MalformedProxyResponse
+from emulator.errors import MalformedProxyResponse
+from emulator.gateway_responses import error_response
 from emulator.proxy_response import check_proxy_result
 from emulator.runtime.result import InvocationResult
-from tests.conftest import MakeClient
+from emulator.testing import Harness
 
 CONFIG = """
 apis:
@@ -53,11 +53,6 @@ functions:
 BAD_GATEWAY = b'{"message": "Internal server error"}'
 
 
-@pytest.fixture
-def client(make_client: MakeClient) -> Any:
-    return make_client(CONFIG)
-
-
 def assert_502_logged(response: Any, caplog: pytest.LogCaptureFixture, reason: str) -> None:
     assert response.status_code == 502
     assert response.content == BAD_GATEWAY
@@ -75,12 +70,12 @@ def assert_502_logged(response: Any, caplog: pytest.LogCaptureFixture, reason: s
     ids=["self-reference", "recursion", "nan", "over-6-mb"],
 )
 def test_results_lambda_cannot_return_are_502_with_the_reason_logged(
-    client: Any, caplog: pytest.LogCaptureFixture, path: str, reason: str
+    harness: Harness, caplog: pytest.LogCaptureFixture, path: str, reason: str
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="apig_emu"):
-        response = client.get(path)
+        response = harness.get(path)
     assert_502_logged(response, caplog, reason)
-    assert client.get("/Prod/nan").status_code == 502  # and the gateway carries on
+    assert harness.get("/Prod/nan").status_code == 502  # and the gateway carries on
 
 
 @pytest.mark.parametrize(
@@ -91,15 +86,15 @@ def test_results_lambda_cannot_return_are_502_with_the_reason_logged(
         ("/Prod/oversized", "Function.ResponseSizeTooLarge"),
     ],
 )
-def test_non_proxy_passes_the_error_object_through(client: Any, path: str, error_type: str) -> None:
+def test_non_proxy_passes_the_error_object_through(harness: Harness, path: str, error_type: str) -> None:
     # Without integration responses, a non-proxy method answers 200 with Lambda's error object (3.2).
-    response = client.post(path, json={})
+    response = harness.post(path, json={})
     assert response.status_code == 200
     assert response.json()["errorType"] == error_type
 
 
-def call(client: Any, result: Any) -> Any:
-    return client.post("/Prod/respond", content=json.dumps({"result": result}))
+def call(harness: Harness, result: Any) -> Any:
+    return harness.post("/Prod/respond", content=json.dumps({"result": result}))
 
 
 @pytest.mark.parametrize(
@@ -126,27 +121,27 @@ def call(client: Any, result: Any) -> Any:
     ],
 )
 def test_results_that_used_to_slip_through_or_crash_are_502(
-    client: Any, caplog: pytest.LogCaptureFixture, result: Any, reason: str
+    harness: Harness, caplog: pytest.LogCaptureFixture, result: Any, reason: str
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="apig_emu"):
-        response = call(client, result)
+        response = call(harness, result)
     assert_502_logged(response, caplog, reason)
     assert "emulator fault" not in caplog.text
 
 
 def test_non_ascii_header_value_is_written_as_utf8_and_logged(
-    client: Any, caplog: pytest.LogCaptureFixture
+    harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Pins a decision: AWS's handling is unconfirmed; the bytes are UTF-8 and the log says so.
     with caplog.at_level(logging.WARNING, logger="apig_emu"):
-        response = call(client, {"headers": {"X-Name": "Zoë €"}})
+        response = call(harness, {"headers": {"X-Name": "Zoë €"}})
     assert response.status_code == 200
     assert (b"X-Name", "Zoë €".encode()) in response.headers.raw
     assert "is not ASCII: written as UTF-8" in caplog.text
 
 
-def test_body_with_a_lone_surrogate_is_sent_with_a_replacement(client: Any) -> None:
-    response = call(client, {"body": "a\ud800b"})
+def test_body_with_a_lone_surrogate_is_sent_with_a_replacement(harness: Harness) -> None:
+    response = call(harness, {"body": "a\ud800b"})
     assert response.status_code == 200
     assert response.content == b"a?b"
 
@@ -160,9 +155,31 @@ def test_nesting_too_deep_to_parse_is_502_not_an_emulator_fault() -> None:
 
 
 @pytest.mark.parametrize(
-    "payload",
-    [b"", b"\xff\xfe", b"NaN", b'{"statusCode": NaN}', b"1e99999", b'{"a": 1', b'"\\ud800"', b"{}" * 3],
+    ("payload", "reason"),
+    [
+        (b"", "the result is not JSON"),
+        (b"\xff\xfe", "the result is not JSON"),
+        (b"NaN", "the result must be a JSON object, got float: nan"),
+        (b'{"statusCode": NaN}', "statusCode must be an integer or a numeric string, got nan"),
+        (b"1e99999", "the result must be a JSON object, got float: inf"),
+        (b'{"a": 1', "the result is not JSON"),
+        (b'"\\ud800"', "the result must be a JSON object, got str"),
+        (b"{}" * 3, "the result is not JSON"),
+    ],
+    ids=[
+        "empty",
+        "not-utf8",
+        "nan",
+        "nan-status",
+        "infinity",
+        "truncated",
+        "lone-surrogate",
+        "three-objects",
+    ],
 )
-def test_payloads_no_python_handler_returns_are_gateway_errors(payload: bytes) -> None:
-    with contextlib.suppress(GatewayError):
+def test_payloads_no_python_handler_returns_are_gateway_errors(payload: bytes, reason: str) -> None:
+    with pytest.raises(MalformedProxyResponse) as raised:
         check_proxy_result(InvocationResult(payload=payload), accept=None, binary_media_types=())
+    assert reason in raised.value.reason
+    answer = error_response(raised.value)
+    assert (answer.status, answer.body) == (502, BAD_GATEWAY)

@@ -55,6 +55,7 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_validate_reports_every_config_error_with_file_and_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -116,6 +117,7 @@ def without_carets(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip(" ^~")]
 
 
+@pytest.mark.slow
 def test_validate_reports_every_kind_of_error_at_once(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -159,6 +161,7 @@ def test_validate_reports_every_kind_of_error_at_once(
     assert "emulator" not in captured.err
 
 
+@pytest.mark.slow
 def test_validate_hints_at_the_code_dir_that_holds_the_handlers(tmp_path: Path) -> None:
     """Run from the folder above the project, without ``--code-dir``: the code root is one level off."""
     project = tmp_path / "shop"
@@ -198,6 +201,7 @@ def test_validate_hints_at_the_code_dir_that_holds_the_handlers(tmp_path: Path) 
     assert (fixed.returncode, fixed.stdout) == (0, "shop/apig.yaml: 0 API(s), 1 function(s), no errors\n")
 
 
+@pytest.mark.slow
 def test_validate_names_a_handler_from_inside_the_code_root(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -212,12 +216,14 @@ def test_validate_names_a_handler_from_inside_the_code_root(
     ]
 
 
+@pytest.mark.slow
 def test_validate_clean_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = write(tmp_path, GOOD.split("  broken:")[0])
     assert main(["validate", "--config", str(config), "--code-dir", str(LAMBDAS)]) == 0
     assert "no errors" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_validate_the_bundled_example(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -257,7 +263,7 @@ def start_serve(*args: str, cwd: Path) -> tuple[subprocess.Popen[str], str]:
         try:
             requests.get(url + "/", timeout=0.5)
             return process, url
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or slow to answer
             time.sleep(0.05)
     process.kill()
     raise AssertionError(f"serve did not start: {process.communicate()[0]}")
@@ -272,6 +278,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     process.wait(timeout=10)
 
 
+@pytest.mark.slow
 def test_serve_answers_over_a_real_socket(served: tuple[str, subprocess.Popen[str]]) -> None:
     url, _ = served
     response = requests.get(url + "/Prod/items/7?x=1", headers={"tEsT-HEADeR": "aValUE"}, timeout=5)
@@ -287,6 +294,7 @@ def test_serve_answers_over_a_real_socket(served: tuple[str, subprocess.Popen[st
     assert "server" not in response.headers
 
 
+@pytest.mark.slow
 def test_a_client_forwarded_for_header_is_appended_to_not_trusted(
     served: tuple[str, subprocess.Popen[str]],
 ) -> None:
@@ -304,6 +312,7 @@ def test_a_client_forwarded_for_header_is_appended_to_not_trusted(
     assert event["headers"]["X-Forwarded-Port"] == url.rsplit(":", 1)[1]
 
 
+@pytest.mark.slow
 def test_serve_keeps_serving_past_a_broken_handler(served: tuple[str, subprocess.Popen[str]]) -> None:
     url, process = served
     broken = requests.get(url + "/Prod/broken", timeout=5)
@@ -320,6 +329,7 @@ def test_serve_keeps_serving_past_a_broken_handler(served: tuple[str, subprocess
     )
 
 
+@pytest.mark.slow
 def test_serve_refuses_a_broken_config(tmp_path: Path) -> None:
     config = write(tmp_path, BAD)
     result = subprocess.run(
@@ -332,6 +342,7 @@ def test_serve_refuses_a_broken_config(tmp_path: Path) -> None:
     assert "3 errors in the API definitions" in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("isolation", ["process", "thread"])
 def test_serve_warns_with_validates_lines(
     tmp_path: Path, isolation: str, capsys: pytest.CaptureFixture[str]
@@ -354,6 +365,7 @@ def test_serve_warns_with_validates_lines(
     assert output[start + 1 : start + len(validated)] == validated[1:]
 
 
+@pytest.mark.slow
 def test_importing_the_cli_loads_neither_the_web_stack_nor_the_gateway() -> None:
     """``validate`` and ``routes`` (and ``--help``) should not pay for Starlette, uvicorn or the request path."""
     probe = (
@@ -442,6 +454,7 @@ def test_a_commands_help_shows_its_description(command: str, capsys: pytest.Capt
     assert "".join(description.split()) in "".join(capsys.readouterr().out.split())
 
 
+@pytest.mark.slow
 def test_version_prints_the_installed_version() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "emulator.cli", "--version"], capture_output=True, text=True, timeout=30
@@ -461,6 +474,7 @@ def test_version_from_a_checkout_that_is_not_installed(monkeypatch: pytest.Monke
     assert version() == f"{emulator.__version__} (not installed)"
 
 
+@pytest.mark.slow
 def test_serve_on_port_0_prints_the_port_it_listens_on(tmp_path: Path) -> None:
     """The route table, the inspector's and the frontend's lines name the ports the kernel picked."""
     config = write(tmp_path, GOOD)
@@ -503,6 +517,7 @@ def test_serve_on_port_0_prints_the_port_it_listens_on(tmp_path: Path) -> None:
         process.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_serve_on_a_port_in_use_says_so_before_printing_routes(tmp_path: Path) -> None:
     config = write(tmp_path, GOOD)
     with socket.socket() as busy:

@@ -15,6 +15,9 @@ import requests
 
 from tests.conftest import LAMBDAS
 
+#: Slow: starts `apig-emu serve`.
+pytestmark = pytest.mark.slow
+
 CONFIG = """
 apis:
   shop: {}
@@ -42,7 +45,7 @@ def wait_for(url: str, process: subprocess.Popen[str]) -> None:
         try:
             requests.get(url, timeout=0.5)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or slow to answer
             time.sleep(0.05)
     process.kill()
     raise AssertionError(f"not serving {url}: {process.communicate()[0]}")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import MakeClient
+from emulator.testing import Harness
 
 CONFIG = """
 apis:
@@ -44,19 +44,14 @@ functions:
 DEFAULT_HEADERS = "Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token"
 
 
-@pytest.fixture
-def client(make_client: MakeClient) -> Any:
-    return make_client(CONFIG)
-
-
-def preflight(client: Any, path: str) -> Any:
-    return client.options(
+def preflight(harness: Harness, path: str) -> Any:
+    return harness.options(
         path, headers={"Origin": "http://localhost:8080", "Access-Control-Request-Method": "POST"}
     )
 
 
-def test_preflight_answers_with_the_consoles_defaults(client: Any) -> None:
-    response = preflight(client, "/Prod/items")
+def test_preflight_answers_with_the_consoles_defaults(harness: Harness) -> None:
+    response = preflight(harness, "/Prod/items")
     assert response.status_code == 200
     assert response.content == b""
     assert response.headers["Access-Control-Allow-Origin"] == "*"
@@ -66,71 +61,71 @@ def test_preflight_answers_with_the_consoles_defaults(client: Any) -> None:
     assert "X-Amzn-Trace-Id" not in response.headers
 
 
-def test_preflight_for_any_lists_every_verb(client: Any) -> None:
-    methods = preflight(client, "/Prod/anything").headers["Access-Control-Allow-Methods"]
+def test_preflight_for_any_lists_every_verb(harness: Harness) -> None:
+    methods = preflight(harness, "/Prod/anything").headers["Access-Control-Allow-Methods"]
     assert methods == "DELETE,GET,HEAD,PATCH,POST,PUT,OPTIONS"
 
 
-def test_no_preflight_without_cors(client: Any) -> None:
-    response = preflight(client, "/Prod/plain")
+def test_no_preflight_without_cors(harness: Harness) -> None:
+    response = preflight(harness, "/Prod/plain")
     assert response.status_code == 403
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
-def test_non_proxy_success_carries_allow_origin(client: Any) -> None:
-    response = client.post("/Prod/items", json={"a": 1})
+def test_non_proxy_success_carries_allow_origin(harness: Harness) -> None:
+    response = harness.post("/Prod/items", json={"a": 1})
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
-def test_non_proxy_function_error_is_the_200_response_and_carries_it(client: Any) -> None:
-    response = client.post("/Prod/boom", json={})
+def test_non_proxy_function_error_is_the_200_response_and_carries_it(harness: Harness) -> None:
+    response = harness.post("/Prod/boom", json={})
     assert response.json()["errorType"] == "ValueError"
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
-def test_method_without_cors_has_none(client: Any) -> None:
-    assert "Access-Control-Allow-Origin" not in client.post("/Prod/plain", json={}).headers
+def test_method_without_cors_has_none(harness: Harness) -> None:
+    assert "Access-Control-Allow-Origin" not in harness.post("/Prod/plain", json={}).headers
 
 
-def test_gateway_errors_never_carry_cors(client: Any) -> None:
-    bad_json = client.post("/Prod/items", content=b"not json")
+def test_gateway_errors_never_carry_cors(harness: Harness) -> None:
+    bad_json = harness.post("/Prod/items", content=b"not json")
     assert bad_json.status_code == 400
-    missing = client.delete("/Prod/items")
+    missing = harness.delete("/Prod/items")
     assert missing.status_code == 403
-    malformed = client.post("/Prod/proxy", content=json.dumps({"result": {"body": {}}}))
+    malformed = harness.post("/Prod/proxy", content=json.dumps({"result": {"body": {}}}))
     assert malformed.status_code == 502
     for response in (bad_json, missing, malformed):
         assert not [name for name in response.headers if name.lower().startswith("access-control")]
 
 
 def test_proxy_response_carries_only_the_handlers_headers(
-    client: Any, caplog: pytest.LogCaptureFixture
+    harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="apig_emu"):
-        response = client.post("/Prod/proxy", content=json.dumps({"result": {"body": "hi"}}))
+        response = harness.post("/Prod/proxy", content=json.dumps({"result": {"body": "hi"}}))
     assert response.status_code == 200
     assert "Access-Control-Allow-Origin" not in response.headers
     assert "a browser on another origin will reject this one there too" in caplog.text
 
 
-def test_proxy_response_with_its_own_allow_origin(client: Any, caplog: pytest.LogCaptureFixture) -> None:
+def test_proxy_response_with_its_own_allow_origin(harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
     result = {"headers": {"Access-Control-Allow-Origin": "https://x.example"}, "body": "hi"}
     with caplog.at_level(logging.WARNING, logger="apig_emu"):
-        response = client.post("/Prod/proxy", content=json.dumps({"result": result}))
+        response = harness.post("/Prod/proxy", content=json.dumps({"result": result}))
     assert response.headers["Access-Control-Allow-Origin"] == "https://x.example"
     assert "reject" not in caplog.text
 
 
-def test_custom_cors_options_apply_to_preflight_and_success(client: Any) -> None:
-    response = preflight(client, "/Prod/custom")
+def test_custom_cors_options_apply_to_preflight_and_success(harness: Harness) -> None:
+    response = preflight(harness, "/Prod/custom")
     assert response.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
     assert response.headers["Access-Control-Allow-Headers"] == "Content-Type,X-Custom"
     assert response.headers["Access-Control-Allow-Methods"] == "PUT"
     assert response.headers["Access-Control-Max-Age"] == "600"
     assert response.headers["Access-Control-Allow-Credentials"] == "true"
     assert response.headers["Access-Control-Expose-Headers"] == "X-Total"
-    success = client.put("/Prod/custom", json={})
+    success = harness.put("/Prod/custom", json={})
     assert success.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
     assert success.headers["Access-Control-Expose-Headers"] == "X-Total"
     assert success.headers["Access-Control-Allow-Credentials"] == "true"

@@ -37,6 +37,7 @@ sys.exit(dev["run"]([sys.executable, "-c", {CHILD!r}]))
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_run_forwards_the_signal_waits_and_ends_as_the_command_did(signum: int) -> None:

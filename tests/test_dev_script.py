@@ -32,6 +32,8 @@ class FakeSetUp:
         self.dev = dev
         self.root = root
         self.installs: list[str] = []
+        #: The commands dev.py ran or would have become, in order.
+        self.commands: list[list[str]] = []
         self.real_pip_install = dev.pip_install
         self.pyproject = root / "pyproject.toml"
         self.pyproject.write_text('[project]\nname = "apig-emu"\n')
@@ -42,9 +44,13 @@ class FakeSetUp:
         monkeypatch.setattr(dev, "STAMP", venv / ".apig-emu-installed")
         monkeypatch.setattr(dev.venv, "create", self.create_venv)
         monkeypatch.setattr(dev, "pip_install", self.installs.append)
-        monkeypatch.setattr(dev, "run", lambda command: 0)
-        monkeypatch.setattr(dev, "become", lambda command: 0)
+        monkeypatch.setattr(dev, "run", self.ran)
+        monkeypatch.setattr(dev, "become", self.ran)
         monkeypatch.chdir(root)
+
+    def ran(self, command: list[str]) -> int:
+        self.commands.append(command)
+        return 0
 
     def create_venv(self, path: Path, *, with_pip: bool) -> None:
         assert with_pip
@@ -132,3 +138,24 @@ def test_an_unknown_command_prints_the_usage(setup: FakeSetUp, capsys: pytest.Ca
     assert setup.dev.main(["srve"]) == 2
     assert "python3 scripts/dev.py serve" in capsys.readouterr().out
     assert setup.installs == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "pytest_args"),
+    [
+        (["test"], []),
+        (["test", "-q"], ["-q"]),  # as CI runs it: everything
+        (["test", "--fast"], ["-m", "not slow"]),
+        (["test", "-q", "--fast", "tests/test_cors.py"], ["-m", "not slow", "-q", "tests/test_cors.py"]),
+        (["test", "--fast", "-m", "not browser", "-x"], ["-m", "not slow and (not browser)", "-x"]),
+        (["test", "-mbrowser or cors", "--fast"], ["-m", "not slow and (browser or cors)"]),
+        (["test", "-m=browser", "--fast"], ["-m", "not slow and (browser)"]),
+        (["test", "-k", "fast"], ["-k", "fast"]),  # only the flag itself is dev.py's
+    ],
+    ids=["all", "ci", "fast", "fast-with-options", "own-m", "own-m-attached", "own-m-equals", "k-fast"],
+)
+def test_fast_leaves_the_slow_tests_out_and_keeps_the_users_marker_expression(
+    setup: FakeSetUp, argv: list[str], pytest_args: list[str]
+) -> None:
+    setup.command(*argv)
+    assert setup.commands == [[str(setup.root / ".venv" / "bin" / "python"), "-m", "pytest", *pytest_args]]

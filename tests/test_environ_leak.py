@@ -11,6 +11,9 @@ import textwrap
 
 import pytest
 
+#: Slow: 100,000 invocations' environments in a fresh process.
+pytestmark = pytest.mark.slow
+
 SCRIPT = textwrap.dedent(
     """
     import os, uuid

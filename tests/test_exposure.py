@@ -32,6 +32,7 @@ def test_serve_defaults_to_loopback() -> None:
     assert build_parser().parse_args(["serve"]).host == "127.0.0.1"
 
 
+@pytest.mark.slow
 def test_serve_binds_loopback_and_stays_quiet(tmp_path: Path) -> None:
     server = start_server(tmp_path, CONFIG, host=None)
     server.stop()
@@ -40,6 +41,7 @@ def test_serve_binds_loopback_and_stays_quiet(tmp_path: Path) -> None:
     assert WARNING not in log
 
 
+@pytest.mark.slow
 def test_serve_on_all_interfaces_warns_loudly(tmp_path: Path) -> None:
     server = start_server(tmp_path, CONFIG, host="0.0.0.0")
     server.stop()
@@ -130,6 +132,7 @@ functions:
 """
 
 
+@pytest.mark.slow
 def test_the_inspector_is_never_reachable_through_a_stage(tmp_path: Path) -> None:
     server = start_server(tmp_path, PROXY_ALL)
     try:

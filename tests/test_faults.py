@@ -25,14 +25,10 @@ from typing import Any
 import pytest
 import requests
 
-from emulator.app import create_app
-from emulator.config import load_definitions
-from emulator.deployment import deploy
-from emulator.gateway import Gateway
 from emulator.logs import LogFileHandler
 from emulator.model import Definitions
 from emulator.reload import Reloader
-from emulator.runtime.threads import ThreadInvoker
+from emulator.testing import Harness
 from tests.conftest import LAMBDAS, ROOT
 from tests.live import LiveServer, alive, start_server
 
@@ -100,6 +96,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 # --- A worker killed from outside -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", ["/Prod/pid", "/Prod/pid-custom"], ids=["proxy", "non-proxy"])
 def test_a_worker_killed_from_outside_mid_request(server: LiveServer, tmp_path: Path, path: str) -> None:
     marker = tmp_path / "worker.pid"
@@ -109,10 +106,10 @@ def test_a_worker_killed_from_outside_mid_request(server: LiveServer, tmp_path: 
     )
     request.start()
     worker = read_marker(marker)
-    started = time.monotonic()
     os.kill(worker, signal.SIGKILL)
     request.join(timeout=15)
-    assert time.monotonic() - started < 3  # answered when the worker died, not when it would have finished
+    assert answers, "no answer"
+    # Answered for the death, not at the function's timeout (that would be Sandbox.Timedout).
     response = answers[0]
     if path.endswith("custom"):
         # Non-proxy: Lambda's error object, as a 200 (the method has no error mapping).
@@ -135,14 +132,22 @@ def test_a_worker_killed_from_outside_mid_request(server: LiveServer, tmp_path: 
     assert fresh.status_code == 200 and fresh.json()["pid"] != worker
 
 
+@pytest.mark.slow
 def test_an_idle_worker_killed_from_outside_is_replaced(server: LiveServer) -> None:
-    """The next request, sent at once, may reach the dying worker; it used to get ``signal: killed``."""
+    """The next request, sent as soon as the worker is dead, may find it not yet reaped; it used to get
+    ``signal: killed``.
+
+    The request goes once the process has stopped running: a request written while a SIGKILL is still
+    on its way can be read by the worker in its last instant, which is a crash during an invocation
+    (answered as one), not the loss of an idle environment.
+    """
     killed = []
     with requests.Session() as session:
         for _ in range(5):
             worker = session.post(server.url + "/Prod/pid-custom", json={}, timeout=15).json()["pid"]
             os.kill(worker, signal.SIGKILL)
             killed.append(worker)
+            wait_until(lambda worker=worker: not alive(worker), "the killed worker has stopped running")
             fresh = session.post(server.url + "/Prod/pid-custom", json={}, timeout=15)
             assert fresh.status_code == 200
             assert fresh.json().get("pid") not in (None, worker), fresh.text
@@ -159,6 +164,7 @@ def test_an_idle_worker_killed_from_outside_is_replaced(server: LiveServer) -> N
 # --- Handlers that fork or leave threads --------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_forked_child_that_lingers_does_not_disturb_the_environment(
     server: LiveServer, tmp_path: Path
 ) -> None:
@@ -175,6 +181,7 @@ def test_a_forked_child_that_lingers_does_not_disturb_the_environment(
         assert again.status_code == 200 and again.json()["pid"] == answer["pid"]
 
 
+@pytest.mark.slow
 def test_a_forked_child_that_returns_from_the_handler_is_ended(server: LiveServer) -> None:
     """The naive fork: the copy came back into the runtime. It used to answer later requests itself."""
     first = post(server, "/Prod/fork", {"child": "return"})
@@ -188,16 +195,16 @@ def test_a_forked_child_that_returns_from_the_handler_is_ended(server: LiveServe
     assert f"apig-emu: process {child}, forked by the handler, returned from it and was ended" in server.log()
 
 
+@pytest.mark.slow
 def test_a_worker_that_dies_leaving_a_forked_child_is_answered_at_once(
     server: LiveServer, tmp_path: Path
 ) -> None:
     """The child used to hold the reply pipe open, hiding the worker's death until the function's timeout."""
     marker = tmp_path / "child.pid"
-    started = time.monotonic()
     response = post(server, "/Prod/fork", {"child": "linger", "marker": str(marker), "then_exit": 3})
-    assert time.monotonic() - started < 3  # the function's timeout is 10 s
     assert response.status_code == 200
     error = response.json()
+    # The exit, not the function's 10 s timeout (which would answer Sandbox.Timedout), ended the wait.
     assert error["errorType"] == "Runtime.ExitError"
     assert error["errorMessage"].endswith("Error: Runtime exited with error: exit status 3")
     child = read_marker(marker)
@@ -205,6 +212,7 @@ def test_a_worker_that_dies_leaving_a_forked_child_is_answered_at_once(
     assert post(server, "/Prod/fork", {"child": "exit"}).status_code == 200
 
 
+@pytest.mark.slow
 def test_threads_a_handler_leaves_running_do_not_disturb_the_environment(server: LiveServer) -> None:
     first = post(server, "/Prod/threads").json()
     second = post(server, "/Prod/threads").json()
@@ -213,6 +221,7 @@ def test_threads_a_handler_leaves_running_do_not_disturb_the_environment(server:
     assert requests.get(server.url + "/Prod/echo", timeout=5).status_code == 200
 
 
+@pytest.mark.slow
 def test_shutdown_leaves_no_worker_and_no_forked_child(tmp_path: Path) -> None:
     """Lambda ends an environment with everything in it; so does the emulator, without waiting for threads."""
     server = start_server(tmp_path, CONFIG)
@@ -301,11 +310,16 @@ def write_atomically(path: Path, text: str) -> None:
     os.replace(draft, path)
 
 
+@pytest.mark.slow
 def test_a_config_reload_under_load_drops_nothing(tmp_path: Path) -> None:
     server = start_server(tmp_path, RELOAD_CONFIG.format(version="v1"), "--reload")
     config = tmp_path / "apig.yaml"
     try:
-        with Load(server, clients=6) as load:
+        # Three clients and this test: at most 4 requests in flight, so the old deployment's busy
+        # workers and the new one's never pass the function's 8 and no request waits for one. With more,
+        # a request could wait out the 1 s queue timeout while new workers start on a busy machine, and
+        # be throttled: a race against the clock, not a dropped request.
+        with Load(server, clients=3) as load:
             wait_until(lambda: load.versions["v1"] >= 20, "the load is running")
             # good -> good: a new environment variable, so new workers while requests are in flight.
             write_atomically(config, RELOAD_CONFIG.format(version="v2"))
@@ -336,23 +350,24 @@ def test_a_change_that_cannot_be_applied_does_not_end_hot_reload(
     """``apply`` runs for every change the watcher sees; an exception out of it would end the watcher."""
     config = tmp_path / "apig.yaml"
     config.write_text(textwrap.dedent(RELOAD_CONFIG.format(version="v1")))
-    gateway = Gateway(deploy(load_definitions(config, code_dir=LAMBDAS)), invoker=ThreadInvoker())
-    app = create_app(gateway)
 
     def load() -> Definitions:
         raise RuntimeError("a bug while loading")
 
-    reloader = Reloader(app, config=config, code_dir=LAMBDAS, load=load)
-    with caplog.at_level(logging.ERROR, logger="apig_emu.reload"):
-        reloader.apply([str(config)])
-    assert "hot reload could not apply a change to" in caplog.text
-    assert "RuntimeError: a bug while loading" in caplog.text
-    assert app.state.gateway is gateway
+    with Harness(config, code_dir=LAMBDAS) as harness:
+        app = harness.client.app
+        reloader = Reloader(app, config=config, code_dir=LAMBDAS, load=load)
+        with caplog.at_level(logging.ERROR, logger="apig_emu.reload"):
+            reloader.apply([str(config)])
+        assert "hot reload could not apply a change to" in caplog.text
+        assert "RuntimeError: a bug while loading" in caplog.text
+        assert app.state.gateway is harness.gateway
 
 
 # --- A full disk under the log file -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("isolation", ["process", "thread"])
 def test_a_log_file_on_a_full_disk_costs_only_the_log(tmp_path: Path, isolation: str) -> None:
     """/dev/full fails every write with ENOSPC, as a full disk does."""
@@ -373,6 +388,7 @@ def test_a_log_file_on_a_full_disk_costs_only_the_log(tmp_path: Path, isolation:
     assert server.process.returncode == 0  # a clean shutdown, not a crash
 
 
+@pytest.mark.slow
 def test_the_log_file_gets_the_log(tmp_path: Path) -> None:
     log_file = tmp_path / "emu.log"
     server = start_server(tmp_path, CONFIG, "--log-file", str(log_file), "--log-format", "json")
@@ -390,6 +406,7 @@ def test_the_log_file_gets_the_log(tmp_path: Path) -> None:
         server.stop()
 
 
+@pytest.mark.slow
 def test_a_log_file_that_cannot_be_opened_stops_serve_at_once(tmp_path: Path) -> None:
     (tmp_path / "apig.yaml").write_text(textwrap.dedent(CONFIG))
     config, log_file = tmp_path / "apig.yaml", tmp_path / "missing" / "emu.log"

@@ -5,7 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
+
+#: Slow: seconds of fuzzing.
+pytestmark = pytest.mark.slow
 
 
 def test_fuzz_request_event_briefly() -> None:

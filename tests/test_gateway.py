@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
-import threading
-import time
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from emulator.request import MAX_BODY_BYTES
-from tests.conftest import MakeClient
+from emulator.testing import Harness
+from tests.gate import Gate
 
 CONFIG = """
 apis:
@@ -71,37 +71,32 @@ functions:
 """
 
 
-@pytest.fixture
-def client(make_client: MakeClient) -> Any:
-    return make_client(CONFIG)
-
-
-def test_every_response_has_request_ids(client: Any) -> None:
-    for response in (client.post("/Prod/echo", json={}), client.get("/Prod/nowhere"), client.get("/")):
+def test_every_response_has_request_ids(harness: Harness) -> None:
+    for response in (harness.post("/Prod/echo", json={}), harness.get("/Prod/nowhere"), harness.get("/")):
         assert len(response.headers["x-amzn-RequestId"]) == 36
         assert response.headers["x-amz-apigw-id"].endswith("=")
         assert len(response.headers["x-amz-apigw-id"]) == 16
 
 
-def test_body_over_10_mb_is_413_decision(client: Any) -> None:
+def test_body_over_10_mb_is_413_decision(harness: Harness) -> None:
     """Pins a product decision (reference section 10) on top of the recorded REQUEST_TOO_LARGE status."""
-    response = client.post("/Prod/echo", content=b"x" * (MAX_BODY_BYTES + 1))
+    response = harness.post("/Prod/echo", content=b"x" * (MAX_BODY_BYTES + 1))
     assert response.status_code == 413
     assert response.content == b'{"message":"Request Too Long"}'
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
-def test_body_of_exactly_10_mb_is_accepted_and_a_result_over_6_mb_fails(client: Any) -> None:
+def test_body_of_exactly_10_mb_is_accepted_and_a_result_over_6_mb_fails(harness: Harness) -> None:
     body = b'"' + b"x" * (MAX_BODY_BYTES - 2) + b'"'
-    response = client.post("/Prod/echo", content=body)
+    response = harness.post("/Prod/echo", content=body)
     assert response.status_code == 200
     error = response.json()
     assert error["errorType"] == "Function.ResponseSizeTooLarge"
     assert "(6291456 bytes)" in error["errorMessage"]
 
 
-def test_context_object_and_environment(client: Any) -> None:
-    info = client.get("/Prod/info").json()
+def test_context_object_and_environment(harness: Harness) -> None:
+    info = harness.get("/Prod/info").json()
     assert info["function_name"] == "info"
     assert info["function_version"] == "$LATEST"
     assert info["invoked_function_arn"] == "arn:aws:lambda:us-east-1:123456789012:function:info"
@@ -119,24 +114,26 @@ def test_context_object_and_environment(client: Any) -> None:
     }
 
 
-def test_function_environment_does_not_leak_after_the_call(client: Any) -> None:
-    client.get("/Prod/info")
-    assert client.get("/Prod/other").json()["env"]["GREETING"] is None
+def test_function_environment_does_not_leak_after_the_call(harness: Harness) -> None:
+    harness.get("/Prod/info")
+    assert harness.get("/Prod/other").json()["env"]["GREETING"] is None
 
 
-def test_aws_request_id_differs_from_gateway_request_id(client: Any) -> None:
-    response = client.get("/Prod/info")
+def test_aws_request_id_differs_from_gateway_request_id(harness: Harness) -> None:
+    response = harness.get("/Prod/info")
     assert response.json()["aws_request_id"] != response.headers["x-amzn-RequestId"]
 
 
-def test_module_state_persists_between_invocations(client: Any) -> None:
-    first = client.get("/Prod/count").json()["count"]
-    assert client.get("/Prod/count").json()["count"] == first + 1
+def test_module_state_persists_between_invocations(harness: Harness) -> None:
+    first = harness.get("/Prod/count").json()["count"]
+    assert harness.get("/Prod/count").json()["count"] == first + 1
 
 
-def test_output_is_logged_between_start_end_and_report(client: Any, caplog: pytest.LogCaptureFixture) -> None:
+def test_output_is_logged_between_start_end_and_report(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.INFO, logger="apig_emu"):
-        client.get("/Prod/chatty")
+        harness.get("/Prod/chatty")
     lines = [r.getMessage() for r in caplog.records if r.name == "apig_emu.lambda"]
     assert lines[0].startswith("chatty START RequestId: ") and lines[0].endswith(" Version: $LATEST")
     assert lines[1] == "chatty printed line"
@@ -150,72 +147,70 @@ def test_output_is_logged_between_start_end_and_report(client: Any, caplog: pyte
     )
 
 
-def test_a_slow_handler_does_not_block_others(client: Any) -> None:
-    slow_done = threading.Event()
-
-    def slow() -> None:
-        client.post("/Prod/sleepy", json={"seconds": 0.8})
-        slow_done.set()
-
-    worker = threading.Thread(target=slow)
-    worker.start()
-    time.sleep(0.1)
-    response = client.post("/Prod/echo", json={"fast": True})
-    assert response.json() == {"fast": True}
-    assert not slow_done.is_set()
-    worker.join()
+def test_a_slow_handler_does_not_block_others(harness: Harness, gate: Gate) -> None:
+    with ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(harness.post, "/Prod/sleepy", json={"gate": gate.port})
+        gate.arrival()
+        response = harness.post("/Prod/echo", json={"fast": True})
+        assert response.json() == {"fast": True}
+        assert not slow.done()  # answered while the slow handler was still running
+        gate.open()
+        assert slow.result().json() == "awake"
 
 
-def test_function_timeout_non_proxy_is_the_error_body(client: Any) -> None:
-    response = client.post("/Prod/sleepy", json={"seconds": 3})
+# In the timeout tests the gate never opens: only the timeout can end the request.
+
+
+def test_function_timeout_non_proxy_is_the_error_body(harness: Harness, gate: Gate) -> None:
+    response = harness.post("/Prod/sleepy", json={"gate": gate.port})
     assert response.status_code == 200
     error = response.json()
     assert error["errorType"] == "Sandbox.Timedout"
     assert error["errorMessage"].endswith("Task timed out after 1.00 seconds")
 
 
-def test_function_timeout_proxy_is_502(client: Any) -> None:
-    response = client.post("/Prod/sleepy-proxy", content=b'{"seconds": 3}')
+def test_function_timeout_proxy_is_502(harness: Harness, gate: Gate) -> None:
+    response = harness.post("/Prod/sleepy-proxy", content=json.dumps({"gate": gate.port}).encode())
     assert response.status_code == 502
     assert response.content == b'{"message": "Internal server error"}'
 
 
-def test_integration_timeout_is_504(client: Any) -> None:
-    response = client.put("/Prod/sleepy-short", json={"seconds": 0.5})
+def test_integration_timeout_is_504(harness: Harness, gate: Gate) -> None:
+    response = harness.put("/Prod/sleepy-short", json={"gate": gate.port})
     assert response.status_code == 504
     assert response.json() == {"message": "Endpoint request timed out"}
     assert response.headers["x-amzn-ErrorType"] == "InternalServerErrorException"
 
 
 def test_sys_exit_is_a_runtime_exit_error_and_the_gateway_survives(
-    client: Any, caplog: pytest.LogCaptureFixture
+    harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="apig_emu"):
-        assert client.get("/Prod/exits").status_code == 502
+        assert harness.get("/Prod/exits").status_code == 502
     assert "Runtime.ExitError" in caplog.text
-    assert client.post("/Prod/echo", json={"still": "up"}).json() == {"still": "up"}
+    assert harness.post("/Prod/echo", json={"still": "up"}).json() == {"still": "up"}
 
 
-def test_syntax_error_in_module(client: Any) -> None:
-    error = client.get("/Prod/syntax").json()
+def test_syntax_error_in_module(harness: Harness) -> None:
+    error = harness.get("/Prod/syntax").json()
     assert error["errorType"] == "Runtime.UserCodeSyntaxError"
     assert error["errorMessage"].startswith("Syntax error in module 'broken_syntax': ")
     assert "broken_syntax.py" in error["stackTrace"][0]
 
 
 def test_import_error_is_502_under_proxy_and_the_rest_keeps_serving(
-    client: Any, caplog: pytest.LogCaptureFixture
+    harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="apig_emu"):
-        response = client.get("/Prod/import")
+        response = harness.get("/Prod/import")
     assert response.status_code == 502
     assert "Runtime.ImportModuleError" in caplog.text
     assert "broken_import.py:1" in caplog.text
-    assert client.post("/Prod/echo", json={}).status_code == 200
+    assert harness.post("/Prod/echo", json={}).status_code == 200
 
 
-def test_import_error_non_proxy_body(client: Any) -> None:
-    assert client.get("/Prod/import-custom").json() == {
+def test_import_error_non_proxy_body(harness: Harness) -> None:
+    assert harness.get("/Prod/import-custom").json() == {
         "errorMessage": "Unable to import module 'broken_import': No module named 'module_that_does_not_exist'",
         "errorType": "Runtime.ImportModuleError",
         "requestId": "",
@@ -223,14 +218,14 @@ def test_import_error_non_proxy_body(client: Any) -> None:
     }
 
 
-def test_handler_missing_on_module(client: Any) -> None:
-    error = client.get("/Prod/missing").json()
+def test_handler_missing_on_module(harness: Harness) -> None:
+    error = harness.get("/Prod/missing").json()
     assert error["errorType"] == "Runtime.HandlerNotFound"
     assert error["errorMessage"] == "Handler 'no_such_function' missing on module 'cases'"
 
 
-def test_module_not_found(client: Any) -> None:
-    error = client.get("/Prod/nomodule").json()
+def test_module_not_found(harness: Harness) -> None:
+    error = harness.get("/Prod/nomodule").json()
     assert error["errorType"] == "Runtime.ImportModuleError"
     assert (
         error["errorMessage"] == "Unable to import module 'no_such_module': No module named 'no_such_module'"

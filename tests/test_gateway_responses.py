@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import textwrap
 from pathlib import Path
@@ -13,7 +12,9 @@ import pytest
 from emulator.config import ConfigErrors, load_definitions
 from emulator.errors import GatewayError
 from emulator.model import GATEWAY_RESPONSE_TYPES
-from tests.conftest import LAMBDAS, MakeClient
+from emulator.testing import Harness
+from tests.conftest import LAMBDAS, MakeHarness
+from tests.gate import Gate
 
 CONFIG = """
 apis:
@@ -52,17 +53,12 @@ functions:
 """
 
 
-@pytest.fixture
-def client(make_client: MakeClient) -> Any:
-    return make_client(CONFIG)
+def malformed(harness: Harness) -> Any:
+    return harness.post("/Prod/proxy", content=json.dumps({"result": {"body": {}}}))
 
 
-def malformed(client: Any) -> Any:
-    return client.post("/Prod/proxy", content=json.dumps({"result": {"body": {}}}))
-
-
-def test_default_4xx_applies_to_a_missing_route(client: Any) -> None:
-    response = client.get("/Prod/nothing?q=1&q=2", headers={"X-Echo": "hi"})
+def test_default_4xx_applies_to_a_missing_route(harness: Harness) -> None:
+    response = harness.get("/Prod/nothing?q=1&q=2", headers={"X-Echo": "hi"})
     assert response.status_code == 403
     assert response.content == b'{"message":"Missing Authentication Token"}'
     assert response.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
@@ -73,22 +69,22 @@ def test_default_4xx_applies_to_a_missing_route(client: Any) -> None:
     assert response.headers["X-Request"] == response.headers["x-amzn-RequestId"]
 
 
-def test_a_header_whose_source_is_absent_is_left_out(client: Any) -> None:
-    response = client.get("/Prod/nothing")
+def test_a_header_whose_source_is_absent_is_left_out(harness: Harness) -> None:
+    response = harness.get("/Prod/nothing")
     assert "X-Echo" not in response.headers
     assert "X-Query" not in response.headers
 
 
-def test_default_5xx_status_replaces_the_status_of_types_that_fall_back(client: Any) -> None:
-    response = malformed(client)
+def test_default_5xx_status_replaces_the_status_of_types_that_fall_back(harness: Harness) -> None:
+    response = malformed(harness)
     assert response.status_code == 599
     # No template: AWS's default body, byte for byte.
     assert response.content == b'{"message": "Internal server error"}'
     assert response.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
 
 
-def test_a_customised_type_is_taken_whole_with_its_template(client: Any) -> None:
-    response = client.post("/Prod/sleep/ann", json={"seconds": 0.3})
+def test_a_customised_type_is_taken_whole_with_its_template(harness: Harness, gate: Gate) -> None:
+    response = harness.post("/Prod/sleep/ann", json={"gate": gate.port})  # only the timeout ends it
     # Its own entry, not DEFAULT_5XX: the status stays 504 and only its own headers apply.
     assert response.status_code == 504
     assert response.headers["Access-Control-Allow-Origin"] == "*"
@@ -106,14 +102,14 @@ def test_a_customised_type_is_taken_whole_with_its_template(client: Any) -> None
     }
 
 
-def test_another_api_keeps_the_defaults(client: Any) -> None:
-    response = client.get("/Dev/nothing", headers={"Host": "abcdefghij.execute-api.localhost"})
+def test_another_api_keeps_the_defaults(harness: Harness) -> None:
+    response = harness.get("/Dev/nothing", headers={"Host": "abcdefghij.execute-api.localhost"})
     assert response.status_code == 403
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
-def test_without_gateway_responses_errors_are_unchanged(make_client: MakeClient) -> None:
-    client = make_client(
+def test_without_gateway_responses_errors_are_unchanged(make_harness: MakeHarness) -> None:
+    harness = make_harness(
         """
         apis: {shop: {}}
         functions:
@@ -122,8 +118,8 @@ def test_without_gateway_responses_errors_are_unchanged(make_client: MakeClient)
             triggers: [{api: shop, resource: /proxy, method: POST, proxy: true}]
         """
     )
-    assert malformed(client).status_code == 502
-    assert "Access-Control-Allow-Origin" not in client.get("/Prod/nothing").headers
+    assert malformed(harness).status_code == 502
+    assert "Access-Control-Allow-Origin" not in harness.get("/Prod/nothing").headers
 
 
 def test_every_error_class_names_an_aws_response_type() -> None:
@@ -171,11 +167,6 @@ def test_an_error_before_the_body_is_read_still_gets_the_apis_response(tmp_path:
         "apis:\n  shop:\n    gateway_responses:\n      REQUEST_TOO_LARGE:\n"
         "        headers: {Access-Control-Allow-Origin: method.request.header.Origin}\n"
     )
-    from emulator.deployment import deploy
-    from emulator.gateway import Gateway
-    from emulator.runtime.threads import ThreadInvoker
-
-    gateway = Gateway(deploy(load_definitions(config, code_dir=LAMBDAS)), invoker=ThreadInvoker())
     scope = {
         "type": "http",
         "method": "POST",
@@ -187,7 +178,7 @@ def test_an_error_before_the_body_is_read_still_gets_the_apis_response(tmp_path:
     async def receive() -> dict[str, Any]:
         raise AssertionError("the body is refused before it is read")
 
-    response = asyncio.run(gateway.handle_scope(scope, receive))
-    asyncio.run(gateway.invoker.aclose())
+    with Harness(config, code_dir=LAMBDAS) as harness:
+        response = harness.portal.call(harness.gateway.handle_scope, scope, receive)
     assert response.status == 413
     assert response.header("Access-Control-Allow-Origin") == "http://localhost:8080"

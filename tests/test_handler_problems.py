@@ -68,6 +68,7 @@ def project(tmp_path: Path) -> Iterator[Path]:
     sys.path[:] = path
 
 
+@pytest.mark.slow
 def test_both_isolations_tell_the_same_story(project: Path) -> None:
     functions = list(load_definitions(project / "apig.yaml", code_dir=project).functions.values())
     in_a_process = handler_errors(functions, isolation="process", setting=COMMAND_LINE)
@@ -130,6 +131,7 @@ def test_both_isolations_tell_the_same_story(project: Path) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_a_handler_is_imported_under_its_functions_environment(project: Path) -> None:
     """``probe_ok`` reads ``TABLE`` at import; it is only set for its function, as Lambda sets it."""
     functions = load_definitions(project / "apig.yaml", code_dir=project).functions
@@ -137,6 +139,7 @@ def test_a_handler_is_imported_under_its_functions_environment(project: Path) ->
         assert handler_errors([functions["ok"]], isolation=isolation, setting=COMMAND_LINE) == []
 
 
+@pytest.mark.slow
 def test_a_handler_is_checked_even_when_its_other_settings_are_wrong(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.live import start_server
+
+#: Slow: starts `apig-emu serve`.
+pytestmark = pytest.mark.slow
 
 CONFIG = """
 apis:
@@ -43,13 +46,12 @@ def test_left_threads_neither_break_requests_nor_block_ctrl_c(tmp_path: Path) ->
         assert timed_out.status_code == 502
         for _ in range(5):
             assert requests.get(server.url + "/Prod/echo", timeout=5).status_code == 200
-        started = time.monotonic()
         server.process.send_signal(signal.SIGINT)
         try:
+            # The handlers' threads run for a minute: an exit within the bound did not wait for them.
             code = server.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             raise AssertionError("Ctrl-C waited for the handlers' threads") from None
-        assert time.monotonic() - started < 5
         assert code == -signal.SIGINT  # as interrupted: a shell shows 130
         assert "handler thread(s) still running" in server.log()
         assert "left-by-handler" in server.log()

@@ -9,7 +9,7 @@ import pytest
 
 from emulator.config import ConfigErrors
 from emulator.testing import Harness, definitions_from_yaml, lambda_context
-from tests.conftest import LAMBDAS
+from tests.conftest import ISOLATIONS, LAMBDAS
 
 #: A handler module name no other test imports: thread isolation shares ``sys.modules``.
 CONFIG = """
@@ -42,7 +42,7 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize("isolation", ["thread", "process"])
+@pytest.mark.parametrize("isolation", ISOLATIONS)
 def test_a_config_file_and_a_code_dir(project: Path, isolation: str) -> None:
     with Harness(project / "config" / "apig.yaml", code_dir=project / "src", isolation=isolation) as apig:
         response = apig.get("/Prod/where")

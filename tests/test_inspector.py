@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from emulator.app import create_app
 from emulator.config import ConfigErrors, load_definitions
-from emulator.deployment import deploy
-from emulator.gateway import Gateway
-from emulator.inspector import Recorder, inspector_routes
-from emulator.runtime.threads import ThreadInvoker
 from emulator.testing import GatewayClient
-from tests.conftest import LAMBDAS
+from tests.conftest import LAMBDAS, MakeHarness
 
 CONFIG = """
 apis:
@@ -47,46 +41,30 @@ mocks:
 GUARD = {"X-Apig-Emu": "1"}
 
 
-@pytest.fixture
-def recorder() -> Recorder:
-    return Recorder(capacity=5)
-
-
-@pytest.fixture
-def client(tmp_path: Path, recorder: Recorder) -> Iterator[GatewayClient]:
-    config = tmp_path / "apig.yaml"
-    config.write_text(CONFIG)
-    gateway = Gateway(deploy(load_definitions(config, code_dir=LAMBDAS)), invoker=ThreadInvoker())
-    recorder.attach(gateway)
-    with GatewayClient(create_app(gateway, routes=inspector_routes(recorder))) as client:
-        yield client
-        client.run(gateway.invoker.aclose)
-
-
-def records(client: Any, after: int = 0) -> list[dict[str, Any]]:
-    response = client.get(f"/_emu/api/invocations?after={after}")
+def records(inspector: GatewayClient, after: int = 0) -> list[dict[str, Any]]:
+    response = inspector.get(f"/_emu/api/invocations?after={after}")
     assert response.status_code == 200
     result: list[dict[str, Any]] = response.json()
     return result
 
 
-def test_the_page_and_its_assets(client: Any) -> None:
-    assert client.get("/_emu").headers["location"] == "/_emu/"
-    page = client.get("/_emu/")
+def test_the_page_and_its_assets(inspector: GatewayClient) -> None:
+    assert inspector.get("/_emu").headers["location"] == "/_emu/"
+    page = inspector.get("/_emu/")
     assert page.status_code == 200
     assert page.headers["content-type"] == "text/html; charset=utf-8"
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert '<script src="/_emu/inspector.js"' in page.text
-    assert "poll" in client.get("/_emu/inspector.js").text
-    assert client.get("/_emu/inspector.css").headers["content-type"].startswith("text/css")
-    assert client.get("/_emu/secrets.py").status_code == 404
+    assert "poll" in inspector.get("/_emu/inspector.js").text
+    assert inspector.get("/_emu/inspector.css").headers["content-type"].startswith("text/css")
+    assert inspector.get("/_emu/secrets.py").status_code == 404
     # Nothing of the page reaches out to the network (the page's own links: tests/test_inspector_page.py).
     for asset in ("/_emu/inspector.js", "/_emu/inspector.css"):
-        assert "http://" not in client.get(asset).text and "https://" not in client.get(asset).text
+        assert "http://" not in inspector.get(asset).text and "https://" not in inspector.get(asset).text
 
 
-def test_route_table_has_full_urls_and_integration_kinds(client: Any) -> None:
-    rows = client.get("/_emu/api/routes", headers={"Host": "localhost:4000"}).json()
+def test_route_table_has_full_urls_and_integration_kinds(inspector: GatewayClient) -> None:
+    rows = inspector.get("/_emu/api/routes", headers={"Host": "localhost:4000"}).json()
     shown = {(row["method"], row["url"], row["integration"], row["target"]) for row in rows}
     assert ("POST", "http://localhost:4000/Prod/chatty", "lambda", "chatty") in shown
     assert ("POST", "http://localhost:4000/Prod/proxy", "lambda-proxy", "respond") in shown
@@ -94,11 +72,11 @@ def test_route_table_has_full_urls_and_integration_kinds(client: Any) -> None:
     assert ("OPTIONS", "http://localhost:4000/Prod/chatty", "cors-preflight", "") in shown
 
 
-def test_requests_are_recorded_newest_first_with_everything(client: Any) -> None:
-    client.post("/Prod/chatty", json={"a": 1}, headers={"Origin": "http://localhost:8080"})
-    client.post("/Prod/proxy", content=json.dumps({"result": {"body": {}}}))
-    client.delete("/Prod/nowhere")
-    newest, malformed, chatty = records(client)
+def test_requests_are_recorded_newest_first_with_everything(inspector: GatewayClient) -> None:
+    inspector.post("/Prod/chatty", json={"a": 1}, headers={"Origin": "http://localhost:8080"})
+    inspector.post("/Prod/proxy", content=json.dumps({"result": {"body": {}}}))
+    inspector.delete("/Prod/nowhere")
+    newest, malformed, chatty = records(inspector)
     assert [r["id"] for r in (newest, malformed, chatty)] == [3, 2, 1]
 
     assert chatty["request"]["method"] == "POST"
@@ -127,11 +105,11 @@ def test_requests_are_recorded_newest_first_with_everything(client: Any) -> None
     assert newest["function"] is None
     assert newest["response"]["status"] == 403
     assert newest["gatewayError"]["type"] == "MISSING_AUTHENTICATION_TOKEN"
-    assert records(client, after=2) == [newest]
+    assert records(inspector, after=2) == [newest]
 
 
-def test_preflights_and_mocks_are_recorded(client: Any) -> None:
-    client.options(
+def test_preflights_and_mocks_are_recorded(inspector: GatewayClient) -> None:
+    inspector.options(
         "/Prod/orders",
         headers={
             "Origin": "http://localhost:8080",
@@ -139,8 +117,8 @@ def test_preflights_and_mocks_are_recorded(client: Any) -> None:
             "Access-Control-Request-Headers": "x-custom",
         },
     )
-    client.get("/Prod/orders")
-    mock, preflight = records(client)
+    inspector.get("/Prod/orders")
+    mock, preflight = records(inspector)
     assert mock["route"]["integration"] == "mock"
     assert mock["event"] is None
     assert mock["response"]["body"] == '{"orders": []}'
@@ -149,37 +127,34 @@ def test_preflights_and_mocks_are_recorded(client: Any) -> None:
     assert "does not list x-custom" in preflight["cors"]["reason"]
 
 
-def test_replay_sends_the_request_again(client: Any) -> None:
-    first = client.post("/Prod/count", json={}).json()["count"]
-    original = records(client)[0]
-    replayed = client.post(f"/_emu/api/invocations/{original['id']}/replay", headers=GUARD)
+def test_replay_sends_the_request_again(inspector: GatewayClient) -> None:
+    first = inspector.post("/Prod/count", json={}).json()["count"]
+    original = records(inspector)[0]
+    replayed = inspector.post(f"/_emu/api/invocations/{original['id']}/replay", headers=GUARD)
     assert replayed.status_code == 200
     again = replayed.json()
     assert again["replayOf"] == original["id"]
     assert again["requestId"] != original["requestId"]
     assert again["request"]["path"] == "/Prod/count"
     assert json.loads(again["response"]["body"]) == {"count": first + 1}
-    assert records(client)[0]["id"] == again["id"]
-    assert client.post("/_emu/api/invocations/999/replay", headers=GUARD).status_code == 404
+    assert records(inspector)[0]["id"] == again["id"]
+    assert inspector.post("/_emu/api/invocations/999/replay", headers=GUARD).status_code == 404
 
 
-def test_the_buffer_is_bounded_and_can_be_cleared(client: Any) -> None:
+def test_the_buffer_is_bounded_and_can_be_cleared(inspector: GatewayClient) -> None:
     for _ in range(7):
-        client.get("/Prod/orders")
-    assert [r["id"] for r in records(client)] == [7, 6, 5, 4, 3]
-    assert client.delete("/_emu/api/invocations", headers=GUARD).status_code == 204
-    assert records(client) == []
+        inspector.get("/Prod/orders")
+    assert [r["id"] for r in records(inspector)] == [7, 6, 5, 4, 3]
+    assert inspector.delete("/_emu/api/invocations", headers=GUARD).status_code == 204
+    assert records(inspector) == []
 
 
-def test_the_inspector_follows_a_new_gateway(client: Any, tmp_path: Path) -> None:
+def test_the_inspector_follows_a_new_gateway(inspector: GatewayClient, make_harness: MakeHarness) -> None:
     # A reload swaps ``app.state.gateway``; the inspector attaches to whichever gateway it finds there.
-    config = tmp_path / "apig.yaml"
-    new_gateway = Gateway(deploy(load_definitions(config, code_dir=LAMBDAS)), invoker=ThreadInvoker())
-    client.app.state.gateway = new_gateway
-    records(client)
-    client.get("/Prod/orders")
-    assert records(client)[0]["route"]["resource"] == "/orders"
-    client.run(new_gateway.invoker.aclose)
+    inspector.app.state.gateway = make_harness(CONFIG).gateway
+    records(inspector)
+    inspector.get("/Prod/orders")
+    assert records(inspector)[0]["route"]["resource"] == "/orders"
 
 
 @pytest.mark.parametrize(
@@ -196,13 +171,13 @@ def test_no_stage_may_be_named_emu(tmp_path: Path, snippet: str) -> None:
         load_definitions(config, code_dir=LAMBDAS)
 
 
-def test_large_bodies_are_cut_and_not_kept_for_replay(client: Any) -> None:
+def test_large_bodies_are_cut_and_not_kept_for_replay(inspector: GatewayClient) -> None:
     big = b"x" * (300 * 1024)
-    client.post("/Prod/proxy", content=json.dumps({"result": {"body": big.decode()}}).encode())
-    shown = records(client)[0]
+    inspector.post("/Prod/proxy", content=json.dumps({"result": {"body": big.decode()}}).encode())
+    shown = records(inspector)[0]
     assert shown["replayable"] is False
     assert shown["request"]["bodyTruncated"] is True
     assert shown["request"]["bodyLength"] > len(big)
     assert len(shown["response"]["body"]) == 64 * 1024
     assert shown["event"]["body"].endswith("… (cut by the inspector)")
-    assert client.post(f"/_emu/api/invocations/{shown['id']}/replay", headers=GUARD).status_code == 409
+    assert inspector.post(f"/_emu/api/invocations/{shown['id']}/replay", headers=GUARD).status_code == 409

@@ -10,20 +10,11 @@ makes the same attempts from a real browser.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from emulator.app import create_app
-from emulator.config import load_definitions
-from emulator.deployment import deploy
-from emulator.gateway import Gateway
-from emulator.inspector import Recorder, inspector_routes
-from emulator.runtime.threads import ThreadInvoker
 from emulator.testing import GatewayClient
-from tests.conftest import LAMBDAS
 
 CONFIG = """
 apis:
@@ -40,26 +31,14 @@ OWN_ORIGIN = "http://localhost:3000"
 EVIL = "https://evil.example"
 
 
-@pytest.fixture
-def client(tmp_path: Path) -> Iterator[GatewayClient]:
-    config = tmp_path / "apig.yaml"
-    config.write_text(CONFIG)
-    gateway = Gateway(deploy(load_definitions(config, code_dir=LAMBDAS)), invoker=ThreadInvoker())
-    recorder = Recorder(capacity=10)
-    recorder.attach(gateway)
-    with GatewayClient(create_app(gateway, routes=inspector_routes(recorder))) as client:
-        yield client
-        client.run(gateway.invoker.aclose)
-
-
-def recorded(client: Any) -> list[dict[str, Any]]:
-    result: list[dict[str, Any]] = client.get("/_emu/api/invocations").json()
+def recorded(inspector: GatewayClient) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = inspector.get("/_emu/api/invocations").json()
     return result
 
 
-def count_calls(client: Any) -> int:
+def count_calls(inspector: GatewayClient) -> int:
     """How many times the function ran: each call adds one, so read it and subtract this call."""
-    return int(client.post("/Prod/count", json={}).json()["count"]) - 1
+    return int(inspector.post("/Prod/count", json={}).json()["count"]) - 1
 
 
 @pytest.mark.parametrize(
@@ -75,47 +54,49 @@ def count_calls(client: Any) -> int:
     ids=["no-cors-fetch", "form", "null-origin", "no-origin", "header-from-elsewhere", "wrong-value"],
 )
 def test_a_replay_a_page_on_another_site_could_send_is_refused(
-    client: Any, caplog: pytest.LogCaptureFixture, headers: dict[str, str]
+    inspector: GatewayClient, caplog: pytest.LogCaptureFixture, headers: dict[str, str]
 ) -> None:
-    client.post("/Prod/count", json={})
-    target = recorded(client)[0]
-    runs = count_calls(client)
+    inspector.post("/Prod/count", json={})
+    target = recorded(inspector)[0]
+    runs = count_calls(inspector)
     with caplog.at_level(logging.WARNING, logger="apig_emu.inspector"):
-        refused = client.post(f"/_emu/api/invocations/{target['id']}/replay", headers=headers)
+        refused = inspector.post(f"/_emu/api/invocations/{target['id']}/replay", headers=headers)
     assert refused.status_code == 403
     assert refused.json()["message"].startswith("Forbidden: ")
-    assert count_calls(client) == runs + 1  # only the counting call itself: the replay never ran
+    assert count_calls(inspector) == runs + 1  # only the counting call itself: the replay never ran
     assert "inspector: refused POST /_emu/api/invocations/" in caplog.text
 
 
-def test_clearing_the_records_is_guarded_too(client: Any) -> None:
-    client.post("/Prod/count", json={})
-    assert client.delete("/_emu/api/invocations", headers={"Origin": EVIL}).status_code == 403
-    assert len(recorded(client)) == 1
-    cleared = client.delete("/_emu/api/invocations", headers={"X-Apig-Emu": "1", "Origin": OWN_ORIGIN})
+def test_clearing_the_records_is_guarded_too(inspector: GatewayClient) -> None:
+    inspector.post("/Prod/count", json={})
+    assert inspector.delete("/_emu/api/invocations", headers={"Origin": EVIL}).status_code == 403
+    assert len(recorded(inspector)) == 1
+    cleared = inspector.delete("/_emu/api/invocations", headers={"X-Apig-Emu": "1", "Origin": OWN_ORIGIN})
     assert cleared.status_code == 204
-    assert recorded(client) == []
+    assert recorded(inspector) == []
 
 
-def test_the_inspectors_own_page_and_scripts_may_replay(client: Any) -> None:
-    first = client.post("/Prod/count", json={}).json()["count"]
-    target = recorded(client)[0]
+def test_the_inspectors_own_page_and_scripts_may_replay(inspector: GatewayClient) -> None:
+    first = inspector.post("/Prod/count", json={}).json()["count"]
+    target = recorded(inspector)[0]
     # The page: same origin (browsers send Origin on a same-origin POST), with the header.
-    page = client.post(
+    page = inspector.post(
         f"/_emu/api/invocations/{target['id']}/replay", headers={"X-Apig-Emu": "1", "Origin": OWN_ORIGIN}
     )
     assert page.status_code == 200
     assert page.json()["replayOf"] == target["id"]
     # A script (curl, requests): no Origin, the header.
-    script = client.post(f"/_emu/api/invocations/{target['id']}/replay", headers={"X-Apig-Emu": "1"})
+    script = inspector.post(f"/_emu/api/invocations/{target['id']}/replay", headers={"X-Apig-Emu": "1"})
     assert script.status_code == 200
-    assert client.post("/Prod/count", json={}).json()["count"] == first + 3
+    assert inspector.post("/Prod/count", json={}).json()["count"] == first + 3
 
 
-def test_no_preflight_is_ever_granted_so_a_page_elsewhere_cannot_add_the_header(client: Any) -> None:
-    client.post("/Prod/count", json={})
-    target = recorded(client)[0]
-    preflight = client.options(
+def test_no_preflight_is_ever_granted_so_a_page_elsewhere_cannot_add_the_header(
+    inspector: GatewayClient,
+) -> None:
+    inspector.post("/Prod/count", json={})
+    target = recorded(inspector)[0]
+    preflight = inspector.options(
         f"/_emu/api/invocations/{target['id']}/replay",
         headers={
             "Origin": EVIL,
@@ -127,10 +108,10 @@ def test_no_preflight_is_ever_granted_so_a_page_elsewhere_cannot_add_the_header(
     assert not [name for name in preflight.headers if name.lower().startswith("access-control-")]
 
 
-def test_reading_needs_no_header(client: Any) -> None:
+def test_reading_needs_no_header(inspector: GatewayClient) -> None:
     """The page's polling reads without the header; a page elsewhere cannot read the answers (no CORS)."""
-    client.post("/Prod/count", json={})
-    response = client.get("/_emu/api/invocations", headers={"Origin": EVIL})
+    inspector.post("/Prod/count", json={})
+    response = inspector.get("/_emu/api/invocations", headers={"Origin": EVIL})
     assert response.status_code == 200
     assert "access-control-allow-origin" not in response.headers
-    assert client.get("/_emu/api/routes").status_code == 200
+    assert inspector.get("/_emu/api/routes").status_code == 200

@@ -7,21 +7,11 @@ call to ``api/routes``; now the first paint shows the routes (the browser side o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from html.parser import HTMLParser
-from pathlib import Path
 
-import pytest
-
-from emulator.app import create_app
-from emulator.config import load_definitions
-from emulator.deployment import deploy
-from emulator.gateway import Gateway
-from emulator.inspector import Recorder, inspector_routes
-from emulator.runtime.threads import ThreadInvoker
 from emulator.table import NON_PROXY_NOTE
-from emulator.testing import GatewayClient, definitions_from_yaml
-from tests.conftest import LAMBDAS
+from emulator.testing import GatewayClient
+from tests.conftest import MakeHarness, inspector_client
 from tests.test_inspector import CONFIG
 
 
@@ -74,24 +64,8 @@ def read_page(html: str) -> PageReader:
     return reader
 
 
-def client_over(definitions_text: str, code_dir: Path = LAMBDAS) -> GatewayClient:
-    gateway = Gateway(
-        deploy(definitions_from_yaml(definitions_text, code_dir=code_dir)), invoker=ThreadInvoker()
-    )
-    return GatewayClient(create_app(gateway, routes=inspector_routes(Recorder(capacity=5))))
-
-
-@pytest.fixture
-def client(tmp_path: Path) -> Iterator[GatewayClient]:
-    config = tmp_path / "apig.yaml"
-    config.write_text(CONFIG)
-    gateway = Gateway(deploy(load_definitions(config, code_dir=LAMBDAS)), invoker=ThreadInvoker())
-    with GatewayClient(create_app(gateway, routes=inspector_routes(Recorder(capacity=5)))) as client:
-        yield client
-
-
-def test_the_first_response_carries_the_route_table(client: GatewayClient) -> None:
-    page = read_page(client.get("/_emu/", headers={"Host": "localhost:4000"}).text)
+def test_the_first_response_carries_the_route_table(inspector: GatewayClient) -> None:
+    page = read_page(inspector.get("/_emu/", headers={"Host": "localhost:4000"}).text)
     shop = "shop (utoc8vrvpr)"
     assert page.rows == [
         ["OPTIONS", "http://localhost:4000/Prod/chatty", "cors-preflight", "-", "yes", shop],
@@ -108,9 +82,9 @@ def test_the_first_response_carries_the_route_table(client: GatewayClient) -> No
     assert page.status == "loading recent requests…"  # not "connecting…": the emulator has answered
 
 
-def test_the_page_and_the_json_list_the_same_routes(client: GatewayClient) -> None:
-    page = read_page(client.get("/_emu/").text)
-    routes = client.get("/_emu/api/routes").json()
+def test_the_page_and_the_json_list_the_same_routes(inspector: GatewayClient) -> None:
+    page = read_page(inspector.get("/_emu/").text)
+    routes = inspector.get("/_emu/api/routes").json()
     assert [(row[0], row[1], row[3]) for row in page.rows] == [
         (route["method"], route["url"], route["target"] or "-") for route in routes
     ]
@@ -118,27 +92,25 @@ def test_the_page_and_the_json_list_the_same_routes(client: GatewayClient) -> No
     assert {route["integration"] for route in routes} == {"lambda", "lambda-proxy", "mock", "cors-preflight"}
 
 
-def test_index_html_is_the_same_page(client: GatewayClient) -> None:
-    assert read_page(client.get("/_emu/index.html").text).rows == read_page(client.get("/_emu/").text).rows
-
-
-def test_no_routes_is_said_in_the_table() -> None:
-    with client_over("apis: {shop: {}}") as client:
-        assert read_page(client.get("/_emu/").text).rows == [["no routes defined"]]
-
-
-def test_the_page_follows_a_new_gateway(client: GatewayClient, tmp_path: Path) -> None:
-    config = tmp_path / "other.yaml"
-    config.write_text(CONFIG.replace("/orders", "/invoices"))
-    client.app.state.gateway = Gateway(
-        deploy(load_definitions(config, code_dir=LAMBDAS)), invoker=ThreadInvoker()
+def test_index_html_is_the_same_page(inspector: GatewayClient) -> None:
+    assert (
+        read_page(inspector.get("/_emu/index.html").text).rows == read_page(inspector.get("/_emu/").text).rows
     )
-    urls = [row[1] for row in read_page(client.get("/_emu/").text).rows]
+
+
+def test_no_routes_is_said_in_the_table(make_harness: MakeHarness) -> None:
+    with inspector_client(make_harness("apis: {shop: {}}")) as inspector:
+        assert read_page(inspector.get("/_emu/").text).rows == [["no routes defined"]]
+
+
+def test_the_page_follows_a_new_gateway(inspector: GatewayClient, make_harness: MakeHarness) -> None:
+    inspector.app.state.gateway = make_harness(CONFIG.replace("/orders", "/invoices")).gateway
+    urls = [row[1] for row in read_page(inspector.get("/_emu/").text).rows]
     assert "http://localhost:3000/Prod/invoices" in urls
     assert "http://localhost:3000/Prod/orders" not in urls
 
 
-def test_markup_in_a_host_header_or_a_name_is_shown_as_text() -> None:
+def test_markup_in_a_host_header_or_a_name_is_shown_as_text(make_harness: MakeHarness) -> None:
     config = """
     apis:
       "<img src=x onerror=alert(1)>": {}
@@ -148,8 +120,8 @@ def test_markup_in_a_host_header_or_a_name_is_shown_as_text() -> None:
         triggers: [{api: "<img src=x onerror=alert(1)>", resource: "/a", method: GET}]
     """
     host = 'evil"><script>alert(1)</script>'
-    with client_over(config) as client:
-        response = client.get("/_emu/", headers={"Host": host})
+    with inspector_client(make_harness(config)) as inspector:
+        response = inspector.get("/_emu/", headers={"Host": host})
     page = read_page(response.text)
     assert [row[1] for row in page.rows] == [f"http://{host}/Prod/a"]
     assert page.rows[0][5].startswith("<img src=x onerror=alert(1)> (")
@@ -158,8 +130,8 @@ def test_markup_in_a_host_header_or_a_name_is_shown_as_text() -> None:
     assert "&lt;script&gt;" in response.text and "&lt;img" in response.text
 
 
-def test_the_page_loads_nothing_from_elsewhere(client: GatewayClient) -> None:
-    page = read_page(client.get("/_emu/").text)
+def test_the_page_loads_nothing_from_elsewhere(inspector: GatewayClient) -> None:
+    page = read_page(inspector.get("/_emu/").text)
     links = [
         value
         for _, attributes in page.elements

@@ -1,7 +1,9 @@
 """Process isolation: warm environments, concurrency, timeouts, crashes and init errors, as on Lambda.
 
-One gateway over worker processes serves the whole module, so most tests reuse warm workers and the
-suite stays fast; tests that kill workers check that the next request gets a fresh one.
+One harness over worker processes serves the whole module, so most tests reuse warm workers and the
+suite stays fast; tests that kill workers check that the next request gets a fresh one. Where a test
+needs a request in flight, its handler waits at the test's gate (``tests/gate.py``): what ran while
+it waited, and in what order, is then the test's own doing, not a race against a sleep.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import dataclasses
 import json
 import logging
 import textwrap
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,15 +21,16 @@ from typing import Any
 
 import pytest
 
-from emulator.app import create_app
 from emulator.config import ConfigErrors, load_definitions
-from emulator.deployment import deploy
-from emulator.gateway import Gateway
-from emulator.invocations import Invocation
 from emulator.model import DEFAULT_CONCURRENCY, Function
-from emulator.runtime.process import ProcessInvoker, check_handlers
-from emulator.testing import GatewayClient
+from emulator.runtime.import_check import check_handlers
+from emulator.runtime.process import ProcessInvoker
+from emulator.testing import Harness
 from tests.conftest import LAMBDAS
+from tests.gate import WAIT, Gate
+
+#: Slow: worker processes, started, crashed and timed out.
+pytestmark = pytest.mark.slow
 
 CONFIG = """
 apis:
@@ -58,10 +60,17 @@ functions:
     triggers:
       - {api: shop, resource: /slow, method: POST}
       - {api: shop, resource: /slow-proxy, method: POST, proxy: true}
-      - {api: shop, resource: /slow-short, method: PUT, timeout_ms: 100}
+  held:
+    handler: isolation.sleep
+    concurrency: 2
+    timeout: 900
+    triggers:
+      - {api: shop, resource: /held, method: POST}
+      - {api: shop, resource: /held-short, method: PUT, timeout_ms: 100}
   single:
     handler: isolation.sleep
     concurrency: 1
+    timeout: 900
     triggers:
       - {api: shop, resource: /single, method: POST}
       - {api: shop, resource: /single-proxy, method: POST, proxy: true}
@@ -93,7 +102,8 @@ functions:
       - {api: shop, resource: /import, method: GET, proxy: true}
 """
 
-#: Shorter than the config's 1 s minimum, so that timeout tests take a fraction of a second.
+#: ``slow``'s timeout: shorter than the config's 1 s minimum, so that timeout tests take a fraction of a
+#: second. Functions that wait at a gate (``held``, ``single``) have the longest: the gate decides.
 FAST_TIMEOUT = 0.3
 QUEUE_TIMEOUT = 0.2
 
@@ -104,24 +114,25 @@ def invoker() -> ProcessInvoker:
 
 
 @pytest.fixture(scope="module")
-def invocations() -> list[Invocation]:
-    return []
-
-
-@pytest.fixture(scope="module")
-def client(
-    tmp_path_factory: pytest.TempPathFactory, invoker: ProcessInvoker, invocations: list[Invocation]
-) -> Iterator[GatewayClient]:
+def isolated(tmp_path_factory: pytest.TempPathFactory, invoker: ProcessInvoker) -> Iterator[Harness]:
     config = tmp_path_factory.mktemp("isolation") / "apig.yaml"
     config.write_text(textwrap.dedent(CONFIG))
     definitions = load_definitions(config, code_dir=LAMBDAS)
-    for name in ("slow", "single"):
-        definitions.functions[name] = dataclasses.replace(definitions.functions[name], timeout=FAST_TIMEOUT)
-    gateway = Gateway(deploy(definitions), invoker=invoker)
-    gateway.bus.subscribe(lambda exchange: invocations.extend(filter(None, [exchange.invocation])))
-    with GatewayClient(create_app(gateway)) as gateway_client:
-        yield gateway_client
-        gateway_client.run(invoker.aclose)
+    definitions.functions["slow"] = dataclasses.replace(definitions.functions["slow"], timeout=FAST_TIMEOUT)
+    with Harness(definitions, invoker=invoker) as harness:
+        yield harness
+
+
+def body(**fields: object) -> bytes:
+    return json.dumps(fields).encode()
+
+
+def wait_until(condition: Callable[[], object], what: str) -> None:
+    """Until ``condition()`` holds; ``WAIT`` only bounds the wait, it decides nothing."""
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting until {what}"
+        time.sleep(0.01)
 
 
 def lambda_lines(caplog: pytest.LogCaptureFixture, function: str) -> list[str]:
@@ -132,16 +143,16 @@ def lambda_lines(caplog: pytest.LogCaptureFixture, function: str) -> list[str]:
     ]
 
 
-def test_sequential_calls_reuse_one_warm_environment(client: GatewayClient) -> None:
-    first = client.get("/Prod/a").json()
-    second = client.get("/Prod/a").json()
+def test_sequential_calls_reuse_one_warm_environment(isolated: Harness) -> None:
+    first = isolated.get("/Prod/a").json()
+    second = isolated.get("/Prod/a").json()
     assert second["pid"] == first["pid"]
     assert second["calls"] == first["calls"] + 1
 
 
-def test_environment_variables_and_processes_are_per_function(client: GatewayClient) -> None:
-    a = client.get("/Prod/a").json()
-    b = client.get("/Prod/b").json()
+def test_environment_variables_and_processes_are_per_function(isolated: Harness) -> None:
+    a = isolated.get("/Prod/a").json()
+    b = isolated.get("/Prod/b").json()
     assert a["pid"] != b["pid"]
     assert a["env"]["ONLY_A"] == "a" and a["env"]["ONLY_B"] is None
     assert b["env"]["ONLY_B"] == "b" and b["env"]["ONLY_A"] is None
@@ -153,11 +164,11 @@ def test_environment_variables_and_processes_are_per_function(client: GatewayCli
 
 
 def test_first_invocation_is_a_cold_start_with_init_duration(
-    client: GatewayClient, caplog: pytest.LogCaptureFixture
+    isolated: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="apig_emu"):
-        client.get("/Prod/cold")
-        client.get("/Prod/cold")
+        isolated.get("/Prod/cold")
+        isolated.get("/Prod/cold")
     reports = [line for line in lambda_lines(caplog, "cold") if line.startswith("REPORT ")]
     assert len(reports) == 2
     assert "\tInit Duration: " in reports[0] and "Init Duration" not in reports[1]
@@ -173,10 +184,10 @@ def test_first_invocation_is_a_cold_start_with_init_duration(
 
 
 def test_every_kind_of_output_is_captured_with_its_invocation(
-    client: GatewayClient, caplog: pytest.LogCaptureFixture
+    isolated: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="apig_emu"):
-        assert client.get("/Prod/noisy").json() == "ok"
+        assert isolated.get("/Prod/noisy").json() == "ok"
     lines = lambda_lines(caplog, "noisy")
     assert lines[0].startswith("START RequestId: ") and lines[0].endswith(" Version: $LATEST")
     request_id = lines[0].split()[2]
@@ -190,65 +201,57 @@ def test_every_kind_of_output_is_captured_with_its_invocation(
     assert len(lines) == 7
 
 
-def test_concurrent_requests_run_in_parallel_environments(client: GatewayClient) -> None:
+def test_concurrent_requests_run_in_parallel_environments(isolated: Harness, gate: Gate) -> None:
     with ThreadPoolExecutor(2) as pool:
-        # Start both environments first: the timing below is about running, not cold starts.
-        list(pool.map(lambda _: client.post("/Prod/slow", json={"seconds": 0.1}), range(2)))
-        started = time.monotonic()
-        responses = list(pool.map(lambda _: client.post("/Prod/slow", json={"seconds": 0.25}), range(2)))
-        elapsed = time.monotonic() - started
-    pids = {response.json()["pid"] for response in responses}
+        answers = [pool.submit(isolated.post, "/Prod/held", content=body(gate=gate.port)) for _ in range(2)]
+        # Both arrive before the gate lets either finish: one after the other, the second never would.
+        arrived = {gate.arrival().pid, gate.arrival().pid}
+        gate.open()
+        pids = {answer.result().json()["pid"] for answer in answers}
     assert len(pids) == 2
-    assert elapsed < 0.45  # one after the other would take 0.5 s
+    assert arrived == pids
+
+
+def test_a_request_in_flight_does_not_hold_up_others(isolated: Harness, gate: Gate) -> None:
+    with ThreadPoolExecutor(1) as pool:
+        held = pool.submit(isolated.post, "/Prod/held", content=body(gate=gate.port))
+        gate.arrival()
+        assert isolated.get("/Prod/a").status_code == 200
+        assert not held.done()  # answered while the held request was still in its handler
+        gate.open()
+        assert held.result().status_code == 200
 
 
 @pytest.mark.parametrize("path", ["/Prod/single", "/Prod/single-proxy"])
 def test_a_request_over_the_concurrency_waits_then_gets_the_throttled_answer(
-    client: GatewayClient, caplog: pytest.LogCaptureFixture, path: str
+    isolated: Harness, gate: Gate, caplog: pytest.LogCaptureFixture, path: str
 ) -> None:
     """Lambda's 429 becomes API Gateway's 500 for both integration types [AWS-doc services-apigateway-errors]."""
-    busy = threading.Thread(target=client.post, args=(path,), kwargs={"content": b'{"seconds": 0.35}'})
-    busy.start()
-    time.sleep(0.05)
-    with caplog.at_level(logging.WARNING, logger="apig_emu"):
-        started = time.monotonic()
-        throttled = client.post(path, content=b'{"seconds": 0}')
-        waited = time.monotonic() - started
-    busy.join()
+    with ThreadPoolExecutor(1) as pool:
+        busy = pool.submit(isolated.post, path, content=body(gate=gate.port))
+        gate.arrival()  # the function's one environment is busy until the gate opens
+        with caplog.at_level(logging.WARNING, logger="apig_emu"):
+            throttled = isolated.post(path, content=body(seconds=0))
+        gate.open()
+        assert busy.result().status_code == 200
     assert throttled.status_code == 500
     assert throttled.content == b'{"message": "Internal server error"}'
     assert throttled.headers["x-amzn-ErrorType"] == "InternalServerErrorException"
-    assert QUEUE_TIMEOUT <= waited < QUEUE_TIMEOUT + 0.3
+    # It waited the queue timeout for the busy environment before it was throttled.
+    assert f"stayed busy for {QUEUE_TIMEOUT:g} s" in caplog.text
     assert "TooManyRequestsException" in caplog.text and "concurrency" in caplog.text
-    assert client.post(path, content=b'{"seconds": 0}').status_code == 200
-
-
-def test_a_request_that_finds_every_environment_busy_is_served_when_one_frees_up(
-    client: GatewayClient,
-) -> None:
-    busy = threading.Thread(target=client.post, args=("/Prod/single",), kwargs={"json": {"seconds": 0.1}})
-    busy.start()
-    time.sleep(0.03)
-    assert client.post("/Prod/single", json={"seconds": 0}).status_code == 200
-    busy.join()
+    assert isolated.post(path, content=body(seconds=0)).status_code == 200
 
 
 @pytest.mark.parametrize(
     ("path", "status"), [("/Prod/slow", 200), ("/Prod/slow-proxy", 502)], ids=["non-proxy", "proxy"]
 )
-def test_the_function_timeout_kills_its_environment_and_others_are_served_meanwhile(
-    client: GatewayClient, invoker: ProcessInvoker, path: str, status: int
+def test_the_function_timeout_kills_its_environment(
+    isolated: Harness, invoker: ProcessInvoker, gate: Gate, path: str, status: int
 ) -> None:
-    before = client.post("/Prod/slow", json={"seconds": 0}).json()["pid"]
-    answers: list[Any] = []
-    hung = threading.Thread(target=lambda: answers.append(client.post(path, content=b'{"seconds": 5}')))
-    started = time.monotonic()
-    hung.start()
-    time.sleep(0.1)
-    assert client.get("/Prod/a").status_code == 200
-    hung.join()
-    assert FAST_TIMEOUT <= time.monotonic() - started < FAST_TIMEOUT + 1
-    response = answers[0]
+    # The gate stays shut: only the function's timeout can end this invocation.
+    response = isolated.post(path, content=body(gate=gate.port))
+    hung = gate.arrival().pid
     assert response.status_code == status
     if status == 200:
         error = response.json()
@@ -256,26 +259,24 @@ def test_the_function_timeout_kills_its_environment_and_others_are_served_meanwh
         assert error["errorMessage"].endswith(f"Task timed out after {FAST_TIMEOUT:.2f} seconds")
     else:
         assert response.content == b'{"message": "Internal server error"}'
-    assert before not in invoker.worker_pids("slow")
-    assert client.post("/Prod/slow", json={"seconds": 0}).json()["pid"] != before
+    assert hung not in invoker.worker_pids("slow")
+    assert isolated.post("/Prod/slow", content=body(seconds=0)).json()["pid"] != hung
 
 
 def test_the_integration_timeout_is_504_while_the_function_runs_on(
-    client: GatewayClient, invoker: ProcessInvoker, caplog: pytest.LogCaptureFixture
+    isolated: Harness, invoker: ProcessInvoker, gate: Gate, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client.post("/Prod/slow", json={"seconds": 0})
-    pids = invoker.worker_pids("slow")
     with caplog.at_level(logging.INFO, logger="apig_emu"):
-        started = time.monotonic()
-        response = client.put("/Prod/slow-short", json={"seconds": 0.2})
-        assert time.monotonic() - started < 0.2
+        response = isolated.put("/Prod/held-short", content=body(gate=gate.port))
+        running = gate.arrival()
+        # The gateway gave up while the function could not have finished: the gate is still shut.
         assert response.status_code == 504
         assert response.json() == {"message": "Endpoint request timed out"}
-        assert client.get("/Prod/a").status_code == 200
+        assert isolated.get("/Prod/a").status_code == 200
+        gate.open()
         # The environment is not killed: it finishes, and CloudWatch would still show the invocation.
-        time.sleep(0.2)
-        assert invoker.worker_pids("slow") == pids
-    assert any(line.startswith("REPORT ") for line in lambda_lines(caplog, "slow"))
+        wait_until(lambda: any(line.startswith("REPORT ") for line in lambda_lines(caplog, "held")), "REPORT")
+        assert running.pid in invoker.worker_pids("held")
 
 
 @pytest.mark.parametrize(
@@ -299,9 +300,8 @@ def test_the_integration_timeout_is_504_while_the_function_runs_on(
     ids=["sys.exit", "os._exit", "segfault", "memory"],
 )
 def test_a_crash_loses_only_its_environment(
-    client: GatewayClient,
+    isolated: Harness,
     caplog: pytest.LogCaptureFixture,
-    invocations: list[Invocation],
     path: str,
     error_type: str,
     reason: str,
@@ -309,12 +309,15 @@ def test_a_crash_loses_only_its_environment(
 ) -> None:
     function = {"/Prod/exit": "exits", "/Prod/hard-exit": "hard_exit"}.get(path, path.rsplit("/", 1)[1])
     with caplog.at_level(logging.INFO, logger="apig_emu"):
-        response = client.get(path)
+        response = isolated.get(path)
     assert response.status_code == 502
     assert response.content == b'{"message": "Internal server error"}'
-    error = invocations[-1].error
+    error = isolated.invocations[-1].error
     assert error is not None and error["errorType"] == error_type
-    assert error["errorMessage"] == f"RequestId: {invocations[-1].result.aws_request_id} Error: {reason}"
+    assert (
+        error["errorMessage"]
+        == f"RequestId: {isolated.invocations[-1].result.aws_request_id} Error: {reason}"
+    )
     lines = lambda_lines(caplog, function)
     assert f"Status: error\tError Type: {error_type}" in lines[-1]
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
@@ -322,12 +325,12 @@ def test_a_crash_loses_only_its_environment(
     if last_words:
         assert any(last_words in line for line in lines)
     # The emulator is unharmed, and the function gets a fresh environment (which crashes again).
-    assert client.get("/Prod/a").status_code == 200
-    assert client.get(path).status_code == 502
+    assert isolated.get("/Prod/a").status_code == 200
+    assert isolated.get(path).status_code == 502
 
 
-def test_crash_answers_name_the_exit_status_or_signal(client: GatewayClient) -> None:
-    error = client.get("/Prod/exit-custom").json()
+def test_crash_answers_name_the_exit_status_or_signal(isolated: Harness) -> None:
+    error = isolated.get("/Prod/exit-custom").json()
     assert error["errorType"] == "Runtime.ExitError"
     assert error["errorMessage"] == (
         f"RequestId: {error['requestId']} Error: Runtime exited with error: exit status 3"
@@ -335,17 +338,17 @@ def test_crash_answers_name_the_exit_status_or_signal(client: GatewayClient) -> 
 
 
 def test_import_and_syntax_errors_are_reported_at_the_first_invocation(
-    client: GatewayClient, caplog: pytest.LogCaptureFixture
+    isolated: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="apig_emu"):
-        syntax = client.get("/Prod/syntax").json()
-        assert client.get("/Prod/import").status_code == 502
+        syntax = isolated.get("/Prod/syntax").json()
+        assert isolated.get("/Prod/import").status_code == 502
     assert syntax["errorType"] == "Runtime.UserCodeSyntaxError"
     assert syntax["errorMessage"].startswith("Syntax error in module 'broken_syntax': ")
     assert "broken_syntax.py:1" in caplog.text
     assert "Runtime.ImportModuleError: Unable to import module 'broken_import'" in caplog.text
     assert "broken_import.py:1" in caplog.text
-    assert client.get("/Prod/a").status_code == 200
+    assert isolated.get("/Prod/a").status_code == 200
 
 
 def test_handlers_are_checked_in_a_throwaway_process(tmp_path: Path) -> None:
@@ -373,7 +376,7 @@ def test_concurrency_is_a_function_setting_with_a_small_default(tmp_path: Path) 
 
 def _run_with_invoker(scenario: Callable[[ProcessInvoker], Awaitable[None]]) -> None:
     async def main() -> None:
-        invoker = ProcessInvoker(queue_timeout=5)
+        invoker = ProcessInvoker(queue_timeout=WAIT)
         try:
             await scenario(invoker)
         finally:
@@ -382,24 +385,53 @@ def _run_with_invoker(scenario: Callable[[ProcessInvoker], Awaitable[None]]) -> 
     asyncio.run(main())
 
 
-TAGGED = Function("tagged", "isolation.tagged", LAMBDAS, timeout=5, concurrency=1)
+TAGGED = Function("tagged", "isolation.tagged", LAMBDAS, timeout=900, concurrency=1)
 
 
-def test_waiting_requests_are_sent_first_come_first_served_and_abandoned_ones_never_run() -> None:
+def invoke_tagged(invoker: ProcessInvoker, **event: object) -> asyncio.Future[Any]:
+    """An invocation of ``TAGGED``, started now; its future resolves to the handler's answer."""
+
+    async def answer() -> Any:
+        return json.loads((await invoker.invoke(TAGGED, event, trace_id="t")).payload)
+
+    return asyncio.ensure_future(answer())
+
+
+async def let_them_ask() -> None:
+    """One turn of the event loop: invocations started just before have each asked for an environment.
+
+    Asking is synchronous in ``invoke``, so a single turn puts them in the queue in the order they were
+    started; nothing here depends on how long anything takes.
+    """
+    await asyncio.sleep(0)
+
+
+def test_a_request_that_finds_every_environment_busy_is_served_when_one_frees_up(gate: Gate) -> None:
+    async def scenario(invoker: ProcessInvoker) -> None:
+        busy = invoke_tagged(invoker, tag="busy", gate=gate.port)
+        held = await asyncio.to_thread(gate.arrival)
+        waiting = invoke_tagged(invoker, tag="waiting")
+        await let_them_ask()
+        assert not waiting.done()
+        gate.open()
+        assert await busy == {"pid": held.pid, "tags": ["busy"]}
+        assert await waiting == {"pid": held.pid, "tags": ["busy", "waiting"]}
+
+    _run_with_invoker(scenario)
+
+
+def test_waiting_requests_are_sent_first_come_first_served_and_abandoned_ones_never_run(gate: Gate) -> None:
     """A freed environment takes the oldest waiting request; one whose caller gave up is skipped."""
 
     async def scenario(invoker: ProcessInvoker) -> None:
-        await invoker.invoke(TAGGED, {"tag": "warm"}, trace_id="t")
-        busy = asyncio.ensure_future(invoker.invoke(TAGGED, {"tag": "busy", "seconds": 0.2}, trace_id="t"))
-        await asyncio.sleep(0.05)
-        waiting = {
-            tag: asyncio.ensure_future(invoker.invoke(TAGGED, {"tag": tag}, trace_id="t"))
-            for tag in ("first", "abandoned", "second", "third")
-        }
-        await asyncio.sleep(0.05)
+        await invoke_tagged(invoker, tag="warm")
+        busy = invoke_tagged(invoker, tag="busy", gate=gate.port)
+        await asyncio.to_thread(gate.arrival)  # the one environment is busy until the gate opens
+        waiting = {tag: invoke_tagged(invoker, tag=tag) for tag in ("first", "abandoned", "second", "third")}
+        await let_them_ask()
         waiting.pop("abandoned").cancel()
-        results = await asyncio.gather(busy, *waiting.values())
-        answers = [json.loads(result.payload) for result in results]
+        gate.open()
+        answers = await asyncio.gather(busy, *waiting.values())
         assert len({answer["pid"] for answer in answers}) == 1
         assert answers[-1]["tags"] == ["warm", "busy", "first", "second", "third"]
 
@@ -408,12 +440,15 @@ def test_waiting_requests_are_sent_first_come_first_served_and_abandoned_ones_ne
 
 def test_a_caller_that_gives_up_during_a_cold_start_leaves_the_environment_warm() -> None:
     async def scenario(invoker: ProcessInvoker) -> None:
-        abandoned = asyncio.ensure_future(invoker.invoke(TAGGED, {"tag": "abandoned"}, trace_id="t"))
-        await asyncio.sleep(0)
+        abandoned = invoke_tagged(invoker, tag="abandoned")
+        await let_them_ask()  # the function has no environment yet: one starts for this caller
         abandoned.cancel()
-        await asyncio.sleep(0.5)
+        deadline = time.monotonic() + WAIT
+        while not invoker.worker_pids("tagged"):
+            assert time.monotonic() < deadline, "no environment was started"
+            await asyncio.sleep(0.01)
         [pid] = invoker.worker_pids("tagged")
-        answer = json.loads((await invoker.invoke(TAGGED, {"tag": "next"}, trace_id="t")).payload)
-        assert answer == {"pid": pid, "tags": ["next"]}
+        # The environment started for the caller who left serves the next one, which is all it ran.
+        assert await invoke_tagged(invoker, tag="next") == {"pid": pid, "tags": ["next"]}
 
     _run_with_invoker(scenario)

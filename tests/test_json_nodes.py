@@ -98,3 +98,11 @@ def test_what_is_not_json_says_where(text: str, message: str, line: int, column:
     with pytest.raises(JsonError) as raised:
         compose_json(text)
     assert (raised.value.message, raised.value.line, raised.value.column) == (message, line, column)
+
+
+def test_a_document_just_within_the_parsers_depth_is_refused_by_the_walk_not_a_crash() -> None:
+    for depth in (900, 980):
+        try:
+            compose_json("[" * depth + "]" * depth)
+        except JsonError as error:
+            assert error.message == "nested too deeply"

@@ -170,6 +170,7 @@ functions:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("isolation", ["thread", "process"])
 def test_serve_quiet_logs_warnings_and_errors_only(tmp_path: Path, isolation: str) -> None:
     server = start_server(tmp_path, QUIET_CONFIG, "--quiet", "--isolation", isolation, "--no-reload")

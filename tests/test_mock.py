@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import textwrap
-import time
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
 
 import pytest
 
 from emulator.config import ConfigErrors, load_definitions
 from emulator.config.mocks import parse_mock_option
+from emulator.integrations import mock as mock_integration
 from emulator.table import format_table
 from emulator.testing import Harness
-from tests.conftest import LAMBDAS, MakeClient
+from tests.conftest import LAMBDAS, MakeHarness
 
 CONFIG = """
 apis:
@@ -53,13 +53,8 @@ mocks:
 """
 
 
-@pytest.fixture
-def client(make_client: MakeClient) -> Any:
-    return make_client(CONFIG)
-
-
-def test_mock_answers_its_status_headers_and_json_body(client: Any) -> None:
-    response = client.get("/Prod/orders")
+def test_mock_answers_its_status_headers_and_json_body(harness: Harness) -> None:
+    response = harness.get("/Prod/orders")
     assert response.status_code == 200
     assert response.json() == {"orders": [{"id": 1, "total": 9.5}]}
     assert response.headers["Content-Type"] == "application/json"
@@ -67,57 +62,70 @@ def test_mock_answers_its_status_headers_and_json_body(client: Any) -> None:
     assert "x-amzn-RequestId" in response.headers
 
 
-def test_mock_responses_carry_no_trace_id(client: Any) -> None:
+def test_mock_responses_carry_no_trace_id(harness: Harness) -> None:
     # AWS adds X-Amzn-Trace-Id for Lambda and HTTP integrations, not for MOCK (reference 4.3).
-    assert "X-Amzn-Trace-Id" not in client.get("/Prod/orders").headers
-    assert "X-Amzn-Trace-Id" in client.post("/Prod/real", json={}).headers
+    assert "X-Amzn-Trace-Id" not in harness.get("/Prod/orders").headers
+    assert "X-Amzn-Trace-Id" in harness.post("/Prod/real", json={}).headers
 
 
-def test_cors_on_a_mock_is_the_non_proxy_rule(client: Any) -> None:
-    assert client.get("/Prod/orders").headers["Access-Control-Allow-Origin"] == "*"
+def test_cors_on_a_mock_is_the_non_proxy_rule(harness: Harness) -> None:
+    assert harness.get("/Prod/orders").headers["Access-Control-Allow-Origin"] == "*"
     # Only the 200 integration response gets the console's mapping.
-    missing = client.get("/Prod/orders/7")
+    missing = harness.get("/Prod/orders/7")
     assert missing.status_code == 404
     assert missing.json() == {"message": "no such order"}
     assert "Access-Control-Allow-Origin" not in missing.headers
     # The method without cors has none, and its resource's preflight exists because GET enabled it.
-    assert "Access-Control-Allow-Origin" not in client.post("/Prod/orders").headers
-    preflight = client.options(
+    assert "Access-Control-Allow-Origin" not in harness.post("/Prod/orders").headers
+    preflight = harness.options(
         "/Prod/orders", headers={"Origin": "http://localhost:8080", "Access-Control-Request-Method": "GET"}
     )
     assert preflight.status_code == 200
     assert preflight.headers["Access-Control-Allow-Methods"] == "GET,POST,OPTIONS"
 
 
-def test_a_string_body_is_sent_as_written(client: Any) -> None:
-    response = client.get("/Prod/hello")
+def test_a_string_body_is_sent_as_written(harness: Harness) -> None:
+    response = harness.get("/Prod/hello")
     assert response.text == "hello"
     assert response.headers["Content-Type"] == "text/plain"
 
 
-def test_latency_delays_the_answer(client: Any) -> None:
-    started = time.perf_counter()
-    response = client.get("/Prod/slow")
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch, harness: Harness) -> list[tuple[float, int]]:
+    """Each wait of the MOCK integration, recorded rather than waited (with how many requests had been
+    answered by then): a stopwatch around the request would make the test a race on a busy machine."""
+    waited: list[tuple[float, int]] = []
+
+    async def wait(seconds: float) -> None:
+        waited.append((seconds, len(harness.exchanges)))
+
+    monkeypatch.setattr(mock_integration, "asyncio", SimpleNamespace(sleep=wait))
+    return waited
+
+
+def test_latency_delays_the_answer(harness: Harness, waits: list[tuple[float, int]]) -> None:
+    response = harness.get("/Prod/slow")
     assert response.status_code == 200
     assert response.content == b""
-    assert time.perf_counter() - started >= 0.3
+    assert waits == [(0.3, 0)]  # latency_ms, before the answer
 
 
-def test_latency_past_the_integration_timeout_is_a_504(client: Any) -> None:
-    started = time.perf_counter()
-    response = client.get("/Prod/too-slow")
+def test_latency_past_the_integration_timeout_is_a_504(
+    harness: Harness, waits: list[tuple[float, int]]
+) -> None:
+    response = harness.get("/Prod/too-slow")
     assert response.status_code == 504
     assert response.json() == {"message": "Endpoint request timed out"}
-    assert 0.1 <= time.perf_counter() - started < 0.4
+    assert waits == [(0.1, 0)]  # the integration's timeout_ms, not the 400 ms latency
 
 
 def test_body_file_is_relative_to_the_definitions_and_read_per_request(
-    tmp_path: Path, make_client: MakeClient
+    tmp_path: Path, make_harness: MakeHarness
 ) -> None:
     (tmp_path / "bodies").mkdir()
     body = tmp_path / "bodies" / "user.json"
     body.write_text('{"name": "Ann"}')
-    client = make_client(
+    harness = make_harness(
         """
         apis: {shop: {}}
         mocks:
@@ -126,9 +134,9 @@ def test_body_file_is_relative_to_the_definitions_and_read_per_request(
             triggers: [{api: shop, resource: /user, method: GET}]
         """
     )
-    assert client.get("/Prod/user").json() == {"name": "Ann"}
+    assert harness.get("/Prod/user").json() == {"name": "Ann"}
     body.write_text('{"name": "Bo"}')
-    assert client.get("/Prod/user").json() == {"name": "Bo"}
+    assert harness.get("/Prod/user").json() == {"name": "Bo"}
 
 
 def test_mocks_are_listed_in_the_route_table(tmp_path: Path) -> None:
@@ -229,7 +237,7 @@ def test_mock_option_errors(tmp_path: Path, option: str, message: str) -> None:
 
 
 def test_swapping_a_function_for_a_mock_keeps_its_methods_and_cors(
-    tmp_path: Path, make_client: MakeClient
+    tmp_path: Path, make_harness: MakeHarness
 ) -> None:
     config = tmp_path / "swap.yaml"
     config.write_text(
@@ -257,5 +265,23 @@ def test_swapping_a_function_for_a_mock_keeps_its_methods_and_cors(
         load_definitions(config, code_dir=LAMBDAS, mocks={"itemz": mock})
 
 
-def test_mock_json_body_round_trips(client: Any) -> None:
-    assert json.loads(client.get("/Prod/orders").content) == {"orders": [{"id": 1, "total": 9.5}]}
+def test_mock_json_body_round_trips(harness: Harness) -> None:
+    assert json.loads(harness.get("/Prod/orders").content) == {"orders": [{"id": 1, "total": 9.5}]}
+
+
+def test_a_mock_body_with_velocity_characters_is_sent_as_written(make_harness: MakeHarness) -> None:
+    """A mock's body is text, stored as a template Velocity leaves alone (``#[[…]]#``): ``$5`` and ``#fff`` stay."""
+    apig = make_harness(
+        """
+        apis: {shop: {}}
+        mocks:
+          price:
+            body: '{"price": "$5", "colour": "#fff", "note": "#if it works"}'
+            triggers: [{api: shop, resource: /price, method: GET}]
+        """
+    )
+    response = apig.get("/Prod/price")
+    assert (response.status, response.text) == (
+        200,
+        '{"price": "$5", "colour": "#fff", "note": "#if it works"}',
+    )

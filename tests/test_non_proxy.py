@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
-from tests.conftest import MakeClient
+from emulator.testing import Harness
 
 CONFIG = """
 apis:
@@ -28,13 +27,8 @@ functions:
 """
 
 
-@pytest.fixture
-def client(make_client: MakeClient) -> Any:
-    return make_client(CONFIG)
-
-
-def test_json_body_is_the_event_and_result_the_body(client: Any) -> None:
-    response = client.post("/Prod/echo", json={"message": "hello world", "n": [1, 2]})
+def test_json_body_is_the_event_and_result_the_body(harness: Harness) -> None:
+    response = harness.post("/Prod/echo", json={"message": "hello world", "n": [1, 2]})
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json"
     assert response.json() == {"message": "hello world", "n": [1, 2]}
@@ -42,32 +36,32 @@ def test_json_body_is_the_event_and_result_the_body(client: Any) -> None:
     assert response.content == b'{"message": "hello world", "n": [1, 2]}'
 
 
-def test_empty_body_is_an_empty_object(client: Any) -> None:
-    assert client.get("/Prod/echo").json() == {}
+def test_empty_body_is_an_empty_object(harness: Harness) -> None:
+    assert harness.get("/Prod/echo").json() == {}
 
 
 @pytest.mark.parametrize("body", [b'"Pass"', b"[1, 2]", b"3", b"null"])
-def test_any_json_value_passes_through(client: Any, body: bytes) -> None:
-    response = client.post("/Prod/echo", content=body)
+def test_any_json_value_passes_through(harness: Harness, body: bytes) -> None:
+    response = harness.post("/Prod/echo", content=body)
     assert response.status_code == 200
     assert response.json() == json.loads(body)
 
 
-def test_no_content_type_needed(client: Any) -> None:
+def test_no_content_type_needed(harness: Harness) -> None:
     """Recorded on AWS: a JSON body sent without Content-Type reaches the function (companion A.5)."""
-    assert client.post("/Prod/echo", content=b'{"a": 1}').json() == {"a": 1}
+    assert harness.post("/Prod/echo", content=b'{"a": 1}').json() == {"a": 1}
 
 
-def test_status_code_in_the_result_is_not_interpreted(client: Any) -> None:
-    response = client.post("/Prod/echo", json={"statusCode": 400, "body": "nope"})
+def test_status_code_in_the_result_is_not_interpreted(harness: Harness) -> None:
+    response = harness.post("/Prod/echo", json={"statusCode": 400, "body": "nope"})
     assert response.status_code == 200
     assert response.json() == {"statusCode": 400, "body": "nope"}
 
 
 @pytest.mark.parametrize("body", [b"name=value", b"{not json", b'{"a": 1', b"\xff\xfe"])
-def test_non_json_body_is_400_decision(client: Any, body: bytes) -> None:
+def test_non_json_body_is_400_decision(harness: Harness, body: bytes) -> None:
     """Pins a product decision (reference section 10): 400 with AWS's message prefix."""
-    response = client.post(
+    response = harness.post(
         "/Prod/echo", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
     )
     assert response.status_code == 400
@@ -75,8 +69,8 @@ def test_non_json_body_is_400_decision(client: Any, body: bytes) -> None:
     assert response.headers["x-amzn-ErrorType"] == "BadRequestException"
 
 
-def test_function_error_is_200_with_lambdas_error_object(client: Any) -> None:
-    response = client.post("/Prod/boom", json={})
+def test_function_error_is_200_with_lambdas_error_object(harness: Harness) -> None:
+    response = harness.post("/Prod/boom", json={})
     assert response.status_code == 200
     error = response.json()
     assert list(error) == ["errorMessage", "errorType", "requestId", "stackTrace"]
@@ -88,11 +82,11 @@ def test_function_error_is_200_with_lambdas_error_object(client: Any) -> None:
     assert len(error["requestId"]) == 36
 
 
-def test_unserialisable_result_is_a_marshal_error(client: Any) -> None:
-    error = client.get("/Prod/unserialisable").json()
+def test_unserialisable_result_is_a_marshal_error(harness: Harness) -> None:
+    error = harness.get("/Prod/unserialisable").json()
     assert error["errorType"] == "Runtime.MarshalError"
     assert error["errorMessage"] == "Unable to marshal response: Object of type set is not JSON serializable"
 
 
-def test_trace_id_header_on_lambda_success(client: Any) -> None:
-    assert client.get("/Prod/echo").headers["X-Amzn-Trace-Id"].startswith("Root=1-")
+def test_trace_id_header_on_lambda_success(harness: Harness) -> None:
+    assert harness.get("/Prod/echo").headers["X-Amzn-Trace-Id"].startswith("Root=1-")

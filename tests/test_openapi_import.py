@@ -1280,3 +1280,29 @@ def test_an_empty_document_path_and_a_json_file_that_is_not_utf8_are_refused(tmp
     (tmp_path / "apig.yaml").write_text(BINDING.replace("api.yaml", "api.json"))
     loaded = load(tmp_path / "apig.yaml", code_dir=LAMBDAS)
     assert messages(tmp_path, loaded.errors) == ["api.json:3: invalid JSON: the file is not UTF-8 text"]
+
+
+def test_yaml_aliases_cannot_make_a_document_no_walk_would_finish(tmp_path: Path) -> None:
+    laughs = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    laughs += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 9)]
+    bomb = "openapi: 3.0.1\ncomponents:\n  schemas:\n" + "".join(f"    {line}\n" for line in laughs)
+    loaded = load_document(tmp_path, bomb)
+    assert messages(tmp_path, loaded.errors) == [
+        "api.yaml:9: aliases repeat too much: a document's aliases may repeat at most 100,000 values and "
+        "1,000,000 characters of text"
+    ]
+    loaded = load_document(tmp_path, "openapi: 3.0.1\npaths: &loop\n  /a: *loop\n")
+    assert messages(tmp_path, loaded.errors) == [
+        "api.yaml:3: an alias is inside the value it names: a value cannot contain itself"
+    ]
+    # Aliases within the limits are read as if written out.
+    shared = """
+        openapi: 3.0.1
+        x-integration: &mock {type: mock, requestTemplates: {application/json: '{"statusCode": 200}'}}
+        paths:
+          /a: {get: {x-amazon-apigateway-integration: *mock}}
+          /b: {get: {x-amazon-apigateway-integration: *mock}}
+        """
+    loaded = load_document(tmp_path, shared)
+    assert loaded.errors == []
+    assert method(loaded, "/b", "GET").integration.type == MOCK

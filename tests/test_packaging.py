@@ -85,6 +85,7 @@ def test_the_import_scan_sees_imports_anywhere_but_type_checking_blocks(tmp_path
     assert imported_top_levels(module) == {"os", "yaml", "typing", "starlette", "watchfiles"}
 
 
+@pytest.mark.slow
 def test_runtime_dependencies_are_exactly_what_the_runtime_imports() -> None:
     importers = third_party_imports()
     importers["pytest"] = importers.get("pytest", set()) - {PLUGIN}
@@ -98,6 +99,7 @@ def test_runtime_dependencies_are_exactly_what_the_runtime_imports() -> None:
     assert sorted(undeclared) == [], "imported by emulator/ but not in [project] dependencies"
 
 
+@pytest.mark.slow
 def test_pytest_is_imported_only_by_the_plugin_pytest_loads() -> None:
     """``import emulator...`` must work without pytest; only pytest's own entry point may need it."""
     assert third_party_imports().get("pytest") == {PLUGIN}

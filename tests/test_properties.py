@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -34,6 +35,9 @@ from emulator.response import GatewayResponse
 from emulator.routing import RouteMatch, Router
 from emulator.runtime.result import InvocationResult
 from tests.conftest import LAMBDAS
+
+#: Slow: Hypothesis searches hundreds of examples per property.
+pytestmark = pytest.mark.slow
 
 EXAMPLES = int(os.environ.get("APIG_EMU_HYPOTHESIS_EXAMPLES", "150"))
 PROFILE = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import MakeClient
+from emulator.testing import Harness
 
 CONFIG = """
 apis:
@@ -30,18 +30,13 @@ functions:
 """
 
 
-@pytest.fixture
-def client(make_client: MakeClient) -> Any:
-    return make_client(CONFIG)
-
-
 def event_of(response: Any) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     return json.loads(response.text)  # type: ignore[no-any-return]
 
 
-def test_top_level_keys_are_exactly_awss(client: Any) -> None:
-    event = event_of(client.get("/Prod/hardcoded"))
+def test_top_level_keys_are_exactly_awss(harness: Harness) -> None:
+    event = event_of(harness.get("/Prod/hardcoded"))
     assert set(event) == {
         "resource",
         "path",
@@ -58,8 +53,8 @@ def test_top_level_keys_are_exactly_awss(client: Any) -> None:
     }
 
 
-def test_absent_maps_and_body_are_null(client: Any) -> None:
-    event = event_of(client.get("/Bare/hardcoded"))
+def test_absent_maps_and_body_are_null(harness: Harness) -> None:
+    event = event_of(harness.get("/Bare/hardcoded"))
     assert event["queryStringParameters"] is None
     assert event["multiValueQueryStringParameters"] is None
     assert event["pathParameters"] is None
@@ -68,8 +63,8 @@ def test_absent_maps_and_body_are_null(client: Any) -> None:
     assert event["isBase64Encoded"] is False
 
 
-def test_resource_path_and_real_method_under_any(client: Any) -> None:
-    event = event_of(client.delete("/Prod/proxy-value/api/x"))
+def test_resource_path_and_real_method_under_any(harness: Harness) -> None:
+    event = event_of(harness.delete("/Prod/proxy-value/api/x"))
     assert event["resource"] == "/{proxy+}"
     assert event["path"] == "/proxy-value/api/x"
     assert event["httpMethod"] == "DELETE"
@@ -79,39 +74,39 @@ def test_resource_path_and_real_method_under_any(client: Any) -> None:
     assert event["requestContext"]["httpMethod"] == "DELETE"
 
 
-def test_trailing_slash_kept_in_path_stripped_from_proxy_param(client: Any) -> None:
-    event = event_of(client.get("/Prod/proxy-value/"))
+def test_trailing_slash_kept_in_path_stripped_from_proxy_param(harness: Harness) -> None:
+    event = event_of(harness.get("/Prod/proxy-value/"))
     assert event["path"] == "/proxy-value/"
     assert event["pathParameters"] == {"proxy": "proxy-value"}
 
 
-def test_double_slashes_as_recorded(client: Any) -> None:
-    inner = event_of(client.get("/Prod/proxy-value//double-slash"))
+def test_double_slashes_as_recorded(harness: Harness) -> None:
+    inner = event_of(harness.get("/Prod/proxy-value//double-slash"))
     assert inner["path"] == "/proxy-value//double-slash"
     assert inner["pathParameters"] == {"proxy": "proxy-value//double-slash"}
-    leading = event_of(client.get("/Prod//proxy-value"))
+    leading = event_of(harness.get("/Prod//proxy-value"))
     assert leading["path"] == "/proxy-value"
     assert leading["pathParameters"] == {"proxy": "proxy-value"}
     assert leading["requestContext"]["path"] == "/Prod//proxy-value"
-    before_stage = event_of(client.get("http://localhost:3000//Prod/proxy-value"))
+    before_stage = event_of(harness.get("http://localhost:3000//Prod/proxy-value"))
     assert before_stage["requestContext"]["path"] == "/Prod/proxy-value"
 
 
-def test_path_is_not_url_decoded(client: Any) -> None:
-    event = event_of(client.get("/Prod/user/test%2Balias@gmail.com/plus/test+alias@gmail.com"))
+def test_path_is_not_url_decoded(harness: Harness) -> None:
+    event = event_of(harness.get("/Prod/user/test%2Balias@gmail.com/plus/test+alias@gmail.com"))
     assert event["path"] == "/user/test%2Balias@gmail.com/plus/test+alias@gmail.com"
     assert event["pathParameters"] == {"email": "test%2Balias@gmail.com", "other": "test+alias@gmail.com"}
 
 
-def test_path_parameter(client: Any) -> None:
-    event = event_of(client.get("/Prod/items/42"))
+def test_path_parameter(harness: Harness) -> None:
+    event = event_of(harness.get("/Prod/items/42"))
     assert event["resource"] == "/items/{id}"
     assert event["pathParameters"] == {"id": "42"}
 
 
-def test_query_last_value_wins_and_multi_keeps_all(client: Any) -> None:
+def test_query_last_value_wins_and_multi_keeps_all(harness: Harness) -> None:
     event = event_of(
-        client.get("/Prod/hardcoded?category=electronics&category=books&price=10&price=20&price=30")
+        harness.get("/Prod/hardcoded?category=electronics&category=books&price=10&price=20&price=30")
     )
     assert event["queryStringParameters"] == {"category": "books", "price": "30"}
     assert event["multiValueQueryStringParameters"] == {
@@ -120,9 +115,9 @@ def test_query_last_value_wins_and_multi_keeps_all(client: Any) -> None:
     }
 
 
-def test_query_values_are_decoded(client: Any) -> None:
+def test_query_values_are_decoded(harness: Harness) -> None:
     event = event_of(
-        client.get(
+        harness.get(
             "/Prod/hardcoded?email=test%2Balias@gmail.com&plus=test+alias@gmail.com&url=https://www.google.com/&flag"
         )
     )
@@ -134,8 +129,8 @@ def test_query_values_are_decoded(client: Any) -> None:
     }
 
 
-def test_header_case_preserved_repeated_headers_last_wins(client: Any) -> None:
-    response = client.get(
+def test_header_case_preserved_repeated_headers_last_wins(harness: Harness) -> None:
+    response = harness.get(
         "/Prod/hardcoded",
         headers=[
             ("tEsT-HEADeR", "aValUE"),
@@ -154,8 +149,8 @@ def test_header_case_preserved_repeated_headers_last_wins(client: Any) -> None:
     assert set(event["headers"]) == set(event["multiValueHeaders"])
 
 
-def test_connection_and_content_length_are_not_passed(client: Any) -> None:
-    event = event_of(client.post("/Prod/anything", content=b"abc"))
+def test_connection_and_content_length_are_not_passed(harness: Harness) -> None:
+    event = event_of(harness.post("/Prod/anything", content=b"abc"))
     lower = {name.lower() for name in event["headers"]}
     assert "content-length" not in lower
     assert "connection" not in lower
@@ -163,9 +158,9 @@ def test_connection_and_content_length_are_not_passed(client: Any) -> None:
     assert event["headers"]["X-Amzn-Trace-Id"].startswith("Root=1-")
 
 
-def test_text_body_is_passed_raw(client: Any) -> None:
+def test_text_body_is_passed_raw(harness: Harness) -> None:
     event = event_of(
-        client.post("/Prod/anything", content=b'{"a": 1}', headers={"Content-Type": "application/json"})
+        harness.post("/Prod/anything", content=b'{"a": 1}', headers={"Content-Type": "application/json"})
     )
     assert event["body"] == '{"a": 1}'
     assert event["isBase64Encoded"] is False
@@ -175,32 +170,34 @@ def test_text_body_is_passed_raw(client: Any) -> None:
     "content_type",
     ["image/png", "application/octet-stream", "image/png; charset=binary", 'Image/PNG ; name="a;b.png"'],
 )
-def test_binary_media_type_body_is_base64(client: Any, content_type: str) -> None:
+def test_binary_media_type_body_is_base64(harness: Harness, content_type: str) -> None:
     payload = bytes(range(256))
-    event = event_of(client.post("/Prod/upload", content=payload, headers={"Content-Type": content_type}))
+    event = event_of(harness.post("/Prod/upload", content=payload, headers={"Content-Type": content_type}))
     assert event["isBase64Encoded"] is True
     assert base64.b64decode(event["body"]) == payload
 
 
-def test_text_in_binary_type_is_still_base64(client: Any) -> None:
-    event = event_of(client.post("/Prod/upload", content=b"hello", headers={"Content-Type": "image/png"}))
+def test_text_in_binary_type_is_still_base64(harness: Harness) -> None:
+    event = event_of(harness.post("/Prod/upload", content=b"hello", headers={"Content-Type": "image/png"}))
     assert event["isBase64Encoded"] is True
     assert event["body"] == base64.b64encode(b"hello").decode()
 
 
-def test_invalid_utf8_outside_binary_types_goes_base64_decision(client: Any) -> None:
+def test_invalid_utf8_outside_binary_types_goes_base64_decision(harness: Harness) -> None:
     """Pins a product decision (reference section 10), not a recorded AWS fact."""
-    event = event_of(client.post("/Prod/upload", content=b"\xff\xfe", headers={"Content-Type": "text/plain"}))
+    event = event_of(
+        harness.post("/Prod/upload", content=b"\xff\xfe", headers={"Content-Type": "text/plain"})
+    )
     assert event["isBase64Encoded"] is True
     assert base64.b64decode(event["body"]) == b"\xff\xfe"
 
 
-def test_stage_variables(client: Any) -> None:
-    assert event_of(client.get("/Prod/hardcoded"))["stageVariables"] == {"table": "items-prod"}
+def test_stage_variables(harness: Harness) -> None:
+    assert event_of(harness.get("/Prod/hardcoded"))["stageVariables"] == {"table": "items-prod"}
 
 
-def test_request_context(client: Any) -> None:
-    response = client.get("/Prod/hardcoded", headers={"User-Agent": "python-requests/testing"})
+def test_request_context(harness: Harness) -> None:
+    response = harness.get("/Prod/hardcoded", headers={"User-Agent": "python-requests/testing"})
     ctx = event_of(response)["requestContext"]
     assert set(ctx) == {
         "accountId",
@@ -248,7 +245,7 @@ def test_request_context(client: Any) -> None:
     assert ctx["identity"]["user"] is None
 
 
-def test_request_ids_are_fresh_per_request(client: Any) -> None:
-    first = event_of(client.get("/Prod/hardcoded"))["requestContext"]["requestId"]
-    second = event_of(client.get("/Prod/hardcoded"))["requestContext"]["requestId"]
+def test_request_ids_are_fresh_per_request(harness: Harness) -> None:
+    first = event_of(harness.get("/Prod/hardcoded"))["requestContext"]["requestId"]
+    second = event_of(harness.get("/Prod/hardcoded"))["requestContext"]["requestId"]
     assert first != second

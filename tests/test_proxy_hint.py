@@ -13,6 +13,7 @@ import requests
 
 from emulator.integrations.proxy_hint import PROXY_EVENT_KEYS, proxy_hint
 from emulator.testing import Harness, definitions_from_yaml, proxy_event
+from tests.conftest import ISOLATIONS
 from tests.live import start_server
 
 pytest_plugins = ["pytester"]
@@ -88,7 +89,7 @@ def make_project(root: Path) -> None:
     (root / "hint_handlers.py").write_text(textwrap.dedent(HANDLERS))
 
 
-@pytest.fixture(scope="module", params=["thread", "process"])
+@pytest.fixture(scope="module", params=ISOLATIONS)
 def apig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
     project = tmp_path_factory.mktemp(f"hints-{request.param}")
     make_project(project)
@@ -164,6 +165,7 @@ def test_only_failed_invocations_are_looked_at() -> None:
     assert proxy_hint("f", "GET", "/x", {}, {"errorType": "KeyError", "errorMessage": "body"}) is None
 
 
+@pytest.mark.slow
 def test_serves_log_carries_the_hint(tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()
@@ -184,6 +186,7 @@ def test_item(apig):
 """
 
 
+@pytest.mark.slow
 def test_a_failed_tests_report_shows_the_hint(pytester: pytest.Pytester) -> None:
     make_project(pytester.path)
     (pytester.path / "config").mkdir()

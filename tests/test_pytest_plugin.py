@@ -13,6 +13,9 @@ import pytest
 
 from emulator.cli import main
 
+#: Slow: runs pytest over fresh projects.
+pytestmark = pytest.mark.slow
+
 pytest_plugins = ["pytester"]
 
 #: The projects use apig-emu only; hypothesis's plugin would re-import itself in every run (a second each).

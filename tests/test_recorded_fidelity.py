@@ -95,6 +95,7 @@ def test_header_remapping_aws_proxy_recording_removes_these_request_headers(apig
     assert event["headers"]["X-Kept"] == "kept"
 
 
+@pytest.mark.slow
 def test_header_remapping_aws_proxy_recording_removes_framing_headers_too(tmp_path: Path) -> None:
     """The framing headers (Transfer-Encoding, TE, Upgrade) as a real client sends them, over a socket."""
     server = start_server(tmp_path, CONFIG.format(endpoint_type="REGIONAL"))
@@ -156,6 +157,7 @@ def names_on_the_wire(raw: bytes) -> list[str]:
     return [line.partition(":")[0] for line in head.split("\r\n")[1:]]
 
 
+@pytest.mark.slow
 def test_lambda_aws_proxy_integration_recording_header_names_keep_their_case(served: LiveServer) -> None:
     """``test_lambda_aws_proxy_integration``: ``tesT-Multi`` and AWS's own ``x-amzn-RequestId`` as recorded."""
     result = {"statusCode": 200, "multiValueHeaders": {"tesT-Multi": ["value1", "value2"]}, "body": "ok"}
@@ -168,11 +170,13 @@ def test_lambda_aws_proxy_integration_recording_header_names_keep_their_case(ser
     )
 
 
+@pytest.mark.slow
 def test_gateway_error_header_names_keep_awss_case(served: LiveServer) -> None:
     names = names_on_the_wire(exchange(served.port, request_bytes("GET", "/Prod/nowhere")).raw)
     assert {"x-amzn-ErrorType", "x-amzn-RequestId", "Content-Type"} <= set(names)
 
 
+@pytest.mark.slow
 def test_a_header_with_the_same_value_in_both_maps_is_sent_once(served: LiveServer) -> None:
     """AWS's documentation: a key in both ``headers`` and ``multiValueHeaders`` with one value is one header."""
     result = {

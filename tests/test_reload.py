@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import textwrap
-import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,16 +16,12 @@ from typing import Any
 
 import pytest
 
-from emulator.app import create_app
 from emulator.config import load_definitions
-from emulator.deployment import deploy
-from emulator.gateway import Gateway
 from emulator.model import Definitions
 from emulator.reload import Reloader
-from emulator.runtime.invoker import Invoker
-from emulator.runtime.process import ProcessInvoker
-from emulator.runtime.threads import ThreadInvoker
-from emulator.testing import GatewayClient
+from emulator.testing import Harness
+from tests.conftest import LAMBDAS
+from tests.gate import Gate
 
 CONFIG = """
 apis:
@@ -42,13 +39,15 @@ functions:
 
 MODULE = """
 import os
-import time
+
+from gated import wait_at_gate
 
 VALUE = {value!r}
 
 
 def handler(event, context):
-    time.sleep(event.get("seconds", 0))
+    if "gate" in event:
+        wait_at_gate(event["gate"])
     return {{"value": VALUE, "pid": os.getpid()}}
 """
 
@@ -56,7 +55,7 @@ def handler(event, context):
 @dataclass
 class Project:
     root: Path
-    client: GatewayClient
+    harness: Harness
     reloader: Reloader
     deployed: list[Definitions]
     writes: int = 0
@@ -72,43 +71,41 @@ class Project:
 
     def apply(self, *paths: str) -> None:
         """As the watcher does: on the event loop, where the workers live."""
-        self.client.run(self.reloader.apply, paths)
+        self.harness.portal.call(self.reloader.apply, paths)
 
     def restart(self, *paths: str) -> list[str]:
-        return self.client.run(self.reloader.restart, paths)  # type: ignore[no-any-return]
+        return self.harness.portal.call(self.reloader.restart, paths)
 
     def call(self, path: str, **event: Any) -> Any:
-        return self.client.post(f"/Prod{path}", json=event).json()
+        return self.harness.post(f"/Prod{path}", json=event).json()
 
 
 @contextmanager
-def make_project(tmp_path: Path, invoker: Invoker) -> Iterator[Project]:
+def make_project(tmp_path: Path, isolation: str) -> Iterator[Project]:
     (tmp_path / "apig.yaml").write_text(textwrap.dedent(CONFIG))
     (tmp_path / "mod_a.py").write_text(MODULE.format(value="a1"))
     (tmp_path / "mod_b.py").write_text(MODULE.format(value="b1"))
+    shutil.copy(LAMBDAS / "gated.py", tmp_path)
     config = tmp_path / "apig.yaml"
-    app = create_app(Gateway(deploy(load_definitions(config, code_dir=tmp_path)), invoker=invoker))
     deployed: list[Definitions] = []
-    reloader = Reloader(
-        app,
-        config=config,
-        code_dir=tmp_path,
-        load=lambda: load_definitions(config, code_dir=tmp_path),
-        on_deploy=deployed.append,
-    )
-    with GatewayClient(app) as client:
-        try:
-            yield Project(tmp_path, client, reloader, deployed)
-        finally:
-            client.run(invoker.aclose)
+    with Harness(config, code_dir=tmp_path, isolation=isolation) as harness:
+        reloader = Reloader(
+            harness.client.app,
+            config=config,
+            code_dir=tmp_path,
+            load=lambda: load_definitions(config, code_dir=tmp_path),
+            on_deploy=deployed.append,
+        )
+        yield Project(tmp_path, harness, reloader, deployed)
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Iterator[Project]:
-    with make_project(tmp_path, ProcessInvoker()) as made:
+    with make_project(tmp_path, "process") as made:
         yield made
 
 
+@pytest.mark.slow
 def test_editing_a_module_restarts_only_the_functions_that_loaded_it(project: Project) -> None:
     a, b = project.call("/a"), project.call("/b")
     path = project.write("mod_a.py", MODULE.format(value="a2"))
@@ -118,18 +115,21 @@ def test_editing_a_module_restarts_only_the_functions_that_loaded_it(project: Pr
     assert same_b == b
 
 
-def test_a_request_in_flight_during_a_code_reload_finishes_on_the_old_code(project: Project) -> None:
+@pytest.mark.slow
+def test_a_request_in_flight_during_a_code_reload_finishes_on_the_old_code(
+    project: Project, gate: Gate
+) -> None:
     project.call("/a")
-    answers: list[Any] = []
-    slow = threading.Thread(target=lambda: answers.append(project.call("/a", seconds=0.3)))
-    slow.start()
-    time.sleep(0.1)
-    project.apply(project.write("mod_a.py", MODULE.format(value="a2")))
-    assert project.call("/a")["value"] == "a2"  # a new environment, while the old one still works
-    slow.join()
-    assert answers[0]["value"] == "a1"
+    with ThreadPoolExecutor(1) as pool:
+        in_flight = pool.submit(project.call, "/a", gate=gate.port)
+        gate.arrival()
+        project.apply(project.write("mod_a.py", MODULE.format(value="a2")))
+        assert project.call("/a")["value"] == "a2"  # a new environment, while the old one still works
+        gate.open()
+        assert in_flight.result()["value"] == "a1"
 
 
+@pytest.mark.slow
 def test_a_valid_config_change_is_deployed_and_unchanged_functions_stay_warm(
     project: Project, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -145,16 +145,18 @@ def test_a_valid_config_change_is_deployed_and_unchanged_functions_stay_warm(
     assert project.call("/a")["pid"] == a["pid"]
 
 
+@pytest.mark.slow
 def test_a_function_removed_from_the_config_gives_up_its_workers(project: Project) -> None:
     project.call("/a")
-    invoker = project.client.app.state.gateway.invoker
+    invoker = project.harness.invoker
     assert invoker.worker_pids("fa")
     only_b = textwrap.dedent(CONFIG).split("  fa:")[0] + "  fb:" + textwrap.dedent(CONFIG).split("  fb:")[1]
     project.apply(project.write("apig.yaml", only_b))
     assert invoker.worker_pids("fa") == []
-    assert project.client.post("/Prod/a", json={}).status_code == 403
+    assert project.harness.post("/Prod/a", json={}).status_code == 403
 
 
+@pytest.mark.slow
 def test_a_broken_config_keeps_the_last_good_deployment_serving(
     project: Project, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -166,22 +168,24 @@ def test_a_broken_config_keeps_the_last_good_deployment_serving(
     assert project.call("/a")["value"] == "a1"
 
 
+@pytest.mark.slow
 def test_the_watcher_applies_a_saved_file(project: Project) -> None:
     assert project.call("/b")["value"] == "b1"
-    watching = project.client.portal.start_task_soon(project.reloader.run)
+    watching = project.harness.portal.start_task_soon(project.reloader.run)
     try:
-        time.sleep(0.3)  # the watcher's first scan
-        project.write("mod_b.py", MODULE.format(value="b2"))
-        deadline = time.monotonic() + 10
+        # The watcher does not say when it has started watching: save until it notices, as a user
+        # would save again. The deadline only bounds the wait.
+        deadline = time.monotonic() + 20
         while project.call("/b")["value"] != "b2":
             assert time.monotonic() < deadline, "the change was not picked up"
-            time.sleep(0.05)
+            project.write("mod_b.py", MODULE.format(value="b2"))
+            time.sleep(0.2)
     finally:
         watching.cancel()
 
 
 def test_thread_isolation_reloads_code_too(tmp_path: Path) -> None:
-    with make_project(tmp_path, ThreadInvoker()) as project:
+    with make_project(tmp_path, "thread") as project:
         assert project.call("/a")["value"] == "a1"
         assert project.restart(project.write("mod_a.py", MODULE.format(value="a2"))) == ["fa"]
         assert project.call("/a")["value"] == "a2"
@@ -199,12 +203,13 @@ def test_an_openapi_documents_change_redeploys_wherever_it_lives(tmp_path: Path)
     project.mkdir()
     config = project / "apig.yaml"
     config.write_text("apis:\n  shop: {openapi: ../specs/api.json}\n")
-    app = create_app(Gateway(deploy(load_definitions(config, code_dir=project)), invoker=ThreadInvoker()))
-    reloader = Reloader(
-        app, config=config, code_dir=project, load=lambda: load_definitions(config, code_dir=project)
-    )
-    assert reloader.roots() == [project, elsewhere.resolve()]
-    assert reloader.is_config(str(document.resolve()))
-    document.write_text(document.read_text().replace("/ping", "/pong"))
-    reloader.apply([str(document)])
-    assert list(app.state.gateway.deployment.definitions.apis["shop"].resources) == ["/", "/pong"]
+    with Harness(config, code_dir=project) as harness:
+        app = harness.client.app
+        reloader = Reloader(
+            app, config=config, code_dir=project, load=lambda: load_definitions(config, code_dir=project)
+        )
+        assert reloader.roots() == [project, elsewhere.resolve()]
+        assert reloader.is_config(str(document.resolve()))
+        document.write_text(document.read_text().replace("/ping", "/pong"))
+        reloader.apply([str(document)])
+        assert list(app.state.gateway.deployment.definitions.apis["shop"].resources) == ["/", "/pong"]

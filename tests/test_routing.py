@@ -9,7 +9,8 @@ import pytest
 
 from emulator.model import ANY, AWS_PROXY, Integration, Method, Resource, RestApi
 from emulator.routing import ApiRouter, select_method, split_path
-from tests.conftest import MakeClient
+from emulator.testing import Harness
+from tests.conftest import MakeHarness
 
 
 def api_with(*paths: str) -> RestApi:
@@ -114,26 +115,21 @@ functions:
 MISSING_TOKEN = {"message": "Missing Authentication Token"}
 
 
-@pytest.fixture
-def client(make_client: MakeClient) -> Any:
-    return make_client(CONFIG)
-
-
 def resource_of(response: Any) -> str:
     assert response.status_code == 200, response.text
     return response.json()["resource"]  # type: ignore[no-any-return]
 
 
-def test_http_precedence(client: Any) -> None:
-    assert resource_of(client.get("/Prod/items/special")) == "/items/special"
-    assert resource_of(client.get("/Prod/items/1")) == "/items/{id}"
-    assert resource_of(client.post("/Prod/other/1")) == "/{proxy+}"
-    assert resource_of(client.get("/Prod")) == "/"
-    assert resource_of(client.get("/Prod/")) == "/"
+def test_http_precedence(harness: Harness) -> None:
+    assert resource_of(harness.get("/Prod/items/special")) == "/items/special"
+    assert resource_of(harness.get("/Prod/items/1")) == "/items/{id}"
+    assert resource_of(harness.post("/Prod/other/1")) == "/{proxy+}"
+    assert resource_of(harness.get("/Prod")) == "/"
+    assert resource_of(harness.get("/Prod/")) == "/"
 
 
-def test_every_stage_serves_every_method(client: Any) -> None:
-    assert resource_of(client.get("/dev/items/1")) == "/items/{id}"
+def test_every_stage_serves_every_method(harness: Harness) -> None:
+    assert resource_of(harness.get("/dev/items/1")) == "/items/{id}"
 
 
 def assert_missing_token(response: Any) -> None:
@@ -145,39 +141,39 @@ def assert_missing_token(response: Any) -> None:
     assert response.headers["x-amz-apigw-id"]
 
 
-def test_wrong_method_on_existing_resource_is_403_not_405(client: Any) -> None:
+def test_wrong_method_on_existing_resource_is_403_not_405(harness: Harness) -> None:
     """A method mismatch does not fall back to the greedy sibling (reference section 10)."""
-    assert_missing_token(client.delete("/Prod/items/1"))
+    assert_missing_token(harness.delete("/Prod/items/1"))
 
 
-def test_no_resource_is_403(client: Any) -> None:
-    assert_missing_token(client.get("/Prod/items/1/extra"))
+def test_no_resource_is_403(harness: Harness) -> None:
+    assert_missing_token(harness.get("/Prod/items/1/extra"))
 
 
-def test_unknown_stage_is_403_decision(client: Any) -> None:
+def test_unknown_stage_is_403_decision(harness: Harness) -> None:
     """Pins a product decision (reference section 10)."""
-    assert_missing_token(client.get("/Nope/items/1"))
+    assert_missing_token(harness.get("/Nope/items/1"))
 
 
-def test_paths_are_case_sensitive(client: Any) -> None:
-    assert_missing_token(client.get("/Prod/ITEMS/1"))
-    assert_missing_token(client.get("/prod/items/1"))
+def test_paths_are_case_sensitive(harness: Harness) -> None:
+    assert_missing_token(harness.get("/Prod/ITEMS/1"))
+    assert_missing_token(harness.get("/prod/items/1"))
 
 
-def test_root_without_stage_is_forbidden_decision(client: Any) -> None:
+def test_root_without_stage_is_forbidden_decision(harness: Harness) -> None:
     """Pins a product decision (reference section 10)."""
-    response = client.get("/")
+    response = harness.get("/")
     assert response.status_code == 403
     assert response.content == b'{"message":"Forbidden"}'
     assert response.headers["x-amzn-ErrorType"] == "ForbiddenException"
 
 
-def test_unknown_verb_is_403(client: Any) -> None:
-    assert_missing_token(client.request("PROPFIND", "/Prod/items/special"))
+def test_unknown_verb_is_403(harness: Harness) -> None:
+    assert_missing_token(harness.request("PROPFIND", "/Prod/items/special"))
 
 
-def test_head_is_not_served_by_get(client: Any) -> None:
-    response = client.head("/Prod/items/1")
+def test_head_is_not_served_by_get(harness: Harness) -> None:
+    response = harness.head("/Prod/items/1")
     assert response.status_code == 403
     assert response.content == b""
 
@@ -197,32 +193,32 @@ functions:
 """
 
 
-def test_host_header_picks_the_api(make_client: MakeClient) -> None:
-    client = make_client(TWO_APIS)
-    response = client.get("/Prod/both", headers={"Host": "admin00001.execute-api.localhost:3000"})
+def test_host_header_picks_the_api(make_harness: MakeHarness) -> None:
+    harness = make_harness(TWO_APIS)
+    response = harness.get("/Prod/both", headers={"Host": "admin00001.execute-api.localhost:3000"})
     assert response.json()["requestContext"]["apiId"] == "admin00001"
     assert response.json()["requestContext"]["domainName"] == "admin00001.execute-api.localhost"
     assert response.json()["requestContext"]["domainPrefix"] == "admin00001"
-    assert_missing_token(client.get("/Prod/items", headers={"Host": "admin00001.execute-api.localhost"}))
+    assert_missing_token(harness.get("/Prod/items", headers={"Host": "admin00001.execute-api.localhost"}))
 
 
-def test_plain_host_serves_an_unambiguous_route(make_client: MakeClient) -> None:
-    client = make_client(TWO_APIS)
-    assert client.get("/Prod/items").json()["requestContext"]["apiId"] == "shop000001"
-    assert client.get("/Prod/users").json()["requestContext"]["apiId"] == "admin00001"
+def test_plain_host_serves_an_unambiguous_route(make_harness: MakeHarness) -> None:
+    harness = make_harness(TWO_APIS)
+    assert harness.get("/Prod/items").json()["requestContext"]["apiId"] == "shop000001"
+    assert harness.get("/Prod/users").json()["requestContext"]["apiId"] == "admin00001"
 
 
 def test_plain_host_refuses_an_ambiguous_route(
-    make_client: MakeClient, caplog: pytest.LogCaptureFixture
+    make_harness: MakeHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client = make_client(TWO_APIS)
+    harness = make_harness(TWO_APIS)
     with caplog.at_level(logging.INFO, logger="apig_emu"):
-        assert_missing_token(client.get("/Prod/both"))
+        assert_missing_token(harness.get("/Prod/both"))
     assert "matches several APIs (admin, shop)" in caplog.text
 
 
-def test_unknown_api_id_in_host(make_client: MakeClient) -> None:
-    client = make_client(TWO_APIS)
-    response = client.get("/Prod/items", headers={"Host": "zzzzzzzzzz.execute-api.localhost"})
+def test_unknown_api_id_in_host(make_harness: MakeHarness) -> None:
+    harness = make_harness(TWO_APIS)
+    response = harness.get("/Prod/items", headers={"Host": "zzzzzzzzzz.execute-api.localhost"})
     assert response.status_code == 404
     assert "zzzzzzzzzz" in response.json()["message"]

@@ -18,7 +18,11 @@ import pytest
 import requests
 
 from tests.conftest import ROOT
+from tests.gate import WAIT, Gate
 from tests.live import DEV_SERVE, LiveServer, alive, launch_server, start_server
+
+#: Slow: starts `apig-emu serve` for every test, and stops it.
+pytestmark = pytest.mark.slow
 
 CONFIG = """
 apis:
@@ -30,7 +34,7 @@ functions:
       - {api: shop, resource: /a, method: GET}
   slow:
     handler: isolation.sleep
-    timeout: 5
+    timeout: 30
     triggers:
       - {api: shop, resource: /slow, method: POST}
   stuck:
@@ -65,22 +69,18 @@ def test_shutdown_finishes_requests_in_flight_and_reaps_every_worker(tmp_path: P
         assert requests.get(server.url + "/Prod/a", timeout=10).status_code == 200
         # A worker left running by an integration timeout, which shutdown must not wait for.
         assert requests.post(server.url + "/Prod/stuck", json={"seconds": 30}, timeout=10).status_code == 504
-        answers: list[Any] = []
-        in_flight = threading.Thread(
-            target=lambda: answers.append(
-                requests.post(server.url + "/Prod/slow", json={"seconds": 0.5}, timeout=10)
-            )
-        )
-        in_flight.start()
-        workers: set[int] = set()
-        deadline = time.monotonic() + 10
-        while len(workers) < 3:  # warm_a's, stuck's, and slow's, now busy with the request in flight
-            assert time.monotonic() < deadline, server.log()
-            time.sleep(0.01)
+        with Gate() as gate:
+            answers: list[Any] = []
+            in_flight = threading.Thread(target=answer, args=(server.url + "/Prod/slow", gate, answers))
+            in_flight.start()
+            gate.arrival()  # the request is in slow's handler, which waits for the gate
             workers = children(server.process.pid)
-        server.process.send_signal(signum)
-        in_flight.join()
-        assert answers[0].status_code == 200
+            assert len(workers) == 3  # warm_a's, stuck's, and slow's, busy with the request in flight
+            server.process.send_signal(signum)
+            wait_for(server, "Waiting for connections to close")
+            gate.open()
+            in_flight.join()
+        assert isinstance(answers[0], requests.Response) and answers[0].status_code == 200, answers
         assert_stopped_cleanly(server, signum)
         assert not [pid for pid in workers if alive(pid)]
         assert os.getpid() not in workers
@@ -162,15 +162,16 @@ def test_ctrl_c_in_a_terminal_through_dev_py_stops_once_and_lets_requests_finish
     """
     server = start_server(tmp_path, CONFIG, command=DEV_SERVE, new_session=True)
     try:
-        answers: list[Any] = []
-        in_flight = threading.Thread(target=answer, args=(server.url + "/Prod/slow", 1, answers))
-        in_flight.start()
-        deadline = time.monotonic() + 10
-        while not children(server.process.pid):  # slow's worker, busy with the request
-            assert time.monotonic() < deadline, server.log()
-            time.sleep(0.01)
-        os.killpg(server.process.pid, signal.SIGINT)
-        in_flight.join()
+        with Gate() as gate:
+            answers: list[Any] = []
+            in_flight = threading.Thread(target=answer, args=(server.url + "/Prod/slow", gate, answers))
+            in_flight.start()
+            gate.arrival()  # the request is in slow's handler, which waits for the gate
+            os.killpg(server.process.pid, signal.SIGINT)
+            # One Ctrl-C: the server waits for the request (two would have stopped it at once).
+            wait_for(server, "Waiting for connections to close")
+            gate.open()
+            in_flight.join()
         assert isinstance(answers[0], requests.Response) and answers[0].status_code == 200, answers
         assert_stopped_cleanly(server, signal.SIGINT)
     finally:
@@ -195,7 +196,7 @@ def test_a_second_ctrl_c_stops_at_once_without_a_traceback(tmp_path: Path) -> No
     server = start_server(tmp_path, LONG)
     try:
         answers: list[Any] = []
-        in_flight = threading.Thread(target=answer, args=(server.url + "/Prod/long", 60, answers))
+        in_flight = threading.Thread(target=answer, args=(server.url + "/Prod/long", None, answers))
         in_flight.start()
         deadline = time.monotonic() + 10
         while not (workers := children(server.process.pid)):  # long's worker, busy with the request
@@ -252,10 +253,12 @@ def test_ctrl_c_while_starting_stops_without_a_traceback_or_a_leftover_process(
         server.stop()
 
 
-def answer(url: str, seconds: float, answers: list[Any]) -> None:
-    """POST a sleep of ``seconds``, keeping the response, or the error of a connection cut short."""
+def answer(url: str, gate: Gate | None, answers: list[Any]) -> None:
+    """POST a request whose handler waits at ``gate`` (a minute without one), keeping the response, or
+    the error of a connection cut short."""
+    body = {"gate": gate.port} if gate is not None else {"seconds": 60}
     try:
-        answers.append(requests.post(url, json={"seconds": seconds}, timeout=seconds + 30))
+        answers.append(requests.post(url, json=body, timeout=WAIT + 30))
     except requests.ConnectionError as exc:
         answers.append(exc)
 

@@ -7,13 +7,14 @@ import importlib.metadata
 import inspect
 from collections.abc import Iterator
 
+import httptools
 import pytest
 import uvicorn
 from packaging.requirements import Requirement
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from emulator.app import CasedName
-from emulator.server import GC_YOUNG_THRESHOLD, tune_garbage_collector
+from emulator.server import GC_YOUNG_THRESHOLD, tune_garbage_collector, upgrade_body_framing, uvicorn_config
 
 
 @pytest.fixture
@@ -46,8 +47,9 @@ OVERRIDDEN = {
     "on_header": ["self", "name", "value"],
     "on_headers_complete": ["self"],
     "on_message_complete": ["self"],
-    "handle_websocket_upgrade": ["self"],
-    "send_400_response": ["self", "msg"],
+    "data_received": ["self", "data"],
+    #: Not overridden, but called by the override of ``data_received``, which stands in for uvicorn's.
+    "_unset_keepalive_if_required": ["self"],
 }
 
 
@@ -60,6 +62,67 @@ def test_uvicorns_protocol_still_has_the_hooks_the_server_overrides() -> None:
     for name, parameters in OVERRIDDEN.items():
         assert list(inspect.signature(getattr(HttpToolsProtocol, name)).parameters) == parameters, name
     assert "Expected ASGI message" in inspect.getsource(RequestResponseCycle.send)
+
+
+class _Events:
+    """A parser's callbacks, recorded."""
+
+    def __init__(self) -> None:
+        self.events: list[object] = []
+
+    def on_url(self, url: bytes) -> None:
+        self.events.append(url)
+
+    def on_body(self, body: bytes) -> None:
+        self.events.append(("body", body))
+
+    def on_message_complete(self) -> None:
+        self.events.append("complete")
+
+
+def test_httptools_stops_an_upgrade_request_at_its_head_and_resumes_after_it() -> None:
+    """What ``CasePreservingHttpToolsProtocol.data_received`` works around to serve upgrade requests.
+
+    httptools ends an upgrade request at its head, without reading its body, and stops with the offset
+    of what follows; fed again, it parses the next request. If it ever reads the body itself, the
+    server would wait for that body a second time.
+    """
+    head = b"POST /a HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nContent-Length: 5\r\n\r\n"
+    recorder = _Events()
+    parser = httptools.HttpRequestParser(recorder)
+    with pytest.raises(httptools.HttpParserUpgrade) as stopped:
+        parser.feed_data(head + b"hello")
+    assert stopped.value.args[0] == len(head)
+    assert recorder.events == [b"/a", "complete"]
+    parser.feed_data(b"GET /b HTTP/1.1\r\n\r\n")
+    assert recorder.events[2:] == [b"/b", "complete"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "framing"),
+    [
+        ([(b"host", b"x")], None),
+        ([(b"content-length", b"0")], None),
+        ([(b"content-length", b"000")], None),
+        ([(b"content-length", b"12")], b"Content-Length: 12"),
+        ([(b"transfer-encoding", b"Chunked")], b"Transfer-Encoding: chunked"),
+    ],
+)
+def test_an_upgrade_requests_body_is_framed_as_its_head_says(
+    headers: list[tuple[bytes, bytes]], framing: bytes | None
+) -> None:
+    assert upgrade_body_framing(headers) == framing
+
+
+def test_the_server_speaks_no_websocket() -> None:
+    """With a WebSocket protocol configured, uvicorn would hand a handshake to it instead of the gateway."""
+
+    async def app(scope: object, receive: object, send: object) -> None:
+        raise AssertionError("never called")
+
+    config = uvicorn_config(app, host="127.0.0.1", port=0)
+    config.load()
+    assert config.ws_protocol_class is None
 
 
 def test_uvicorn_lowercases_names_through_lower_so_cased_names_survive() -> None:

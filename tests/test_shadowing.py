@@ -12,7 +12,7 @@ import requests
 
 from emulator.cli import main
 from emulator.config import load_definitions
-from emulator.runtime.process import check_handlers
+from emulator.runtime.import_check import check_handlers
 from emulator.runtime.shadowing import provided
 from emulator.runtime.threads import check_handlers as check_handlers_here
 from emulator.testing import Harness
@@ -60,6 +60,7 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_process_isolation_imports_the_users_package(project: Path) -> None:
     definitions = load_definitions(project / "config" / "apig.yaml", code_dir=project)
     with Harness(definitions, isolation="process") as apig:
@@ -68,6 +69,7 @@ def test_process_isolation_imports_the_users_package(project: Path) -> None:
         assert response.json() == EXPECTED
 
 
+@pytest.mark.slow
 def test_process_isolation_started_from_the_project_root(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -99,6 +101,7 @@ def test_thread_isolation_refuses_the_handler_and_says_why(project: Path) -> Non
         assert apig.report().count("has a top-level package 'emulator'") == 1
 
 
+@pytest.mark.slow
 def test_the_clash_is_reported_up_front_where_handlers_run_in_threads(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -110,6 +113,7 @@ def test_the_clash_is_reported_up_front_where_handlers_run_in_threads(
     assert main(["validate", "--config", str(config), "--code-dir", str(project)]) == 0
 
 
+@pytest.mark.slow
 def test_serve_in_thread_isolation_warns_at_start_and_answers_with_the_error(
     project: Path, tmp_path: Path
 ) -> None:
@@ -127,6 +131,7 @@ def test_serve_in_thread_isolation_warns_at_start_and_answers_with_the_error(
     _assert_names_the_clash(lines[start + 1], project)
 
 
+@pytest.mark.slow
 def test_serve_in_process_isolation_answers(project: Path, tmp_path: Path) -> None:
     logs = tmp_path / "serve"
     logs.mkdir()
@@ -144,6 +149,7 @@ def test_hello(apig):
 """
 
 
+@pytest.mark.slow
 def test_the_pytest_fixture_in_both_isolations(pytester: pytest.Pytester) -> None:
     make_project(pytester.path)
     pytester.makepyfile(test_hello=FIXTURE_TEST)

@@ -9,7 +9,12 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
+
+#: Slow: seconds of load on a live server.
+pytestmark = pytest.mark.slow
 
 
 def test_short_soak_has_no_unexpected_status_no_drop_and_flat_memory() -> None:

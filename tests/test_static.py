@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from emulator.static import StaticSite
+from emulator.static import StaticSite, static_server
+from tests.live import exchange
 from tests.threaded_server import ThreadedServer
 
 SECRET = b"TOP SECRET outside the folder"
@@ -124,3 +127,28 @@ def test_an_index_html_that_links_outside_is_refused(tmp_path: Path) -> None:
 def test_the_folder_must_exist(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         StaticSite(tmp_path / "nope")
+
+
+def test_a_websocket_handshake_to_the_static_origin_is_an_ordinary_request(site_dir: Path) -> None:
+    """A dev server's live-reload socket, say: answered as a GET (index.html), not a 500."""
+    server = static_server(site_dir)
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        port = listening.getsockname()[1]
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
+        thread.start()
+        try:
+            deadline = time.monotonic() + 10
+            while not server.started and time.monotonic() < deadline:
+                time.sleep(0.01)
+            handshake = (
+                "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            )
+            response = exchange(port, handshake.encode())
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+    assert response.status == 200
+    assert response.body == b"<h1>home</h1>"

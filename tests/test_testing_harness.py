@@ -11,6 +11,7 @@ import requests
 from emulator.runtime.isolation import create_invoker
 from emulator.testing import Harness, definitions_from_yaml
 from tests.conftest import LAMBDAS
+from tests.gate import Gate
 
 CONFIG = """
 apis:
@@ -124,7 +125,7 @@ def test_isolation_modes() -> None:
         create_invoker("vm")
 
 
-def test_report_shows_a_timeout_the_function_never_answered() -> None:
+def test_report_shows_a_timeout_the_function_never_answered(gate: Gate) -> None:
     config = """
     apis: {shop: {}}
     functions:
@@ -133,11 +134,11 @@ def test_report_shows_a_timeout_the_function_never_answered() -> None:
         triggers: [{api: shop, resource: /sleepy, method: POST, timeout_ms: 50}]
     """
     with Harness(definitions_from_yaml(config, code_dir=LAMBDAS)) as apig:
-        assert apig.post("/Prod/sleepy", json={"seconds": 0.3}).status == 504
+        assert apig.post("/Prod/sleepy", json={"gate": gate.port}).status == 504  # the gate stays shut
         report = apig.report().splitlines()
         [invocation] = apig.invocations
     assert invocation.function == "sleepy"
-    assert invocation.event == {"seconds": 0.3}
+    assert invocation.event == {"gate": gate.port}
     assert (
         invocation.gateway_error == "function 'sleepy' did not answer within the integration timeout of 50 ms"
     )

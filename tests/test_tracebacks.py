@@ -17,6 +17,7 @@ from emulator.invocations import Invocation
 from emulator.runtime.result import InvocationResult
 from emulator.runtime.tracebacks import format_user_exception, is_machinery
 from emulator.testing import Harness, definitions_from_yaml
+from tests.conftest import ISOLATIONS
 from tests.live import start_server
 
 pytest_plugins = ["pytester"]
@@ -92,7 +93,7 @@ def assert_users_only(text: str) -> None:
         assert fragment not in text, f"{fragment!r} in:\n{text}"
 
 
-@pytest.fixture(scope="module", params=["thread", "process"])
+@pytest.fixture(scope="module", params=ISOLATIONS)
 def apig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
     project = tmp_path_factory.mktemp(f"project-{request.param}")
     make_project(project)
@@ -218,6 +219,7 @@ def test_a_one_line_detail_is_its_own_summary() -> None:
     assert logs.error_summary(timed_out) == ("RequestId: r Error: Task timed out after 3.00 seconds", None)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("isolation", ["thread", "process"])
 def test_serves_log_shows_the_users_traceback(tmp_path: Path, isolation: str) -> None:
     project = tmp_path / "project"
@@ -248,6 +250,7 @@ def test_orders(apig):
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("isolation", ["thread", "process"])
 def test_a_failed_tests_report_shows_the_traceback_once(pytester: pytest.Pytester, isolation: str) -> None:
     make_project(pytester.path)

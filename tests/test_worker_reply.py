@@ -1,10 +1,10 @@
-"""The worker's reply framing (``emulator.runtime.worker.Reply``): what crosses the reply pipe."""
+"""The worker's reply framing (``emulator.runtime.wire.Reply``): what crosses the reply pipe."""
 
 from __future__ import annotations
 
 import pytest
 
-from emulator.runtime.worker import REPLY_HEAD, Reply
+from emulator.runtime.wire import REPLY_HEAD, Reply
 
 
 def test_a_plain_result_is_figures_and_payload_without_json() -> None:

@@ -39,6 +39,7 @@ from emulator.model import (
     UsagePlan,
     literal,
 )
+from emulator.velocity import literal_template
 
 
 def lambda_method(
@@ -89,7 +90,7 @@ def mock_method(verb: str, answer: MockAnswer, *, timeout_ms: int, location: Loc
             IntegrationResponse(
                 status,
                 response_parameters=parameters,
-                response_templates={"application/json": answer.body},
+                response_templates={"application/json": literal_template(answer.body)},
                 body_file=answer.body_file,
             ),
         ),

@@ -15,9 +15,17 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import ScalarNode
 
 from emulator.config import rules
+from emulator.config.bounded_yaml import BoundedLoader, LimitExceeded, limit_error
 from emulator.config.builder import MockAnswer
 from emulator.config.errors import ConfigError, ConfigErrors
 from emulator.config.nodes import Field, Reader, root_field
+from emulator.limited_files import (
+    MAX_BODY_FILE_BYTES,
+    MAX_DEFINITION_BYTES,
+    FileRefused,
+    check_limited,
+    read_limited,
+)
 from emulator.model import Location
 
 MOCK_RESPONSE_KEYS = ("status", "headers", "body", "body_file", "latency_ms")
@@ -58,9 +66,15 @@ def read_mock_response(
         path_text = reader.string(keys["body_file"])
         if path_text is not None:
             body_file = (base_dir / path_text).resolve()
-            if not body_file.is_file():
+            if not body_file.exists():
                 reader.error(keys["body_file"], f"no such file: {body_file}")
                 ok = False
+            else:
+                try:
+                    check_limited(body_file, MAX_BODY_FILE_BYTES, "a body_file")
+                except FileRefused as exc:
+                    reader.error(keys["body_file"], f"{body_file}: {exc}")
+                    ok = False
         else:
             ok = False
     latency = reader.integer(keys["latency_ms"], 0, MAX_LATENCY_MS) if "latency_ms" in keys else 0
@@ -95,17 +109,20 @@ def parse_mock_option(option: str, *, cwd: Path) -> tuple[str, MockAnswer]:
             [ConfigError(origin, "expected FUNCTION=FILE_OR_JSON, e.g. items=mocks/items.json")]
         )
     text = value.strip()
+    source: str | bytes
     if text.startswith("{"):
         source, base_dir, label = text, cwd, f"--mock {name}"
     else:
         path = (cwd / text).resolve()
         try:
-            source = path.read_text()
-        except OSError as exc:
-            raise ConfigErrors([ConfigError(origin, f"cannot read {path}: {exc.strerror or exc}")]) from None
+            source = read_limited(path, MAX_DEFINITION_BYTES, "a mock file")
+        except FileRefused as exc:
+            raise ConfigErrors([ConfigError(origin, f"cannot read {path}: {exc}")]) from None
         base_dir, label = path.parent, str(path)
     try:
-        node = yaml.compose(source, Loader=yaml.SafeLoader)
+        node = yaml.compose(source, Loader=BoundedLoader)
+    except LimitExceeded as exc:
+        raise ConfigErrors([limit_error(exc, label)]) from None
     except yaml.YAMLError as exc:
         raise ConfigErrors([ConfigError(Location(label), f"invalid JSON or YAML: {exc}")]) from None
     reader = Reader(label)

@@ -14,6 +14,7 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from emulator.config.bounded_yaml import BoundedLoader, LimitExceeded
 from emulator.config.errors import HINT, ConfigError
 from emulator.model import Location
 
@@ -304,11 +305,13 @@ def _shape_hint(node: Node, what: str) -> str | None:
     if what == "a mapping" and node.style is None and (match := _KEY_WITHOUT_SPACE.fullmatch(node.value)):
         return f"a key needs a space after its colon: '{match.group(1)}: {match.group(2)}'"
     if node.style in ('"', "'"):
+        # Within the limits: quoted text may be anything, even a thousand '['.
         try:
-            unquoted = yaml.safe_load(node.value)
-        except yaml.YAMLError:
+            unquoted = yaml.compose(node.value, Loader=BoundedLoader)
+        except (yaml.YAMLError, LimitExceeded):
             return None
-        fits = {bool: ("true",), int: ("integer", "number"), float: ("number",)}
-        if any(kind in what for kind in fits.get(type(unquoted), ())):
+        tag = unquoted.tag if isinstance(unquoted, ScalarNode) else ""
+        fits = {"bool": ("true",), "int": ("integer", "number"), "float": ("number",)}
+        if any(kind in what for kind in fits.get(tag.removeprefix(_STANDARD_TAG), ())):
             return f"in quotes it is a string; write it without them: {node.value}"
     return None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Mapping
 
 from emulator.model import ANY, HTTP_METHODS
 
@@ -34,6 +36,11 @@ RESERVED_ENVIRONMENT = frozenset(
         "LAMBDA_RUNTIME_DIR",
     }
 )
+
+#: Lambda's limit on a function's environment: "The total size of all environment variables doesn't
+#: exceed 4 KB" [AWS-doc lambda/latest/dg/configuration-envvars.html], measured as the variables in
+#: compact JSON (its error shows the "String measured": ``{"KEY":"value",...}``).
+MAX_ENVIRONMENT_BYTES = 4096
 
 _API_ID = re.compile(r"[a-z0-9]{10}")
 _FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -89,6 +96,22 @@ def environment_name_problem(name: str) -> str | None:
     if _ENVIRONMENT_NAME.fullmatch(name):
         return None
     return f"invalid environment variable name '{name}'; use a letter, then letters, digits and '_'"
+
+
+def environment_size_problem(environment: Mapping[str, str]) -> str | None:
+    """Lambda refuses a function whose variables pass 4 KB, so a config that runs here deploys there."""
+    size = environment_size(environment)
+    if size <= MAX_ENVIRONMENT_BYTES:
+        return None
+    return (
+        f"the environment is {size:,} bytes as Lambda measures it (its variables as compact JSON), "
+        f"over Lambda's limit of 4 KB ({MAX_ENVIRONMENT_BYTES:,} bytes) for all of a function's variables"
+    )
+
+
+def environment_size(environment: Mapping[str, str]) -> int:
+    """The bytes of ``{"KEY":"value",...}``, names and values as UTF-8: what Lambda's 4 KB limit counts."""
+    return len(json.dumps(dict(environment), separators=(",", ":"), ensure_ascii=False).encode())
 
 
 def media_type_problem(media_type: str) -> str | None:

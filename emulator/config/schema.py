@@ -241,6 +241,8 @@ def _function(
         reader.integer(keys["concurrency"], 1, 1000) if "concurrency" in keys else DEFAULT_CONCURRENCY
     )
     environment = _strings_by_name(reader, keys.get("environment"), rules.environment_name_problem)
+    if "environment" in keys:
+        _check(reader, keys["environment"], rules.environment_size_problem(environment))
     items = reader.sequence(keys["triggers"]) if "triggers" in keys else []
     triggers = tuple(
         trigger for item in items or [] if (trigger := _trigger(reader, name, item, references)) is not None

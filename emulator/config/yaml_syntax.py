@@ -13,6 +13,7 @@ from collections.abc import Callable
 import yaml
 from yaml.nodes import Node
 
+from emulator.config.bounded_yaml import BoundedLoader, LimitExceeded, limit_error
 from emulator.config.errors import HINT, ConfigError
 from emulator.model import Location
 
@@ -25,9 +26,14 @@ _PLAIN_WORDS = re.compile(r"([A-Za-z_][\w.-]*)(?:\s+(\S.*))?")
 
 
 def compose(data: bytes | str, source: str) -> tuple[Node | None, ConfigError | None]:
-    """The document's root node (``None`` for a file of comments only), or the syntax error."""
+    """The document's root node (``None`` for a file of comments only), or the syntax error.
+
+    Composed within ``bounded_yaml``'s limits, so no walk of the nodes can blow up.
+    """
     try:
-        return yaml.compose(data, Loader=yaml.SafeLoader), None
+        return yaml.compose(data, Loader=BoundedLoader), None
+    except LimitExceeded as exc:
+        return None, limit_error(exc, source)
     except yaml.MarkedYAMLError as exc:
         return None, syntax_error(exc, _lines(data), source)
     except yaml.reader.ReaderError as exc:

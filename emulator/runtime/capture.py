@@ -4,6 +4,9 @@
 the invocation running on the current thread, or to the original stream otherwise. A root logging
 handler formats records as Lambda's runtime does (``[LEVEL]\\t<time>Z\\t<request id>\\t<message>``)
 for threads that are inside an invocation, and ignores all others.
+
+Two calls rather than a context manager, because the execution environment both isolations share
+(``environment.py``) asks for them as two of its steps: ``begin`` and ``output``.
 """
 
 from __future__ import annotations
@@ -13,8 +16,6 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TextIO
 
 _local = threading.local()
@@ -98,13 +99,14 @@ def _install() -> None:
             root.addHandler(_handler)
 
 
-@contextmanager
-def capture_output(request_id: str) -> Iterator[_Capture]:
-    """Collect what the current thread prints and logs until the block ends."""
+def start_capture(request_id: str) -> None:
+    """Collect what the current thread prints and logs from now until ``stop_capture``."""
     _install()
-    capture = _Capture(request_id)
-    _local.capture = capture
-    try:
-        yield capture
-    finally:
-        _local.capture = None
+    _local.capture = _Capture(request_id)
+
+
+def stop_capture() -> list[str]:
+    """What the current thread printed and logged since ``start_capture``, a line each."""
+    capture = _active()
+    _local.capture = None
+    return capture.lines() if capture is not None else []

@@ -74,7 +74,7 @@ def check_handlers(functions: Sequence[Function], *, isolation: str) -> dict[str
         from emulator.runtime.threads import check_handlers as check_here
 
         return check_here(functions)
-    from emulator.runtime.process import check_handlers as check_apart
+    from emulator.runtime.import_check import check_handlers as check_apart
 
     return check_apart(functions)
 

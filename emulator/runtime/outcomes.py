@@ -24,7 +24,7 @@ from typing import Any
 
 from emulator.runtime.handlers import Handler, HandlerLoadError
 from emulator.runtime.marshal import MAX_RESPONSE_BYTES, MarshalError, marshal_result
-from emulator.runtime.result import error_payload
+from emulator.runtime.result import InvocationResult, error_payload
 from emulator.runtime.tracebacks import format_user_exception, user_frames
 
 UNHANDLED = "Unhandled"
@@ -46,6 +46,30 @@ class Outcome:
     function_error: str | None = None
     #: What the emulator's log says and Lambda's error object abbreviates or omits.
     detail: str | None = None
+
+    def result(
+        self,
+        aws_request_id: str,
+        duration_ms: float,
+        init_duration_ms: float | None = None,
+        logs: list[str] | None = None,
+        *,
+        timed_out: bool = False,
+        max_memory_used_mb: int | None = None,
+    ) -> InvocationResult:
+        """The invocation's result: this outcome with what the environment measured around it."""
+        # Positional: every invocation makes one, and a dataclass's keyword arguments cost twice as much.
+        return InvocationResult(
+            self.payload,
+            self.function_error,
+            aws_request_id,
+            [] if logs is None else logs,
+            duration_ms,
+            init_duration_ms,
+            self.detail,
+            timed_out,
+            max_memory_used_mb,
+        )
 
 
 def _failure(error_type: str, message: str, aws_request_id: str, detail: str | None = None) -> Outcome:

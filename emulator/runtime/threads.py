@@ -21,12 +21,13 @@ from typing import Any
 import emulator
 from emulator import ids
 from emulator.model import Function
-from emulator.runtime.capture import capture_output
+from emulator.runtime.capture import start_capture, stop_capture
 from emulator.runtime.environ import PER_REQUEST, set_python_only, unset_python_only
+from emulator.runtime.environment import ExecutionEnvironment
 from emulator.runtime.handler_problems import HandlerProblem, diagnose
-from emulator.runtime.handlers import Handler, HandlerLoadError, load_handler
-from emulator.runtime.lambda_context import LambdaContext, lambda_environment, log_stream_name
-from emulator.runtime.outcomes import UNHANDLED, Outcome, exited, init_failed, run_handler, timed_out
+from emulator.runtime.handlers import Handler
+from emulator.runtime.lambda_context import lambda_environment, log_stream_name
+from emulator.runtime.outcomes import UNHANDLED, Outcome, exited, timed_out
 from emulator.runtime.pool import HandlerThreads
 from emulator.runtime.result import InvocationResult, error_payload
 
@@ -148,20 +149,40 @@ def _set(name: str, value: str) -> None:
         os.environ[name] = value
 
 
-class _Environment:
-    """One function's warm state in this process: its loaded handler and log stream."""
+class _ThreadEnvironment(ExecutionEnvironment):
+    """One function's execution environment in this process: its output caught per thread.
+
+    Its variables, trace id included, are set around ``invoke`` by the invocation's claim on the
+    process environment (``_SharedEnvironment``): that claim spans from the request to its answer,
+    longer than the steps here, which run on the handler's thread.
+    """
 
     def __init__(self, function: Function) -> None:
-        self.function = function
-        self.stream = log_stream_name()
-        self.handler: Handler | None = None
+        super().__init__(function, log_stream_name())
         self.variables = lambda_environment(function, self.stream)
+
+    def begin(self, aws_request_id: str, trace_id: str) -> None:
+        start_capture(aws_request_id)
+
+    def output(self) -> list[str]:
+        return stop_capture()
+
+    def ended(self, exc: SystemExit | MemoryError, aws_request_id: str) -> Outcome:
+        if isinstance(exc, SystemExit):
+            return exited(
+                aws_request_id,
+                # As the interpreter would exit: None is 0, a message is 1.
+                0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1,
+                detail=f"the handler called sys.exit({exc.code!r}); thread isolation kept the emulator running",
+            )
+        # The machine itself ran out: report it as the function's error.
+        return Outcome(error_payload("MemoryError", str(exc), [], aws_request_id), UNHANDLED, repr(exc))
 
 
 class ThreadInvoker:
     def __init__(self, *, max_threads: int = 64) -> None:
         self._threads = HandlerThreads(max_threads)
-        self._environments: dict[str, _Environment] = {}
+        self._environments: dict[str, _ThreadEnvironment] = {}
         self._overrides: dict[str, Handler] = {}
 
     def override(self, function_name: str, handler: Callable[[Any, Any], Any] | None) -> None:
@@ -199,10 +220,10 @@ class ThreadInvoker:
         self._environments.clear()
         return restarted
 
-    def _environment(self, function: Function) -> _Environment:
+    def _environment(self, function: Function) -> _ThreadEnvironment:
         env = self._environments.get(function.name)
         if env is None or (env.function is not function and env.function != function):
-            env = self._environments[function.name] = _Environment(function)
+            env = self._environments[function.name] = _ThreadEnvironment(function)
         return env
 
     async def invoke(self, function: Function, event: Any, *, trace_id: str) -> InvocationResult:
@@ -225,58 +246,20 @@ class ThreadInvoker:
 
     def _run(
         self,
-        env: _Environment,
+        env: _ThreadEnvironment,
         use: _EnvironmentUse,
         event: Any,
         aws_request_id: str,
         deadline: float,
         trace_id: str,
     ) -> InvocationResult:
-        result = InvocationResult(payload=b"", aws_request_id=aws_request_id)
         _environ.enter(use, trace_id)
         try:
-            return self._run_in(env, event, aws_request_id, deadline, result)
+            return env.invoke(
+                event, aws_request_id, trace_id, deadline, self._overrides.get(env.function.name)
+            )
         finally:
             _environ.leave(use)
-
-    def _run_in(
-        self, env: _Environment, event: Any, aws_request_id: str, deadline: float, result: InvocationResult
-    ) -> InvocationResult:
-        function = env.function
-        with capture_output(aws_request_id) as captured:
-            handler = self._overrides.get(function.name) or env.handler
-            if handler is None:
-                started = time.perf_counter()
-                try:
-                    handler = env.handler = load_handler(function)
-                except HandlerLoadError as exc:
-                    outcome = init_failed(exc)
-                    result.payload, result.function_error = outcome.payload, outcome.function_error
-                    result.detail = outcome.detail
-                    result.logs = captured.lines()
-                    return result
-                result.init_duration_ms = (time.perf_counter() - started) * 1000
-            context = LambdaContext(function, aws_request_id, deadline, env.stream)
-            started = time.perf_counter()
-            try:
-                outcome = run_handler(handler, event, context, aws_request_id)
-            except SystemExit as exc:
-                outcome = exited(
-                    aws_request_id,
-                    # As the interpreter would exit: None is 0, a message is 1.
-                    0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1,
-                    detail=f"the handler called sys.exit({exc.code!r}); thread isolation kept the emulator running",
-                )
-            except MemoryError as exc:
-                # The machine itself ran out: report it as the function's error, as before.
-                outcome = Outcome(
-                    error_payload("MemoryError", str(exc), [], aws_request_id), UNHANDLED, repr(exc)
-                )
-            result.payload, result.function_error = outcome.payload, outcome.function_error
-            result.detail = outcome.detail
-            result.duration_ms = (time.perf_counter() - started) * 1000
-            result.logs = captured.lines()
-        return result
 
     async def aclose(self) -> None:
         self._threads.shutdown()
@@ -290,16 +273,7 @@ def _time_out(call: asyncio.Future[InvocationResult], function: Function, aws_re
         function.timeout,
         note=" (thread isolation cannot stop the handler: its thread runs on)",
     )
-    call.set_result(
-        InvocationResult(
-            payload=outcome.payload,
-            function_error=outcome.function_error,
-            aws_request_id=aws_request_id,
-            duration_ms=function.timeout * 1000,
-            detail=outcome.detail,
-            timed_out=True,
-        )
-    )
+    call.set_result(outcome.result(aws_request_id, duration_ms=function.timeout * 1000, timed_out=True))
 
 
 def check_handlers(functions: Iterable[Function]) -> dict[str, HandlerProblem]:

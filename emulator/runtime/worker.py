@@ -3,12 +3,11 @@
     python -u emulator/runtime/bootstrap.py REQUEST_FD REPLY_FD   # serve one function's invocations
     python -u emulator/runtime/bootstrap.py --check RESULT_FD     # import handlers, report load errors
 
-The parent writes length-prefixed pickles on REQUEST_FD: first ``("init", Function, enforce_memory)``,
-then one ``(aws_request_id, trace_id, event, timeout)`` per invocation, never two at once: an
-execution environment serves one request at a time. The worker answers each with a ``Reply`` on
-REPLY_FD: fixed-size figures, the raw Invoke payload, and JSON for the rest when there is any (the
-function's output, an error). What comes back is never pickle because user code runs on this side,
-and the gateway should never unpickle what a handler could have written.
+The parent writes requests on REQUEST_FD, never two at once: an execution environment serves one
+request at a time. The worker answers each with a ``Reply`` on REPLY_FD (both framed by ``wire``).
+Running an invocation is ``ExecutionEnvironment``'s, shared with thread isolation; what is this
+process's own is around it: where output goes, the memory limit, and a handler that exits, forks or
+runs out of memory.
 
 fd 1 and 2 are one memory file shared with the parent and opened for appending, so everything an
 invocation writes (print, logging, C extensions, child processes) lands there in order. The worker
@@ -36,25 +35,21 @@ import os
 import pickle
 import resource
 import signal
-import struct
 import sys
 import time
-from typing import IO, Any, NamedTuple
+from typing import IO, Any
 
 from emulator.model import Function
 from emulator.runtime.capture import LambdaFormatter
 from emulator.runtime.environ import set_python_only
+from emulator.runtime.environment import ExecutionEnvironment
 from emulator.runtime.handler_problems import diagnose
-from emulator.runtime.handlers import Handler, HandlerLoadError, ensure_on_path, load_handler
-from emulator.runtime.lambda_context import LambdaContext, lambda_environment, log_stream_name
-from emulator.runtime.outcomes import Outcome, init_failed, out_of_memory, run_handler
+from emulator.runtime.handlers import ensure_on_path
+from emulator.runtime.lambda_context import lambda_environment, log_stream_name
+from emulator.runtime.outcomes import Outcome, out_of_memory
+from emulator.runtime.result import InvocationResult
 from emulator.runtime.shadowing import own_modules
-
-#: Parent to worker: a 4-byte length, then a pickle.
-REQUEST_LENGTH = struct.Struct("!I")
-#: Worker to parent: the lengths of the JSON extras and of the payload, the duration and the init
-#: duration in ms (negative when there was no cold start), peak memory in MB, whether to retire.
-REPLY_HEAD = struct.Struct("!IIddI?")
+from emulator.runtime.wire import REQUEST_LENGTH, Reply, encode_reply
 
 #: Address space allowed beyond the function's memory size and the worker's own footprint at start.
 #: Generous on purpose: ``RLIMIT_AS`` counts virtual memory, and each thread reserves an 8 MB stack
@@ -149,53 +144,6 @@ def read_request(stream: IO[bytes]) -> Any:
     return pickle.loads(body)
 
 
-class Reply(NamedTuple):
-    """What the worker says after each invocation, and once, all empty, when it is ready.
-
-    The figures every reply has are packed in a fixed header, so the common reply, a result without
-    output, costs no JSON to write or read: on the gateway's side, the busiest process, that is 2 µs a
-    request.
-    """
-
-    payload: bytes = b""
-    duration_ms: float = 0.0
-    init_duration_ms: float | None = None
-    memory_mb: int = 0
-    retire: bool = False
-    function_error: str | None = None
-    detail: str | None = None
-    #: The function's output, a line each (``None``: none).
-    logs: list[str] | None = None
-    #: The function's own source files loaded so far, sent when the worker's modules changed.
-    files: list[str] | None = None
-
-    def encode(self) -> bytes:
-        extras = {key: value for key, value in zip(_EXTRAS, self[5:], strict=True) if value}
-        head = json.dumps(extras).encode() if extras else b""
-        init = -1.0 if self.init_duration_ms is None else self.init_duration_ms
-        figures = REPLY_HEAD.pack(
-            len(head), len(self.payload), self.duration_ms, init, self.memory_mb, self.retire
-        )
-        return figures + head + self.payload
-
-    @classmethod
-    def decode(cls, buffer: bytearray) -> tuple[Reply, int] | None:
-        """The first reply in ``buffer`` and its size, or ``None`` while it is incomplete."""
-        if len(buffer) < REPLY_HEAD.size:
-            return None
-        head, size, duration, init, memory, retire = REPLY_HEAD.unpack_from(buffer)
-        start = REPLY_HEAD.size + head
-        end = start + size
-        if len(buffer) < end:
-            return None
-        extras = json.loads(buffer[REPLY_HEAD.size : start]) if head else {}
-        init_duration = None if init < 0 else init
-        return cls(bytes(buffer[start:end]), duration, init_duration, memory, retire, **extras), end
-
-
-_EXTRAS = Reply._fields[5:]
-
-
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -214,89 +162,87 @@ def take_output(fd: int = 1) -> str:
     return data.decode("utf-8", "replace")
 
 
-class _Environment:
-    """The worker's warm state: its function, handler (once imported) and log stream."""
+class _ProcessEnvironment(ExecutionEnvironment):
+    """The process's one execution environment: its variables are the process's own, set at spawn."""
+
+    def __init__(self, function: Function, stamp: _RequestIdFilter) -> None:
+        super().__init__(function, os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", ""))
+        self.stamp = stamp
+        #: Set once it ran out of memory: Lambda discards the environment.
+        self.exhausted = False
+        #: The runtime's own process: a process the handler forks is a copy with another pid.
+        self.pid = os.getpid()
+
+    def begin(self, aws_request_id: str, trace_id: str) -> None:
+        # Not os.environ[...] =: glibc would keep every request's value forever (see runtime.environ).
+        set_python_only("_X_AMZN_TRACE_ID", trace_id)
+        self.stamp.request_id = aws_request_id
+
+    def output(self) -> list[str]:
+        if os.getpid() != self.pid:
+            _end_forked_copy()  # before it takes the output its parent will answer with
+        return take_output().splitlines()
+
+    def ended(self, exc: SystemExit | MemoryError, aws_request_id: str) -> Outcome:
+        if isinstance(exc, SystemExit):
+            raise exc  # the process exits, as Lambda's runtime would; the parent answers the crash
+        _lift_memory_limit()
+        self.exhausted = True
+        return out_of_memory(
+            aws_request_id,
+            detail=f"MemoryError: the function allocated past its {self.function.memory} MB "
+            f"(plus {MEMORY_SLACK_MB} MB of address-space slack): the environment is discarded and "
+            "the next request starts a fresh one",
+        )
+
+
+class _Worker:
+    """The process's loop: a request in, its invocation run, a reply out, until the parent is done."""
 
     def __init__(self, requests: IO[bytes], reply_fd: int) -> None:
         self.requests = requests
         self.reply_fd = reply_fd
-        self.handler: Handler | None = None
-        self.stream = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
-        self.stamp = _install_lambda_logging()
-        self.function: Function
         self.code_prefix = ""
         self.modules_seen = 0
-        #: The runtime's own process: a process the handler forks is a copy with another pid.
-        self.pid = os.getpid()
 
     def serve(self) -> int:
         init = read_request(self.requests)
         if init is None:
             return 0
-        _, self.function, enforce_memory = init
+        _, function, enforce_memory = init
+        stamp = _install_lambda_logging()
         _step_aside()
-        code_dir = str(self.function.code_dir)
+        code_dir = str(function.code_dir)
         ensure_on_path(code_dir)
         self.code_prefix = os.path.join(os.path.realpath(code_dir), "")
         if enforce_memory:
-            _limit_memory(self.function.memory)
+            _limit_memory(function.memory)
+        env = _ProcessEnvironment(function, stamp)
         _write_all(self.reply_fd, Reply().encode())
         while (message := read_request(self.requests)) is not None:
-            self.invoke(*message)
+            aws_request_id, trace_id, event, timeout = message
+            result = env.invoke(event, aws_request_id, trace_id, time.monotonic() + timeout)
+            # Lambda discards an environment whose init failed, or that ran out of memory.
+            self._reply(result, retire=env.exhausted or env.handler is None)
         return 0
 
-    def invoke(self, aws_request_id: str, trace_id: str, event: Any, timeout: float) -> None:
-        # Not os.environ[...] =: glibc would keep every request's value forever (see runtime.environ).
-        set_python_only("_X_AMZN_TRACE_ID", trace_id)
-        self.stamp.request_id = aws_request_id
-        deadline = time.monotonic() + timeout
-        init_ms = None
-        started = time.perf_counter()
-        try:
-            if self.handler is None:
-                try:
-                    self.handler = load_handler(self.function)
-                except HandlerLoadError as exc:
-                    # Lambda discards an environment whose init failed; the next request starts afresh.
-                    self._reply(init_failed(exc), 0.0, retire=True)
-                    return
-                init_ms = (time.perf_counter() - started) * 1000
-                started = time.perf_counter()
-            context = LambdaContext(self.function, aws_request_id, deadline, self.stream)
-            outcome = run_handler(self.handler, event, context, aws_request_id)
-        except MemoryError:
-            _lift_memory_limit()
-            outcome = out_of_memory(
-                aws_request_id,
-                detail=f"MemoryError: the function allocated past its {self.function.memory} MB "
-                f"(plus {MEMORY_SLACK_MB} MB of address-space slack): the environment is discarded and "
-                "the next request starts a fresh one",
-            )
-            self._reply(outcome, (time.perf_counter() - started) * 1000, init_ms=init_ms, retire=True)
-            return
-        self._reply(outcome, (time.perf_counter() - started) * 1000, init_ms=init_ms)
-
-    def _reply(
-        self, outcome: Outcome, duration_ms: float, *, init_ms: float | None = None, retire: bool = False
-    ) -> None:
-        if os.getpid() != self.pid:
-            _end_forked_copy()
+    def _reply(self, result: InvocationResult, *, retire: bool) -> None:
         files = None
         if len(sys.modules) != self.modules_seen:
             self.modules_seen = len(sys.modules)
             files = self._code_files()
-        reply = Reply(
-            outcome.payload,
-            duration_ms,
-            init_ms,
+        reply = encode_reply(
+            result.payload,
+            result.duration_ms,
+            result.init_duration_ms,
             _max_rss_mb(),
             retire,
-            outcome.function_error,
-            outcome.detail,
-            take_output().splitlines(),
+            result.function_error,
+            result.detail,
+            result.logs,
             files,
         )
-        _write_all(self.reply_fd, reply.encode())
+        _write_all(self.reply_fd, reply)
 
     def _code_files(self) -> list[str]:
         """The function's own source files loaded so far, so a reload restarts only what used them."""
@@ -375,7 +321,7 @@ def main(argv: list[str]) -> int:
     _die_with_parent()
     faulthandler.enable()
     with os.fdopen(request_fd, "rb") as requests:
-        code = _Environment(requests, reply_fd).serve()
+        code = _Worker(requests, reply_fd).serve()
     # Retired (the request pipe closed). Lambda ends an environment without waiting for the threads a
     # handler left running, where Python's exit would join them; so does the worker.
     sys.stdout.flush()

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from emulator.config import ConfigError, ConfigErrors, ConfigWarning, load
 from emulator.config.assemble import assemble
+from emulator.config.documents import parse
 from emulator.config.errors import warnings_report
 from emulator.config.nodes import Reader, root_field
 from emulator.config.schema import DocumentDecls, read_document
-from emulator.config.yaml_syntax import compose
 from emulator.model import Definitions
 
 #: What a test may name its definitions by: a YAML file or folder, or definitions already loaded.
@@ -33,7 +33,7 @@ def definitions_from_yaml(
     code_root = (Path(code_dir) if code_dir is not None else Path.cwd()).resolve()
     reader = Reader(source)
     declarations: list[DocumentDecls] = []
-    root, error = compose(textwrap.dedent(text), source)
+    root, error = parse(textwrap.dedent(text), source)
     if error is not None:
         raise ConfigErrors([error])
     if root is not None:

@@ -8,11 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from emulator.app import create_app
-from emulator.config import load_definitions
-from emulator.deployment import deploy
 from emulator.gateway import Gateway
 from emulator.inspector import Recorder, inspector_routes
-from emulator.runtime.threads import ThreadInvoker
+from emulator.testing import Harness
 from tests.conftest import ROOT
 from tests.threaded_server import ThreadedServer
 
@@ -43,8 +41,9 @@ def call(page: Any, url: str, **init: Any) -> dict[str, Any]:
 
 
 def serve_definitions(config: Path, code_dir: Path) -> Iterator[Served]:
-    gateway = Gateway(deploy(load_definitions(config, code_dir=code_dir)), invoker=ThreadInvoker())
-    recorder = Recorder(capacity=1000)
-    recorder.attach(gateway)
-    with ThreadedServer(create_app(gateway, routes=inspector_routes(recorder))) as server:
-        yield Served(server.url, recorder, gateway)
+    """What ``apig-emu serve`` serves (a ``Harness``'s gateway, and the inspector) on a real socket."""
+    with Harness(config, code_dir=code_dir) as harness:
+        recorder = Recorder(capacity=1000)
+        recorder.attach(harness.gateway)
+        with ThreadedServer(create_app(harness.gateway, routes=inspector_routes(recorder))) as server:
+            yield Served(server.url, recorder, harness.gateway)

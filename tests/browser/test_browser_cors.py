@@ -14,6 +14,9 @@ import pytest
 
 from tests.browser.support import Served, call
 
+#: Slow: drives a browser.
+pytestmark = pytest.mark.slow
+
 JSON = {"Content-Type": "application/json"}
 
 

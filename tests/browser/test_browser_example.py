@@ -12,6 +12,9 @@ from tests.browser.support import Served, serve_definitions
 from tests.conftest import ROOT
 from tests.threaded_server import ThreadedServer
 
+#: Slow: drives a browser.
+pytestmark = pytest.mark.slow
+
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'"
 )

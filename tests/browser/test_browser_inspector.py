@@ -11,6 +11,9 @@ import requests
 from emulator.table import route_rows
 from tests.browser.support import ARTIFACTS, Served
 
+#: Slow: drives a browser.
+pytestmark = pytest.mark.slow
+
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'"
 )

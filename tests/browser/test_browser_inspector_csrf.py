@@ -15,6 +15,9 @@ import requests
 
 from tests.browser.support import Served, call
 
+#: Slow: drives a browser.
+pytestmark = pytest.mark.slow
+
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
 
 

@@ -8,6 +8,8 @@ import os
 import time
 from typing import Any
 
+from gated import wait_at_gate
+
 CALLS = {"count": 0}
 
 
@@ -64,7 +66,14 @@ def chatty(event: Any, context: Any) -> str:
 
 
 def sleepy(event: Any, context: Any) -> str:
-    time.sleep(float(event.get("seconds", 1)) if isinstance(event, dict) else 1)
+    """Waits at the test's ``gate``, else sleeps ``seconds`` (default 1): from the event, or a proxy event's body."""
+    proxy = isinstance(event, dict) and "httpMethod" in event
+    args = json.loads(event["body"] or "{}") if proxy else event
+    args = args if isinstance(args, dict) else {}
+    if "gate" in args:
+        wait_at_gate(args["gate"])
+    else:
+        time.sleep(float(args.get("seconds", 1)))
     return "awake"
 
 

@@ -10,6 +10,8 @@ import sys
 import time
 from typing import Any
 
+from gated import wait_at_gate
+
 STATE = {"calls": 0}
 NAMES = ("ONLY_A", "ONLY_B", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_LOG_STREAM_NAME")
 
@@ -25,18 +27,22 @@ def warm(event: Any, context: Any) -> dict[str, Any]:
 
 
 def sleep(event: Any, context: Any) -> dict[str, Any]:
-    """Sleeps ``seconds`` from the JSON body; answers a proxy request as a proxy response."""
+    """Waits at the test's ``gate``, or sleeps ``seconds``, from the JSON body; answers a proxy request
+    as a proxy response."""
     proxy = isinstance(event, dict) and "httpMethod" in event
     args = json.loads(event["body"] or "{}") if proxy else event
+    if "gate" in args:
+        wait_at_gate(args["gate"])
     time.sleep(float(args.get("seconds", 0)))
     result = {"pid": os.getpid()}
     return {"statusCode": 200, "body": json.dumps(result)} if proxy else result
 
 
 def tagged(event: Any, context: Any) -> dict[str, Any]:
-    """Sleeps ``seconds``, then answers with every ``tag`` this environment has been sent so far."""
+    """Waits at the test's ``gate`` if given, then answers with every ``tag`` this environment has been sent."""
     STATE.setdefault("tags", []).append(event["tag"])
-    time.sleep(float(event.get("seconds", 0)))
+    if "gate" in event:
+        wait_at_gate(event["gate"])
     return {"pid": os.getpid(), "tags": STATE["tags"]}
 
 

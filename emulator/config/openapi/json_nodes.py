@@ -48,12 +48,12 @@ def compose_json(text: str) -> Node:
     """The document's root node; raises ``JsonError``."""
     text = text.removeprefix("\ufeff")
     try:
-        data = json.loads(text, object_pairs_hook=_Pairs)
+        return _Builder(text).node(json.loads(text, object_pairs_hook=_Pairs))
     except json.JSONDecodeError as error:
         raise JsonError(error.msg, error.lineno, error.colno) from None
     except RecursionError:
+        # Python's own stack, in the standard library's parser or in the walk after it.
         raise JsonError("nested too deeply", 1, 1) from None
-    return _Builder(text).node(data)
 
 
 class _Builder:
