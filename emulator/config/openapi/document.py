@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -81,52 +82,62 @@ def _repeats_too_much(root: Node | None, source: str) -> ConfigError | None:
     """The limits the definitions' YAML is composed within (``bounded_yaml``), checked after libyaml.
 
     libyaml composes an alias as the node its anchor holds, even one inside itself, so a few hundred
-    bytes can name a value no walk of the document would finish. Each node is measured once, as if
-    its aliases were written out.
+    bytes can name a value no walk of the document would finish. Each collection is measured once (its
+    values, characters and levels as if its aliases were written out); an alias to one already measured
+    adds its size without walking it again, and counts as repeated.
     """
+    if not isinstance(root, (MappingNode, SequenceNode)):
+        return None
     sizes: dict[int, tuple[int, int, int]] = {}
-    pending: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)] if root is not None else []
-    written = written_characters = 0
+    #: The collections being measured: the path from the root to the current one.
+    open_ids: set[int] = {id(root)}
+    #: [node, its children, next child, values, characters, levels]
+    stack: list[list[Any]] = [[root, _children(root), 0, 1, 0, 0]]
+    repeated_values = repeated_characters = 0
     while stack:
-        node, measured_children = stack.pop()
-        key = id(node)
-        if key in sizes and not measured_children:
-            continue
-        children = _children(node)
-        if not measured_children:
-            if key in pending:
+        frame = stack[-1]
+        node, children, index = frame[0], frame[1], frame[2]
+        if index < len(children):
+            frame[2] = index + 1
+            child = children[index]
+            if child.__class__ is ScalarNode:
+                frame[3] += 1
+                frame[4] += len(child.value)
+                frame[5] = max(frame[5], 1)
+                continue
+            measured = sizes.get(id(child))
+            if measured is None:
+                if id(child) in open_ids:
+                    return _limit(
+                        source, child, "an alias is inside the value it names: a value cannot contain itself"
+                    )
+                open_ids.add(id(child))
+                stack.append([child, _children(child), 0, 1, 0, 0])
+                continue
+            values, characters, levels = measured
+            repeated_values += values
+            repeated_characters += characters
+        else:
+            stack.pop()
+            open_ids.discard(id(node))
+            values, characters, levels = frame[3], frame[4], frame[5] + 1
+            sizes[id(node)] = (values, characters, levels)
+            if levels > MAX_DEPTH:
                 return _limit(
-                    source, node, "an alias is inside the value it names: a value cannot contain itself"
+                    source,
+                    node,
+                    f"values nest deeper than {MAX_DEPTH} levels, its aliases counted as if written out",
                 )
-            pending.add(key)
-            written += 1
-            stack.append((node, True))
-            stack.extend((child, False) for child in children if id(child) not in sizes)
-            continue
-        scalar = len(node.value) if isinstance(node, ScalarNode) else 0
-        values, characters, levels = 1, scalar, 0
-        for child in children:
-            child_values, child_characters, child_levels = sizes[id(child)]
-            values += child_values
-            characters += child_characters
-            levels = max(levels, child_levels)
-        sizes[key] = (values, characters, levels + 1)
-        written_characters += scalar
-        pending.discard(key)
-        if levels + 1 > MAX_DEPTH:
+            if not stack:
+                break
+        parent = stack[-1]
+        parent[3] += values
+        parent[4] += characters
+        parent[5] = max(parent[5], levels)
+        if repeated_values > MAX_REPEATED_VALUES or repeated_characters > MAX_REPEATED_CHARACTERS:
             return _limit(
                 source,
-                node,
-                f"values nest deeper than {MAX_DEPTH} levels, its aliases counted as if written out",
-            )
-        if (
-            values - written > MAX_REPEATED_VALUES
-            or characters - written_characters > MAX_REPEATED_CHARACTERS
-        ):
-            return _limit(
-                source,
-                node,
+                node,  # the collection holding the alias: libyaml keeps no line for an alias itself
                 f"aliases repeat too much: a document's aliases may repeat at most {MAX_REPEATED_VALUES:,} "
                 f"values and {MAX_REPEATED_CHARACTERS:,} characters of text",
             )
