@@ -6,16 +6,18 @@ import argparse
 import logging
 import platform
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import emulator
 from emulator import cli_export, cli_frontend, cli_harness, cli_runtime
-from emulator.config import DEFAULT_CONFIG_PATH, ConfigErrors, load_definitions
+from emulator.config import DEFAULT_CONFIG_PATH, ConfigErrors, load
 from emulator.config.builder import MockAnswer
+from emulator.config.errors import settle, warnings_report
 from emulator.listening import ListenError, bound_port, listen, port_number, url_port
 from emulator.log_writer import LogWriter
 from emulator.model import Definitions
+from emulator.not_executed import Note, grouped, not_executed
 from emulator.stopping import exit_interrupted
 from emulator.table import format_table
 from emulator.validation import COMMAND_LINE, validate
@@ -35,6 +37,15 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         help="where handler modules are imported from, like Lambda's code root (default: the working directory)",
+    )
+
+
+def _add_warnings_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fail-on-warnings",
+        action="store_true",
+        help="treat the definitions' warnings (e.g. an OpenAPI document's unsupported extensions) as errors, "
+        "as AWS's import does with failonwarnings=true",
     )
 
 
@@ -77,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         "route table once listening; Ctrl-C or SIGTERM stops it, letting requests in flight finish.",
     )
     _add_config_options(serve)
+    _add_warnings_option(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     serve.add_argument(
         "--port", type=port_number, default=3000, help="port to bind, 0 for any free one (default: 3000)"
@@ -97,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         "serve prints them when it starts.",
     )
     _add_config_options(routes)
+    _add_warnings_option(routes)
     routes.add_argument(
         "--host", default="127.0.0.1", help="the host the URLs name, as serve --host (default: 127.0.0.1)"
     )
@@ -111,21 +124,45 @@ def build_parser() -> argparse.ArgumentParser:
         "every problem found and exit 1 if there is any.",
     )
     _add_config_options(validate)
+    _add_warnings_option(validate)
 
     cli_harness.add_commands(commands, _add_config_options)
     cli_export.add_command(commands, _add_config_options)
     return parser
 
 
+def _print_warnings(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _log_warnings(text: str) -> None:
+    for line in text.splitlines():
+        log.warning("%s", line)
+
+
 def load_or_report(
-    config: Path, code_dir: Path | None, mocks: Mapping[str, MockAnswer] | None = None
+    config: Path,
+    code_dir: Path | None,
+    mocks: Mapping[str, MockAnswer] | None = None,
+    *,
+    fail_on_warnings: bool = False,
+    warn: Callable[[str], None] = _print_warnings,
 ) -> Definitions | None:
-    """The definitions, or ``None`` after printing every error to stderr."""
-    try:
-        return load_definitions(config, code_dir=code_dir, mocks=mocks)
-    except ConfigErrors as errors:
-        print(errors, file=sys.stderr)
+    """The definitions, or ``None`` after printing every error to stderr; warnings go to ``warn``."""
+    loaded = load(config, code_dir=code_dir, mocks=mocks)
+    errors, warnings = settle(loaded.errors, loaded.warnings, fail_on_warnings=fail_on_warnings)
+    if errors:
+        print(ConfigErrors(errors), file=sys.stderr)
         return None
+    if warnings:
+        warn(warnings_report(warnings))
+    return loaded.definitions
+
+
+def _log_not_executed(notes: Iterable[Note]) -> None:
+    """What the gateway serves without, or answers 500 for, until it executes it: one line per note."""
+    for line in grouped(notes):
+        log.warning("not executed yet: %s", line)
 
 
 def _base_url(host: str, port: int) -> str:
@@ -136,23 +173,31 @@ def _base_url(host: str, port: int) -> str:
 def cmd_validate(args: argparse.Namespace) -> int:
     # Handlers are imported in a throwaway process, as serve's default isolation would import them:
     # one that crashes, hangs or exits at import is reported, not fatal to validate.
-    definitions, errors = validate(
-        args.config, code_dir=args.code_dir, isolation="process", setting=COMMAND_LINE
+    definitions, errors, warnings = validate(
+        args.config,
+        code_dir=args.code_dir,
+        isolation="process",
+        setting=COMMAND_LINE,
+        fail_on_warnings=args.fail_on_warnings,
     )
     if errors:
         print(ConfigErrors(errors), file=sys.stderr)
         return 1
+    if warnings:
+        print(warnings_report(warnings), file=sys.stderr)
+    counted = f", {len(warnings)} warning(s)" if warnings else ""
     print(
-        f"{args.config}: {len(definitions.apis)} API(s), {len(definitions.functions)} function(s), no errors"
+        f"{args.config}: {len(definitions.apis)} API(s), {len(definitions.functions)} function(s), "
+        f"no errors{counted}"
     )
     return 0
 
 
 def cmd_routes(args: argparse.Namespace) -> int:
-    definitions = load_or_report(args.config, args.code_dir)
+    definitions = load_or_report(args.config, args.code_dir, fail_on_warnings=args.fail_on_warnings)
     if definitions is None:
         return 1
-    print(format_table(definitions, _base_url(args.host, args.port)))
+    print(format_table(definitions, _base_url(args.host, args.port), not_executed(definitions)))
     return 0
 
 
@@ -184,7 +229,9 @@ def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
     mocks = cli_frontend.mocks_from_args(args)
     if mocks is None or not cli_frontend.check_static(args):
         return 1
-    definitions = load_or_report(args.config, args.code_dir, mocks)
+    definitions = load_or_report(
+        args.config, args.code_dir, mocks, fail_on_warnings=args.fail_on_warnings, warn=_log_warnings
+    )
     if definitions is None:
         return 1
     cli_runtime.warn_about_handlers(args, definitions)
@@ -196,18 +243,28 @@ def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
         return 1
     base_url = _base_url(args.host, bound_port(sockets))
     invoker = cli_runtime.invoker_for(args)
-    gateway = Gateway(deploy(definitions), invoker=invoker, log=ExchangeLog(writer))
-    print(format_table(definitions, base_url), flush=True)
+    deployment = deploy(definitions)
+    gateway = Gateway(deployment, invoker=invoker, log=ExchangeLog(writer))
+    print(format_table(definitions, base_url, deployment.notes), flush=True)
+    _log_not_executed(deployment.notes)
     print(cli_frontend.describe(args, base_url, static_sockets), flush=True)
     warn_if_exposed(args.host)
     log_listening(sockets)
     timeout = DEFAULT_REQUEST_TIMEOUT if args.request_timeout is None else args.request_timeout
     app = create_app(gateway, routes=cli_frontend.app_routes(args, gateway))
+
+    def redeployed(new: Definitions) -> None:
+        notes = not_executed(new)
+        print(format_table(new, base_url, notes), flush=True)
+        _log_not_executed(notes)
+
     cli_runtime.install_reload(
         args,
         app,
-        load=lambda: load_definitions(args.config, code_dir=args.code_dir, mocks=mocks),
-        on_deploy=lambda new: print(format_table(new, base_url), flush=True),
+        load=lambda: load_or_report(
+            args.config, args.code_dir, mocks, fail_on_warnings=args.fail_on_warnings, warn=_log_warnings
+        ),
+        on_deploy=redeployed,
     )
     config = uvicorn_config(
         app,

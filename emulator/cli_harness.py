@@ -21,6 +21,7 @@ from emulator import ids
 from emulator.config.nodes import did_you_mean
 from emulator.model import Definitions, Function
 from emulator.runtime.result import InvocationResult
+from emulator.table import backend_label
 
 #: Exit status when the command could not run at all (a bad argument), as argparse uses it.
 USAGE_ERROR = 2
@@ -119,7 +120,8 @@ def cmd_event(args: argparse.Namespace) -> int:
     except EventError as error:
         print(f"apig-emu event: {error}", file=sys.stderr)
         return 1
-    function = match.method.integration.function
+    # A function named through a stage variable is the request's stage's.
+    function = backend_label(match.method, match.stage)
     print(
         f"event for function {function!r}: {match.method.http_method} {match.resource.path} "
         f"of API {match.api.name!r}, stage {match.stage.name}",

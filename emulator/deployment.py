@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from emulator.model import Definitions
+from emulator.not_executed import Note, not_executed
 from emulator.routing import Router
 
 
@@ -18,6 +19,8 @@ from emulator.routing import Router
 class Deployment:
     definitions: Definitions
     router: Router
+    #: What the methods define that the gateway does not execute yet (``emulator.not_executed``).
+    notes: tuple[Note, ...] = ()
     #: Advice the log gives once per deployment rather than on every request (a reload gives it anew):
     #: keys of what was said.
     advised: set[str] = field(default_factory=set, compare=False, repr=False)
@@ -31,4 +34,4 @@ class Deployment:
 
 
 def deploy(definitions: Definitions) -> Deployment:
-    return Deployment(definitions=definitions, router=Router(definitions))
+    return Deployment(definitions=definitions, router=Router(definitions), notes=not_executed(definitions))

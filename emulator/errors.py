@@ -143,3 +143,14 @@ class ApiConfigurationError(GatewayError):
     status = 500
     response_type = "API_CONFIGURATION_ERROR"
     spaced_body = True
+
+
+class UnsupportedMediaType(GatewayError):
+    """No request template matches the Content-Type and the passthrough behaviour refuses to pass the body
+    (``NEVER``, or ``WHEN_NO_TEMPLATES`` with templates defined) [AWS-doc integration-passthrough-behaviors]."""
+
+    status = 415
+    # UNCONFIRMED on the wire (reference 3.1); the name follows AWS's pattern for the type.
+    error_type = "UnsupportedMediaTypeException"
+    response_type = "UNSUPPORTED_MEDIA_TYPE"
+    default_message = "Unsupported Media Type"

@@ -166,7 +166,8 @@ class Integration:
     #: ``arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations``, an HTTP URL, or
     #: an AWS service action; ``None`` for MOCK.
     uri: str | None = None
-    #: The local Lambda function that ``uri`` names, for AWS and AWS_PROXY.
+    #: The local Lambda function that ``uri`` names, for AWS and AWS_PROXY; ``None`` when the uri names
+    #: it through a stage variable (``function:${stageVariables.fn}``), resolved per request.
     function: str | None = None
     #: The HTTP method of the call to the backend (``POST`` for Lambda).
     http_method: str | None = None
@@ -366,6 +367,7 @@ class RestApi:
     models: Mapping[str, Model] = field(default_factory=dict)
     request_validators: Mapping[str, RequestValidator] = field(default_factory=dict)
     description: str | None = None
+    #: The resource policy (an IAM policy document), kept as written: not enforced yet.
     policy: Mapping[str, object] | None = None
 
     def methods(self) -> list[tuple[Resource, Method]]:

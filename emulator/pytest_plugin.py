@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
-from emulator.config import DEFAULT_CONFIG_PATH, ConfigErrors
+from emulator.config import DEFAULT_CONFIG_PATH, ConfigErrors, ConfigWarning
+from emulator.config.errors import warnings_report
 from emulator.logs import lambda_log
 from emulator.model import Definitions
 from emulator.runtime.isolation import ISOLATIONS, create_invoker
@@ -66,6 +67,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "apig_code_dir",
         "where handler modules are imported from, relative to the ini file (default: the rootdir)",
         default=None,
+    )
+    group.addoption(
+        "--apig-fail-on-warnings",
+        action="store_true",
+        default=False,
+        help="fail the tests that use the apig fixtures when the definitions have warnings "
+        "(default: the apig_fail_on_warnings ini option, else false: each is a ConfigWarning)",
+    )
+    parser.addini(
+        "apig_fail_on_warnings",
+        "fail on the definitions' warnings, as AWS's import with failonwarnings=true (default: false)",
+        type="bool",
+        default=False,
     )
     parser.addini(
         "apig_isolation",
@@ -136,9 +150,20 @@ def apig_definitions(
     cache = pytestconfig.stash.setdefault(_LOADED, {})
     key = (path.resolve(), Path(apig_code_dir).resolve(), apig_isolation)
     if key not in cache:
-        definitions, errors = validate(
-            path, code_dir=apig_code_dir, isolation=apig_isolation, setting=_CODE_ROOT
+        fail_on_warnings = bool(
+            pytestconfig.getoption("apig_fail_on_warnings") or pytestconfig.getini("apig_fail_on_warnings")
         )
+        definitions, errors, found = validate(
+            path,
+            code_dir=apig_code_dir,
+            isolation=apig_isolation,
+            setting=_CODE_ROOT,
+            fail_on_warnings=fail_on_warnings,
+        )
+        if found:
+            # Once per session, in the warnings summary; ``-W error::emulator.config.ConfigWarning`` or
+            # the apig_fail_on_warnings option make them fail instead.
+            warnings.warn(ConfigWarning(f"apig-emu: {warnings_report(found)}"), stacklevel=1)
         if errors:
             from_settings, origin = _config_source(pytestconfig)
             if path != from_settings:

@@ -77,9 +77,27 @@ class Reloader:
         self.code_dir = code_dir.resolve()
         self.load = load
         self.on_deploy = on_deploy
+        self._sources: set[Path] = set()
+        self._sources_of: object = None
+
+    def documents(self) -> set[Path]:
+        """The files the deployment was read from besides the YAML: its apis' OpenAPI documents.
+
+        Worked out once per deployment: the watcher asks for every file event, and a busy log file
+        in the config's folder makes thousands.
+        """
+        gateway = getattr(self.app.state, "gateway", None)
+        deployment = gateway.deployment if gateway is not None else None
+        if deployment is not self._sources_of:
+            sources = deployment.definitions.sources if deployment is not None else ()
+            self._sources = {Path(os.path.realpath(source)) for source in sources}
+            self._sources_of = deployment
+        return self._sources
 
     def is_config(self, path: str) -> bool:
         file = Path(path)
+        if file in self.documents():
+            return True
         if self.config.is_dir():
             return file.suffix in CONFIG_SUFFIXES and _inside(file, self.config)
         return file == self.config
@@ -89,13 +107,15 @@ class Reloader:
         return file.suffix == ".py" and _inside(file, self.code_dir)
 
     def roots(self) -> list[Path]:
-        """The folders to watch: the code directory and the config's folder, unless one holds the other."""
+        """The folders to watch: the code directory, the config's folder and its documents' folders, none
+        inside another."""
         config_root = self.config if self.config.is_dir() else self.config.parent
-        if _inside(config_root, self.code_dir):
-            return [self.code_dir]
-        if _inside(self.code_dir, config_root):
-            return [config_root]
-        return [self.code_dir, config_root]
+        folders = sorted({self.code_dir, config_root, *(document.parent for document in self.documents())})
+        return [
+            folder
+            for folder in folders
+            if not any(_inside(folder, other) for other in folders if other != folder)
+        ]
 
     async def run(self, app: Any = None) -> None:
         """Watch until cancelled; a background task of the app (``app.state.background``)."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
+from emulator.config.lambda_uris import UnresolvedFunction, resolve_function
 from emulator.cors import is_preflight, maps_allow_origin
-from emulator.model import ANY, AWS, AWS_PROXY, MOCK, Definitions, Method, Resource
+from emulator.model import ANY, AWS, AWS_PROXY, MOCK, Definitions, Method, Resource, Stage
+from emulator.not_executed import Note, by_method
 
 _TYPE_LABELS = {AWS_PROXY: "lambda-proxy", AWS: "lambda", MOCK: "mock"}
 
@@ -13,6 +16,12 @@ _TYPE_LABELS = {AWS_PROXY: "lambda-proxy", AWS: "lambda", MOCK: "mock"}
 #: non-proxy integration here, while SAM's ``Api`` events default to proxy: a reader coming from SAM
 #: would assume the opposite, so the table spells it out.
 _SHOWN = {_TYPE_LABELS[AWS]: "lambda (non-proxy)"}
+
+#: Above the footnotes of the NOT YET column.
+NOT_YET_HEADING = (
+    "NOT YET: parts of these methods the gateway does not execute yet (the method is served without them, "
+    "or answers 500 where noted):"
+)
 
 #: The table's footnote whenever a non-proxy Lambda method is listed: what it means and the switch.
 NON_PROXY_NOTE = (
@@ -37,12 +46,19 @@ def cors_enabled(resource: Resource, method: Method) -> bool:
     return method.is_proxy and preflight is not None and is_preflight(preflight)
 
 
-def backend_label(method: Method) -> str:
-    """The function a method calls, ``(name)`` for a mock, or nothing."""
+def backend_label(method: Method, stage: Stage | None = None) -> str:
+    """The function a method calls (on ``stage``, if a stage variable names it), ``(name)`` for a mock, or nothing."""
     integration = method.integration
     if integration.function is not None:
         return integration.function
-    return f"({integration.mock_name})" if integration.mock_name else ""
+    if integration.mock_name:
+        return f"({integration.mock_name})"
+    if integration.uri is not None and stage is not None and "${stageVariables." in integration.uri:
+        try:
+            return resolve_function(integration.uri, stage.name, stage.variables)
+        except UnresolvedFunction:
+            return "(no function: 500)"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,8 @@ class RouteRow:
     integration: str
     target: str
     cors: bool
+    #: What the method defines that the gateway does not execute yet (``emulator.not_executed``).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def non_proxy_lambda(self) -> bool:
@@ -68,10 +86,11 @@ class RouteRow:
         return _SHOWN.get(self.integration, self.integration)
 
 
-def route_rows(definitions: Definitions, base_url: str) -> list[RouteRow]:
+def route_rows(definitions: Definitions, base_url: str, notes: Iterable[Note] = ()) -> list[RouteRow]:
     rows = []
+    noted = by_method(notes)
     for api in definitions.apis.values():
-        for stage in api.stages:
+        for stage, settings in api.stages.items():
             for path, resource in sorted(api.resources.items()):
                 for verb, method in sorted(
                     resource.methods.items(), key=lambda item: (item[0] == ANY, item[0])
@@ -85,18 +104,27 @@ def route_rows(definitions: Definitions, base_url: str) -> list[RouteRow]:
                             resource=path,
                             stage=stage,
                             integration=integration_label(method),
-                            target=backend_label(method),
+                            target=backend_label(method, settings),
                             cors=cors_enabled(resource, method),
+                            notes=noted.get((api.name, path, verb), []),
                         )
                     )
     return rows
 
 
-def format_table(definitions: Definitions, base_url: str) -> str:
-    rows = route_rows(definitions, base_url)
+def format_table(definitions: Definitions, base_url: str, notes: Iterable[Note] = ()) -> str:
+    """The table; with ``notes``, a NOT YET column marks each method's, and footnotes say what each means."""
+    notes = list(notes)
+    rows = route_rows(definitions, base_url, notes)
     if not rows:
         return "no routes defined"
-    header = ("METHOD", "URL", "INTEGRATION", "FUNCTION", "CORS", "API")
+    footnotes: dict[str, int] = {}
+    for row in rows:
+        for text in row.notes:
+            footnotes.setdefault(text, len(footnotes) + 1)
+    header: tuple[str, ...] = ("METHOD", "URL", "INTEGRATION", "FUNCTION", "CORS", "API")
+    if footnotes:
+        header += ("NOT YET",)
     cells = [
         (
             r.method,
@@ -105,6 +133,11 @@ def format_table(definitions: Definitions, base_url: str) -> str:
             r.target or "-",
             "yes" if r.cors else "",
             f"{r.api} ({r.api_id})",
+            *(
+                [",".join(str(number) for number in sorted(footnotes[text] for text in r.notes))]
+                if footnotes
+                else []
+            ),
         )
         for r in rows
     ]
@@ -113,12 +146,16 @@ def format_table(definitions: Definitions, base_url: str) -> str:
         "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
         for row in [header, *cells]
     ]
-    notes = []
+    lines_after: list[str] = []
+    if footnotes:
+        lines_after.append(NOT_YET_HEADING)
+        lines_after += [f"  [{number}] {text}" for text, number in footnotes.items()]
+    lines_after += [f"api '{note.api}': {note.text}" for note in notes if note.path is None]
     if any(r.non_proxy_lambda for r in rows):
-        notes.append(NON_PROXY_NOTE)
+        lines_after.append(NON_PROXY_NOTE)
     if len(definitions.apis) > 1:
-        notes.append(
+        lines_after.append(
             "Several APIs: a URL whose stage, path and method match one API only is served as shown; "
             "otherwise pick the API with a 'Host: <api-id>.execute-api.localhost' header."
         )
-    return "\n".join([*lines, "", *notes] if notes else lines)
+    return "\n".join([*lines, "", *lines_after] if lines_after else lines)

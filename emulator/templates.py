@@ -1,9 +1,5 @@
-"""Mapping templates: which one applies to a request or response, and the ones that are fixed text.
-
-A template that uses no Velocity at all (no ``$`` reference, no ``#`` directive), or is one
-``#[[…]]#`` unparsed block, renders as its own text; that covers every template the YAML's
-conveniences store (a mock's ``{"statusCode": 200}`` and its body). Templates that need the engine
-are recognised here too, so the gateway can say that it cannot run them rather than send them raw.
+"""Mapping templates: which one applies to a request or response (``emulator.velocity`` says which are
+fixed text, and what that text is).
 """
 
 from __future__ import annotations
@@ -12,9 +8,9 @@ from collections.abc import Mapping
 
 from werkzeug.http import parse_list_header, parse_options_header
 
+from emulator.velocity import literal_template, static_text
+
 DEFAULT_CONTENT_TYPE = "application/json"
-_UNPARSED_OPEN = "#[["
-_UNPARSED_CLOSE = "]]#"
 
 
 def media_type(content_type: str | None) -> str:
@@ -46,19 +42,11 @@ def response_template(templates: Mapping[str, str], accept: str | None) -> tuple
     return lowered.get(DEFAULT_CONTENT_TYPE) or next(iter(lowered.values()))
 
 
-def static_text(template: str) -> str | None:
-    """The text a template renders to when it needs no engine; ``None`` when it does."""
-    if template.startswith(_UNPARSED_OPEN) and template.endswith(_UNPARSED_CLOSE):
-        inner = template[len(_UNPARSED_OPEN) : -len(_UNPARSED_CLOSE)]
-        if _UNPARSED_CLOSE not in inner:
-            return inner
-    if "$" in template or "#" in template:
-        return None
-    return template
-
-
-def literal_template(text: str) -> str:
-    """A template that renders as ``text`` exactly, whatever Velocity would make of it."""
-    if static_text(text) == text or _UNPARSED_CLOSE in text:
-        return text
-    return f"{_UNPARSED_OPEN}{text}{_UNPARSED_CLOSE}"
+__all__ = [
+    "DEFAULT_CONTENT_TYPE",
+    "literal_template",
+    "media_type",
+    "request_template",
+    "response_template",
+    "static_text",
+]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emulator.config import ConfigError, load
-from emulator.config.errors import HINT
+from emulator.config.errors import HINT, settle
 from emulator.model import Definitions, Function
 from emulator.runtime.handler_problems import HandlerProblem, check_handlers
 
@@ -35,16 +35,23 @@ COMMAND_LINE = CodeRootSetting("--code-dir", "--code-dir {}")
 
 
 def validate(
-    config: str | Path, *, code_dir: str | Path, isolation: str, setting: CodeRootSetting
-) -> tuple[Definitions, list[ConfigError]]:
-    """The definitions (partial if there are errors) and every error, handlers' imports included.
+    config: str | Path,
+    *,
+    code_dir: str | Path,
+    isolation: str,
+    setting: CodeRootSetting,
+    fail_on_warnings: bool = False,
+) -> tuple[Definitions, list[ConfigError], list[ConfigError]]:
+    """The definitions (partial if there are errors), every error, handlers' imports included, and the warnings.
 
     Handlers are checked even when the definitions have errors, for every function whose
-    ``handler`` is valid, so one run shows everything to fix.
+    ``handler`` is valid, so one run shows everything to fix. ``fail_on_warnings`` makes the warnings
+    errors, as AWS's import does with ``failonwarnings=true``.
     """
     loaded = load(config, code_dir=code_dir)
     problems = handler_errors(list(loaded.importable.values()), isolation=isolation, setting=setting)
-    return loaded.definitions, [*loaded.errors, *problems]
+    errors, warnings = settle([*loaded.errors, *problems], loaded.warnings, fail_on_warnings=fail_on_warnings)
+    return loaded.definitions, errors, warnings
 
 
 def handler_errors(

@@ -7,6 +7,7 @@ Most modules test one API definition, their ``CONFIG``: ``harness`` is a fresh `
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from emulator.app import create_app
+from emulator.config.openapi.cache import CACHE_ENV
 from emulator.inspector import Recorder, inspector_routes
 from emulator.testing import GatewayClient, Harness
 from tests.gate import Gate
@@ -28,6 +30,19 @@ MakeHarness = Callable[..., Harness]
 #: Both places handlers run, for ``parametrize`` and fixture ``params``: starting worker processes is
 #: what makes ``process`` slow (``dev.py test --fast`` leaves it out).
 ISOLATIONS = ("thread", pytest.param("process", marks=pytest.mark.slow))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def openapi_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Imported OpenAPI documents are cached between runs: the tests keep theirs apart, starting cold."""
+    folder = tmp_path_factory.mktemp("openapi-cache")
+    previous = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(folder)
+    yield folder
+    if previous is None:
+        del os.environ[CACHE_ENV]
+    else:
+        os.environ[CACHE_ENV] = previous
 
 
 @pytest.fixture

@@ -189,3 +189,27 @@ def test_thread_isolation_reloads_code_too(tmp_path: Path) -> None:
         assert project.call("/a")["value"] == "a1"
         assert project.restart(project.write("mod_a.py", MODULE.format(value="a2"))) == ["fa"]
         assert project.call("/a")["value"] == "a2"
+
+
+def test_an_openapi_documents_change_redeploys_wherever_it_lives(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "specs"
+    elsewhere.mkdir()
+    document = elsewhere / "api.json"
+    document.write_text(
+        '{"openapi": "3.0.1", "paths": {"/ping": {"get": {"x-amazon-apigateway-integration": '
+        '{"type": "mock", "requestTemplates": {"application/json": "{\\"statusCode\\": 200}"}}}}}}'
+    )
+    project = tmp_path / "project"
+    project.mkdir()
+    config = project / "apig.yaml"
+    config.write_text("apis:\n  shop: {openapi: ../specs/api.json}\n")
+    with Harness(config, code_dir=project) as harness:
+        app = harness.client.app
+        reloader = Reloader(
+            app, config=config, code_dir=project, load=lambda: load_definitions(config, code_dir=project)
+        )
+        assert reloader.roots() == [project, elsewhere.resolve()]
+        assert reloader.is_config(str(document.resolve()))
+        document.write_text(document.read_text().replace("/ping", "/pong"))
+        reloader.apply([str(document)])
+        assert list(app.state.gateway.deployment.definitions.apis["shop"].resources) == ["/", "/pong"]

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from emulator.config.errors import ConfigError, ConfigErrors
+from emulator.config.errors import ConfigError, ConfigErrors, ConfigWarning
 from emulator.config.loader import DEFAULT_CONFIG_PATH, Loaded, load, load_definitions
 
-__all__ = ["DEFAULT_CONFIG_PATH", "ConfigError", "ConfigErrors", "Loaded", "load", "load_definitions"]
+__all__ = [
+    "DEFAULT_CONFIG_PATH",
+    "ConfigError",
+    "ConfigErrors",
+    "ConfigWarning",
+    "Loaded",
+    "load",
+    "load_definitions",
+]

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from emulator.account import lambda_arn
 from emulator.config.builder import DefinitionsBuilder, MockAnswer, lambda_method, mock_method
 from emulator.config.errors import ConfigError
 from emulator.config.nodes import did_you_mean, one_of, where
 from emulator.config.schema import DocumentDecls, TriggerDecl
+from emulator.config.stage_functions import stage_function_warnings
 from emulator.model import Definitions, Location, Method
+
+if TYPE_CHECKING:
+    from emulator.config.openapi.binding import Documents
 
 
 def assemble(
@@ -18,18 +23,23 @@ def assemble(
     sources: Iterable[Path],
     *,
     mocks: Mapping[str, MockAnswer] | None = None,
-) -> tuple[Definitions, list[ConfigError]]:
-    """The definitions of every document; ``mocks`` answer the named functions' methods instead (``serve --mock``).
+) -> tuple[Definitions, list[ConfigError], list[ConfigError]]:
+    """The definitions of every document, the errors and the warnings; ``mocks`` answer the named
+    functions' methods instead (``serve --mock``).
 
     A mocked function is left out, so its handler is never imported: the backend may not exist yet.
+    An api bound to an OpenAPI document (``openapi:``) is read from it, and its operations join the
+    triggers' methods.
     """
     mocks = mocks or {}
     builder = DefinitionsBuilder()
     for path in sources:
         builder.add_source(path)
+    openapi = _documents(builder, documents, mocks)
     for document in documents:
         for api in document.apis:
-            builder.add_api(api)
+            imported = openapi.api(api.name) if openapi is not None else None
+            builder.add_api(imported.api if imported is not None else api)
     for document in documents:
         for decl in document.functions:
             if decl.name not in mocks:
@@ -56,6 +66,8 @@ def assemble(
                 )
                 continue
             triggers.extend(mock.triggers)
+    if openapi is not None:
+        openapi.add_operations()
     broken = {name for document in documents for name in document.broken_apis}
     for reference in (reference for document in documents for reference in document.references):
         if not builder.has_api(reference.api) and reference.api not in broken:
@@ -64,14 +76,29 @@ def assemble(
         if not builder.has_api(trigger.api):
             continue  # reported above, or its api's own errors are
         builder.add_stage(trigger.api, trigger.stage)
+        method = _method(trigger, mocks.get(trigger.function) if trigger.mock is None else trigger.mock)
         builder.add_method(
             trigger.api,
             trigger.path,
-            _method(trigger, mocks.get(trigger.function) if trigger.mock is None else trigger.mock),
+            openapi.integrate(trigger.api, trigger.path, method) if openapi is not None else method,
             path_location=trigger.path_location,
             cors=trigger.cors,
         )
-    return builder.build(), builder.errors
+    if openapi is not None:
+        openapi.finish()
+    definitions = builder.build()
+    return definitions, builder.errors, [*builder.warnings, *stage_function_warnings(definitions)]
+
+
+def _documents(
+    builder: DefinitionsBuilder, documents: Sequence[DocumentDecls], mocks: Mapping[str, MockAnswer]
+) -> Documents | None:
+    """The apis bound to OpenAPI documents; ``None`` without any, so a YAML-only start never loads the importer."""
+    if not any(document.openapi for document in documents):
+        return None
+    from emulator.config.openapi.binding import Documents
+
+    return Documents(builder, documents, mocks)
 
 
 def _method(trigger: TriggerDecl, mock: MockAnswer | None) -> Method:

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from emulator import cors as cors_compiler
-from emulator.account import REGION
 from emulator.config import rules
 from emulator.config.errors import ConfigError
+from emulator.config.lambda_uris import lambda_uri
 from emulator.config.nodes import where
 from emulator.ids import resource_id, stable_id
 from emulator.model import (
@@ -39,12 +39,7 @@ from emulator.model import (
     UsagePlan,
     literal,
 )
-from emulator.templates import literal_template
-
-
-def lambda_uri(function_arn: str) -> str:
-    """The integration URI API Gateway stores for a Lambda function."""
-    return f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+from emulator.velocity import literal_template
 
 
 def lambda_method(
@@ -124,6 +119,8 @@ class DefinitionsBuilder:
 
     def __init__(self) -> None:
         self.errors: list[ConfigError] = []
+        #: What API Gateway would accept with a warning: printed, and errors under ``--fail-on-warnings``.
+        self.warnings: list[ConfigError] = []
         self._apis: dict[str, _ApiTree] = {}
         self._api_ids: dict[str, RestApi] = {}
         self._functions: dict[str, Function] = {}
@@ -134,6 +131,9 @@ class DefinitionsBuilder:
 
     def error(self, location: Location, message: str) -> None:
         self.errors.append(ConfigError(location, message))
+
+    def warn(self, location: Location, message: str) -> None:
+        self.warnings.append(ConfigError(location, message))
 
     def add_source(self, path: Path) -> None:
         self._sources.append(path)
@@ -164,6 +164,9 @@ class DefinitionsBuilder:
     def api_names(self) -> list[str]:
         return list(self._apis)
 
+    def stage_names(self, api: str) -> list[str]:
+        return list(self._apis[api].stages)
+
     def add_stage(self, api: str, name: str) -> None:
         """A stage a method is deployed to; one the API declares keeps its variables."""
         tree = self._apis[api]
@@ -182,6 +185,13 @@ class DefinitionsBuilder:
         if function is not None:
             self._functions[name] = function
         return True
+
+    def has_function(self, name: str) -> bool:
+        """Whether a function of that name was added, even one whose settings were refused."""
+        return name in self._function_locations
+
+    def function_names(self) -> list[str]:
+        return list(self._function_locations)
 
     def add_api_key(self, key: ApiKey) -> None:
         first = self._api_keys.setdefault(key.name, key)

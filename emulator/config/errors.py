@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from emulator.model import Location
 
@@ -36,6 +36,38 @@ class ConfigErrors(Exception):
         count = len(self.errors)
         heading = f"{count} error{'' if count == 1 else 's'} in the API definitions:"
         super().__init__("\n".join([heading, *described(self.errors)]))
+
+
+class ConfigWarning(UserWarning):
+    """A definition API Gateway would accept with a warning, as the test helpers report it.
+
+    ``filterwarnings = error::emulator.config.ConfigWarning`` in pytest's configuration makes them fail.
+    """
+
+
+#: The note a warning carries once ``--fail-on-warnings`` (or the pytest option) made it an error.
+FAILED_WARNING_NOTE = (
+    "(a warning, made an error by fail-on-warnings, as AWS's import with failonwarnings=true)"
+)
+
+
+def warnings_report(warnings: Iterable[ConfigError]) -> str:
+    """``N warnings in the API definitions:`` and each, in file and line order, as errors are listed."""
+    listed = in_order(warnings)
+    count = len(listed)
+    return "\n".join(
+        [f"{count} warning{'' if count == 1 else 's'} in the API definitions:", *described(listed)]
+    )
+
+
+def settle(
+    errors: list[ConfigError], warnings: list[ConfigError], *, fail_on_warnings: bool
+) -> tuple[list[ConfigError], list[ConfigError]]:
+    """The errors and warnings to report: with ``fail_on_warnings``, every warning is an error too."""
+    if not fail_on_warnings or not warnings:
+        return errors, warnings
+    failed = [replace(warning, notes=(*warning.notes, FAILED_WARNING_NOTE)) for warning in warnings]
+    return [*errors, *failed], []
 
 
 def in_order(errors: Iterable[ConfigError]) -> list[ConfigError]:

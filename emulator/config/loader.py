@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from emulator.config.assemble import assemble
 from emulator.config.builder import MockAnswer
 from emulator.config.documents import read_documents
-from emulator.config.errors import ConfigError, ConfigErrors
+from emulator.config.errors import ConfigError, ConfigErrors, settle
 from emulator.config.nodes import Reader, root_field
 from emulator.config.schema import DocumentDecls, read_document
 from emulator.model import Definitions, Function
@@ -26,6 +27,8 @@ class Loaded:
     errors: list[ConfigError]
     #: Each function with a valid ``handler``, by name, even one whose other settings are wrong.
     importable: dict[str, Function]
+    #: What API Gateway would accept with a warning (an OpenAPI document's unsupported extensions…).
+    warnings: list[ConfigError] = dataclasses.field(default_factory=list)
 
 
 def load(
@@ -45,7 +48,7 @@ def load(
         reader = Reader(str(document.file))
         declarations.append(read_document(reader, root_field(document.root), code_root))
         errors.extend(reader.errors)
-    definitions, assembly_errors = assemble(
+    definitions, assembly_errors, warnings = assemble(
         declarations, (document.file for document in documents), mocks=mocks
     )
     errors.extend(assembly_errors)
@@ -55,14 +58,22 @@ def load(
             if function.importable is not None:
                 # The first of two same-named functions is the one assembled, as for every other check.
                 importable.setdefault(function.name, function.importable)
-    return Loaded(definitions, errors, importable)
+    return Loaded(definitions, errors, importable, warnings)
 
 
 def load_definitions(
-    path: str | Path, *, code_dir: str | Path | None = None, mocks: Mapping[str, MockAnswer] | None = None
+    path: str | Path,
+    *,
+    code_dir: str | Path | None = None,
+    mocks: Mapping[str, MockAnswer] | None = None,
+    fail_on_warnings: bool = False,
 ) -> Definitions:
-    """The definitions at ``path``; raises ``ConfigErrors`` listing every problem, so one run shows all fixes."""
+    """The definitions at ``path``; raises ``ConfigErrors`` listing every problem, so one run shows all fixes.
+
+    Warnings are left to the caller (``load`` returns them), unless ``fail_on_warnings`` makes them errors.
+    """
     loaded = load(path, code_dir=code_dir, mocks=mocks)
-    if loaded.errors:
-        raise ConfigErrors(loaded.errors)
+    errors, _ = settle(loaded.errors, loaded.warnings, fail_on_warnings=fail_on_warnings)
+    if errors:
+        raise ConfigErrors(errors)
     return loaded.definitions

@@ -80,6 +80,17 @@ class MockDecl:
     triggers: tuple[TriggerDecl, ...]
 
 
+@dataclass(frozen=True)
+class OpenApiBinding:
+    """An api whose resources, methods and settings come from an OpenAPI document (``openapi: FILE``)."""
+
+    api: str
+    #: Relative to the YAML file that names it.
+    path: Path
+    #: The ``openapi`` key, for a document that cannot be read.
+    location: Location
+
+
 @dataclass
 class DocumentDecls:
     #: Without resources: those come from the triggers.
@@ -89,6 +100,7 @@ class DocumentDecls:
     references: list[ApiReference] = dataclasses.field(default_factory=list)
     #: Apis declared with errors: a trigger naming one is not also told the api is unknown.
     broken_apis: list[str] = dataclasses.field(default_factory=list)
+    openapi: list[OpenApiBinding] = dataclasses.field(default_factory=list)
 
 
 _CORS_KEYS = (
@@ -107,7 +119,7 @@ def read_document(reader: Reader, root: Field, code_dir: Path) -> DocumentDecls:
     if top is None:
         return decls
     for name, field in _named(reader, top.get("apis")):
-        api = _api(reader, name, field)
+        api = _api(reader, name, field, decls.openapi)
         if api is not None:
             decls.apis.append(api)
         else:
@@ -142,15 +154,38 @@ def _named(reader: Reader, field: Field | None) -> list[tuple[str, Field]]:
     return list(entries.items()) if entries else []
 
 
-def _api(reader: Reader, name: str, field: Field) -> RestApi | None:
+#: What an api bound to an OpenAPI document takes from the document instead, by the extension holding it.
+_FROM_DOCUMENT = {
+    "binary_media_types": "x-amazon-apigateway-binary-media-types",
+    "endpoint_type": "x-amazon-apigateway-endpoint-configuration",
+    "gateway_responses": "x-amazon-apigateway-gateway-responses",
+}
+
+
+def _api(reader: Reader, name: str, field: Field, bindings: list[OpenApiBinding]) -> RestApi | None:
     if not name:
         reader.error(field, "an api name must not be empty")
         return None
     keys = reader.mapping(
-        field, optional=("id", "binary_media_types", "endpoint_type", "stages", "gateway_responses")
+        field,
+        optional=("id", "openapi", "binary_media_types", "endpoint_type", "stages", "gateway_responses"),
     )
     if keys is None:
         return None
+    if "openapi" in keys:
+        document = reader.string(keys["openapi"])
+        if document is not None and not document.strip():
+            reader.error(keys["openapi"], "expected the path of an OpenAPI document, got an empty string")
+        elif document is not None:
+            # Relative to the YAML file, so a config folder can carry its documents.
+            path = Path(reader.file).parent / document
+            bindings.append(OpenApiBinding(name, path, reader.location(keys["openapi"])))
+        for key, extension in _FROM_DOCUMENT.items():
+            if key in keys:
+                reader.error(
+                    keys[key],
+                    f"'{key}' of an api with 'openapi' comes from its document ({extension}); set it there",
+                )
     api_id = stable_id(name)
     if "id" in keys:
         given = reader.name(keys["id"])

@@ -29,7 +29,15 @@ def route_table_rows(rows: list[RouteRow]) -> str:
         "<tr>"
         + _cell(row.method, mono=True)
         + _cell(row.url, mono=True)
-        + _cell(row.shown_integration, title=NON_PROXY_NOTE if row.non_proxy_lambda else "")
+        + _cell(
+            row.shown_integration + (" \u26a0" if row.notes else ""),
+            title="\n".join(
+                [
+                    *(f"not yet: {note}" for note in row.notes),
+                    *([NON_PROXY_NOTE] if row.non_proxy_lambda else []),
+                ]
+            ),
+        )
         + _cell(row.target or "-")
         + _cell("yes" if row.cors else "")
         + _cell(f"{row.api} ({row.api_id})")

@@ -167,7 +167,8 @@ def inspector_routes(recorder: Recorder, allowed: AllowedHosts | None = None) ->
 
     async def page(request: Request) -> Response:
         gateway = gateway_of(request)
-        body = render_page(route_rows(gateway.deployment.definitions, _base_url(request)))
+        deployment = gateway.deployment
+        body = render_page(route_rows(deployment.definitions, _base_url(request), deployment.notes))
         return Response(body, media_type="text/html; charset=utf-8", headers=_PAGE_HEADERS)
 
     async def asset(request: Request) -> Response:
@@ -180,7 +181,9 @@ def inspector_routes(recorder: Recorder, allowed: AllowedHosts | None = None) ->
 
     async def routes(request: Request) -> Response:
         gateway = gateway_of(request)
-        rows = [asdict(row) for row in route_rows(gateway.deployment.definitions, _base_url(request))]
+        deployment = gateway.deployment
+        found = route_rows(deployment.definitions, _base_url(request), deployment.notes)
+        rows = [asdict(row) for row in found]
         return JSONResponse(rows, headers={"Cache-Control": "no-store"})
 
     async def invocations(request: Request) -> Response:

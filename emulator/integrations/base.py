@@ -13,10 +13,11 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
+from emulator.config.lambda_uris import UnresolvedFunction, lambda_target, resolve_function
 from emulator.context import RequestContext
 from emulator.errors import IntegrationFailure, IntegrationTimeout, Throttled
 from emulator.invocations import Invocation, Trigger
-from emulator.model import Function
+from emulator.model import Function, Integration, Stage
 from emulator.runtime.invoker import Invoker
 from emulator.runtime.lambda_context import function_arn
 from emulator.runtime.outcomes import TooManyRequests
@@ -85,9 +86,12 @@ class LambdaInvocation:
     async def __call__(self, ctx: RequestContext) -> InvocationResult:
         assert ctx.match is not None
         integration = ctx.match.method.integration
-        function = ctx.deployment.definitions.functions.get(integration.function or "")
+        name = integration.function or _function_of(integration, ctx.match.stage)
+        function = ctx.deployment.definitions.functions.get(name)
         if function is None:
-            raise IntegrationFailure(f"{integration.describe()} names no function of this deployment")
+            raise IntegrationFailure(
+                f"{integration.describe()} names the function {name!r}, which is not defined"
+            )
         call = self.invoker.invoke(function, ctx.event, trace_id=ctx.ids.trace_id)
         try:
             result = await within(integration.timeout_ms / 1000, call)
@@ -106,6 +110,20 @@ class LambdaInvocation:
             raise error from None
         _record(ctx, function, result, answered=True)
         return result
+
+
+def _function_of(integration: Integration, stage: Stage) -> str:
+    """The function of a URI that names it through stage variables, for this request's stage."""
+    if integration.uri is None:
+        raise IntegrationFailure(f"{integration.describe()} has no uri")
+    try:
+        if lambda_target(integration.uri) is None:
+            raise IntegrationFailure(
+                f"{integration.describe()}: AWS service integrations are not executed yet (only Lambda's)"
+            )
+        return resolve_function(integration.uri, stage.name, stage.variables)
+    except UnresolvedFunction as error:
+        raise IntegrationFailure(f"{integration.describe()}: {error}") from None
 
 
 def _record(ctx: RequestContext, function: Function, result: InvocationResult, *, answered: bool) -> None:

@@ -7,11 +7,14 @@ integration responses' selection patterns are matched against (reference section
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from emulator.context import RequestContext
+from emulator.errors import BadRequestBody
 from emulator.events import build_json_event
 from emulator.integrations.base import BackendReply, LambdaInvocation
 from emulator.integrations.proxy_hint import proxy_hint
+from emulator.integrations.request_mapping import mapped_request
 from emulator.runtime.invoker import Invoker
 
 log = logging.getLogger("apig_emu.integration")
@@ -23,7 +26,18 @@ class LambdaCustomIntegration:
 
     async def request(self, ctx: RequestContext) -> None:
         assert ctx.request is not None
-        ctx.event = build_json_event(ctx.request)
+        text = mapped_request(ctx)
+        # A template's text is the payload as a client's body would be: Lambda reads it as JSON.
+        request = ctx.request if text is None else replace(ctx.request, body=text.encode())
+        try:
+            ctx.event = build_json_event(request)
+        except BadRequestBody as error:
+            if text is None:
+                raise
+            raise BadRequestBody(
+                f"the request template's text is not JSON, which a Lambda function's event must be: {text[:200]!r}",
+                message=error.message,
+            ) from None
 
     async def invoke(self, ctx: RequestContext) -> None:
         assert ctx.match is not None and ctx.request is not None

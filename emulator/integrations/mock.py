@@ -13,21 +13,15 @@ import re
 from emulator.context import RequestContext
 from emulator.errors import IntegrationFailure, IntegrationTimeout
 from emulator.integrations.base import BackendReply
-from emulator.templates import request_template, static_text
+from emulator.integrations.request_mapping import mapped_request
 
 
 class MockIntegration:
     async def request(self, ctx: RequestContext) -> None:
-        assert ctx.request is not None and ctx.match is not None
-        integration = ctx.match.method.integration
-        template = request_template(integration.request_templates, ctx.request.header("content-type"))
+        assert ctx.request is not None
+        text = mapped_request(ctx)
         # Without a template the body passes through and is read the same way (passthrough behaviour).
-        text = ctx.request.body.decode("utf-8", "replace") if template is None else static_text(template)
-        if text is None:
-            raise IntegrationFailure(
-                f"the MOCK integration's request template needs Velocity, which is not executed yet: {template!r}"
-            )
-        ctx.rendered_request = text
+        ctx.rendered_request = ctx.request.body.decode("utf-8", "replace") if text is None else text
 
     async def invoke(self, ctx: RequestContext) -> None:
         assert ctx.match is not None

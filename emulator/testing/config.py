@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import textwrap
+import warnings
 from pathlib import Path
 
-from emulator.config import ConfigErrors, load_definitions
+from emulator.config import ConfigError, ConfigErrors, ConfigWarning, load
 from emulator.config.assemble import assemble
 from emulator.config.documents import parse
+from emulator.config.errors import warnings_report
 from emulator.config.nodes import Reader, root_field
 from emulator.config.schema import DocumentDecls, read_document
 from emulator.model import Definitions
@@ -36,10 +38,11 @@ def definitions_from_yaml(
         raise ConfigErrors([error])
     if root is not None:
         declarations.append(read_document(reader, root_field(root), code_root))
-    definitions, errors = assemble(declarations, ())
+    definitions, errors, found = assemble(declarations, ())
     errors = [*reader.errors, *errors]
     if errors:
         raise ConfigErrors(errors)
+    _warn(found)
     return definitions
 
 
@@ -60,4 +63,14 @@ def as_definitions(config: ConfigSource, *, code_dir: str | Path | None = None) 
         raise TypeError(
             f"config must be a path to a YAML file or folder, or Definitions; got {type(config).__name__}"
         )
-    return load_definitions(config, code_dir=code_dir)
+    loaded = load(config, code_dir=code_dir)
+    if loaded.errors:
+        raise ConfigErrors(loaded.errors)
+    _warn(loaded.warnings)
+    return loaded.definitions
+
+
+def _warn(found: list[ConfigError]) -> None:
+    """The definitions' warnings as one ``ConfigWarning``: pytest lists it, ``-W error`` makes it fail."""
+    if found:
+        warnings.warn(ConfigWarning(f"apig-emu: {warnings_report(found)}"), stacklevel=3)
