@@ -15,6 +15,7 @@ from emulator.config import DEFAULT_CONFIG_PATH, ConfigErrors, load_definitions
 from emulator.config.builder import MockAnswer
 from emulator.listening import ListenError, bound_port, listen, port_number, url_port
 from emulator.model import Definitions
+from emulator.runtime.worker_limits import default_max_workers
 from emulator.stopping import exit_interrupted
 from emulator.table import format_table
 from emulator.validation import COMMAND_LINE, validate
@@ -144,6 +145,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(
         f"{args.config}: {len(definitions.apis)} API(s), {len(definitions.functions)} function(s), no errors"
     )
+    cap = default_max_workers()
+    for note in cli_runtime.concurrency_notes(definitions, cap, "serve --max-workers, by default here"):
+        print(f"note: {note}")
     return 0
 
 
@@ -177,6 +181,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if definitions is None:
         return 1
     cli_runtime.warn_about_handlers(args, definitions)
+    cli_runtime.note_concurrency(args, definitions)
     try:
         sockets = listen(args.host, args.port)
         static_sockets = cli_frontend.listen_static(args)
