@@ -35,6 +35,7 @@ from tests.gate import WAIT, Gate
 from tests.live import LiveServer, alive, start_server
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+pytest_plugins = ["pytester"]
 
 
 def children(pid: int) -> list[int]:
@@ -429,3 +430,46 @@ def test_validate_says_when_a_functions_concurrency_passes_the_cap(tmp_path: Pat
         f"note: function 'wide': concurrency 1000, but at most {cap} of its requests run at once here: "
         f"the emulator runs {cap} worker processes at most (serve --max-workers, by default here)"
     ]
+
+
+# --- The pytest plugin --------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_pytest_plugin_takes_the_worker_limit_from_the_ini_file(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(pid_handler="import os\n\ndef pid(event, context):\n    return os.getpid()\n")
+    (pytester.path / "config").mkdir()
+    (pytester.path / "config" / "apig.yaml").write_text(
+        textwrap.dedent("""
+            apis: {shop: {}}
+            functions:
+              a:
+                handler: pid_handler.pid
+                triggers: [{api: shop, resource: /a, method: GET}]
+              b:
+                handler: pid_handler.pid
+                triggers: [{api: shop, resource: /b, method: GET}]
+        """)
+    )
+    pytester.makepyfile("""
+        def test_one_worker_at_a_time(apig):
+            a = apig.get("/Prod/a").json()
+            b = apig.get("/Prod/b").json()
+            assert a != b
+            # a's idle worker was retired to make room for b's.
+            assert apig.invoker.worker_pids("a") == []
+            assert apig.invoker.worker_pids("b") == [b]
+    """)
+    quiet = ("-p", "no:hypothesispytest", "-p", "no:cacheprovider")
+    pytester.makefile(".ini", pytest="[pytest]\napig_isolation = process\n")
+    pytester.runpytest(*quiet).assert_outcomes(failed=1)  # the default keeps both warm
+    pytester.makefile(".ini", pytest="[pytest]\napig_isolation = process\napig_max_workers = 1\n")
+    pytester.runpytest(*quiet).assert_outcomes(passed=1)
+    pytester.makefile(".ini", pytest="[pytest]\napig_isolation = process\napig_max_workers = few\n")
+    result = pytester.runpytest(*quiet)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*apig_max_workers in *pytest.ini: expected a whole number of worker processes, 1 or more, got 'few'"
+        ]
+    )
