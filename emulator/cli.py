@@ -146,7 +146,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"{args.config}: {len(definitions.apis)} API(s), {len(definitions.functions)} function(s), no errors"
     )
     cap = default_max_workers()
-    for note in cli_runtime.concurrency_notes(definitions, cap, "serve --max-workers, by default here"):
+    setting = "serve --max-workers; the default on this machine"
+    for note in cli_runtime.concurrency_notes(definitions, cap, setting):
         print(f"note: {note}")
     return 0
 

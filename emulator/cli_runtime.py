@@ -124,7 +124,7 @@ def concurrency_notes(definitions: Definitions, max_workers: int, setting: str) 
     """
     return [
         f"function {function.name!r}: concurrency {function.concurrency}, but at most {max_workers} of its "
-        f"requests run at once here: the emulator runs {max_workers} worker processes at most ({setting})"
+        f"requests run at once in the emulator, which runs {max_workers} worker processes at most ({setting})"
         for function in definitions.functions.values()
         if function.concurrency > max_workers
     ]
@@ -134,7 +134,7 @@ def note_concurrency(args: argparse.Namespace, definitions: Definitions) -> None
     if args.isolation != "process":
         return
     if args.max_workers is None:
-        max_workers, setting = default_max_workers(), "--max-workers, by default on this machine"
+        max_workers, setting = default_max_workers(), "--max-workers; the default on this machine"
     else:
         max_workers, setting = args.max_workers, "--max-workers"
     for note in concurrency_notes(definitions, max_workers, setting):

@@ -161,7 +161,10 @@ def test_fifty_functions_under_load_never_have_more_workers_than_the_cap(tmp_pat
     assert sampler.samples > 10
     assert sampler.most_workers <= CAP, f"{sampler.most_workers} worker processes"
     assert sampler.most_rss_mb < 400, f"server and workers: {sampler.most_rss_mb:.0f} MB"
-    assert "function 'busy': concurrency 1000, but at most 6 of its requests run at once here" in log
+    assert (
+        "function 'busy': concurrency 1000, but at most 6 of its requests run at once in the emulator, "
+        "which runs 6 worker processes at most (--max-workers)"
+    ) in log
 
 
 def post(server: LiveServer, path: str, **body: object) -> requests.Response:
@@ -427,8 +430,9 @@ def test_validate_says_when_a_functions_concurrency_passes_the_cap(tmp_path: Pat
     cap = default_max_workers()
     notes = [line for line in result.stdout.splitlines() if line.startswith("note: ")]
     assert notes == [
-        f"note: function 'wide': concurrency 1000, but at most {cap} of its requests run at once here: "
-        f"the emulator runs {cap} worker processes at most (serve --max-workers, by default here)"
+        f"note: function 'wide': concurrency 1000, but at most {cap} of its requests run at once in the "
+        f"emulator, which runs {cap} worker processes at most (serve --max-workers; the default on this "
+        "machine)"
     ]
 
 
