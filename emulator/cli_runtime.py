@@ -78,30 +78,6 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
     )
 
 
-def worker_count(text: str) -> int:
-    """``--max-workers``: a whole number of processes, at least one."""
-    try:
-        count = int(text)
-    except ValueError:
-        count = 0
-    if count < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number of worker processes, 1 or more, got {text!r}"
-        )
-    return count
-
-
-def idle_seconds(text: str) -> float:
-    """``--idle-timeout``: seconds, 0 for never."""
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected seconds, 0 (never) or more, got {text!r}")
-    return seconds
-
-
 def configure_logging(args: argparse.Namespace) -> bool:
     """Set the log up as the options say; ``False``, having said why, if the log file cannot be opened."""
     try:
@@ -139,6 +115,30 @@ def note_concurrency(args: argparse.Namespace, definitions: Definitions) -> None
         max_workers, setting = args.max_workers, "--max-workers"
     for note in concurrency_notes(definitions, max_workers, setting):
         log.info("%s", note)
+
+
+def worker_count(text: str) -> int:
+    """``--max-workers``: a whole number of processes, at least one."""
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of worker processes, 1 or more, got {text!r}"
+        )
+    return count
+
+
+def idle_seconds(text: str) -> float:
+    """``--idle-timeout``: seconds, 0 for never."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected seconds, 0 (never) or more, got {text!r}")
+    return seconds
 
 
 def warn_about_handlers(args: argparse.Namespace, definitions: Definitions) -> None:
