@@ -15,7 +15,6 @@ from emulator.config import DEFAULT_CONFIG_PATH, ConfigErrors, load_definitions
 from emulator.config.builder import MockAnswer
 from emulator.listening import ListenError, bound_port, listen, port_number, url_port
 from emulator.model import Definitions
-from emulator.runtime.worker_limits import default_max_workers
 from emulator.stopping import exit_interrupted
 from emulator.table import format_table
 from emulator.validation import COMMAND_LINE, validate
@@ -145,10 +144,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(
         f"{args.config}: {len(definitions.apis)} API(s), {len(definitions.functions)} function(s), no errors"
     )
-    cap = default_max_workers()
-    setting = "serve --max-workers; the default on this machine"
-    for note in cli_runtime.concurrency_notes(definitions, cap, setting):
-        print(f"note: {note}")
+    cli_runtime.print_concurrency_notes(definitions)
     return 0
 
 

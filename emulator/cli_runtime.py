@@ -106,6 +106,13 @@ def concurrency_notes(definitions: Definitions, max_workers: int, setting: str) 
     ]
 
 
+def print_concurrency_notes(definitions: Definitions) -> None:
+    """``validate``'s notes, for the limit ``serve`` has by default on this machine."""
+    setting = "serve --max-workers; the default on this machine"
+    for note in concurrency_notes(definitions, default_max_workers(), setting):
+        print(f"note: {note}")
+
+
 def note_concurrency(args: argparse.Namespace, definitions: Definitions) -> None:
     if args.isolation != "process":
         return
