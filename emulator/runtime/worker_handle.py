@@ -99,6 +99,8 @@ class Worker:
         self.ready = False
         self.call: Call | None = None
         self.memory_mb = 0
+        #: When it last became idle, by the event loop's clock: idle workers retire after a while.
+        self.idle_since = 0.0
         #: Whether the emulator killed it (a timeout, memory, shutdown) rather than it ending by itself.
         self.killed = False
         #: Its cold start while that runs: the event loop keeps only a weak reference to a task.
@@ -109,11 +111,17 @@ class Worker:
     def pid(self) -> int:
         return self.process.pid if self.process else 0
 
+    @property
+    def discarded(self) -> bool:
+        return self.state is State.DEAD
+
     async def start(self) -> None:
         """Spawn the interpreter; it reports ready once it has set up the function's environment."""
         loop = asyncio.get_running_loop()
+        if self.discarded:
+            # Before it was spawned (the emulator is shutting down): it never takes a process.
+            raise TooManyRequests("the emulator is shutting down")
         self.process = process = WorkerProcess(self.function)
-        self.pool.invoker.live.add(self)
         log.debug("function %r: started worker pid %s", self.function.name, process.pid)
         try:
             self.request_probe = os.dup(process.request_fd)
@@ -126,8 +134,8 @@ class Worker:
         except BaseException:
             self.kill()
             raise
-        if self.state is State.DEAD:
-            # Discarded while it started (the emulator is shutting down).
+        if self.discarded:
+            # While it started (the emulator is shutting down).
             self.kill()
             raise TooManyRequests("the emulator is shutting down")
         self.writer.write(frame(("init", self.function, self.pool.invoker.enforce_memory)))
@@ -282,10 +290,11 @@ class Worker:
     async def _reap_and_report(self) -> None:
         process = self.process
         if process is None:
+            self.pool.invoker.reaped(self)
             return
         try:
             returncode = await process.reap(grace=RETIRE_GRACE)
-            self.pool.invoker.live.discard(self)
+            self.pool.invoker.reaped(self)
             call, self.call = self.call, None
             if call is not None:
                 if call.timer is not None:
