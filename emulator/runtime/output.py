@@ -64,6 +64,9 @@ class Allowance:
         if size <= self.room:
             self.room -= size
             return text
+        if not self.room:  # a flood, past its cap: nothing more to look at than its size
+            self.dropped += size
+            return ""
         kept = _prefix(text, self.room)
         self.room = 0
         self.dropped += size - utf8_size(kept)
@@ -155,8 +158,14 @@ class CappedStream(io.TextIOBase):
         self.lock = lock
 
     def write(self, text: str) -> int:
+        size = len(text) if text.isascii() else utf8_size(text)
+        allowance = self.allowance
         with self.lock:
-            kept = self.allowance.admit(text)
+            if size <= allowance.room:  # admit's own test, inline: this runs for every print
+                allowance.room -= size
+                kept = text
+            else:
+                kept = allowance.admit(text)
         if kept:
             self.original.write(kept)
         return len(text)

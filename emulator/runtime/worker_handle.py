@@ -51,10 +51,11 @@ log = logging.getLogger("apig_emu.runtime")
 
 #: How long a retired worker may take to finish and exit before it is killed.
 RETIRE_GRACE = 2.0
-#: Bytes read from the output pipe at a time (asyncio's own pipe transports read as much).
-OUTPUT_CHUNK = 256 * 1024
-#: Reads that take what is in the output pipe before a reply is answered: a pipe holds 64 KB unless
-#: enlarged, so a few suffice; a bound, so that a process still writing cannot hold the event loop.
+#: Bytes read from the output pipe at a time: what a pipe holds unless enlarged. Larger reads would
+#: cost a handler that prints a line as much as one that floods: ``os.read`` allocates its size first.
+OUTPUT_CHUNK = 64 * 1024
+#: Reads that take what is in the output pipe before a reply is answered: one or two suffice, since the
+#: worker blocks on a full pipe; a bound, so that a process still writing cannot hold the event loop.
 DRAIN_READS = 16
 
 
