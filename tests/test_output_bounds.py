@@ -198,7 +198,7 @@ def test_an_unrelated_route_answers_while_a_handler_floods_and_the_flood_reaches
     assert len(flood) == len(output) + 3  # START, END, REPORT: 68 records for 50 MB
 
 
-def test_a_timed_out_handlers_output_is_its_answers_and_what_it_writes_after_is_only_counted(
+def test_a_timeout_answers_with_the_output_so_far_and_what_the_handler_writes_after_is_counted(
     make_harness: MakeHarness, gate: Gate, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Thread isolation answers a timeout while the handler's thread runs on."""
