@@ -21,7 +21,7 @@ from typing import Any
 import emulator
 from emulator import ids
 from emulator.model import Function
-from emulator.runtime.capture import start_capture, stop_capture
+from emulator.runtime.capture import answer, start_capture, stop_capture
 from emulator.runtime.environ import PER_REQUEST, set_python_only, unset_python_only
 from emulator.runtime.environment import ExecutionEnvironment
 from emulator.runtime.handler_problems import HandlerProblem, diagnose
@@ -162,7 +162,7 @@ class _ThreadEnvironment(ExecutionEnvironment):
         self.variables = lambda_environment(function, self.stream)
 
     def begin(self, aws_request_id: str, trace_id: str) -> None:
-        start_capture(aws_request_id)
+        start_capture(aws_request_id, self.function.name)
 
     def output(self) -> list[str]:
         return stop_capture()
@@ -273,7 +273,11 @@ def _time_out(call: asyncio.Future[InvocationResult], function: Function, aws_re
         function.timeout,
         note=" (thread isolation cannot stop the handler: its thread runs on)",
     )
-    call.set_result(outcome.result(aws_request_id, duration_ms=function.timeout * 1000, timed_out=True))
+    # What the handler wrote until now is the invocation's log, as on Lambda; what it writes after, dropped.
+    logs = answer(aws_request_id)
+    call.set_result(
+        outcome.result(aws_request_id, duration_ms=function.timeout * 1000, logs=logs, timed_out=True)
+    )
 
 
 def check_handlers(functions: Iterable[Function]) -> dict[str, HandlerProblem]:
