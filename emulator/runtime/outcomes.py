@@ -30,6 +30,12 @@ from emulator.runtime.tracebacks import format_user_exception, user_frames
 UNHANDLED = "Unhandled"
 
 
+#: How long a request waits for a busy function's next free execution environment before it is
+#: throttled, in both isolations. Lambda throttles at once; a short wait absorbs the bursts a browser or
+#: a test makes locally.
+DEFAULT_QUEUE_TIMEOUT = 1.0
+
+
 class TooManyRequests(Exception):
     """Lambda's Invoke rejection when the function has no free execution environment (HTTP 429).
 
