@@ -4,7 +4,9 @@ Module state persists between invocations (a warm start) because modules are imp
 process cannot do for threads is documented in the README: a timed-out handler's thread runs on to
 completion in the background (its result is discarded), functions share ``sys.modules`` and the
 process environment (each invocation sets its own function's variables while it runs), and a handler
-that exits or crashes the process takes the emulator with it. Process isolation removes all three.
+that crashes the process (``os._exit``, a segfault) takes the emulator with it. Process isolation
+removes all three. What Lambda's runtime lets end its process (``sys.exit``, ``KeyboardInterrupt``,
+any ``BaseException`` that is not an ``Exception``) is answered as that end, and the emulator goes on.
 
 Concurrency is process isolation's model (``worker_pool.py``) with a thread in place of each
 execution environment: a function runs at most ``concurrency`` handlers at once (``_Share``); more
@@ -19,12 +21,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 import threading
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
+from types import FrameType
 from typing import Any
 
 import emulator
@@ -41,11 +46,14 @@ from emulator.runtime.outcomes import (
     UNHANDLED,
     Outcome,
     TooManyRequests,
+    exit_reason,
+    exit_status,
     exited,
     timed_out,
 )
 from emulator.runtime.pool import HandlerThreads
 from emulator.runtime.result import InvocationResult, error_payload
+from emulator.runtime.tracebacks import format_user_exception, innermost
 
 #: Set on every invocation, so never worth restoring in between.
 _TRACE_ID = "_X_AMZN_TRACE_ID"
@@ -183,16 +191,39 @@ class _ThreadEnvironment(ExecutionEnvironment):
     def output(self) -> list[str]:
         return stop_capture()
 
-    def ended(self, exc: SystemExit | MemoryError, aws_request_id: str) -> Outcome:
-        if isinstance(exc, SystemExit):
-            return exited(
-                aws_request_id,
-                # As the interpreter would exit: None is 0, a message is 1.
-                0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1,
-                detail=f"the handler called sys.exit({exc.code!r}); thread isolation kept the emulator running",
-            )
-        # The machine itself ran out: report it as the function's error.
-        return Outcome(error_payload("MemoryError", str(exc), [], aws_request_id), UNHANDLED, repr(exc))
+    def ended(self, exc: BaseException, aws_request_id: str) -> Outcome:
+        """Answered as the end of the runtime's process it would be on Lambda; this thread goes on.
+
+        The environment stays warm (module state included), where Lambda would start a fresh one:
+        modules are shared in one process, and cannot be re-imported for one function alone.
+        """
+        if isinstance(exc, MemoryError):
+            # The machine itself ran out: report it as the function's error.
+            return Outcome(error_payload("MemoryError", str(exc), [], aws_request_id), UNHANDLED, repr(exc))
+        last_words = _last_words(exc)
+        if last_words:
+            sys.stderr.write(last_words)  # into this invocation's output, as the process would write them
+        status = exit_status(exc)
+        what = f"sys.exit({exc.code!r})" if isinstance(exc, SystemExit) else _exception_only(exc)
+        where = innermost(exc)
+        return exited(
+            aws_request_id,
+            status,
+            detail=f"{what}{f' at {where}' if where else ''} ends Lambda's runtime, which answers only an "
+            f"Exception ({exit_reason(status)}); thread isolation kept the emulator running",
+        )
+
+
+def _exception_only(exc: BaseException) -> str:
+    """``KeyboardInterrupt``, ``app.Abort: why``: the exception's last line, as a traceback ends."""
+    return traceback.format_exception_only(type(exc), exc)[-1].strip()
+
+
+def _last_words(exc: BaseException) -> str:
+    """What Python writes to stderr as ``exc`` ends its process: ``sys.exit``'s message, or the traceback."""
+    if isinstance(exc, SystemExit):
+        return "" if exc.code is None or isinstance(exc.code, int) else f"{exc.code}\n"
+    return format_user_exception(exc)
 
 
 class _Call:
@@ -418,12 +449,46 @@ def check_handlers(functions: Iterable[Function]) -> dict[str, HandlerProblem]:
     """Import each handler here, under its function's environment as its first invocation would.
 
     The modules stay imported: thread isolation imports them into this process anyway, and a module
-    that reads a variable of its function's environment at import time finds it.
+    that reads a variable of its function's environment at import time finds it. A module that ends
+    Lambda's runtime at import (``sys.exit``) is reported, not obeyed; Ctrl-C meanwhile still stops.
     """
     problems: dict[str, HandlerProblem] = {}
     for function in functions:
-        with _function_environment(lambda_environment(function, log_stream_name()), function.name):
+        with (
+            _function_environment(lambda_environment(function, log_stream_name()), function.name),
+            _ctrl_c_told_apart() as pressed,
+        ):
             problem = diagnose(function)
+        if pressed:
+            raise KeyboardInterrupt
         if problem is not None:
             problems[function.name] = problem
     return problems
+
+
+@contextmanager
+def _ctrl_c_told_apart() -> Iterator[list[int]]:
+    """Notes a Ctrl-C, which ``diagnose`` cannot tell from a ``KeyboardInterrupt`` the module raises.
+
+    ``diagnose`` answers a module's own ``KeyboardInterrupt`` as Lambda would (the runtime ends);
+    the user's Ctrl-C must stop the command instead. Signals reach the main thread only, and a
+    handler of someone else's is theirs to keep: in either case there is nothing to tell apart.
+    """
+    pressed: list[int] = []
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        pressed.append(signum)
+        raise KeyboardInterrupt
+
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield pressed
+        return
+    signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield pressed
+    finally:
+        if signal.getsignal(signal.SIGINT) is interrupt:  # the module may have set its own
+            signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -183,9 +183,9 @@ class _ProcessEnvironment(ExecutionEnvironment):
             _end_forked_copy()  # before it takes the output its parent will answer with
         return take_output().splitlines()
 
-    def ended(self, exc: SystemExit | MemoryError, aws_request_id: str) -> Outcome:
-        if isinstance(exc, SystemExit):
-            raise exc  # the process exits, as Lambda's runtime would; the parent answers the crash
+    def ended(self, exc: BaseException, aws_request_id: str) -> Outcome:
+        if not isinstance(exc, MemoryError):
+            raise exc  # the process ends, as Lambda's runtime's would; the parent answers the crash
         _lift_memory_limit()
         self.exhausted = True
         return out_of_memory(
