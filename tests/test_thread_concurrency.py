@@ -10,6 +10,7 @@ timeout only bounds how long a throttled request waits, it never decides an outc
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import logging
@@ -22,9 +23,11 @@ from pathlib import Path
 import pytest
 
 from emulator.config import load_definitions
+from emulator.model import Function
 from emulator.runtime.invoker import Invoker
+from emulator.runtime.outcomes import TooManyRequests
 from emulator.runtime.process import ProcessInvoker
-from emulator.runtime.threads import ThreadInvoker
+from emulator.runtime.threads import ThreadInvoker, _Call, _Share
 from emulator.testing import Harness
 from tests.conftest import ISOLATIONS, LAMBDAS
 from tests.gate import WAIT, Gate
@@ -170,3 +173,36 @@ def test_a_waiting_request_whose_caller_gave_up_never_starts(harness: Harness, g
     # The next request takes the slot the held one frees; the one given up never ran before it.
     tags = harness.post("/Prod/tagged", content=json.dumps({"tag": f"{run}-next"})).json()["tags"]
     assert [tag for tag in tags if tag.startswith(run)] == [f"{run}-held", f"{run}-next"]
+
+
+def test_the_queue_starts_its_oldest_live_call_and_passes_over_those_given_up() -> None:
+    """``_Share`` alone, its handlers' threads stood in for by a list: what starts, and in what order."""
+
+    async def scenario() -> tuple[list[str], BaseException | None]:
+        started: list[str] = []
+        function = Function("f", "isolation.warm", LAMBDAS, concurrency=1)
+        share = _Share(function, lambda share, call: started.append(call.trace_id))
+        names = ("first", "gave-up", "next", "last")
+        calls = {name: _Call(function, None, {}, name, None) for name in names}  # type: ignore[arg-type]
+        for call in calls.values():
+            share.submit(call, WAIT)
+        assert started == ["first"]  # the others wait for the one slot
+        calls["gave-up"].future.cancel()  # its caller gave up (the gateway's 504)
+        share.finished()  # "first" returned: its slot goes to the oldest call still waiting
+        share.withdraw(calls["gave-up"])  # the caller's own clean-up finds it passed over already
+        assert started == ["first", "next"]
+        # A reload that raises the function's concurrency starts the next waiting call at once.
+        share.update(dataclasses.replace(function, concurrency=3))
+        assert started == ["first", "next", "last"]
+        waiting = _Call(function, None, {}, "waiting", None)  # type: ignore[arg-type]
+        share.update(function)
+        share.submit(waiting, WAIT)
+        share.shut()  # the emulator stops: a call still waiting is refused, never started
+        for call in (*calls.values(), waiting):
+            if call.timer is not None:
+                call.timer.cancel()
+        return started, waiting.future.exception()
+
+    started, refused = asyncio.run(scenario())
+    assert started == ["first", "next", "last"]
+    assert isinstance(refused, TooManyRequests)

@@ -20,6 +20,7 @@ demand (``pool.py``), never more than the functions' concurrency together.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -289,7 +290,8 @@ class _Share:
     def withdraw(self, call: _Call) -> None:
         """Its caller gave up (the integration's timeout) or it was throttled: it will never start."""
         if not call.started:
-            self.waiting.remove(call)
+            with contextlib.suppress(ValueError):  # a freed slot already passed it over (``_wake``)
+                self.waiting.remove(call)
 
     def finished(self) -> None:
         """On the event loop: a handler's thread is done; its slot goes to the oldest waiting call."""
@@ -313,9 +315,9 @@ class _Share:
         if not call.future.done():
             call.future.set_exception(
                 TooManyRequests(
-                    f"Rate Exceeded: all {self.function.concurrency} of function {self.function.name!r}'s "
-                    f"`concurrency` stayed busy for {waited:g} s (in thread isolation, a handler past its "
-                    "timeout stays busy until its thread ends)"
+                    f"Rate Exceeded: all {self.function.concurrency} handler thread(s) of function "
+                    f"{self.function.name!r} stayed busy for {waited:g} s (its `concurrency`; a handler "
+                    "past its timeout stays busy until it returns)"
                 )
             )
 
