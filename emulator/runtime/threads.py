@@ -210,8 +210,8 @@ class _ThreadEnvironment(ExecutionEnvironment):
         return exited(
             aws_request_id,
             status,
-            detail=f"{what}{f' at {where}' if where else ''} ends Lambda's runtime, which answers only an "
-            f"Exception ({exit_reason(status)}); thread isolation kept the emulator running",
+            detail=f"{what}{f' at {where}' if where else ''} ends Lambda's runtime ({exit_reason(status)}), "
+            "which catches only an Exception; thread isolation kept the emulator running",
         )
 
 
