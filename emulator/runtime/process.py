@@ -25,7 +25,7 @@ from typing import Any
 
 from emulator.model import Function
 from emulator.runtime.call import Call, Undelivered
-from emulator.runtime.outcomes import TooManyRequests
+from emulator.runtime.outcomes import DEFAULT_QUEUE_TIMEOUT, TooManyRequests
 from emulator.runtime.result import InvocationResult
 from emulator.runtime.threads import ThreadInvoker
 from emulator.runtime.worker_handle import State, Worker
@@ -34,9 +34,6 @@ from emulator.runtime.worker_pool import Pool
 
 log = logging.getLogger("apig_emu.runtime")
 
-#: How long a request waits for a busy function's next free environment before it is throttled.
-#: Lambda throttles at once; a short wait absorbs the bursts a browser or a test makes locally.
-DEFAULT_QUEUE_TIMEOUT = 1.0
 #: How often busy workers' resident memory is compared with their function's memory size.
 MEMORY_CHECK_INTERVAL = 0.05
 
@@ -78,7 +75,7 @@ class ProcessInvoker:
     def override(self, function_name: str, handler: Callable[[Any, Any], Any] | None) -> None:
         """Test doubles are Python objects a worker process cannot receive: they run in this process."""
         if self._in_process is None:
-            self._in_process = ThreadInvoker()
+            self._in_process = ThreadInvoker(queue_timeout=self.queue_timeout)
         self._in_process.override(function_name, handler)
         if handler is None:
             self._overrides.discard(function_name)

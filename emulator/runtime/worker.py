@@ -199,9 +199,9 @@ class _ProcessEnvironment(ExecutionEnvironment):
         sys.stderr.flush()
         return []
 
-    def ended(self, exc: SystemExit | MemoryError, aws_request_id: str) -> Outcome:
-        if isinstance(exc, SystemExit):
-            raise exc  # the process exits, as Lambda's runtime would; the parent answers the crash
+    def ended(self, exc: BaseException, aws_request_id: str) -> Outcome:
+        if not isinstance(exc, MemoryError):
+            raise exc  # the process ends, as Lambda's runtime's would; the parent answers the crash
         _lift_memory_limit()
         self.exhausted = True
         return out_of_memory(
