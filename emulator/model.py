@@ -415,6 +415,24 @@ class UsagePlan:
 
 
 @dataclass(frozen=True)
+class Serving:
+    """The emulator's own: where a definition asks to be served (serverless-offline's settings, say).
+
+    On AWS the host names the API and the path starts with the stage; a local server decides its own
+    port, and a tool the definitions were written for may have put a prefix before every path or the
+    stage at the root. ``serve``'s options win over these.
+    """
+
+    #: ``serve``'s port when ``--port`` is not given.
+    port: int | None = None
+    #: A path segment (or several) every request's path starts with, without its slashes.
+    path_prefix: str = ""
+    #: ``False``: each API's stage is served at the root (``/users``, not ``/dev/users``), as a custom
+    #: domain's empty base path maps it; an API with several stages is served in its first.
+    stage_in_path: bool = True
+
+
+@dataclass(frozen=True)
 class Definitions:
     """Everything one configuration describes: APIs, the functions their methods integrate with, API keys."""
 
@@ -424,3 +442,4 @@ class Definitions:
     usage_plans: Mapping[str, UsagePlan] = field(default_factory=dict)
     #: The files it was read from, for reloading and messages.
     sources: tuple[Path, ...] = ()
+    serving: Serving = field(default_factory=Serving)

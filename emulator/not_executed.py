@@ -125,10 +125,11 @@ def _integration_notes(integration: Integration) -> list[str]:
         notes.append(
             f"integration request parameters ({', '.join(sorted(integration.request_parameters))}): not applied yet"
         )
-    handling = {
-        integration.content_handling,
-        *(response.content_handling for response in integration.responses),
-    }
+    handling = {response.content_handling for response in integration.responses}
+    # A MOCK reads the body only through a template that needs Velocity (a preflight's never does), so
+    # converting the request's body changes nothing there.
+    if kind != MOCK or _needs_velocity(integration.request_templates.values()):
+        handling.add(integration.content_handling)
     handling.discard(None)
     # A proxy's binary bodies are already base64 in its event, as CONVERT_TO_TEXT would make them.
     if handling and kind != AWS_PROXY:

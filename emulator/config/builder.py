@@ -35,6 +35,7 @@ from emulator.model import (
     MethodResponse,
     Resource,
     RestApi,
+    Serving,
     Stage,
     UsagePlan,
     literal,
@@ -128,6 +129,7 @@ class DefinitionsBuilder:
         self._api_keys: dict[str, ApiKey] = {}
         self._usage_plans: dict[str, UsagePlan] = {}
         self._sources: list[Path] = []
+        self._serving = Serving()
 
     def error(self, location: Location, message: str) -> None:
         self.errors.append(ConfigError(location, message))
@@ -137,6 +139,10 @@ class DefinitionsBuilder:
 
     def add_source(self, path: Path) -> None:
         self._sources.append(path)
+
+    def serve_as(self, serving: Serving) -> None:
+        """Where the definitions ask to be served (a port, a path prefix, the stage at the root)."""
+        self._serving = serving
 
     def add_api(self, api: RestApi) -> None:
         """An API with its settings and stages; its resources come from ``add_method``."""
@@ -259,6 +265,7 @@ class DefinitionsBuilder:
             api_keys=dict(self._api_keys),
             usage_plans=dict(self._usage_plans),
             sources=tuple(self._sources),
+            serving=self._serving,
         )
 
     def _defined_twice(self, kind: str, name: str, first: Location, second: Location) -> None:

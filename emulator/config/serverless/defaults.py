@@ -37,6 +37,7 @@ CORS_HEADERS: tuple[str, ...] = (
     "X-Api-Key",
     "X-Amz-Security-Token",
     "X-Amz-User-Agent",
+    "X-Amzn-Trace-Id",
 )
 CORS_ORIGIN = "*"
 
