@@ -11,9 +11,10 @@ from pathlib import Path
 
 import emulator
 from emulator import cli_export, cli_frontend, cli_harness, cli_runtime
-from emulator.config import DEFAULT_CONFIG_PATH, ConfigErrors, load
+from emulator.config import ConfigErrors, formats, load
 from emulator.config.builder import MockAnswer
 from emulator.config.errors import settle, warnings_report
+from emulator.config.overrides import OverrideError, parse_overrides
 from emulator.listening import ListenError, bound_port, listen, port_number, url_port
 from emulator.log_writer import LogWriter
 from emulator.model import Definitions
@@ -28,16 +29,60 @@ log = logging.getLogger("apig_emu")
 def _add_config_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
+        "-t",
+        "--template",
+        dest="config",
         type=Path,
-        default=DEFAULT_CONFIG_PATH,
-        help=f"a YAML file, or a folder of them (default: {DEFAULT_CONFIG_PATH})",
+        default=None,
+        metavar="FILE",
+        help="the definitions: apig-emu's YAML (a file, or a folder of them), a SAM or CloudFormation "
+        "template, recognised by content (default: the first of "
+        f"{', '.join(formats.default_paths())} found in the working directory)",
     )
     parser.add_argument(
         "--code-dir",
         type=Path,
         default=None,
-        help="where handler modules are imported from, like Lambda's code root (default: the working directory)",
+        help="where handler modules are imported from, like Lambda's code root; a template's CodeUri "
+        "folders are relative to it, as with sam's --base-dir (default: the working directory; for a "
+        "template, its folder)",
     )
+    parser.add_argument(
+        "--parameter-overrides",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a template's Parameters, as sam local start-api takes them: Key=Value or "
+        "ParameterKey=Key,ParameterValue=Value, several per argument or in several arguments",
+    )
+
+
+def resolve_config(args: argparse.Namespace) -> str | None:
+    """Fill in ``args.config``, ``args.code_dir`` and ``args.overrides``; what is wrong if they cannot be.
+
+    Without ``--config`` the default files are looked for in order, and the one found is named on
+    stderr, so that a user whose folder holds both a config/apig.yaml and a template.yaml sees which
+    one was served.
+    """
+    try:
+        args.overrides = parse_overrides(args.parameter_overrides)
+    except OverrideError as error:
+        return f"--parameter-overrides: {error}"
+    if args.config is None:
+        found = formats.find_default(Path.cwd())
+        if found is None:
+            return (
+                f"no definitions found: none of {', '.join(formats.default_paths())} is in {Path.cwd()}; "
+                "name them with --config FILE (or -t FILE)"
+            )
+        args.config = found
+        print(
+            f"apig-emu: using {found}, {formats.recognise(found).title} (no --config given)", file=sys.stderr
+        )
+    if args.code_dir is None:
+        args.code_dir = formats.recognise(args.config).default_code_dir(args.config)
+    return None
 
 
 def _add_warnings_option(parser: argparse.ArgumentParser) -> None:
@@ -141,15 +186,14 @@ def _log_warnings(text: str) -> None:
 
 
 def load_or_report(
-    config: Path,
-    code_dir: Path | None,
+    args: argparse.Namespace,
     mocks: Mapping[str, MockAnswer] | None = None,
     *,
     fail_on_warnings: bool = False,
     warn: Callable[[str], None] = _print_warnings,
 ) -> Definitions | None:
-    """The definitions, or ``None`` after printing every error to stderr; warnings go to ``warn``."""
-    loaded = load(config, code_dir=code_dir, mocks=mocks)
+    """The definitions ``args`` name, or ``None`` after printing every error to stderr; warnings go to ``warn``."""
+    loaded = load(args.config, code_dir=args.code_dir, mocks=mocks, parameter_overrides=args.overrides)
     errors, warnings = settle(loaded.errors, loaded.warnings, fail_on_warnings=fail_on_warnings)
     if errors:
         print(ConfigErrors(errors), file=sys.stderr)
@@ -179,6 +223,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         isolation="process",
         setting=COMMAND_LINE,
         fail_on_warnings=args.fail_on_warnings,
+        parameter_overrides=args.overrides,
     )
     if errors:
         print(ConfigErrors(errors), file=sys.stderr)
@@ -195,7 +240,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_routes(args: argparse.Namespace) -> int:
-    definitions = load_or_report(args.config, args.code_dir, fail_on_warnings=args.fail_on_warnings)
+    definitions = load_or_report(args, fail_on_warnings=args.fail_on_warnings)
     if definitions is None:
         return 1
     print(format_table(definitions, _base_url(args.host, args.port), not_executed(definitions)))
@@ -230,9 +275,7 @@ def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
     mocks = cli_frontend.mocks_from_args(args)
     if mocks is None or not cli_frontend.check_static(args):
         return 1
-    definitions = load_or_report(
-        args.config, args.code_dir, mocks, fail_on_warnings=args.fail_on_warnings, warn=_log_warnings
-    )
+    definitions = load_or_report(args, mocks, fail_on_warnings=args.fail_on_warnings, warn=_log_warnings)
     if definitions is None:
         return 1
     cli_runtime.warn_about_handlers(args, definitions)
@@ -263,9 +306,7 @@ def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
     cli_runtime.install_reload(
         args,
         app,
-        load=lambda: load_or_report(
-            args.config, args.code_dir, mocks, fail_on_warnings=args.fail_on_warnings, warn=_log_warnings
-        ),
+        load=lambda: load_or_report(args, mocks, fail_on_warnings=args.fail_on_warnings, warn=_log_warnings),
         on_deploy=redeployed,
     )
     config = uvicorn_config(
@@ -300,8 +341,10 @@ COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    if args.code_dir is None:
-        args.code_dir = Path.cwd()
+    problem = resolve_config(args)
+    if problem is not None:
+        print(f"apig-emu {args.command}: {problem}", file=sys.stderr)
+        return cli_harness.USAGE_ERROR
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:

@@ -88,7 +88,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         )
     if problem:
         return _usage(problem)
-    definitions = load_or_report(args.config, args.code_dir)
+    definitions = load_or_report(args)
     if definitions is None:
         return 1
     api = _chosen_api(definitions, args.api)

@@ -68,7 +68,7 @@ def add_commands(commands: Any, add_config_options: AddConfigOptions) -> None:
 def _load(args: argparse.Namespace) -> Definitions | None:
     from emulator.cli import load_or_report
 
-    return load_or_report(args.config, args.code_dir)
+    return load_or_report(args)
 
 
 def _usage(command: str, message: str) -> int:

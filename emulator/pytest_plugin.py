@@ -23,8 +23,9 @@ from pathlib import Path
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
-from emulator.config import DEFAULT_CONFIG_PATH, ConfigErrors, ConfigWarning
+from emulator.config import ConfigErrors, ConfigWarning, formats
 from emulator.config.errors import warnings_report
+from emulator.config.overrides import OverrideError, parse_overrides
 from emulator.logs import lambda_log
 from emulator.model import Definitions
 from emulator.runtime.isolation import ISOLATIONS, create_invoker
@@ -34,8 +35,8 @@ from emulator.validation import CodeRootSetting, validate
 
 _HARNESS = pytest.StashKey[Harness]()
 #: Definitions loaded and their handlers checked this session, or the error message, by (config
-#: path, code dir, isolation).
-_LOADED = pytest.StashKey[dict[tuple[Path, Path, str], Definitions | str]]()
+#: path, code dir, isolation, parameter overrides).
+_LOADED = pytest.StashKey[dict[tuple[Path, Path, str, tuple[tuple[str, str], ...]], Definitions | str]]()
 #: How a handler's hint names the code root here.
 _CODE_ROOT = CodeRootSetting("the apig_code_dir ini option", "apig_code_dir = {}")
 _SECTION = "apig-emu invocations"
@@ -55,8 +56,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--apig-config",
         default=None,
         metavar="PATH",
-        help=f"the API definitions (a YAML file or a folder of them) for the apig fixtures; "
-        f"default: the apig_config ini option, else {DEFAULT_CONFIG_PATH} under the rootdir",
+        help="the API definitions for the apig fixtures: apig-emu's YAML (a file or a folder of them), a "
+        "SAM or CloudFormation template; default: the apig_config ini option, else the first of "
+        f"{', '.join(formats.default_paths())} under the rootdir",
+    )
+    group.addoption(
+        "--apig-parameter-overrides",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a template's Parameters for the apig fixtures, as sam local start-api's --parameter-overrides "
+        "(default: the apig_parameter_overrides ini option)",
+    )
+    parser.addini(
+        "apig_parameter_overrides",
+        "a template's Parameters for the apig fixtures, Key=Value, one or more per line",
+        type="linelist",
+        default=[],
     )
     parser.addini(
         "apig_config",
@@ -65,7 +82,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini(
         "apig_code_dir",
-        "where handler modules are imported from, relative to the ini file (default: the rootdir)",
+        "where handler modules are imported from, relative to the ini file (default: the rootdir; "
+        "for a template, its folder)",
         default=None,
     )
     group.addoption(
@@ -106,7 +124,8 @@ def _config_source(config: pytest.Config) -> tuple[Path, str]:
     ini = config.getini("apig_config")
     if ini:
         return _ini_base(config) / str(ini), f"the apig_config option in {config.inipath}"
-    return config.rootpath / DEFAULT_CONFIG_PATH, (
+    found = formats.find_default(config.rootpath)
+    return config.rootpath / (found or formats.default_paths()[0]), (
         "the default; name another with --apig-config, the apig_config ini option, "
         "or by overriding the apig_config fixture"
     )
@@ -117,17 +136,33 @@ def apig_config(pytestconfig: pytest.Config) -> ConfigSource:
     """The API definitions: a path to a YAML file or folder, or loaded ``Definitions``.
 
     Override it in a ``conftest.py`` to choose them in code (a relative path is taken from the
-    rootdir); otherwise ``--apig-config``, then the ``apig_config`` ini option, then
-    ``config/apig.yaml`` under the rootdir.
+    rootdir); otherwise ``--apig-config``, then the ``apig_config`` ini option, then the first of
+    ``config/apig.yaml``, ``template.yaml``, ``template.yml`` under the rootdir (as ``apig-emu serve``
+    looks for them in its working directory).
     """
     return _config_source(pytestconfig)[0]
 
 
 @pytest.fixture(scope="session")
-def apig_code_dir(pytestconfig: pytest.Config) -> Path:
-    """Where handler modules are imported from (Lambda's code root): the ``apig_code_dir`` ini option or the rootdir."""
+def apig_code_dir(pytestconfig: pytest.Config, apig_config: ConfigSource) -> Path:
+    """Where handler modules are imported from (Lambda's code root): the ``apig_code_dir`` ini option, else
+    the rootdir, or for a template its folder (which its ``CodeUri`` paths are relative to)."""
     ini = pytestconfig.getini("apig_code_dir")
-    return _ini_base(pytestconfig) / str(ini) if ini else pytestconfig.rootpath
+    if ini:
+        return _ini_base(pytestconfig) / str(ini)
+    if isinstance(apig_config, Definitions):
+        return pytestconfig.rootpath
+    path = pytestconfig.rootpath / apig_config
+    entry = formats.recognise(path)
+    return pytestconfig.rootpath if entry is formats.APIG else entry.default_code_dir(path)
+
+
+def _overrides(config: pytest.Config) -> dict[str, str]:
+    given = config.getoption("apig_parameter_overrides") or config.getini("apig_parameter_overrides")
+    try:
+        return parse_overrides(given)
+    except OverrideError as error:
+        pytest.fail(f"apig-emu: apig_parameter_overrides: {error}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -154,7 +189,8 @@ def apig_definitions(
         return apig_config
     path = pytestconfig.rootpath / apig_config
     cache = pytestconfig.stash.setdefault(_LOADED, {})
-    key = (path.resolve(), Path(apig_code_dir).resolve(), apig_isolation)
+    overrides = _overrides(pytestconfig)
+    key = (path.resolve(), Path(apig_code_dir).resolve(), apig_isolation, tuple(sorted(overrides.items())))
     if key not in cache:
         fail_on_warnings = bool(
             pytestconfig.getoption("apig_fail_on_warnings") or pytestconfig.getini("apig_fail_on_warnings")
@@ -165,6 +201,7 @@ def apig_definitions(
             isolation=apig_isolation,
             setting=_CODE_ROOT,
             fail_on_warnings=fail_on_warnings,
+            parameter_overrides=overrides,
         )
         if found:
             # Once per session, in the warnings summary; ``-W error::emulator.config.ConfigWarning`` or

@@ -1,44 +1,55 @@
-"""Loading the YAML trigger definitions into the internal model, reporting every problem at once."""
+"""Loading definitions into the internal model, reporting every problem at once.
+
+``load`` reads any format the registry (``formats``) recognises; ``load_yaml`` is apig-emu's own YAML.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from emulator.config.assemble import assemble
 from emulator.config.builder import MockAnswer
 from emulator.config.documents import read_documents
-from emulator.config.errors import ConfigError, ConfigErrors, settle
+from emulator.config.errors import ConfigErrors, settle
+from emulator.config.loaded import Loaded, LoadOptions
 from emulator.config.nodes import Reader, root_field
 from emulator.config.schema import DocumentDecls, read_document
 from emulator.model import Definitions, Function
 
 DEFAULT_CONFIG_PATH = Path("config/apig.yaml")
 
-
-@dataclass(frozen=True)
-class Loaded:
-    """Everything one load found, errors or not, so ``validate`` can check handlers alongside the errors."""
-
-    #: Partial when there are errors: what could be built.
-    definitions: Definitions
-    errors: list[ConfigError]
-    #: Each function with a valid ``handler``, by name, even one whose other settings are wrong.
-    importable: dict[str, Function]
-    #: What API Gateway would accept with a warning (an OpenAPI document's unsupported extensions…).
-    warnings: list[ConfigError] = dataclasses.field(default_factory=list)
+__all__ = ["DEFAULT_CONFIG_PATH", "Loaded", "load", "load_definitions", "load_yaml"]
 
 
 def load(
+    path: str | Path,
+    *,
+    code_dir: str | Path | None = None,
+    mocks: Mapping[str, MockAnswer] | None = None,
+    parameter_overrides: Mapping[str, str] | None = None,
+) -> Loaded:
+    """Read definitions of any known format (recognised by content), collecting every problem.
+
+    ``code_dir`` is where the handlers' modules are imported from (default: the working directory for
+    apig-emu's YAML, the template's folder for a template). ``mocks`` answer the named functions'
+    methods with a fixed response instead (``serve --mock``). ``parameter_overrides`` set a
+    template's ``Parameters``.
+    """
+    from emulator.config import formats
+
+    options = LoadOptions(
+        code_dir=Path(code_dir) if code_dir is not None else None,
+        mocks=dict(mocks or {}),
+        parameter_overrides=dict(parameter_overrides or {}),
+    )
+    return formats.load(Path(path), options)
+
+
+def load_yaml(
     path: str | Path, *, code_dir: str | Path | None = None, mocks: Mapping[str, MockAnswer] | None = None
 ) -> Loaded:
-    """Read a definition file, or every YAML file in a folder, collecting every problem rather than the first.
-
-    ``code_dir`` is where the handlers' modules are imported from (default: the current directory).
-    ``mocks`` answer the named functions' methods with a fixed response instead (``serve --mock``).
-    """
+    """Read an apig-emu definition file, or every YAML file in a folder."""
     code_root = (Path(code_dir) if code_dir is not None else Path.cwd()).resolve()
     documents, errors = read_documents(Path(path))
     declarations: list[DocumentDecls] = []
@@ -66,13 +77,14 @@ def load_definitions(
     *,
     code_dir: str | Path | None = None,
     mocks: Mapping[str, MockAnswer] | None = None,
+    parameter_overrides: Mapping[str, str] | None = None,
     fail_on_warnings: bool = False,
 ) -> Definitions:
     """The definitions at ``path``; raises ``ConfigErrors`` listing every problem, so one run shows all fixes.
 
     Warnings are left to the caller (``load`` returns them), unless ``fail_on_warnings`` makes them errors.
     """
-    loaded = load(path, code_dir=code_dir, mocks=mocks)
+    loaded = load(path, code_dir=code_dir, mocks=mocks, parameter_overrides=parameter_overrides)
     errors, _ = settle(loaded.errors, loaded.warnings, fail_on_warnings=fail_on_warnings)
     if errors:
         raise ConfigErrors(errors)
