@@ -34,7 +34,7 @@ def registry() -> Iterator[list[formats.ConfigFormat]]:
 
 
 def _service_format(loaded_paths: list[Path]) -> formats.ConfigFormat:
-    """A stand-in for serverless.yml's entry: what plugging a format in takes."""
+    """A stand-in for a further format: what plugging one in takes."""
 
     def load(path: Path, options: LoadOptions) -> Loaded:
         loaded_paths.append(path)
@@ -45,7 +45,7 @@ def _service_format(loaded_paths: list[Path]) -> formats.ConfigFormat:
         name="service",
         title="a service file",
         default_paths=("service.yml",),
-        recognises=lambda top: "service" in top.keys and "provider" in top.keys,
+        recognises=lambda top: "component" in top.keys and "provider" in top.keys,
         load=load,
         default_code_dir=lambda path: path.resolve().parent,
     )
@@ -54,13 +54,13 @@ def _service_format(loaded_paths: list[Path]) -> formats.ConfigFormat:
 def test_content_decides_not_the_name(tmp_path: Path, registry: list[formats.ConfigFormat]) -> None:
     formats.register(_service_format([]))
     named_like_ours = tmp_path / "apig.yaml"
-    named_like_ours.write_text("service: shop\nprovider: {name: aws}\n")
+    named_like_ours.write_text("component: shop\nprovider: {name: aws}\n")
     assert formats.recognise(named_like_ours).name == "service"
     odd_name = tmp_path / "infra.yml"
     odd_name.write_text(APIG_YAML)
     assert formats.recognise(odd_name) is formats.APIG
     as_json = tmp_path / "x.json"
-    as_json.write_text('{"service": "shop", "provider": {}}')
+    as_json.write_text('{"component": "shop", "provider": {}}')
     assert formats.recognise(as_json).name == "service"
 
 
@@ -90,7 +90,7 @@ def test_without_config_the_first_default_found_is_used_and_named(
     loaded: list[Path] = []
     formats.register(_service_format(loaded))
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "service.yml").write_text("service: shop\nprovider: {name: aws}\n")
+    (tmp_path / "service.yml").write_text("component: shop\nprovider: {name: aws}\n")
     assert main(["validate", "--code-dir", str(LAMBDAS)]) == 0
     assert loaded == [Path("service.yml")]
     assert "apig-emu: using service.yml, a service file (no --config given)" in capsys.readouterr().err

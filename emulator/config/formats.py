@@ -88,8 +88,33 @@ APIG = ConfigFormat(
     load=_load_apig,
     default_code_dir=_working_directory,
 )
-#: In the order files are recognised and default paths looked for.
-FORMATS: list[ConfigFormat] = [APIG]
+
+
+def _load_serverless(path: Path, options: LoadOptions) -> Loaded:
+    from emulator.config.serverless.service import load_serverless
+
+    return load_serverless(path, code_dir=options.code_dir, mocks=options.mocks)
+
+
+def _service_folder(path: Path) -> Path:
+    """Serverless packages the service's folder as each function's code: handler paths start there."""
+    return path.resolve().parent
+
+
+#: Serverless's keys that, beside ``service``, only a service file has at its top.
+_SERVERLESS_KEYS = frozenset({"provider", "functions", "plugins", "frameworkVersion", "custom", "useDotenv"})
+
+SERVERLESS = ConfigFormat(
+    name="serverless",
+    title="a Serverless Framework service",
+    default_paths=("serverless.yml", "serverless.yaml", "serverless.json"),
+    recognises=lambda top: "service" in top.keys and bool(_SERVERLESS_KEYS & set(top.keys)),
+    load=_load_serverless,
+    default_code_dir=_service_folder,
+)
+#: In the order files are recognised and default paths looked for: the issue's order is apig-emu's
+#: YAML, then SAM's template.yaml, then serverless.yml.
+FORMATS: list[ConfigFormat] = [APIG, SERVERLESS]
 
 
 def register(entry: ConfigFormat) -> None:

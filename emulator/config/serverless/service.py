@@ -16,7 +16,7 @@ from pathlib import Path
 
 from emulator.config import rules
 from emulator.config.builder import DefinitionsBuilder, MockAnswer, mock_method
-from emulator.config.loader import Loaded
+from emulator.config.loaded import Loaded
 from emulator.config.nodes import did_you_mean, one_of, where
 from emulator.config.serverless.cors import Cors, preflight
 from emulator.config.serverless.events import HttpEvent, Service, read_http_event
