@@ -24,6 +24,8 @@ from emulator.table import format_table
 from emulator.validation import COMMAND_LINE, validate
 
 log = logging.getLogger("apig_emu")
+#: ``serve``'s port when neither ``--port`` nor the definitions name one.
+DEFAULT_PORT = 3000
 
 
 def _add_config_options(parser: argparse.ArgumentParser) -> None:
@@ -136,7 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_warnings_option(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     serve.add_argument(
-        "--port", type=port_number, default=3000, help="port to bind, 0 for any free one (default: 3000)"
+        "--port",
+        type=port_number,
+        default=None,
+        help=f"port to bind, 0 for any free one (default: the definitions' own, as serverless.yml's "
+        f"custom.serverless-offline.httpPort, else {DEFAULT_PORT})",
     )
     cli_frontend.add_serve_options(serve)
     cli_runtime.add_serve_options(serve)
@@ -159,7 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="the host the URLs name, as serve --host (default: 127.0.0.1)"
     )
     routes.add_argument(
-        "--port", type=url_port, default=3000, help="the port the URLs name, as serve --port (default: 3000)"
+        "--port",
+        type=url_port,
+        default=None,
+        help=f"the port the URLs name, as serve --port (default: as serve's, else {DEFAULT_PORT})",
     )
 
     validate = commands.add_parser(
@@ -209,6 +218,13 @@ def _log_not_executed(notes: Iterable[Note]) -> None:
         log.warning("not executed yet: %s", line)
 
 
+def _port(args: argparse.Namespace, definitions: Definitions) -> int:
+    """``--port``, else the port the definitions ask for (serverless-offline's), else the default."""
+    if args.port is not None:
+        return int(args.port)
+    return DEFAULT_PORT if definitions.serving.port is None else definitions.serving.port
+
+
 def _base_url(host: str, port: int) -> str:
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     return f"http://{shown}:{port}"
@@ -243,7 +259,9 @@ def cmd_routes(args: argparse.Namespace) -> int:
     definitions = load_or_report(args, fail_on_warnings=args.fail_on_warnings)
     if definitions is None:
         return 1
-    print(format_table(definitions, _base_url(args.host, args.port), not_executed(definitions)))
+    print(
+        format_table(definitions, _base_url(args.host, _port(args, definitions)), not_executed(definitions))
+    )
     return 0
 
 
@@ -280,6 +298,7 @@ def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
         return 1
     cli_runtime.warn_about_handlers(args, definitions)
     cli_runtime.note_concurrency(args, definitions)
+    args.port = _port(args, definitions)
     try:
         sockets = listen(args.host, args.port)
         static_sockets = cli_frontend.listen_static(args)

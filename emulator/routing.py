@@ -79,6 +79,13 @@ def split_path(raw_path: str) -> SplitPath | None:
     return SplitPath(stage=stage, segments=segments, path=path, stage_path="/" + stage + rest)
 
 
+def _at_root(raw_path: str, stage: str) -> SplitPath:
+    """A path served without its stage: the event's ``path`` and ``requestContext.path`` are both the path."""
+    body = raw_path.strip("/")
+    path = "/" + raw_path.lstrip("/")
+    return SplitPath(stage=stage, segments=body.split("/") if body else [], path=path, stage_path=path)
+
+
 class ApiRouter:
     """The compiled resource tree of one API."""
 
@@ -145,7 +152,12 @@ def select_method(resource: Resource, http_method: str) -> Method | None:
 
 
 class Router:
-    """Routes requests over every API of a set of definitions."""
+    """Routes requests over every API of a set of definitions, where their ``serving`` puts them.
+
+    On AWS's default endpoint a path starts with the stage; a definition may ask for a prefix before
+    it, or for its stage at the root (as a custom domain's empty base path maps it), where each API
+    answers in its first stage and the event's paths have no stage in them.
+    """
 
     def __init__(self, definitions: Definitions) -> None:
         self._by_id = {api.id: ApiRouter(api) for api in definitions.apis.values()}
@@ -153,11 +165,40 @@ class Router:
         for router in self._by_id.values():
             for stage in router.api.stages:
                 self._by_stage.setdefault(stage, []).append(router)
+        serving = definitions.serving
+        self._prefix = "/" + serving.path_prefix.strip("/") if serving.path_prefix.strip("/") else ""
+        self._stage_in_path = serving.stage_in_path
+
+    def _unprefixed(self, raw_path: str) -> str | None:
+        """The path after the serving prefix; ``None`` when it does not start with it."""
+        if not self._prefix:
+            return raw_path
+        trimmed = "/" + raw_path.lstrip("/")
+        if trimmed == self._prefix or trimmed.startswith(self._prefix + "/"):
+            return trimmed[len(self._prefix) :] or "/"
+        return None
+
+    def _splits(self, raw_path: str) -> tuple[SplitPath | None, list[tuple[ApiRouter, SplitPath]]]:
+        """The path as split for every API it may be meant for (by its stage, or each API's first stage)."""
+        path = self._unprefixed(raw_path)
+        if path is None:
+            raise MissingAuthenticationToken(
+                f"{raw_path} does not start with the served prefix {self._prefix}"
+            )
+        if self._stage_in_path:
+            split = split_path(path)
+            if split is None:
+                raise ForbiddenNoStage("no stage in the path")
+            return split, [(router, split) for router in self._by_stage.get(split.stage, [])]
+        candidates = []
+        for router in self._by_id.values():
+            stage = next(iter(router.api.stages), None)
+            if stage is not None:
+                candidates.append((router, _at_root(path, stage)))
+        return None, candidates
 
     def match(self, http_method: str, raw_path: str, host: str) -> RouteMatch:
-        split = split_path(raw_path)
-        if split is None:
-            raise ForbiddenNoStage("no stage in the path")
+        split, candidates = self._splits(raw_path)
         host_match = _API_HOST.match(host)
         if host_match:
             api_id = host_match.group(1).lower()
@@ -167,14 +208,16 @@ class Router:
                     f"Host {host!r} names API id {api_id!r}, which is not defined",
                     message=f"The API id '{api_id}' does not correspond to a deployed API Gateway API",
                 )
+            if split is None:
+                stage = next(iter(router.api.stages), "")
+                split = _at_root(self._unprefixed(raw_path) or "/", stage)
             return self._match_in(router, http_method, split)
-        candidates = self._by_stage.get(split.stage, [])
         if len(candidates) == 1:
-            return self._match_in(candidates[0], http_method, split)
+            return self._match_in(candidates[0][0], http_method, candidates[0][1])
         matches = []
-        for router in candidates:
+        for router, routed in candidates:
             try:
-                matches.append(self._match_in(router, http_method, split))
+                matches.append(self._match_in(router, http_method, routed))
             except MissingAuthenticationToken:
                 continue
         if len(matches) == 1:
@@ -185,6 +228,8 @@ class Router:
                 f"{http_method} {raw_path} matches several APIs ({names}); "
                 "pick one with a Host: <api-id>.execute-api.localhost header"
             )
+        if split is None:
+            raise MissingAuthenticationToken(f"no resource of any API matches {raw_path}")
         raise MissingAuthenticationToken(f"no stage {split.stage!r} in any API")
 
     def addressed_api(self, raw_path: str, host: str) -> tuple[RestApi, Stage | None] | None:
@@ -193,7 +238,8 @@ class Router:
         On AWS the hostname names the API; here the ``Host`` header does, else the one API with the
         path's stage, else the only API. ``None`` when several APIs could be meant.
         """
-        split = split_path(raw_path)
+        path = self._unprefixed(raw_path)
+        split = split_path(path) if path is not None and self._stage_in_path else None
         host_match = _API_HOST.match(host)
         router: ApiRouter | None = None
         if host_match:
@@ -204,6 +250,8 @@ class Router:
             router = next(iter(self._by_id.values()))
         if router is None:
             return None
+        if not self._stage_in_path:
+            return router.api, next(iter(router.api.stages.values()), None)
         return router.api, router.api.stages.get(split.stage) if split is not None else None
 
     @staticmethod

@@ -89,8 +89,13 @@ class RouteRow:
 def route_rows(definitions: Definitions, base_url: str, notes: Iterable[Note] = ()) -> list[RouteRow]:
     rows = []
     noted = by_method(notes)
+    serving = definitions.serving
+    prefix = "/" + serving.path_prefix.strip("/") if serving.path_prefix.strip("/") else ""
     for api in definitions.apis.values():
-        for stage, settings in api.stages.items():
+        # At the root, an API answers in its first stage only (``Serving.stage_in_path``).
+        stages = list(api.stages.items()) if serving.stage_in_path else list(api.stages.items())[:1]
+        for stage, settings in stages:
+            before = f"{prefix}/{stage}" if serving.stage_in_path else prefix
             for path, resource in sorted(api.resources.items()):
                 for verb, method in sorted(
                     resource.methods.items(), key=lambda item: (item[0] == ANY, item[0])
@@ -98,7 +103,7 @@ def route_rows(definitions: Definitions, base_url: str, notes: Iterable[Note] = 
                     rows.append(
                         RouteRow(
                             method=verb,
-                            url=f"{base_url}/{stage}{'' if path == '/' else path}",
+                            url=f"{base_url}{before}{'' if path == '/' and before else path}",
                             api=api.name,
                             api_id=api.id,
                             resource=path,
