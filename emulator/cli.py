@@ -58,6 +58,13 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
         help="a template's Parameters, as sam local start-api takes them: Key=Value or "
         "ParameterKey=Key,ParameterValue=Value, several per argument or in several arguments",
     )
+    parser.add_argument(
+        "--stage",
+        default=None,
+        metavar="NAME",
+        help="the stage, for definitions that take it from the command line: serverless.yml's "
+        "${opt:stage}, as sls offline --stage (default: the definitions' own)",
+    )
 
 
 def resolve_config(args: argparse.Namespace) -> str | None:
@@ -202,7 +209,9 @@ def load_or_report(
     warn: Callable[[str], None] = _print_warnings,
 ) -> Definitions | None:
     """The definitions ``args`` name, or ``None`` after printing every error to stderr; warnings go to ``warn``."""
-    loaded = load(args.config, code_dir=args.code_dir, mocks=mocks, parameter_overrides=args.overrides)
+    loaded = load(
+        args.config, code_dir=args.code_dir, mocks=mocks, parameter_overrides=args.overrides, stage=args.stage
+    )
     errors, warnings = settle(loaded.errors, loaded.warnings, fail_on_warnings=fail_on_warnings)
     if errors:
         print(ConfigErrors(errors), file=sys.stderr)
@@ -240,6 +249,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         setting=COMMAND_LINE,
         fail_on_warnings=args.fail_on_warnings,
         parameter_overrides=args.overrides,
+        stage=args.stage,
     )
     if errors:
         print(ConfigErrors(errors), file=sys.stderr)

@@ -27,7 +27,10 @@ def add_command(commands: Any, add_config_options: AddConfigOptions) -> None:
         description="Write one API of the definitions, with everything its triggers, mocks and CORS compile "
         "to, as an OpenAPI 3.0 document with API Gateway's extensions (openapi) or as a SAM template that "
         "deploys it with its functions (sam). What AWS cannot store as the emulator has it is listed on stderr.",
+        # The shared options' --stage is replaced by export's own, which means the same and more.
+        conflict_handler="resolve",
     )
+    add_config_options(export)
     export.add_argument(
         "--format",
         required=True,
@@ -39,7 +42,7 @@ def add_command(commands: Any, add_config_options: AddConfigOptions) -> None:
         "--stage",
         metavar="NAME",
         help="the stage to describe: openapi's server URL (default: one server per stage); sam's StageName "
-        "and stage variables (default: the only stage)",
+        "and stage variables (default: the only stage); for serverless.yml, also its ${opt:stage}",
     )
     export.add_argument(
         "--output",
@@ -63,7 +66,6 @@ def add_command(commands: Any, add_config_options: AddConfigOptions) -> None:
         default=None,
         help=f"sam only: the functions' Lambda runtime (default: {_RUNNING_PYTHON}, the Python running apig-emu)",
     )
-    add_config_options(export)
 
 
 def _usage(message: str) -> int:

@@ -35,8 +35,10 @@ from emulator.validation import CodeRootSetting, validate
 
 _HARNESS = pytest.StashKey[Harness]()
 #: Definitions loaded and their handlers checked this session, or the error message, by (config
-#: path, code dir, isolation, parameter overrides).
-_LOADED = pytest.StashKey[dict[tuple[Path, Path, str, tuple[tuple[str, str], ...]], Definitions | str]]()
+#: path, code dir, isolation, parameter overrides, stage).
+_LOADED = pytest.StashKey[
+    dict[tuple[Path, Path, str, tuple[tuple[str, str], ...], str | None], Definitions | str]
+]()
 #: How a handler's hint names the code root here.
 _CODE_ROOT = CodeRootSetting("the apig_code_dir ini option", "apig_code_dir = {}")
 _SECTION = "apig-emu invocations"
@@ -80,6 +82,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "the API definitions for the apig fixtures, relative to the ini file",
         default=None,
     )
+    group.addoption(
+        "--apig-stage",
+        default=None,
+        metavar="NAME",
+        help="the stage for definitions that take it from the command line (serverless.yml's ${opt:stage}), "
+        "as apig-emu serve --stage (default: the apig_stage ini option, else the definitions' own)",
+    )
+    parser.addini("apig_stage", "the stage, as --apig-stage (default: the definitions' own)", default=None)
     parser.addini(
         "apig_code_dir",
         "where handler modules are imported from, relative to the ini file (default: the rootdir; "
@@ -190,7 +200,14 @@ def apig_definitions(
     path = pytestconfig.rootpath / apig_config
     cache = pytestconfig.stash.setdefault(_LOADED, {})
     overrides = _overrides(pytestconfig)
-    key = (path.resolve(), Path(apig_code_dir).resolve(), apig_isolation, tuple(sorted(overrides.items())))
+    stage = pytestconfig.getoption("apig_stage") or pytestconfig.getini("apig_stage") or None
+    key = (
+        path.resolve(),
+        Path(apig_code_dir).resolve(),
+        apig_isolation,
+        tuple(sorted(overrides.items())),
+        stage,
+    )
     if key not in cache:
         fail_on_warnings = bool(
             pytestconfig.getoption("apig_fail_on_warnings") or pytestconfig.getini("apig_fail_on_warnings")
@@ -202,6 +219,7 @@ def apig_definitions(
             setting=_CODE_ROOT,
             fail_on_warnings=fail_on_warnings,
             parameter_overrides=overrides,
+            stage=stage,
         )
         if found:
             # Once per session, in the warnings summary; ``-W error::emulator.config.ConfigWarning`` or

@@ -60,6 +60,20 @@ def test_routes_finds_serverless_yml_in_the_working_directory(
     assert "http://localhost:4000/dev/orders" in captured.out
 
 
+def test_stage_is_opt_stage(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--stage prod`` is ``${opt:stage}``: the provider's stage, the API's name, the table's URLs."""
+    assert main(["routes", "--config", str(SERVICE), "--stage", "prod"]) == 0
+    out = capsys.readouterr().out
+    assert "http://localhost:4000/prod/orders" in out and "prod-shop" in out
+    assert "/dev/" not in out
+
+
+def test_export_s_stage_is_opt_stage_too(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", "--format", "openapi", "--config", str(SERVICE), "--stage", "qa"]) == 0
+    out = capsys.readouterr().out
+    assert "title: qa-shop" in out and "default: qa" in out
+
+
 @pytest.mark.slow
 def test_validate_imports_every_handler_and_names_the_plugins(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--config", str(SERVICE)]) == 0
@@ -232,6 +246,22 @@ def test_hello(apig):
 def test_status_patterns(apig):
     assert apig.get("/dev/status/payments").status_code == 503
 """
+
+
+STAGED_TEST = """
+def test_staged(apig):
+    assert apig.get("/qa/hello/ann").json()["stage"] == "qa"
+"""
+
+
+@pytest.mark.slow
+def test_the_plugin_takes_the_stage_from_its_option(pytester: pytest.Pytester) -> None:
+    shutil.copytree(FIXTURE, pytester.path, dirs_exist_ok=True)
+    pytester.makepyfile(test_staged=STAGED_TEST)
+    result = pytester.runpytest("-p", "no:hypothesispytest", "-p", "no:cacheprovider", "--apig-stage", "qa")
+    result.assert_outcomes(passed=1, warnings=1)
+    result = pytester.runpytest("-p", "no:hypothesispytest", "-p", "no:cacheprovider", "-o", "apig_stage=qa")
+    result.assert_outcomes(passed=1, warnings=1)
 
 
 @pytest.mark.slow

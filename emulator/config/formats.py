@@ -93,7 +93,7 @@ APIG = ConfigFormat(
 def _load_serverless(path: Path, options: LoadOptions) -> Loaded:
     from emulator.config.serverless.service import load_serverless
 
-    return load_serverless(path, code_dir=options.code_dir, mocks=options.mocks)
+    return load_serverless(path, code_dir=options.code_dir, mocks=options.mocks, stage=options.stage)
 
 
 def _service_folder(path: Path) -> Path:

@@ -30,6 +30,9 @@ class LoadOptions:
     mocks: Mapping[str, MockAnswer] = dataclasses.field(default_factory=dict)
     #: ``--parameter-overrides Key=Value``: a template's ``Parameters``, as ``sam local start-api`` takes them.
     parameter_overrides: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: ``--stage NAME``, for a format that takes its stage from the command line (serverless.yml's
+    #: ``${opt:stage}``); ``None``: the definitions' own default.
+    stage: str | None = None
 
 
 @dataclass(frozen=True)
