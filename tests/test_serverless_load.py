@@ -770,3 +770,53 @@ def test_a_mocked_function_is_left_out_and_its_methods_answer_the_mock(tmp_path:
     )
     loaded = load(tmp_path, text, mocks={"fm": MockAnswer("fm")})
     assert messages(tmp_path, loaded.errors) == ["--mock fm=...: no function 'fm'; the functions are: fn"]
+
+
+# useDotenv
+
+
+DOTENV_SERVICE = """
+service: shop
+useDotenv: true
+provider:
+  name: aws
+  runtime: python3.12
+  stage: ${opt:stage, 'dev'}
+  environment:
+    TABLE: ${env:TABLE}
+    GREETING: ${env:GREETING, 'hi'}
+functions:
+  fn: {handler: cases.echo_event}
+"""
+
+
+def test_use_dotenv_reads_the_stage_s_file_else_dot_env(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("# local\nexport TABLE=local-table\nGREETING='hello # there'\n")
+    (tmp_path / ".env.prod").write_text('TABLE="prod\\ttable"  \nQUIET=yes # comment\n')
+    loaded = load(tmp_path, DOTENV_SERVICE)
+    assert not loaded.errors
+    assert loaded.definitions.functions["fn"].environment == {
+        "TABLE": "local-table",
+        "GREETING": "hello # there",
+    }
+    assert tmp_path / ".env" in loaded.definitions.sources
+    loaded = load(tmp_path, DOTENV_SERVICE, stage="prod")
+    assert loaded.definitions.functions["fn"].environment == {"TABLE": "prod\ttable", "GREETING": "hi"}
+
+
+def test_the_environment_wins_over_dot_env_and_a_bad_line_is_named(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("TABLE=from-file\nnot a variable\n")
+    service_file = tmp_path / "serverless.yml"
+    service_file.write_text(DOTENV_SERVICE)
+    loaded = load_serverless(service_file, code_dir=LAMBDAS, environ={"TABLE": "from-environment"})
+    assert loaded.definitions.functions["fn"].environment["TABLE"] == "from-environment"
+    assert messages(tmp_path, loaded.errors) == [".env:2: expected NAME=value"]
+
+
+def test_without_use_dotenv_the_file_is_not_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("TABLE=local-table\n")
+    loaded = load(tmp_path, DOTENV_SERVICE.replace("useDotenv: true\n", ""))
+    assert messages(tmp_path, loaded.errors) == [
+        "serverless.yml:8: provider.environment.TABLE: cannot resolve ${env:TABLE}: the environment has no "
+        "variable TABLE"
+    ]

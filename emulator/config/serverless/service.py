@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from emulator.config import rules
@@ -19,6 +20,7 @@ from emulator.config.builder import DefinitionsBuilder, MockAnswer, mock_method
 from emulator.config.loaded import Loaded
 from emulator.config.nodes import did_you_mean, one_of, where
 from emulator.config.serverless.cors import Cors, preflight
+from emulator.config.serverless.dotenv import dotenv_file, read_dotenv
 from emulator.config.serverless.events import HttpEvent, Service, read_http_event
 from emulator.config.serverless.files import read_items
 from emulator.config.serverless.functions import (
@@ -27,6 +29,7 @@ from emulator.config.serverless.functions import (
     function_entries,
     read_function,
 )
+from emulator.config.serverless.items import Item
 from emulator.config.serverless.keys import read_keys
 from emulator.config.serverless.offline import read_offline, read_plugins
 from emulator.config.serverless.provider import Provider, read_provider
@@ -36,8 +39,6 @@ from emulator.config.serverless.variables import Inputs, Resolver
 from emulator.config.stage_functions import stage_function_warnings
 from emulator.ids import stable_id
 from emulator.model import Authorizer, Function, Location, Method, RequestValidator, RestApi, Stage
-
-DEFAULT_PATH = Path("serverless.yml")
 
 
 def load_serverless(
@@ -64,7 +65,14 @@ def load_serverless(
     if root is None:
         return Loaded(builder.build(), report.errors, {}, report.warnings)
     service_dir = file.parent.resolve()
-    inputs = Inputs(service_dir, stage, dict(options or {}), os.environ if environ is None else environ)
+    environment: Mapping[str, str] = os.environ if environ is None else environ
+    inputs = Inputs(service_dir, stage, dict(options or {}), environment)
+    if _uses_dotenv(root):
+        # The file is chosen by the stage, resolved as Serverless resolves it before loading the file.
+        chosen = dotenv_file(service_dir, Resolver(root, inputs, Report()).stage())
+        if chosen is not None:
+            builder.add_source(chosen)
+            inputs = replace(inputs, environ={**read_dotenv(chosen, report), **environment})
     resolver = Resolver(root, inputs, report)
     values = Values(resolver, report)
     loading = _Loading(
@@ -232,3 +240,8 @@ class _Loading:
             method_responses=mocked.method_responses,
             operation_name=method.operation_name,
         )
+
+
+def _uses_dotenv(root: Item) -> bool:
+    top = root.value
+    return isinstance(top, dict) and "useDotenv" in top and top["useDotenv"].value is True
