@@ -749,7 +749,8 @@ def test_keys_grouped_under_several_usage_plans(tmp_path: Path) -> None:
     assert plans["shop-paid-dev"].keys == ("paid-1",)
     assert messages(tmp_path, loaded.errors) == [
         "serverless.yml:10: provider.apiGateway.apiKeys[2]: API key group 'gold' names no usage plan; the plans "
-        "are: free, paid\n    hint: group keys under the name of an entry of provider.apiGateway.usagePlan",
+        "are: free, paid\n    hint: group keys under the name of an entry of provider.apiGateway.usagePlan, a list of named "
+        "plans",
         "serverless.yml:11: provider.apiGateway.apiKeys[3]: with several usage plans, each API key belongs under "
         "one of them: - free: [key]",
     ]
@@ -819,4 +820,22 @@ def test_without_use_dotenv_the_file_is_not_read(tmp_path: Path) -> None:
     assert messages(tmp_path, loaded.errors) == [
         "serverless.yml:8: provider.environment.TABLE: cannot resolve ${env:TABLE}: the environment has no "
         "variable TABLE"
+    ]
+
+
+def test_a_key_group_without_named_plans_is_an_error(tmp_path: Path) -> None:
+    provider = """\
+provider:
+  name: aws
+  runtime: python3.12
+  apiGateway:
+    apiKeys:
+      - free: [free-1]
+    usagePlan: {quota: {limit: 10, period: DAY}}
+"""
+    loaded = load(tmp_path, service("- http: GET items\n", provider=provider))
+    assert messages(tmp_path, loaded.errors) == [
+        "serverless.yml:7: provider.apiGateway.apiKeys[0]: API key group 'free' names no usage plan; "
+        "provider.apiGateway.usagePlan names none\n"
+        "    hint: group keys under the name of an entry of provider.apiGateway.usagePlan, a list of named plans"
     ]

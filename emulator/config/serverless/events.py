@@ -25,7 +25,7 @@ from emulator.config.serverless.integration import (
 )
 from emulator.config.serverless.provider import Provider, model_name_part
 from emulator.config.serverless.values import At, Values
-from emulator.model import ANY, AWS, AWS_PROXY, HTTP_METHODS, Authorizer, Location, Method, Model
+from emulator.model import ANY, AWS, AWS_PROXY, HTTP_METHODS, HTTP_PROXY, Authorizer, Location, Method, Model
 
 _KEYS = (
     "path",
@@ -92,9 +92,9 @@ def read_http_event(values: Values, at: At, function: str, service: Service) -> 
     kind = integration_type(values, keys["integration"]) if "integration" in keys else AWS_PROXY
     if kind is None:
         return None
-    if "async" in keys and values.boolean(keys["async"]) and "integration" not in keys:
-        kind = AWS
     asynchronous = "async" in keys and values.boolean(keys["async"]) is True
+    if asynchronous and "integration" not in keys:
+        kind = AWS  # Serverless invokes an async event's function through the lambda integration
     for key in ("connectionType", "connectionId"):
         if key in keys:
             values.warn(
@@ -103,7 +103,7 @@ def read_http_event(values: Values, at: At, function: str, service: Service) -> 
             )
     request = request_keys(values, keys["request"], kind, function) if "request" in keys else {}
     response = keys.get("response")
-    if response is not None and kind in (AWS_PROXY, "HTTP_PROXY"):
+    if response is not None and kind in (AWS_PROXY, HTTP_PROXY):
         values.warn(
             response,
             f"response of function '{function}' does not apply to a proxy integration; Serverless removes it before "

@@ -125,10 +125,16 @@ def _key_entry(values: Values, at: At, provider: Provider, plans: dict[str, _Pla
             return
         if len(entries) == 1 and not set(entries) & set(_KEY_KEYS):
             name = next(iter(entries))
+            named = [plan for plan in plans if plan != "default"]
             values.error(
                 at,
-                f"API key group '{name}' names no usage plan; the plans are: {', '.join(plans) or '(none)'}",
-                "group keys under the name of an entry of provider.apiGateway.usagePlan",
+                f"API key group '{name}' names no usage plan; "
+                + (
+                    f"the plans are: {', '.join(named)}"
+                    if named
+                    else "provider.apiGateway.usagePlan names none"
+                ),
+                "group keys under the name of an entry of provider.apiGateway.usagePlan, a list of named plans",
             )
             return
     plan = plans.get("default")

@@ -226,20 +226,7 @@ class _Loading:
         mocked = mock_method(
             method.http_method, answer, timeout_ms=method.integration.timeout_ms, location=method.location
         )
-        return Method(
-            method.http_method,
-            mocked.integration,
-            location=method.location,
-            authorization_type=method.authorization_type,
-            authorizer=method.authorizer,
-            authorization_scopes=method.authorization_scopes,
-            api_key_required=method.api_key_required,
-            request_parameters=method.request_parameters,
-            request_models=method.request_models,
-            request_validator=method.request_validator,
-            method_responses=mocked.method_responses,
-            operation_name=method.operation_name,
-        )
+        return replace(method, integration=mocked.integration, method_responses=mocked.method_responses)
 
 
 def _uses_dotenv(root: Item) -> bool:
