@@ -88,8 +88,39 @@ APIG = ConfigFormat(
     load=_load_apig,
     default_code_dir=_working_directory,
 )
+
+
+def _template_folder(path: Path) -> Path:
+    return path.resolve().parent
+
+
+def _load_template(path: Path, options: LoadOptions) -> Loaded:
+    from emulator.config.cloudformation.loader import load_template
+
+    return load_template(path, options)
+
+
+#: The transform that makes a CloudFormation template a SAM template.
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+
+SAM = ConfigFormat(
+    name="sam",
+    title="a SAM template",
+    default_paths=("template.yaml", "template.yml"),
+    recognises=lambda top: SAM_TRANSFORM in top.names("Transform"),
+    load=_load_template,
+    default_code_dir=_template_folder,
+)
+CLOUDFORMATION = ConfigFormat(
+    name="cloudformation",
+    title="a CloudFormation template",
+    default_paths=("template.yaml", "template.yml"),
+    recognises=lambda top: "Resources" in top.keys or "AWSTemplateFormatVersion" in top.keys,
+    load=_load_template,
+    default_code_dir=_template_folder,
+)
 #: In the order files are recognised and default paths looked for.
-FORMATS: list[ConfigFormat] = [APIG]
+FORMATS: list[ConfigFormat] = [APIG, SAM, CLOUDFORMATION]
 
 
 def register(entry: ConfigFormat) -> None:
