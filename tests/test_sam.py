@@ -11,11 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from emulator.cli import main
 from emulator.config import ConfigWarning, load, load_definitions
 from emulator.config.cloudformation.functions import RUNNING
 from emulator.testing import Harness
+
+pytest_plugins = ["pytester"]
 
 FIXTURE = Path(__file__).parent / "fixtures" / "sam"
 TEMPLATE = FIXTURE / "template.yaml"
@@ -285,3 +288,49 @@ def test_the_json_form_of_a_template_is_read_too(tmp_path: Path) -> None:
     path.write_text(json.dumps(template, indent=2))
     with Harness(path) as apig:
         assert apig.get("/Prod/hello").json()["stage"] == "local"
+
+
+@pytest.mark.slow
+def test_serve_answers_the_template_over_a_socket(tmp_path: Path) -> None:
+    from tests.test_cli import start_serve
+
+    app = _copy(tmp_path, TEMPLATE.read_text()).parent
+    process, url = start_serve(cwd=app)
+    try:
+        hello = requests.get(url + "/Prod/hello", timeout=10)
+        assert hello.status_code == 200
+        assert hello.json()["function"] == "HelloWorldFunction"
+        user = requests.get(url + "/v1/users/3", timeout=10)
+        assert user.json()["greeting"] == "hello 3, from the shared layer"
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=10)[0]
+    assert "apig-emu: using template.yaml, a SAM template (no --config given)" in output
+
+
+PLUGIN_TESTS = """
+def test_hello(apig):
+    answer = apig.get("/Prod/hello")
+    assert answer.status_code == 200
+    assert answer.json()["table"] == "UsersTable"
+
+
+def test_users_through_the_layer(apig):
+    assert apig.get("/v1/users/9").json()["greeting"] == "hello 9, from the shared layer"
+    assert [call.function for call in apig.invocations] == ["UsersFunction"]
+"""
+
+
+@pytest.mark.slow
+def test_the_pytest_plugin_finds_and_serves_the_template(pytester: pytest.Pytester) -> None:
+    for item in FIXTURE.iterdir():
+        target = pytester.path / item.name
+        if item.is_dir():
+            shutil.copytree(item, target)
+        else:
+            shutil.copy(item, target)
+    pytester.makepyfile(test_app=PLUGIN_TESTS)
+    result = pytester.runpytest(
+        "-p", "no:hypothesispytest", "-p", "no:cacheprovider", "-W", "ignore::emulator.config.ConfigWarning"
+    )
+    result.assert_outcomes(passed=2)
