@@ -13,9 +13,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from emulator.config.builder import DefinitionsBuilder, MockAnswer, mock_method
+from emulator.config.cloudformation.apigateway import load_rest_apis
 from emulator.config.cloudformation.code import inline_source, local_folder
 from emulator.config.cloudformation.document import read_template
 from emulator.config.cloudformation.functions import local_layers, read_function
+from emulator.config.cloudformation.properties import Properties
 from emulator.config.cloudformation.template import Template
 from emulator.config.errors import ConfigError
 from emulator.config.loaded import Loaded, LoadOptions
@@ -30,10 +32,11 @@ from emulator.model import CorsConfig, Definitions, Function, Location, Method
 SAM_FUNCTION = "AWS::Serverless::Function"
 SAM_API = "AWS::Serverless::Api"
 SAM_HTTP_API = "AWS::Serverless::HttpApi"
+LAMBDA_FUNCTION = "AWS::Lambda::Function"
 
 
 @dataclass
-class _Load:
+class TemplateLoad:
     """One load on its way: the template, the builder, and the functions found so far."""
 
     template: Template
@@ -41,6 +44,19 @@ class _Load:
     options: LoadOptions
     base: Path
     importable: dict[str, Function] = field(default_factory=dict)
+
+    def has_function(self, name: str) -> bool:
+        """Whether the template defines the function (or ``serve --mock`` stands in for it)."""
+        return self.builder.has_function(name) or name in self.options.mocks
+
+    def mocked(self, method: Method) -> Method:
+        return _mocked(method, self.options.mocks.get(method.integration.function or ""))
+
+    def add_body(
+        self, api: str, body: ImportedApi, cors: CorsConfig | None
+    ) -> dict[tuple[str, str], Operation]:
+        """Add an OpenAPI body's integrated operations; return those waiting for an integration."""
+        return _body_operations(self, api, body, cors)
 
 
 def load_template(path: Path, options: LoadOptions) -> Loaded:
@@ -51,7 +67,7 @@ def load_template(path: Path, options: LoadOptions) -> Loaded:
     template.errors.extend(errors)
     builder = DefinitionsBuilder()
     builder.add_source(path)
-    load = _Load(template, builder, options, (options.code_dir or path.parent).resolve())
+    load = TemplateLoad(template, builder, options, (options.code_dir or path.parent).resolve())
     events = _functions(load)
     _check_mocks(load)
     for resource in template.resources(SAM_HTTP_API):
@@ -61,6 +77,7 @@ def load_template(path: Path, options: LoadOptions) -> Loaded:
             f"({SAM_API}, AWS::ApiGateway::RestApi), not HTTP APIs",
         )
     _sam_apis(load, events)
+    load_rest_apis(load)
     definitions = builder.build()
     return Loaded(
         definitions,
@@ -70,20 +87,24 @@ def load_template(path: Path, options: LoadOptions) -> Loaded:
     )
 
 
-def _functions(load: _Load) -> list[ApiEvent]:
+def _functions(load: TemplateLoad) -> list[ApiEvent]:
     template = load.template
     layers = local_layers(template, load.base)
     events: list[ApiEvent] = []
-    for resource in template.resources(SAM_FUNCTION):
-        props = with_globals(template, resource, "Function")
+    for resource in template.resources(SAM_FUNCTION, LAMBDA_FUNCTION):
         logical = resource.logical_id
-        if "InlineCode" in props:
-            code = inline_source(props.value("InlineCode"), props, "InlineCode")
-        elif "CodeUri" in props:
-            code = local_folder(props, "CodeUri", load.base)
+        if resource.type == SAM_FUNCTION:
+            props = with_globals(template, resource, "Function")
+            if "InlineCode" in props:
+                code = inline_source(props.value("InlineCode"), props, "InlineCode")
+            elif "CodeUri" in props:
+                code = local_folder(props, "CodeUri", load.base)
+            else:
+                code = load.base
+            events.extend(read_events(props, logical))
         else:
-            code = load.base
-        events.extend(read_events(props, logical))
+            props = Properties(template, (*resource.path, "Properties"), resource.properties)
+            code = _lambda_code(props, load.base)
         if logical in load.options.mocks:
             continue  # never imported: the backend may not exist yet
         function = read_function(props, logical, code, layers)
@@ -93,10 +114,26 @@ def _functions(load: _Load) -> list[ApiEvent]:
     return events
 
 
-def _check_mocks(load: _Load) -> None:
-    known = [
-        resource.logical_id for resource in load.template.resources(SAM_FUNCTION, "AWS::Lambda::Function")
-    ]
+def _lambda_code(props: Properties, base: Path) -> Path | None:
+    """``Code``: a local folder (as ``aws cloudformation package`` takes it) or inline ``ZipFile`` source."""
+    if isinstance(props.raw.get("Code"), str):
+        return local_folder(props, "Code", base)
+    code = props.mapping("Code")
+    if code is None:
+        props.error(None, "a Lambda function needs Code: a folder, or ZipFile with its source")
+        return None
+    if "ZipFile" in code:
+        return inline_source(code.value("ZipFile"), code, "ZipFile")
+    code.error(
+        None,
+        "Code in S3 or a container image cannot be read locally",
+        "write Code: ./folder-of-the-code (as aws cloudformation package takes it), or ZipFile with the source",
+    )
+    return None
+
+
+def _check_mocks(load: TemplateLoad) -> None:
+    known = [resource.logical_id for resource in load.template.resources(SAM_FUNCTION, LAMBDA_FUNCTION)]
     for name in load.options.mocks:
         if name not in known:
             load.builder.error(
@@ -105,7 +142,7 @@ def _check_mocks(load: _Load) -> None:
             )
 
 
-def _sam_apis(load: _Load, events: list[ApiEvent]) -> None:
+def _sam_apis(load: TemplateLoad, events: list[ApiEvent]) -> None:
     template = load.template
     apis: dict[str, SamApi] = {}
     for resource in template.resources(SAM_API):
@@ -171,7 +208,7 @@ def _sam_apis(load: _Load, events: list[ApiEvent]) -> None:
 
 
 def _body_operations(
-    load: _Load, api: str, body: ImportedApi | None, cors: CorsConfig | None
+    load: TemplateLoad, api: str, body: ImportedApi | None, cors: CorsConfig | None
 ) -> dict[tuple[str, str], Operation]:
     """Add the document's integrated operations; return those still waiting for an event's integration."""
     if body is None:
@@ -194,7 +231,7 @@ def _body_operations(
     return pending
 
 
-def _check_function(load: _Load, function: str, user: str, location: Location) -> bool:
+def _check_function(load: TemplateLoad, function: str, user: str, location: Location) -> bool:
     if load.builder.has_function(function) or function in load.options.mocks:
         return True
     known = load.builder.function_names()
