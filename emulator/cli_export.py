@@ -34,8 +34,10 @@ def add_command(commands: Any, add_config_options: AddConfigOptions) -> None:
     export.add_argument(
         "--format",
         required=True,
-        choices=("openapi", "sam"),
-        help="openapi: the document API Gateway's import reads; sam: a template for sam deploy",
+        choices=("openapi", "sam", "cloudformation"),
+        help="openapi: the document API Gateway's import reads; sam: a template for sam deploy; "
+        "cloudformation: the same without SAM's transform (functions' Code as folders, for aws cloudformation "
+        "package)",
     )
     export.add_argument("--api", metavar="NAME", help="the API to export (default: the only one defined)")
     export.add_argument(
@@ -76,6 +78,7 @@ def _usage(message: str) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from emulator.cli import load_or_report
     from emulator.export.arns import Target
+    from emulator.export.cloudformation import cloudformation_template
     from emulator.export.notes import Notes
     from emulator.export.openapi import export_openapi
     from emulator.export.sam import DEFAULT_RUNTIME, runtime_problem, sam_template
@@ -85,8 +88,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.runtime is not None:
         problem = problem or (
             runtime_problem(args.runtime)
-            if args.format == "sam"
-            else "--runtime applies to --format sam only"
+            if args.format in ("sam", "cloudformation")
+            else "--runtime applies to --format sam and cloudformation only"
         )
     if problem:
         return _usage(problem)
@@ -103,7 +106,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     notes = Notes()
     output: Path | None = args.output
     if args.format == "openapi":
-        document = export_openapi(api, definitions, stages=stages, target=target, notes=notes)
+        document: dict[str, object] = export_openapi(
+            api, definitions, stages=stages, target=target, notes=notes
+        )
     else:
         if not stages:
             notes.add(f"api '{api.name}'", "has no stage; the template deploys it as stage Prod")
@@ -116,6 +121,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             template_dir=output.parent if output is not None else Path.cwd(),
             runtime=args.runtime or DEFAULT_RUNTIME,
         )
+        if args.format == "cloudformation":
+            document = cloudformation_template(document)
     text = dump(document, as_json=wants_json(output))
     if output is None:
         sys.stdout.write(text)

@@ -129,6 +129,9 @@ class Function:
     concurrency: int = DEFAULT_CONCURRENCY
     #: Where its ``handler`` key is: a handler that does not import is fixed there.
     handler_location: Location | None = None
+    #: Its layers' folders, put on the path after its code as Lambda puts ``/opt/python`` (a template's
+    #: ``Layers`` with a local ``ContentUri``).
+    layer_paths: tuple[Path, ...] = ()
 
     @property
     def module_name(self) -> str:

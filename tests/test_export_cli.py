@@ -198,7 +198,7 @@ def test_an_unwritable_output_is_an_error_naming_it(
             "invalid region 'us-east'; expected a region name like us-east-1 or eu-west-2",
         ),
         (["--account-id", "1234"], "invalid account id '1234'; expected the 12 digits of an AWS account id"),
-        (["--runtime", "python3.12"], "--runtime applies to --format sam only"),
+        (["--runtime", "python3.12"], "--runtime applies to --format sam and cloudformation only"),
     ],
 )
 def test_bad_options_are_errors_naming_them(
@@ -221,7 +221,7 @@ def test_a_format_is_required_and_checked(capsys: pytest.CaptureFixture[str]) ->
         main(["export", "--format", "swagger", *EXAMPLE])
     assert exited.value.code == 2
     assert (
-        "argument --format: invalid choice: 'swagger' (choose from 'openapi', 'sam')"
+        "argument --format: invalid choice: 'swagger' (choose from 'openapi', 'sam', 'cloudformation')"
         in capsys.readouterr().err
     )
 

@@ -90,6 +90,37 @@ APIG = ConfigFormat(
 )
 
 
+def _template_folder(path: Path) -> Path:
+    return path.resolve().parent
+
+
+def _load_template(path: Path, options: LoadOptions) -> Loaded:
+    from emulator.config.cloudformation.loader import load_template
+
+    return load_template(path, options)
+
+
+#: The transform that makes a CloudFormation template a SAM template.
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+
+SAM = ConfigFormat(
+    name="sam",
+    title="a SAM template",
+    default_paths=("template.yaml", "template.yml"),
+    recognises=lambda top: SAM_TRANSFORM in top.names("Transform"),
+    load=_load_template,
+    default_code_dir=_template_folder,
+)
+CLOUDFORMATION = ConfigFormat(
+    name="cloudformation",
+    title="a CloudFormation template",
+    default_paths=("template.yaml", "template.yml"),
+    recognises=lambda top: "Resources" in top.keys or "AWSTemplateFormatVersion" in top.keys,
+    load=_load_template,
+    default_code_dir=_template_folder,
+)
+
+
 def _load_serverless(path: Path, options: LoadOptions) -> Loaded:
     from emulator.config.serverless.service import load_serverless
 
@@ -112,9 +143,9 @@ SERVERLESS = ConfigFormat(
     load=_load_serverless,
     default_code_dir=_service_folder,
 )
-#: In the order files are recognised and default paths looked for: the issue's order is apig-emu's
-#: YAML, then SAM's template.yaml, then serverless.yml.
-FORMATS: list[ConfigFormat] = [APIG, SERVERLESS]
+#: In the order files are recognised and default paths looked for: apig-emu's YAML, SAM's and
+#: CloudFormation's template.yaml, then serverless.yml.
+FORMATS: list[ConfigFormat] = [APIG, SAM, CLOUDFORMATION, SERVERLESS]
 
 
 def register(entry: ConfigFormat) -> None:

@@ -14,7 +14,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from emulator.export.arns import LambdaFunction, Target, lambda_function
@@ -66,8 +66,12 @@ def sam_template(
     # The stack's API gets an id and URL of its own; the emulator's would only mislead.
     body.pop("servers", None)
     resources: dict[str, object] = {api_id: _api_resource(api, stage, stage_name, body)}
+    layers = _layers(used.values(), template_dir, runtime, taken)
+    resources.update({logical: resource for logical, (_, resource) in layers.items()})
     for name, function in used.items():
-        resources[function_ids[name]] = _function_resource(function, template_dir, runtime, notes)
+        own_roots = {_layer_root(path) for path in function.layer_paths}
+        layer_ids = [logical for logical, (root, _) in layers.items() if root in own_roots]
+        resources[function_ids[name]] = _function_resource(function, template_dir, runtime, notes, layer_ids)
         resources[_logical_id(name, "Permission", taken)] = _permission(function_ids[name], api_id)
     resources.update(_usage_plans(api, definitions, api_id, stage_name, taken, notes))
     return {
@@ -152,7 +156,7 @@ def _api_resource(
 
 
 def _function_resource(
-    function: Function, template_dir: Path, runtime: str, notes: Notes
+    function: Function, template_dir: Path, runtime: str, notes: Notes, layer_ids: list[str]
 ) -> dict[str, object]:
     where = f"function '{function.name}'"
     timeout = math.ceil(function.timeout)
@@ -171,7 +175,39 @@ def _function_resource(
         properties["Environment"] = {"Variables": dict(function.environment)}
     if function.concurrency != DEFAULT_CONCURRENCY:
         properties["ReservedConcurrentExecutions"] = function.concurrency
+    if layer_ids:
+        properties["Layers"] = [{"Ref": logical} for logical in layer_ids]
     return {"Type": "AWS::Serverless::Function", "Properties": properties}
+
+
+def _layer_root(path: Path) -> Path:
+    """The folder a layer's zip is made of: the one holding ``python/`` (Lambda's ``/opt/python``)."""
+    for parent in (path, *path.parents):
+        if parent.name == "python":
+            return parent.parent
+    return path
+
+
+def _layers(
+    functions: Iterable[Function], template_dir: Path, runtime: str, taken: set[str]
+) -> dict[str, tuple[Path, dict[str, object]]]:
+    """A ``LayerVersion`` for each layer folder the functions have, by logical id."""
+    roots: list[Path] = []
+    for function in functions:
+        for path in function.layer_paths:
+            if _layer_root(path) not in roots:
+                roots.append(_layer_root(path))
+    layers: dict[str, tuple[Path, dict[str, object]]] = {}
+    for root in roots:
+        logical = _logical_id(root.name, "Layer", taken)
+        layers[logical] = (
+            root,
+            {
+                "Type": "AWS::Serverless::LayerVersion",
+                "Properties": {"ContentUri": _code_uri(root, template_dir), "CompatibleRuntimes": [runtime]},
+            },
+        )
+    return layers
 
 
 def _permission(function_id: str, api_id: str) -> dict[str, object]:
@@ -259,8 +295,13 @@ def _code_uri(code_dir: Path, template_dir: Path) -> str:
 
 
 def _logical_id(name: str, kind: str, taken: set[str]) -> str:
-    """A CloudFormation logical id (letters and digits only) from a name: ``get-pet`` -> ``GetPetFunction``."""
-    base = "".join(word[:1].upper() + word[1:] for word in _WORD.findall(name)) + kind
+    """A CloudFormation logical id (letters and digits only) from a name: ``get-pet`` -> ``GetPetFunction``.
+
+    A name that already ends in the kind keeps it once, so a template read from SAM (``HelloFunction``)
+    is exported with its own logical ids and reads back with the same function names.
+    """
+    base = "".join(word[:1].upper() + word[1:] for word in _WORD.findall(name))
+    base = base if base.endswith(kind) else base + kind
     chosen, number = base, 1
     while chosen in taken:
         number += 1

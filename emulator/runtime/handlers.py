@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -46,6 +47,44 @@ def ensure_on_path(code_dir: str) -> None:
         sys.path.insert(0, code_dir)
 
 
+def put_on_path(function: Function) -> None:
+    """The function's code first, then its layers, as Lambda orders ``/var/task`` and ``/opt/python``.
+
+    In one process (thread isolation, the import check) two functions' code roots may each hold a
+    module of the same name (SAM's functions are each an ``app.py`` in a folder of their own); a
+    module imported from another function's root is forgotten first, so this function imports its
+    own. The first function keeps the module it imported: its handler holds it.
+    """
+    _forget_other_roots(function)
+    for layer in reversed(function.layer_paths):
+        ensure_on_path(str(layer))
+    code_dir = str(function.code_dir)
+    if code_dir in sys.path:
+        sys.path.remove(code_dir)
+    sys.path.insert(0, code_dir)
+
+
+def _forget_other_roots(function: Function) -> None:
+    top = function.module_name.split(".")[0]
+    module = sys.modules.get(top)
+    if module is None:
+        return
+    origin = getattr(module, "__file__", None) or next(iter(getattr(module, "__path__", ())), None)
+    if origin is None:
+        return
+    roots = [os.path.realpath(root) for root in (function.code_dir, *function.layer_paths)]
+    found = os.path.realpath(origin)
+    if any(found.startswith(os.path.join(root, "")) for root in roots):
+        return
+    if found.startswith(tuple(os.path.join(os.path.realpath(prefix), "") for prefix in _INSTALLED)):
+        return  # the standard library's or an installed package's: not another function's code
+    for name in [name for name in sys.modules if name == top or name.startswith(top + ".")]:
+        del sys.modules[name]
+
+
+_INSTALLED = {sys.prefix, sys.base_prefix, sys.exec_prefix}
+
+
 def load_handler(function: Function) -> Handler:
     """Import ``function.handler``; errors carry Lambda's ``errorType`` and ``errorMessage``."""
     module_name, function_attr = function.module_name, function.function_attr
@@ -60,7 +99,7 @@ def load_handler(function: Function) -> Handler:
         raise HandlerLoadError(
             "Runtime.ImportModuleError", f"Unable to import module '{module_name}': {shadowed}", []
         )
-    ensure_on_path(str(function.code_dir))
+    put_on_path(function)
     try:
         module = importlib.import_module(module_name)
     except SyntaxError as exc:

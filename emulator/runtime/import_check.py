@@ -29,6 +29,17 @@ def check_handlers(functions: Iterable[Function], *, timeout: float = 60.0) -> d
     For ``serve``'s start-up warning without running user code in the server: a module that
     crashes or hangs at import costs only the check, and is reported as such.
     """
+    problems: dict[str, HandlerProblem] = {}
+    # One process per code root: two roots may each hold a module of the same name (SAM's app.py).
+    groups: dict[tuple[object, ...], list[Function]] = {}
+    for function in functions:
+        groups.setdefault((function.code_dir, function.layer_paths), []).append(function)
+    for group in groups.values():
+        problems.update(_check_group(group, timeout))
+    return problems
+
+
+def _check_group(functions: list[Function], timeout: float) -> dict[str, HandlerProblem]:
     remaining = list(functions)
     problems: dict[str, HandlerProblem] = {}
     while remaining:

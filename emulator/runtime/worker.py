@@ -48,7 +48,7 @@ from emulator.runtime.capture import LambdaFormatter
 from emulator.runtime.environ import set_python_only
 from emulator.runtime.environment import ExecutionEnvironment
 from emulator.runtime.handler_problems import diagnose
-from emulator.runtime.handlers import ensure_on_path
+from emulator.runtime.handlers import put_on_path
 from emulator.runtime.lambda_context import lambda_environment, log_stream_name
 from emulator.runtime.outcomes import Outcome, out_of_memory
 from emulator.runtime.output import OUTPUT_LIMIT, Allowance, CappedStream
@@ -230,7 +230,7 @@ class _Worker:
         stamp = _install_lambda_logging()
         _step_aside()
         code_dir = str(function.code_dir)
-        ensure_on_path(code_dir)
+        put_on_path(function)
         self.code_prefix = os.path.join(os.path.realpath(code_dir), "")
         if enforce_memory:
             _limit_memory(function.memory)

@@ -28,7 +28,13 @@ if TYPE_CHECKING:
 
 def deployment(function: Function) -> tuple[Any, ...]:
     """What a worker is started with; a change needs new workers, unlike ``timeout`` or ``concurrency``."""
-    return (function.handler, function.code_dir, function.memory, sorted(function.environment.items()))
+    return (
+        function.handler,
+        function.code_dir,
+        function.layer_paths,
+        function.memory,
+        sorted(function.environment.items()),
+    )
 
 
 class Pool:

@@ -61,6 +61,18 @@ class TemplateDocument:
     data: Mapping[str, Any]
     lines: Lines
 
+    def at(self, path: TemplatePath) -> Any:
+        """The value written at ``path``, as written; ``None`` where there is none."""
+        value: Any = self.data
+        for step in path:
+            if isinstance(value, dict) and isinstance(step, str):
+                value = value.get(step)
+            elif isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
+                value = value[step]
+            else:
+                return None
+        return value
+
     def section(self, name: str) -> Mapping[str, Any]:
         value = self.data.get(name)
         return value if isinstance(value, dict) else {}

@@ -94,10 +94,14 @@ class Template:
         return self.document.lines.location(path)
 
     def error(self, path: TemplatePath, message: str, hint: str | None = None) -> None:
-        self.errors.append(ConfigError(self.location(path), message, (HINT + hint,) if hint else ()))
+        found = ConfigError(self.location(path), message, (HINT + hint,) if hint else ())
+        if found not in self.errors:  # a Globals value is read once per function
+            self.errors.append(found)
 
     def warn(self, path: TemplatePath, message: str) -> None:
-        self.warnings.append(ConfigError(self.location(path), message))
+        found = ConfigError(self.location(path), message)
+        if found not in self.warnings:
+            self.warnings.append(found)
 
     def report(self, problem: Unresolvable) -> None:
         self.error(problem.path, problem.message, problem.hint)

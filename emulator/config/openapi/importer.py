@@ -52,6 +52,19 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def import_inline(file: str, body: Field, api: RestApi) -> ImportedApi:
+    """A document written inside another file (a template's ``DefinitionBody`` or ``Body``) at ``body``.
+
+    Its errors name the key paths under ``body``'s, in ``file``.
+    """
+    reader = DocumentReader(file, body.node)
+    with _collector_paused():
+        imported = _read(reader, body, api)
+    imported.errors.extend(reader.errors)
+    imported.warnings.extend(reader.warnings)
+    return imported
+
+
 def _import(path: Path, data: bytes, api: RestApi) -> ImportedApi:
     root, problem = read_document(path, data)
     if problem is not None or root is None:

@@ -1,0 +1,1 @@
+"""SAM's own resource types (functions' Api events, AWS::Serverless::Api, Globals) for the template loader."""
