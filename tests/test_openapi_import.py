@@ -330,6 +330,44 @@ def test_any_method_mock_and_http_integrations(tmp_path: Path) -> None:
     assert method(loaded, "/ping", "GET").integration.type == MOCK
 
 
+def test_a_greedy_path_parameter_is_declared_as_proxy_or_as_the_path_spells_it(tmp_path: Path) -> None:
+    """AWS's export names ``{proxy+}``'s parameter ``proxy``, ours (for OpenAPI's validators) ``proxy+``."""
+    loaded = load_document(
+        tmp_path,
+        f"""
+        openapi: 3.0.1
+        info: {{title: shop, version: "1"}}
+        paths:
+          /aws/{{proxy+}}:
+            get:
+              parameters: [{{name: proxy, in: path, required: true, schema: {{type: string}}}}]
+              {lambda_operation()}
+          /ours/{{proxy+}}:
+            get:
+              parameters: [{{name: proxy+, in: path, required: true, schema: {{type: string}}}}]
+              responses: {{"200": {{description: ok}}}}
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: "{LAMBDA.format("echo")}"
+                requestParameters: {{integration.request.header.X-Rest: method.request.path.proxy}}
+                responses: {{default: {{statusCode: "200"}}}}
+          /items/{{id}}:
+            get:
+              parameters: [{{name: id+, in: path, required: true, schema: {{type: string}}}}]
+              {lambda_operation()}
+        """,
+    )
+    assert method(loaded, "/aws/{proxy+}", "GET").request_parameters == {"method.request.path.proxy": True}
+    assert method(loaded, "/ours/{proxy+}", "GET").request_parameters == {"method.request.path.proxy": True}
+    # Only a greedy variable may be declared with its '+'.
+    assert messages(tmp_path, loaded.errors) == [
+        "api.yaml:21: paths./items/{id}.get.parameters[0]: Unable to put method 'GET' on resource at path "
+        "'/items/{id}': Invalid mapping expression specified: Validation Result: warnings : [], errors : "
+        "[Invalid mapping expression parameter specified: method.request.path.id+] (the path has no {id+})"
+    ]
+
+
 def test_inline_schemas_become_models_of_their_own(tmp_path: Path) -> None:
     loaded = load_document(
         tmp_path,
