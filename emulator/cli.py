@@ -190,6 +190,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"{args.config}: {len(definitions.apis)} API(s), {len(definitions.functions)} function(s), "
         f"no errors{counted}"
     )
+    cli_runtime.print_concurrency_notes(definitions)
     return 0
 
 
@@ -235,6 +236,7 @@ def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
     if definitions is None:
         return 1
     cli_runtime.warn_about_handlers(args, definitions)
+    cli_runtime.note_concurrency(args, definitions)
     try:
         sockets = listen(args.host, args.port)
         static_sockets = cli_frontend.listen_static(args)

@@ -148,7 +148,7 @@ def invoke_function(function: Function, event: Any) -> InvocationResult:
 
     from emulator.runtime.threads import ThreadInvoker
 
-    invoker = ThreadInvoker(max_threads=1)
+    invoker = ThreadInvoker()
 
     async def run() -> InvocationResult:
         try:

@@ -14,6 +14,7 @@ from emulator.logs import LOG_FORMATS, configure
 from emulator.model import Definitions
 from emulator.runtime.invoker import Invoker
 from emulator.runtime.isolation import ISOLATIONS, create_invoker
+from emulator.runtime.worker_limits import DEFAULT_IDLE_TIMEOUT, WORKER_MB, default_max_workers
 from emulator.validation import COMMAND_LINE, handler_errors
 
 log = logging.getLogger("apig_emu")
@@ -33,6 +34,23 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
         default="process",
         help="run each function in worker processes of its own (default), or in the emulator's "
         "process on threads, where breakpoints work",
+    )
+    serve.add_argument(
+        "--max-workers",
+        type=worker_count,
+        default=None,
+        metavar="N",
+        help="the most worker processes at once, all functions together (process isolation; default on "
+        f"this machine: {default_max_workers()}, about {WORKER_MB} MB each). At the limit a cold start "
+        "retires the least recently used idle worker, else waits for one, else is throttled",
+    )
+    serve.add_argument(
+        "--idle-timeout",
+        type=idle_seconds,
+        default=DEFAULT_IDLE_TIMEOUT,
+        metavar="SECONDS",
+        help="retire a worker idle this long, as Lambda reclaims idle execution environments; its "
+        f"function's next request starts cold (default: {DEFAULT_IDLE_TIMEOUT:g}, ten minutes; 0 keeps them)",
     )
     serve.add_argument(
         "--log-format",
@@ -72,7 +90,63 @@ def configure_logging(args: argparse.Namespace) -> LogWriter | None:
 
 
 def invoker_for(args: argparse.Namespace) -> Invoker:
-    return create_invoker(args.isolation)
+    return create_invoker(args.isolation, max_workers=args.max_workers, idle_timeout=args.idle_timeout)
+
+
+def concurrency_notes(definitions: Definitions, max_workers: int, setting: str) -> list[str]:
+    """Functions whose ``concurrency`` the cap on worker processes cuts short, in words for the log.
+
+    Any concurrency AWS accepts is valid (a definition is also for deploying), but each execution
+    environment here is a process, and ``--max-workers`` bounds them all.
+    """
+    return [
+        f"function {function.name!r}: concurrency {function.concurrency}, but at most {max_workers} of its "
+        f"requests run at once in the emulator, which runs {max_workers} worker processes at most ({setting})"
+        for function in definitions.functions.values()
+        if function.concurrency > max_workers
+    ]
+
+
+def print_concurrency_notes(definitions: Definitions) -> None:
+    """``validate``'s notes, for the limit ``serve`` has by default on this machine."""
+    setting = "serve --max-workers; the default on this machine"
+    for note in concurrency_notes(definitions, default_max_workers(), setting):
+        print(f"note: {note}")
+
+
+def note_concurrency(args: argparse.Namespace, definitions: Definitions) -> None:
+    if args.isolation != "process":
+        return
+    if args.max_workers is None:
+        max_workers, setting = default_max_workers(), "--max-workers; the default on this machine"
+    else:
+        max_workers, setting = args.max_workers, "--max-workers"
+    for note in concurrency_notes(definitions, max_workers, setting):
+        log.info("%s", note)
+
+
+def worker_count(text: str) -> int:
+    """``--max-workers``: a whole number of processes, at least one."""
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of worker processes, 1 or more, got {text!r}"
+        )
+    return count
+
+
+def idle_seconds(text: str) -> float:
+    """``--idle-timeout``: seconds, 0 for never."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected seconds, 0 (never) or more, got {text!r}")
+    return seconds
 
 
 def warn_about_handlers(args: argparse.Namespace, definitions: Definitions) -> None:

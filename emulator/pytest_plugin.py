@@ -86,6 +86,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         f"where the apig fixtures run handlers: {' or '.join(ISOLATIONS)} (default: thread)",
         default="thread",
     )
+    parser.addini(
+        "apig_max_workers",
+        "the most worker processes each test's gateway runs at once under process isolation, as "
+        "apig-emu serve --max-workers (default: sized for this machine, as serve's)",
+        default=None,
+    )
 
 
 def _ini_base(config: pytest.Config) -> Path:
@@ -188,15 +194,32 @@ def apig_event_loop() -> Iterator[BlockingPortal]:
         yield portal
 
 
-def _harness(definitions: Definitions, isolation: str, portal: BlockingPortal) -> Harness:
+def _harness(
+    definitions: Definitions, isolation: str, portal: BlockingPortal, max_workers: int | None
+) -> Harness:
     try:
-        invoker = create_invoker(isolation)
+        invoker = create_invoker(isolation, max_workers=max_workers)
     except ValueError as error:
         problem = str(error)
     else:
         return Harness(definitions, invoker=invoker, portal=portal)
     # Outside the except block, so the report shows the message and not the exception it replaced.
     pytest.fail(f"apig-emu: apig_isolation: {problem}", pytrace=False)
+
+
+def _max_workers(config: pytest.Config) -> int | None:
+    """The ``apig_max_workers`` ini option; ``None`` for the default ``serve`` has on this machine."""
+    text = str(config.getini("apig_max_workers") or "").strip()
+    if not text:
+        return None
+    count = int(text) if text.isdigit() else 0
+    if count < 1:
+        pytest.fail(
+            f"apig-emu: apig_max_workers in {config.inipath}: expected a whole number of worker "
+            f"processes, 1 or more, got {text!r}",
+            pytrace=False,
+        )
+    return count
 
 
 class _TracebacksInTheReport(logging.Filter):
@@ -230,7 +253,7 @@ def apig(
     A server the test started with ``apig.serve()`` and left running (it forgot, or failed first) is
     stopped at teardown, with an ``ApigServerLeftRunning`` warning that names the test.
     """
-    harness = _harness(apig_definitions, apig_isolation, apig_event_loop)
+    harness = _harness(apig_definitions, apig_isolation, apig_event_loop, _max_workers(request.config))
     request.node.stash[_HARNESS] = harness
     in_the_report = _TracebacksInTheReport()
     lambda_log.addFilter(in_the_report)

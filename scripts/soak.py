@@ -118,6 +118,9 @@ functions:
       - {api: soak, resource: /upload, method: POST, proxy: true}
 """
 
+#: ``serve --max-workers``: room for every environment the config's ``concurrency`` values allow (184),
+#: which the machine's default would cap; the soak looks for leaks, not for the cap's throttling.
+MAX_WORKERS = 200
 #: Seconds the server gives a client to send a whole request (``serve --request-timeout``).
 REQUEST_TIMEOUT = 2.0
 #: Seconds the client waits for any answer before it counts the request as dropped.
@@ -365,6 +368,7 @@ def start_server(folder: Path, isolation: str | None) -> tuple[subprocess.Popen[
     log_path = folder / "serve.log"
     command = [sys.executable, "-m", "emulator.cli", "serve", "--config", str(folder / "apig.yaml")]
     command += ["--code-dir", str(folder), "--port", str(port), "--request-timeout", str(REQUEST_TIMEOUT)]
+    command += ["--max-workers", str(MAX_WORKERS)]
     if isolation:
         command += ["--isolation", isolation]
     with log_path.open("wb") as log:

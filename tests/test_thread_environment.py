@@ -11,9 +11,12 @@ import json
 import os
 from typing import Any
 
-from emulator.runtime.threads import ThreadInvoker
+from emulator.runtime.lambda_context import lambda_environment
+from emulator.runtime.threads import ThreadInvoker, _SharedEnvironment
 from emulator.testing import definitions_from_yaml
 from tests.conftest import LAMBDAS
+
+NAMES = ("ONLY_A", "ONLY_B", "AWS_LAMBDA_FUNCTION_NAME", "_X_AMZN_TRACE_ID")
 
 CONFIG = """
 apis:
@@ -38,22 +41,25 @@ functions:
 """
 
 
-async def burst(invoker: ThreadInvoker, names: list[str]) -> list[dict[str, Any]]:
+def one_at_a_time(names: list[str]) -> list[dict[str, str | None]]:
+    """What each invocation sees when all are pending at once and run one after another, as a burst
+    does while its functions' threads are busy (their calls queued, then answered after the others)."""
     functions = definitions_from_yaml(CONFIG, code_dir=LAMBDAS).functions
-    results = await asyncio.gather(
-        *(invoker.invoke(functions[name], {}, trace_id=f"Root={i}") for i, name in enumerate(names))
-    )
-    return [json.loads(result.payload)["env"] for result in results]
+    shared = _SharedEnvironment()
+    uses = [shared.expect(name, lambda_environment(functions[name], "stream")) for name in names]
+    seen = []
+    for i, use in enumerate(uses):
+        shared.enter(use, f"Root={i}")
+        seen.append({name: os.environ.get(name) for name in NAMES})
+        shared.leave(use)
+    for use in uses:
+        shared.done(use)
+    return seen
 
 
-def test_a_burst_of_two_functions_on_one_thread_never_shows_one_the_others_variables() -> None:
-    invoker = ThreadInvoker(max_threads=1)  # one at a time, all pending together
-    try:
-        names = ["a", "b", "a", "a", "b", "b", "a"]
-        seen = asyncio.run(burst(invoker, names))
-    finally:
-        asyncio.run(invoker.aclose())
-    for name, env in zip(names, seen, strict=True):
+def test_a_burst_of_two_functions_one_at_a_time_never_shows_one_the_others_variables() -> None:
+    names = ["a", "b", "a", "a", "b", "b", "a"]
+    for name, env in zip(names, one_at_a_time(names), strict=True):
         assert env["AWS_LAMBDA_FUNCTION_NAME"] == name
         assert (env["ONLY_A"], env["ONLY_B"]) == (("a", None) if name == "a" else (None, "b"))
     for name in ("ONLY_A", "ONLY_B", "AWS_LAMBDA_FUNCTION_NAME", "_X_AMZN_TRACE_ID"):
@@ -62,15 +68,7 @@ def test_a_burst_of_two_functions_on_one_thread_never_shows_one_the_others_varia
 
 def test_the_processs_own_values_come_back_after_a_burst(monkeypatch: Any) -> None:
     monkeypatch.setenv("ONLY_A", "the process's own")
-    invoker = ThreadInvoker(max_threads=1)
-    try:
-        assert [env["ONLY_A"] for env in asyncio.run(burst(invoker, ["a", "b", "a"]))] == [
-            "a",
-            "the process's own",
-            "a",
-        ]
-    finally:
-        asyncio.run(invoker.aclose())
+    assert [env["ONLY_A"] for env in one_at_a_time(["a", "b", "a"])] == ["a", "the process's own", "a"]
     assert os.environ["ONLY_A"] == "the process's own"
 
 

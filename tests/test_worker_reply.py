@@ -23,7 +23,7 @@ def test_every_field_survives_the_trip() -> None:
         retire=True,
         function_error="Unhandled",
         detail="Traceback (most recent call last): ...",
-        logs=["first line", "ünïcode ✓"],
+        output_dropped=123_456_789,
         files=["/code/app.py"],
     )
     encoded = reply.encode()
@@ -38,12 +38,12 @@ def test_the_ready_message_is_an_empty_reply() -> None:
 
 @pytest.mark.parametrize("cut", [0, 1, REPLY_HEAD.size - 1, REPLY_HEAD.size, REPLY_HEAD.size + 5])
 def test_an_incomplete_reply_waits_for_the_rest(cut: int) -> None:
-    encoded = Reply(b"payload", logs=["a line"]).encode()
+    encoded = Reply(b"payload", detail="a detail").encode()
     assert Reply.decode(bytearray(encoded[:cut])) is None
 
 
 def test_replies_that_arrive_together_are_cut_apart() -> None:
-    first, second = Reply(b"1", logs=["one"]), Reply(b"22", duration_ms=2.0)
+    first, second = Reply(b"1", output_dropped=3), Reply(b"22", duration_ms=2.0)
     buffer = bytearray(first.encode() + second.encode())
     decoded = Reply.decode(buffer)
     assert decoded is not None and decoded[0] == first

@@ -7,6 +7,11 @@ for threads that are inside an invocation, and ignores all others.
 
 Two calls rather than a context manager, because the execution environment both isolations share
 (``environment.py``) asks for them as two of its steps: ``begin`` and ``output``.
+
+What an invocation keeps is capped (``output.py``). A handler that timed out is answered while its
+thread runs on, since a thread cannot be stopped: ``answer`` hands its timeout the output written so
+far, and from then on the thread's output is only counted, so that one stuck in a print loop costs
+nothing but a line in the log once it returns.
 """
 
 from __future__ import annotations
@@ -18,16 +23,51 @@ import threading
 import time
 from typing import TextIO
 
+from emulator.runtime.output import Allowance, lines_of, utf8_size
+
+log = logging.getLogger("apig_emu.runtime")
+
 _local = threading.local()
 
 
-class _Capture:
-    def __init__(self, request_id: str) -> None:
-        self.request_id = request_id
-        self.parts: list[str] = []
+class _Capture(Allowance):
+    """One invocation's output, written by its thread only, and answered by its thread or its timeout.
 
-    def lines(self) -> list[str]:
-        return "".join(self.parts).splitlines()
+    No lock: the thread writes, the timeout (on the event loop) reads. Whichever of the two takes it
+    from ``_running`` answers with it; the timeout notes how many parts it took, so that what the
+    thread appended meanwhile counts as written after the answer.
+    """
+
+    __slots__ = ("answered", "function", "late", "parts", "request_id")
+
+    def __init__(self, request_id: str, function: str) -> None:
+        super().__init__()
+        self.request_id = request_id
+        self.function = function
+        self.parts: list[str] = []
+        #: How many parts its timeout answered with; ``None`` until then.
+        self.answered: int | None = None
+        #: Bytes written once its timeout had answered.
+        self.late = 0
+
+    def write(self, text: str) -> None:
+        size = len(text) if text.isascii() else utf8_size(text)
+        if self.answered is not None:
+            self.late += size
+        elif size <= self.room:  # admit's own test, inline: this runs for every print
+            self.room -= size
+            self.parts.append(text)
+        elif kept := self.admit(text):
+            self.parts.append(kept)
+
+    def lines(self, parts: list[str]) -> list[str]:
+        if self.room == self.limit:  # nothing written, nothing dropped: the common case, for nothing
+            return []
+        return lines_of("".join(parts), self.dropped)
+
+
+#: Invocations being captured, by request id, for ``answer``.
+_running: dict[str, _Capture] = {}
 
 
 def _active() -> _Capture | None:
@@ -42,7 +82,7 @@ class _RoutedStream(io.TextIOBase):
         capture = _active()
         if capture is None:
             return self.original.write(text)
-        capture.parts.append(text)
+        capture.write(text)
         return len(text)
 
     def flush(self) -> None:
@@ -69,7 +109,7 @@ class _LambdaLogHandler(logging.Handler):
         capture = _active()
         if capture is not None:
             record.aws_request_id = capture.request_id
-            capture.parts.append(self.format(record) + "\n")
+            capture.write(self.format(record) + "\n")
 
 
 class LambdaFormatter(logging.Formatter):
@@ -99,14 +139,48 @@ def _install() -> None:
             root.addHandler(_handler)
 
 
-def start_capture(request_id: str) -> None:
+def start_capture(request_id: str, function: str) -> None:
     """Collect what the current thread prints and logs from now until ``stop_capture``."""
     _install()
-    _local.capture = _Capture(request_id)
+    _local.capture = _running[request_id] = _Capture(request_id, function)
 
 
 def stop_capture() -> list[str]:
-    """What the current thread printed and logged since ``start_capture``, a line each."""
+    """What the current thread printed and logged since ``start_capture``, a line each.
+
+    Nothing, if its timeout answered meanwhile (``answer``): what it wrote since is said in one line of
+    the emulator's log instead.
+    """
     capture = _active()
+    if capture is None:
+        return []
     _local.capture = None
-    return capture.lines() if capture is not None else []
+    if _running.pop(capture.request_id, None) is not None:
+        return capture.lines(capture.parts)
+    taken = capture.answered
+    late = capture.late
+    if taken is not None:  # else the timeout is answering right now, with all there is
+        late += sum(utf8_size(part) for part in capture.parts[taken:])
+    if late:
+        log.warning(
+            "function %r: invocation %s, answered at its timeout, ran on and wrote %s more bytes of "
+            "output before its handler returned: dropped (thread isolation cannot stop a handler)",
+            capture.function,
+            capture.request_id,
+            f"{late:,}",
+        )
+    return []
+
+
+def answer(request_id: str) -> list[str]:
+    """The invocation is answered without its handler (a timeout): its output so far, a line each.
+
+    From now on what its thread writes is counted, not kept. Nothing, if the invocation has not
+    started or has ended.
+    """
+    capture = _running.pop(request_id, None)
+    if capture is None:
+        return []
+    parts = capture.parts[: len(capture.parts)]
+    capture.answered = len(parts)
+    return capture.lines(parts)

@@ -12,8 +12,10 @@ What an isolation does its own way is left to three methods:
 * ``begin``: the invocation's own values in place before the handler runs (its trace id, its log
   records' request id, where its output goes);
 * ``output``: what the invocation wrote, taken once the handler returned;
-* ``ended``: a ``SystemExit`` or ``MemoryError``, which end an environment rather than an
-  invocation: a worker process exits or is discarded, a thread cannot be, so it answers instead.
+* ``ended``: a ``MemoryError``, or what escapes Lambda's runtime because it is not an ``Exception``
+  (``SystemExit``, ``KeyboardInterrupt``, any other ``BaseException``): these end an environment
+  rather than an invocation. A worker process exits or is discarded; a thread cannot be, so it
+  answers as Lambda would for the process it stands for.
 
 Timeouts and crashes are outside, in each isolation: a thread cannot be stopped and a process can.
 Their answers are shaped by ``Outcome.result``, as this class shapes the others.
@@ -65,7 +67,7 @@ class ExecutionEnvironment(ABC):
             outcome = run_handler(handler, event, context, aws_request_id)
         except HandlerLoadError as exc:
             return init_failed(exc).result(aws_request_id, 0.0, None, self.output())
-        except (SystemExit, MemoryError) as exc:
+        except BaseException as exc:  # what ends Lambda's runtime: ``ended`` says how it is answered
             outcome = self.ended(exc, aws_request_id)
         return outcome.result(aws_request_id, (time.perf_counter() - started) * 1000, init_ms, self.output())
 
@@ -78,5 +80,8 @@ class ExecutionEnvironment(ABC):
         """What the invocation wrote (print, logging, …), a line each, once it is over."""
 
     @abstractmethod
-    def ended(self, exc: SystemExit | MemoryError, aws_request_id: str) -> Outcome:
-        """The invocation ended the environment: the outcome to answer with, or ``exc`` raised again."""
+    def ended(self, exc: BaseException, aws_request_id: str) -> Outcome:
+        """The invocation ended the environment: the outcome to answer with, or ``exc`` raised again.
+
+        ``exc`` is a ``MemoryError`` or not an ``Exception``, raised by the handler or its import.
+        """

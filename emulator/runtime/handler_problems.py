@@ -19,6 +19,7 @@ from typing import Any
 
 from emulator.model import Function
 from emulator.runtime.handlers import HandlerLoadError, load_handler
+from emulator.runtime.outcomes import exit_reason, exit_status
 from emulator.runtime.tracebacks import user_frames
 
 #: Folders a search for a misplaced handler module never enters: tools', caches, virtualenvs.
@@ -60,12 +61,39 @@ class HandlerProblem:
 
 
 def diagnose(function: Function) -> HandlerProblem | None:
-    """Import the handler here, as an invocation would; ``None`` if it loads."""
+    """Import the handler here, as an invocation would; ``None`` if it loads.
+
+    What Lambda's runtime would not survive (``sys.exit``, any ``BaseException`` that is not an
+    ``Exception``) is reported too, rather than ending the check, so that both isolations tell it.
+    """
     try:
         load_handler(function)
     except HandlerLoadError as error:
         return _problem(function, error)
+    except BaseException as exc:
+        return ended_runtime(exc)
     return None
+
+
+def ended_runtime(exc: BaseException) -> HandlerProblem:
+    """The import ended the runtime's process, as ``import_check`` words a crash, with where and why."""
+    status = exit_status(exc)
+    frames = user_frames(exc)
+    trace = (
+        *(("Traceback (most recent call last):", *_lines(frames.format())) if frames else ()),
+        *_lines(traceback.format_exception_only(type(exc), exc)),
+    )
+    what = (
+        "sys.exit() ends Lambda's runtime"
+        if isinstance(exc, SystemExit)
+        else f"{type(exc).__name__} is not an Exception, the only kind Lambda's runtime catches: it ends the runtime"
+    )
+    return HandlerProblem(
+        f"importing its handler ended the process ({exit_reason(status)})",
+        trace,
+        hint=f"{what} before it serves, so every request gets Runtime.ExitError; raise an Exception "
+        "instead to fail the import with an error of your own",
+    )
 
 
 def check_handlers(functions: Sequence[Function], *, isolation: str) -> dict[str, HandlerProblem]:

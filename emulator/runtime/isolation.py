@@ -9,11 +9,18 @@ from emulator.runtime.invoker import Invoker
 ISOLATIONS = ("process", "thread")
 
 
-def create_invoker(isolation: str = "process") -> Invoker:
+def create_invoker(
+    isolation: str = "process", *, max_workers: int | None = None, idle_timeout: float | None = None
+) -> Invoker:
+    """``max_workers`` and ``idle_timeout`` bound worker processes (``ProcessInvoker``); threads have none."""
     if isolation == "process":
         from emulator.runtime.process import ProcessInvoker
+        from emulator.runtime.worker_limits import DEFAULT_IDLE_TIMEOUT
 
-        return ProcessInvoker()
+        return ProcessInvoker(
+            max_workers=max_workers,
+            idle_timeout=DEFAULT_IDLE_TIMEOUT if idle_timeout is None else idle_timeout,
+        )
     if isolation == "thread":
         from emulator.runtime.threads import ThreadInvoker
 

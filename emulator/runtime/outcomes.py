@@ -13,6 +13,12 @@ it. Texts Lambda writes are quoted where they were seen:
 * ``Runtime.OutOfMemory`` as the error type of a function that ran out of memory
   (nasa-gcn/gcn.nasa.gov#3628, DataDog/datadog-lambda-extension#776), whose process Lambda kills:
   ``signal: killed`` (DataBiosphere/azul#3485).
+
+Lambda's Python runtime (awslambdaric's ``bootstrap``) answers with an error object only what derives
+from ``Exception``, at import and in the handler alike. Anything else a handler raises (``SystemExit``,
+``KeyboardInterrupt``, ``asyncio.CancelledError``, a class of the user's deriving from ``BaseException``)
+leaves the runtime's loop and ends its process, and the invocation gets ``Runtime.ExitError`` with
+that process's status (``exit_status``).
 """
 
 from __future__ import annotations
@@ -28,6 +34,12 @@ from emulator.runtime.result import InvocationResult, error_payload
 from emulator.runtime.tracebacks import format_user_exception, user_frames
 
 UNHANDLED = "Unhandled"
+
+
+#: How long a request waits for a busy function's next free execution environment before it is
+#: throttled, in both isolations. Lambda throttles at once; a short wait absorbs the bursts a browser or
+#: a test makes locally.
+DEFAULT_QUEUE_TIMEOUT = 1.0
 
 
 class TooManyRequests(Exception):
@@ -77,10 +89,10 @@ def _failure(error_type: str, message: str, aws_request_id: str, detail: str | N
 
 
 def run_handler(handler: Handler, event: Any, context: Any, aws_request_id: str) -> Outcome:
-    """Call the handler as Lambda's runtime does; only ``SystemExit`` and ``MemoryError`` escape.
+    """Call the handler as Lambda's runtime does; ``MemoryError`` and what is not an ``Exception`` escape.
 
-    Those two end an execution environment rather than an invocation, and each isolation mode
-    handles that its own way.
+    Those end an execution environment rather than an invocation, and each isolation mode handles
+    that its own way (``ExecutionEnvironment.ended``).
     """
     try:
         payload = marshal_result(handler(event, context))
@@ -155,6 +167,24 @@ def exit_reason(returncode: int) -> str:
     except ValueError:
         name = f"signal {number}"
     return f"signal: {name}"
+
+
+def exit_status(exc: BaseException) -> int:
+    """How a Python process ends when ``exc`` escapes its main thread, in ``Popen.returncode``'s terms.
+
+    What process isolation's worker ends with, so thread isolation, which cannot let ``exc`` end the
+    emulator, answers with the same status: ``sys.exit``'s number as the system keeps it (its low 8
+    bits: ``sys.exit(256)`` is 0, ``sys.exit(-1)`` 255), 0 for none, 1 for anything else (a message,
+    which Python prints); ``SIGINT`` for ``KeyboardInterrupt`` (Python ends itself with the signal, so
+    that a shell sees the interruption); 1 for any other exception, after its traceback.
+    """
+    if isinstance(exc, SystemExit):
+        if exc.code is None:
+            return 0
+        return exc.code & 0xFF if isinstance(exc.code, int) else 1
+    if isinstance(exc, KeyboardInterrupt):
+        return -signal.SIGINT
+    return 1
 
 
 def exited(aws_request_id: str, returncode: int, *, detail: str | None = None) -> Outcome:

@@ -3,8 +3,13 @@
 ``run_in_executor`` builds a ``concurrent.futures.Future`` (with its condition variable) and an
 asyncio future chained to it for every call; a handler that returns in microseconds pays more for
 that than for its own run. Here a job is a plain callable on one queue, and the thread that ran it
-hands the result straight to the event loop's future with ``call_soon_threadsafe``. Threads start on
-demand, up to ``max_threads``, and idle ones wait for the next job, as ``ThreadPoolExecutor``'s do.
+hands the result straight to the event loop's future with ``call_soon_threadsafe``. Idle threads wait
+for the next job, as ``ThreadPoolExecutor``'s do.
+
+The pool has no size of its own: a job always starts at once, on an idle thread or a new one, so no
+job ever waits behind another that cannot end (a handler stuck past its timeout). How many run is
+the invoker's to bound: thread isolation lets each function hold at most its ``concurrency``
+(``threads.py``), so the threads number at most the sum of the functions' concurrency.
 
 The count of idle threads lives on the event loop's side only, never under a lock that the handler
 threads share: a thread preempted while holding such a lock would stall the event loop on it.
@@ -28,8 +33,7 @@ _Jobs = queue.SimpleQueue[_Job | None]
 
 
 class HandlerThreads:
-    def __init__(self, max_threads: int, *, name: str = "apig-emu-handler") -> None:
-        self._max = max_threads
+    def __init__(self, *, name: str = "apig-emu-handler") -> None:
         self._name = name
         #: Jobs; ``None`` tells one thread to exit. The threads hold this queue, never the pool.
         self._jobs: _Jobs = queue.SimpleQueue()
@@ -41,13 +45,20 @@ class HandlerThreads:
         self._stop = weakref.finalize(self, _stop_threads, self._jobs, self._threads)
         _POOLS.add(self)
 
-    def run(self, function: Callable[..., T], *args: Any) -> asyncio.Future[T]:
-        """``function(*args)`` on a pool thread; the future, on the running loop, gets its result.
+    def run(
+        self,
+        future: asyncio.Future[T],
+        finished: Callable[[], None],
+        function: Callable[..., T],
+        *args: Any,
+    ) -> None:
+        """``function(*args)`` on a thread, starting now; ``future``, of the running loop, gets its result.
 
-        Cancelling the future does not stop the call (a thread cannot be stopped): its result is dropped.
+        A future settled meanwhile (by a timeout, or cancelled) does not stop the call, since a thread
+        cannot be stopped: its result is dropped. ``finished`` runs on the loop once the thread is done
+        with the call, whatever became of the future: the moment the call stops using a thread.
         """
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
 
         def deliver(*callback: Any) -> None:
             with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
@@ -57,19 +68,18 @@ class HandlerThreads:
             try:
                 result = function(*args)
             except BaseException as exc:
-                deliver(self._settle, future, None, exc)
+                deliver(self._settle, future, finished, None, exc)
             else:
-                deliver(self._settle, future, result, None)
+                deliver(self._settle, future, finished, result, None)
 
         self._submit((job, lambda: deliver(future.cancel)))
-        return future
 
     def _submit(self, job: _Job) -> None:
         if self._closed:
             raise RuntimeError("the handler threads are shut down")
         if self._idle:
             self._idle -= 1
-        elif len(self._threads) < self._max:
+        else:
             thread = threading.Thread(
                 target=_work, args=(self._jobs,), name=f"{self._name}_{len(self._threads)}"
             )
@@ -77,15 +87,21 @@ class HandlerThreads:
             thread.start()
         self._jobs.put(job)
 
-    def _settle(self, future: asyncio.Future[T], result: T | None, error: BaseException | None) -> None:
+    def _settle(
+        self,
+        future: asyncio.Future[T],
+        finished: Callable[[], None],
+        result: T | None,
+        error: BaseException | None,
+    ) -> None:
         """On the event loop: the job's answer, and its thread counted idle again."""
         self._idle += 1
-        if future.done():
-            return  # cancelled, or settled by a timeout: the answer comes too late
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result)  # type: ignore[arg-type]
+        if not future.done():  # else cancelled, or settled by a timeout: the answer comes too late
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)  # type: ignore[arg-type]
+        finished()
 
     def shutdown(self) -> None:
         """Cancel the jobs no thread has started; threads end once idle (busy ones finish first)."""

@@ -8,8 +8,9 @@ that worker: it is killed, with whatever it started, and the next request starts
 The parts, each in a module of its own: ``worker_pool`` (one function's workers, its waiting
 requests, the hand-over to a freed worker), ``worker_handle`` (the gateway's side of one worker:
 requests out, replies in, and how a call ends), ``worker_process`` (spawning, signalling and reaping
-the process), ``wire`` (the framing on both pipes), ``call`` (one invocation on its way). This one
-ties the pools together: requests to their function's pool, test doubles in this process, the memory
+the process), ``wire`` (the framing on both pipes), ``call`` (one invocation on its way),
+``worker_limits`` (the cap on processes across functions, the retirement of idle ones). This one ties
+the pools together: requests to their function's pool, test doubles in this process, the memory
 watch, retirement on a code or config change, and shutdown.
 """
 
@@ -24,17 +25,15 @@ from typing import Any
 
 from emulator.model import Function
 from emulator.runtime.call import Call, Undelivered
-from emulator.runtime.outcomes import TooManyRequests
+from emulator.runtime.outcomes import DEFAULT_QUEUE_TIMEOUT, TooManyRequests
 from emulator.runtime.result import InvocationResult
 from emulator.runtime.threads import ThreadInvoker
 from emulator.runtime.worker_handle import State, Worker
+from emulator.runtime.worker_limits import DEFAULT_IDLE_TIMEOUT, WorkerLimits, default_max_workers
 from emulator.runtime.worker_pool import Pool
 
 log = logging.getLogger("apig_emu.runtime")
 
-#: How long a request waits for a busy function's next free environment before it is throttled.
-#: Lambda throttles at once; a short wait absorbs the bursts a browser or a test makes locally.
-DEFAULT_QUEUE_TIMEOUT = 1.0
 #: How often busy workers' resident memory is compared with their function's memory size.
 MEMORY_CHECK_INTERVAL = 0.05
 
@@ -44,14 +43,31 @@ _LINUX = sys.platform.startswith("linux")
 class ProcessInvoker:
     """Runs each function in worker processes of its own; see the module's docstring."""
 
-    def __init__(self, *, queue_timeout: float = DEFAULT_QUEUE_TIMEOUT, enforce_memory: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        queue_timeout: float = DEFAULT_QUEUE_TIMEOUT,
+        enforce_memory: bool = True,
+        max_workers: int | None = None,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+    ) -> None:
+        """``max_workers``: the most worker processes at once, all functions together (default: sized
+        for this machine, ``default_max_workers``); ``idle_timeout``: seconds an idle worker is kept
+        (0: until shutdown)."""
         self.queue_timeout = queue_timeout
         #: Memory sizes are enforced where Linux lets us read and limit a process's memory.
         self.enforce_memory = enforce_memory and _LINUX
         self.closed = False
-        #: Every worker spawned and not yet reaped, whatever its pool thinks of it.
+        #: Every worker from the moment a pool decides on it until its process is reaped, whatever its
+        #: pool thinks of it: what the cap on processes counts.
         self.live: set[Worker] = set()
         self._pools: dict[str, Pool] = {}
+        self.limits = WorkerLimits(
+            self._pools,
+            self.live,
+            max_workers=default_max_workers() if max_workers is None else max_workers,
+            idle_timeout=idle_timeout,
+        )
         self._overrides: set[str] = set()
         self._in_process: ThreadInvoker | None = None
         self._memory_watch: asyncio.Task[None] | None = None
@@ -59,7 +75,7 @@ class ProcessInvoker:
     def override(self, function_name: str, handler: Callable[[Any, Any], Any] | None) -> None:
         """Test doubles are Python objects a worker process cannot receive: they run in this process."""
         if self._in_process is None:
-            self._in_process = ThreadInvoker()
+            self._in_process = ThreadInvoker(queue_timeout=self.queue_timeout)
         self._in_process.override(function_name, handler)
         if handler is None:
             self._overrides.discard(function_name)
@@ -113,6 +129,12 @@ class ProcessInvoker:
         for name in [name for name in self._pools if name not in function_names]:
             self._pools.pop(name).redeploy()
 
+    def reaped(self, worker: Worker) -> None:
+        """``worker``'s process is gone (or was never spawned): its place under the cap is free."""
+        if worker in self.live:
+            self.live.remove(worker)
+            self.limits.freed()
+
     def worker_pids(self, function_name: str) -> list[int]:
         """The processes serving a function now, for tests and diagnostics."""
         pool = self._pools.get(function_name)
@@ -125,6 +147,7 @@ class ProcessInvoker:
         running: nobody waits for their answer any more.
         """
         self.closed = True
+        self.limits.close()
         if self._memory_watch is not None:
             self._memory_watch.cancel()
         for pool in self._pools.values():

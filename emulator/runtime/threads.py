@@ -1,35 +1,60 @@
-"""Thread isolation: handlers run in this process, on a thread pool, so breakpoints and mocks work.
+"""Thread isolation: handlers run in this process, on threads, so breakpoints and mocks work.
 
 Module state persists between invocations (a warm start) because modules are imported once. What a
 process cannot do for threads is documented in the README: a timed-out handler's thread runs on to
 completion in the background (its result is discarded), functions share ``sys.modules`` and the
 process environment (each invocation sets its own function's variables while it runs), and a handler
-that exits or crashes the process takes the emulator with it. Process isolation removes all three.
+that crashes the process (``os._exit``, a segfault) takes the emulator with it. Process isolation
+removes all three. What Lambda's runtime lets end its process (``sys.exit``, ``KeyboardInterrupt``,
+any ``BaseException`` that is not an ``Exception``) is answered as that end, and the emulator goes on.
+
+Concurrency is process isolation's model (``worker_pool.py``) with a thread in place of each
+execution environment: a function runs at most ``concurrency`` handlers at once (``_Share``); more
+requests wait, first come first served, up to ``queue_timeout``, then are throttled; a waiting request
+whose caller gave up (the integration's timeout) leaves the queue and never starts. A handler that
+outlives its timeout keeps its slot until its thread really ends, as a Lambda environment stays busy
+until its invocation ends, so a function stuck in its handlers throttles only itself: threads start on
+demand (``pool.py``), never more than the functions' concurrency together.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import sys
 import threading
 import time
+import traceback
+from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
+from types import FrameType
 from typing import Any
 
 import emulator
 from emulator import ids
 from emulator.model import Function
-from emulator.runtime.capture import start_capture, stop_capture
+from emulator.runtime.capture import answer, start_capture, stop_capture
 from emulator.runtime.environ import PER_REQUEST, set_python_only, unset_python_only
 from emulator.runtime.environment import ExecutionEnvironment
 from emulator.runtime.handler_problems import HandlerProblem, diagnose
 from emulator.runtime.handlers import Handler
 from emulator.runtime.lambda_context import lambda_environment, log_stream_name
-from emulator.runtime.outcomes import UNHANDLED, Outcome, exited, timed_out
+from emulator.runtime.outcomes import (
+    DEFAULT_QUEUE_TIMEOUT,
+    UNHANDLED,
+    Outcome,
+    TooManyRequests,
+    exit_reason,
+    exit_status,
+    exited,
+    timed_out,
+)
 from emulator.runtime.pool import HandlerThreads
 from emulator.runtime.result import InvocationResult, error_payload
+from emulator.runtime.tracebacks import format_user_exception, innermost
 
 #: Set on every invocation, so never worth restoring in between.
 _TRACE_ID = "_X_AMZN_TRACE_ID"
@@ -162,28 +187,161 @@ class _ThreadEnvironment(ExecutionEnvironment):
         self.variables = lambda_environment(function, self.stream)
 
     def begin(self, aws_request_id: str, trace_id: str) -> None:
-        start_capture(aws_request_id)
+        start_capture(aws_request_id, self.function.name)
 
     def output(self) -> list[str]:
         return stop_capture()
 
-    def ended(self, exc: SystemExit | MemoryError, aws_request_id: str) -> Outcome:
-        if isinstance(exc, SystemExit):
-            return exited(
-                aws_request_id,
-                # As the interpreter would exit: None is 0, a message is 1.
-                0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1,
-                detail=f"the handler called sys.exit({exc.code!r}); thread isolation kept the emulator running",
+    def ended(self, exc: BaseException, aws_request_id: str) -> Outcome:
+        """Answered as the end of the runtime's process it would be on Lambda; this thread goes on.
+
+        The environment stays warm (module state included), where Lambda would start a fresh one:
+        modules are shared in one process, and cannot be re-imported for one function alone.
+        """
+        if isinstance(exc, MemoryError):
+            # The machine itself ran out: report it as the function's error.
+            return Outcome(error_payload("MemoryError", str(exc), [], aws_request_id), UNHANDLED, repr(exc))
+        last_words = _last_words(exc)
+        if last_words:
+            sys.stderr.write(last_words)  # into this invocation's output, as the process would write them
+        status = exit_status(exc)
+        what = f"sys.exit({exc.code!r})" if isinstance(exc, SystemExit) else _exception_only(exc)
+        where = innermost(exc)
+        return exited(
+            aws_request_id,
+            status,
+            detail=f"{what}{f' at {where}' if where else ''} ends Lambda's runtime ({exit_reason(status)}), "
+            "which catches only an Exception; thread isolation kept the emulator running",
+        )
+
+
+def _exception_only(exc: BaseException) -> str:
+    """``KeyboardInterrupt``, ``app.Abort: why``: the exception's last line, as a traceback ends."""
+    return traceback.format_exception_only(type(exc), exc)[-1].strip()
+
+
+def _last_words(exc: BaseException) -> str:
+    """What Python writes to stderr as ``exc`` ends its process: ``sys.exit``'s message, or the traceback."""
+    if isinstance(exc, SystemExit):
+        return "" if exc.code is None or isinstance(exc.code, int) else f"{exc.code}\n"
+    return format_user_exception(exc)
+
+
+class _Call:
+    """One invocation, from the request for it until its handler's thread is done with it."""
+
+    __slots__ = (
+        "aws_request_id",
+        "env",
+        "event",
+        "function",
+        "future",
+        "started",
+        "timer",
+        "trace_id",
+        "use",
+    )
+
+    def __init__(
+        self, function: Function, env: _ThreadEnvironment, event: Any, trace_id: str, use: _EnvironmentUse
+    ) -> None:
+        self.aws_request_id = ids.request_id()
+        self.function = function
+        self.env = env
+        self.event = event
+        self.trace_id = trace_id
+        self.use = use
+        self.future: asyncio.Future[InvocationResult] = asyncio.get_running_loop().create_future()
+        #: Whether it got a thread; until then it waits in its function's queue.
+        self.started = False
+        #: While it waits, its throttle; once started, its function's timeout.
+        self.timer: asyncio.TimerHandle | None = None
+
+
+class _Share:
+    """One function's share of the handler threads: at most ``concurrency`` handlers at once.
+
+    ``running`` counts handlers on threads until they return, those whose invocation a timeout
+    answered, or whose caller gave up, included: a thread that cannot be stopped is as busy as a
+    Lambda environment still running an invocation. The handler that frees a slot starts the oldest
+    waiting call from its own ``finished`` callback, as a freed worker takes one in ``worker_pool``.
+    """
+
+    def __init__(self, function: Function, start: Callable[[_Share, _Call], None]) -> None:
+        self.function = function
+        self._start = start
+        self.running = 0
+        #: First come, first served.
+        self.waiting: deque[_Call] = deque()
+
+    def submit(self, call: _Call, queue_timeout: float) -> None:
+        """Start the call if the function has a free slot, else queue it (throttled after a while)."""
+        if self.running < self.function.concurrency and not self.waiting:
+            self._begin(call)
+            return
+        call.timer = asyncio.get_running_loop().call_later(queue_timeout, self._throttle, call, queue_timeout)
+        self.waiting.append(call)
+
+    def update(self, function: Function) -> None:
+        """A new definition of the function (a config reload): its concurrency may have grown."""
+        self.function = function
+        self._wake()
+
+    def withdraw(self, call: _Call) -> None:
+        """Its caller gave up (the integration's timeout) or it was throttled: it will never start."""
+        if not call.started:
+            with contextlib.suppress(ValueError):  # a freed slot already passed it over (``_wake``)
+                self.waiting.remove(call)
+
+    def finished(self) -> None:
+        """On the event loop: a handler's thread is done; its slot goes to the oldest waiting call."""
+        self.running -= 1
+        self._wake()
+
+    def _begin(self, call: _Call) -> None:
+        self.running += 1
+        call.started = True
+        if call.timer is not None:
+            call.timer.cancel()
+        self._start(self, call)
+
+    def _wake(self) -> None:
+        while self.waiting and self.running < self.function.concurrency:
+            call = self.waiting.popleft()
+            if not call.future.done():  # else throttled, or its caller gave up: it never starts
+                self._begin(call)
+
+    def _throttle(self, call: _Call, waited: float) -> None:
+        if not call.future.done():
+            call.future.set_exception(
+                TooManyRequests(
+                    f"Rate Exceeded: all {self.function.concurrency} handler thread(s) of function "
+                    f"{self.function.name!r} stayed busy for {waited:g} s (its `concurrency`; a handler "
+                    "past its timeout stays busy until it returns)"
+                )
             )
-        # The machine itself ran out: report it as the function's error.
-        return Outcome(error_payload("MemoryError", str(exc), [], aws_request_id), UNHANDLED, repr(exc))
+
+    def shut(self) -> None:
+        """The emulator is shutting down: waiting calls are refused."""
+        for call in self.waiting:
+            if not call.future.done():
+                call.future.set_exception(TooManyRequests("the emulator is shutting down"))
 
 
 class ThreadInvoker:
-    def __init__(self, *, max_threads: int = 64) -> None:
-        self._threads = HandlerThreads(max_threads)
+    """Runs each function's handlers on threads of this process, at most its ``concurrency`` at once.
+
+    ``queue_timeout``: how long a request waits for one of its function's slots before it is throttled.
+    """
+
+    def __init__(self, *, queue_timeout: float = DEFAULT_QUEUE_TIMEOUT) -> None:
+        self.queue_timeout = queue_timeout
+        self._threads = HandlerThreads()
         self._environments: dict[str, _ThreadEnvironment] = {}
+        #: By function name; kept across reloads, since the old code's handlers may still be running.
+        self._shares: dict[str, _Share] = {}
         self._overrides: dict[str, Handler] = {}
+        self._closed = False
 
     def override(self, function_name: str, handler: Callable[[Any, Any], Any] | None) -> None:
         if handler is None:
@@ -226,66 +384,117 @@ class ThreadInvoker:
             env = self._environments[function.name] = _ThreadEnvironment(function)
         return env
 
-    async def invoke(self, function: Function, event: Any, *, trace_id: str) -> InvocationResult:
-        aws_request_id = ids.request_id()
-        deadline = time.monotonic() + function.timeout
-        env = self._environment(function)
-        use = _environ.expect(function.name, env.variables)
-        try:
-            call = self._threads.run(self._run, env, use, event, aws_request_id, deadline, trace_id)
-            # The function's timeout answers in the thread's stead; the thread's late answer is dropped.
-            timer = asyncio.get_running_loop().call_later(
-                function.timeout, _time_out, call, function, aws_request_id
-            )
-            try:
-                return await call
-            finally:
-                timer.cancel()
-        finally:
-            _environ.done(use)
+    def _share(self, function: Function) -> _Share:
+        share = self._shares.get(function.name)
+        if share is None:
+            share = self._shares[function.name] = _Share(function, self._start)
+        elif share.function is not function:
+            share.update(function)
+        return share
 
-    def _run(
-        self,
-        env: _ThreadEnvironment,
-        use: _EnvironmentUse,
-        event: Any,
-        aws_request_id: str,
-        deadline: float,
-        trace_id: str,
-    ) -> InvocationResult:
-        _environ.enter(use, trace_id)
+    async def invoke(self, function: Function, event: Any, *, trace_id: str) -> InvocationResult:
+        if self._closed:
+            raise TooManyRequests("the emulator is shutting down")
+        env = self._environment(function)
+        share = self._share(function)
+        call = _Call(function, env, event, trace_id, _environ.expect(function.name, env.variables))
         try:
-            return env.invoke(
-                event, aws_request_id, trace_id, deadline, self._overrides.get(env.function.name)
+            share.submit(call, self.queue_timeout)
+            return await call.future
+        finally:
+            if call.timer is not None:
+                call.timer.cancel()
+            share.withdraw(call)
+            _environ.done(call.use)
+
+    def _start(self, share: _Share, call: _Call) -> None:
+        """On the event loop: the call has a slot; its handler starts on a thread, its timeout with it."""
+        timeout = call.function.timeout
+        self._threads.run(call.future, share.finished, self._run, call, time.monotonic() + timeout)
+        # The function's timeout answers in the thread's stead; the thread's late answer is dropped.
+        call.timer = asyncio.get_running_loop().call_later(timeout, _time_out, call)
+
+    def _run(self, call: _Call, deadline: float) -> InvocationResult:
+        _environ.enter(call.use, call.trace_id)
+        try:
+            return call.env.invoke(
+                call.event,
+                call.aws_request_id,
+                call.trace_id,
+                deadline,
+                self._overrides.get(call.function.name),
             )
         finally:
-            _environ.leave(use)
+            _environ.leave(call.use)
 
     async def aclose(self) -> None:
+        self._closed = True
+        for share in self._shares.values():
+            share.shut()
         self._threads.shutdown()
 
 
-def _time_out(call: asyncio.Future[InvocationResult], function: Function, aws_request_id: str) -> None:
-    if call.done():
+def _time_out(call: _Call) -> None:
+    if call.future.done():
         return
+    timeout = call.function.timeout
     outcome = timed_out(
-        aws_request_id,
-        function.timeout,
-        note=" (thread isolation cannot stop the handler: its thread runs on)",
+        call.aws_request_id,
+        timeout,
+        note=" (thread isolation cannot stop the handler: its thread runs on, and holds one of the "
+        "function's `concurrency` until it ends)",
     )
-    call.set_result(outcome.result(aws_request_id, duration_ms=function.timeout * 1000, timed_out=True))
+    # What the handler wrote until now is the invocation's log, as on Lambda; what it writes after, dropped.
+    logs = answer(call.aws_request_id)
+    call.future.set_result(
+        outcome.result(call.aws_request_id, duration_ms=timeout * 1000, logs=logs, timed_out=True)
+    )
 
 
 def check_handlers(functions: Iterable[Function]) -> dict[str, HandlerProblem]:
     """Import each handler here, under its function's environment as its first invocation would.
 
     The modules stay imported: thread isolation imports them into this process anyway, and a module
-    that reads a variable of its function's environment at import time finds it.
+    that reads a variable of its function's environment at import time finds it. A module that ends
+    Lambda's runtime at import (``sys.exit``) is reported, not obeyed; Ctrl-C meanwhile still stops.
     """
     problems: dict[str, HandlerProblem] = {}
     for function in functions:
-        with _function_environment(lambda_environment(function, log_stream_name()), function.name):
+        with (
+            _function_environment(lambda_environment(function, log_stream_name()), function.name),
+            _ctrl_c_told_apart() as pressed,
+        ):
             problem = diagnose(function)
+        if pressed:
+            raise KeyboardInterrupt
         if problem is not None:
             problems[function.name] = problem
     return problems
+
+
+@contextmanager
+def _ctrl_c_told_apart() -> Iterator[list[int]]:
+    """Notes a Ctrl-C, which ``diagnose`` cannot tell from a ``KeyboardInterrupt`` the module raises.
+
+    ``diagnose`` answers a module's own ``KeyboardInterrupt`` as Lambda would (the runtime ends);
+    the user's Ctrl-C must stop the command instead. Signals reach the main thread only, and a
+    handler of someone else's is theirs to keep: in either case there is nothing to tell apart.
+    """
+    pressed: list[int] = []
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        pressed.append(signum)
+        raise KeyboardInterrupt
+
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield pressed
+        return
+    signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield pressed
+    finally:
+        if signal.getsignal(signal.SIGINT) is interrupt:  # the module may have set its own
+            signal.signal(signal.SIGINT, signal.default_int_handler)

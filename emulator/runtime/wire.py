@@ -2,9 +2,10 @@
 
 Requests go to the worker as length-prefixed pickles: first ``("init", Function, enforce_memory)``,
 then one ``(aws_request_id, trace_id, event, timeout)`` per invocation. Replies come back as a
-``Reply``: fixed-size figures, the raw Invoke payload, and JSON for the rest when there is any (the
-function's output, an error). Never pickle that way: user code runs in the worker, and the gateway
-should never unpickle what a handler could have written.
+``Reply``: fixed-size figures, the raw Invoke payload, and JSON for the rest when there is any (an
+error, what the worker dropped of its output). Never pickle that way: user code runs in the worker,
+and the gateway should never unpickle what a handler could have written. The function's output
+itself has a pipe of its own (``worker_handle``).
 
 A module of its own so that the gateway's side does not import the worker's (``resource``, the
 handler loader, the worker's logging), and the worker's side imports nothing it does not run. Reading
@@ -47,8 +48,8 @@ class Reply(NamedTuple):
     retire: bool = False
     function_error: str | None = None
     detail: str | None = None
-    #: The function's output, a line each (``None``: none).
-    logs: list[str] | None = None
+    #: Bytes of output the worker dropped past its cap rather than send (``output.CappedStream``).
+    output_dropped: int = 0
     #: The function's own source files loaded so far, sent when the worker's modules changed.
     files: list[str] | None = None
 
@@ -78,7 +79,7 @@ def encode_reply(
     retire: bool,
     function_error: str | None,
     detail: str | None,
-    logs: list[str] | None,
+    output_dropped: int,
     files: list[str] | None,
 ) -> bytes:
     """A ``Reply``'s bytes from its fields: the worker's path, which has them without a ``Reply``."""
@@ -87,8 +88,8 @@ def encode_reply(
         extras["function_error"] = function_error
     if detail:
         extras["detail"] = detail
-    if logs:
-        extras["logs"] = logs
+    if output_dropped:
+        extras["output_dropped"] = output_dropped
     if files:
         extras["files"] = files
     head = json.dumps(extras).encode() if extras else b""

@@ -9,10 +9,13 @@ Running an invocation is ``ExecutionEnvironment``'s, shared with thread isolatio
 process's own is around it: where output goes, the memory limit, and a handler that exits, forks or
 runs out of memory.
 
-fd 1 and 2 are one memory file shared with the parent and opened for appending, so everything an
-invocation writes (print, logging, C extensions, child processes) lands there in order. The worker
-takes and empties it after each invocation; after a crash the parent reads what is left, so the
-log still shows the last words of a handler that segfaulted or called ``os._exit``.
+fd 1 and 2 are one pipe whose other end the parent reads as output arrives, so everything an
+invocation writes (print, logging, C extensions, child processes) reaches it in order, and the last
+words of a handler that segfaulted or called ``os._exit`` too; the worker keeps none of it. Its
+reply follows its output, so the parent knows which invocation wrote what. ``sys.stdout`` and
+``sys.stderr`` stop writing once an invocation has written more than the parent keeps
+(``output.CappedStream``): a print loop then costs neither process anything, and the reply says how
+much was dropped.
 
 The function's code owns every name, as on Lambda, where the runtime's modules never shadow it: a
 user's package may be called ``emulator`` too. So once the worker has imported all it needs and
@@ -36,6 +39,7 @@ import pickle
 import resource
 import signal
 import sys
+import threading
 import time
 from typing import IO, Any
 
@@ -47,6 +51,7 @@ from emulator.runtime.handler_problems import diagnose
 from emulator.runtime.handlers import ensure_on_path
 from emulator.runtime.lambda_context import lambda_environment, log_stream_name
 from emulator.runtime.outcomes import Outcome, out_of_memory
+from emulator.runtime.output import OUTPUT_LIMIT, Allowance, CappedStream
 from emulator.runtime.result import InvocationResult
 from emulator.runtime.shadowing import own_modules
 from emulator.runtime.wire import REQUEST_LENGTH, Reply, encode_reply
@@ -87,6 +92,26 @@ def _install_lambda_logging() -> _RequestIdFilter:
     handler.addFilter(stamp)
     logging.getLogger().addHandler(handler)
     return stamp
+
+
+class _CappedOutput:
+    """``sys.stdout`` and ``sys.stderr``, capped together per invocation."""
+
+    #: One byte over what the parent keeps: whenever the worker drops output, the parent has dropped
+    #: some too, so that when a worker ends without the reply that counts its share, the parent knows
+    #: that its own count is only part of it.
+    ALLOWANCE = OUTPUT_LIMIT + 1
+
+    def __init__(self) -> None:
+        self.allowance = Allowance(self.ALLOWANCE)
+        self.lock = threading.Lock()
+        sys.stdout = CappedStream(sys.stdout, self.allowance, self.lock)
+        sys.stderr = CappedStream(sys.stderr, self.allowance, self.lock)
+
+    def renew(self) -> int:
+        """What the invocation just answered dropped; the next one starts with the full allowance."""
+        with self.lock:
+            return self.allowance.renew()
 
 
 def _die_with_parent() -> None:
@@ -150,18 +175,6 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def take_output(fd: int = 1) -> str:
-    """What the invocation wrote to stdout and stderr, emptying the shared memory file."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    size = os.fstat(fd).st_size
-    if not size:
-        return ""
-    data = os.pread(fd, size, 0)
-    os.ftruncate(fd, 0)
-    return data.decode("utf-8", "replace")
-
-
 class _ProcessEnvironment(ExecutionEnvironment):
     """The process's one execution environment: its variables are the process's own, set at spawn."""
 
@@ -179,13 +192,16 @@ class _ProcessEnvironment(ExecutionEnvironment):
         self.stamp.request_id = aws_request_id
 
     def output(self) -> list[str]:
+        """Nothing to take: the parent reads the pipe as output comes, and once flushed all of it is there."""
         if os.getpid() != self.pid:
-            _end_forked_copy()  # before it takes the output its parent will answer with
-        return take_output().splitlines()
+            _end_forked_copy()  # before its parent replies with the output so far
+        sys.stdout.flush()
+        sys.stderr.flush()
+        return []
 
-    def ended(self, exc: SystemExit | MemoryError, aws_request_id: str) -> Outcome:
-        if isinstance(exc, SystemExit):
-            raise exc  # the process exits, as Lambda's runtime would; the parent answers the crash
+    def ended(self, exc: BaseException, aws_request_id: str) -> Outcome:
+        if not isinstance(exc, MemoryError):
+            raise exc  # the process ends, as Lambda's runtime's would; the parent answers the crash
         _lift_memory_limit()
         self.exhausted = True
         return out_of_memory(
@@ -204,6 +220,7 @@ class _Worker:
         self.reply_fd = reply_fd
         self.code_prefix = ""
         self.modules_seen = 0
+        self.output = _CappedOutput()
 
     def serve(self) -> int:
         init = read_request(self.requests)
@@ -239,7 +256,7 @@ class _Worker:
             retire,
             result.function_error,
             result.detail,
-            result.logs,
+            self.output.renew(),
             files,
         )
         _write_all(self.reply_fd, reply)

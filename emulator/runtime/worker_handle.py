@@ -7,11 +7,19 @@ timeout and its memory size kill the worker; a worker that dies mid-invocation i
 crash it is, one that died before it read the request (killed while idle) hands the call back to be
 sent to a fresh one (``Undelivered``). When the integration's own timeout gives up on a request, the
 worker keeps running it until it finishes or its function's timeout kills it, as Lambda does.
+
+The worker's output comes through a pipe of its own, read as it arrives and kept up to the cap
+(``output.Collected``), so a handler printing without end costs the gateway a bounded buffer. All
+of it belongs to the invocation in hand until its reply, because the worker writes its reply after
+its output: the reply's callback first reads what is still in the pipe. What arrives while the
+worker is idle (threads or processes a handler left running) opens the next invocation's output,
+as on Lambda, where they run again only once the environment is thawed for it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import logging
 import os
@@ -31,6 +39,7 @@ from emulator.runtime.outcomes import (
     out_of_memory,
     timed_out,
 )
+from emulator.runtime.output import Collected
 from emulator.runtime.result import InvocationResult
 from emulator.runtime.wire import Reply, frame
 from emulator.runtime.worker_process import WorkerProcess
@@ -42,6 +51,12 @@ log = logging.getLogger("apig_emu.runtime")
 
 #: How long a retired worker may take to finish and exit before it is killed.
 RETIRE_GRACE = 2.0
+#: Bytes read from the output pipe at a time: what a pipe holds unless enlarged. Larger reads would
+#: cost a handler that prints a line as much as one that floods: ``os.read`` allocates its size first.
+OUTPUT_CHUNK = 64 * 1024
+#: Reads that take what is in the output pipe before a reply is answered: one or two suffice, since the
+#: worker blocks on a full pipe; a bound, so that a process still writing cannot hold the event loop.
+DRAIN_READS = 16
 
 
 class State(Enum):
@@ -98,7 +113,13 @@ class Worker:
         self.undelivered = False
         self.ready = False
         self.call: Call | None = None
+        #: The output of the invocation in hand (or of the next one, while idle), up to the cap.
+        self.output = Collected()
+        #: The loop reading the output pipe, from the start until every writer is gone or it is reaped.
+        self.output_loop: asyncio.AbstractEventLoop | None = None
         self.memory_mb = 0
+        #: When it last became idle, by the event loop's clock: idle workers retire after a while.
+        self.idle_since = 0.0
         #: Whether the emulator killed it (a timeout, memory, shutdown) rather than it ending by itself.
         self.killed = False
         #: Its cold start while that runs: the event loop keeps only a weak reference to a task.
@@ -109,11 +130,17 @@ class Worker:
     def pid(self) -> int:
         return self.process.pid if self.process else 0
 
+    @property
+    def discarded(self) -> bool:
+        return self.state is State.DEAD
+
     async def start(self) -> None:
         """Spawn the interpreter; it reports ready once it has set up the function's environment."""
         loop = asyncio.get_running_loop()
+        if self.discarded:
+            # Before it was spawned (the emulator is shutting down): it never takes a process.
+            raise TooManyRequests("the emulator is shutting down")
         self.process = process = WorkerProcess(self.function)
-        self.pool.invoker.live.add(self)
         log.debug("function %r: started worker pid %s", self.function.name, process.pid)
         try:
             self.request_probe = os.dup(process.request_fd)
@@ -123,11 +150,13 @@ class Worker:
             await loop.connect_read_pipe(
                 lambda: _Replies(self), os.fdopen(process.reply_fd, "rb", buffering=0)
             )
+            loop.add_reader(process.output_fd, self._read_output)
+            self.output_loop = loop
         except BaseException:
             self.kill()
             raise
-        if self.state is State.DEAD:
-            # Discarded while it started (the emulator is shutting down).
+        if self.discarded:
+            # While it started (the emulator is shutting down).
             self.kill()
             raise TooManyRequests("the emulator is shutting down")
         self.writer.write(frame(("init", self.function, self.pool.invoker.enforce_memory)))
@@ -147,6 +176,34 @@ class Worker:
         """The function's timeout runs from when the environment can start on the request."""
         call.timer = asyncio.get_running_loop().call_later(call.function.timeout, self._timed_out, call)
 
+    def _read_output(self) -> None:
+        """The event loop's callback while the output pipe has something to read."""
+        if self.process is None:
+            return
+        data = self.process.read_output(OUTPUT_CHUNK)
+        if data:
+            self.output.feed(data)
+        elif data is not None:
+            self._stop_reading_output()  # every writer is gone
+
+    def _drain_output(self) -> None:
+        """Read what is in the output pipe now: all the invocation wrote before it replied or ended."""
+        for _ in range(DRAIN_READS):
+            if self.output_loop is None or self.process is None:
+                return
+            data = self.process.read_output(OUTPUT_CHUNK)
+            if not data:
+                if data is not None:
+                    self._stop_reading_output()
+                return
+            self.output.feed(data)
+
+    def _stop_reading_output(self) -> None:
+        loop, self.output_loop = self.output_loop, None
+        if loop is not None and self.process is not None:
+            with contextlib.suppress(RuntimeError):  # the loop is closed: it reads nothing any more
+                loop.remove_reader(self.process.output_fd)
+
     def on_reply(self, reply: Reply) -> None:
         if not self.ready:
             self.ready = True
@@ -161,11 +218,12 @@ class Worker:
         self.memory_mb = reply.memory_mb
         if reply.files is not None:
             self.pool.files.update(reply.files)
+        self._drain_output()
         result = InvocationResult(
             payload=reply.payload,
             function_error=reply.function_error,
             aws_request_id=call.aws_request_id,
-            logs=reply.logs or [],
+            logs=self.output.take(reply.output_dropped),
             duration_ms=reply.duration_ms,
             init_duration_ms=reply.init_duration_ms,
             detail=reply.detail,
@@ -182,11 +240,12 @@ class Worker:
             call.future.set_result(result)
 
     def _failed(self, call: Call, outcome: Outcome, *, duration_ms: float, timed_out: bool = False) -> None:
-        output = self.process.leftover_output() if self.process is not None else []
+        self._drain_output()
         result = outcome.result(
             call.aws_request_id,
             duration_ms=duration_ms,
-            logs=output,
+            # The worker's own count of what it dropped ended with it.
+            logs=self.output.take(counted=False),
             timed_out=timed_out,
             max_memory_used_mb=self.memory_mb or None,
         )
@@ -282,10 +341,11 @@ class Worker:
     async def _reap_and_report(self) -> None:
         process = self.process
         if process is None:
+            self.pool.invoker.reaped(self)
             return
         try:
             returncode = await process.reap(grace=RETIRE_GRACE)
-            self.pool.invoker.live.discard(self)
+            self.pool.invoker.reaped(self)
             call, self.call = self.call, None
             if call is not None:
                 if call.timer is not None:
@@ -308,10 +368,12 @@ class Worker:
                     exit_reason(returncode),
                 )
         finally:
+            self._stop_reading_output()
             process.close_output()
 
     def kill_now(self) -> None:
         """For a synchronous last resort, when no event loop runs any more."""
         self._close_probe()
+        self._stop_reading_output()
         if self.process is not None:
             self.process.kill_now()

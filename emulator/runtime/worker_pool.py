@@ -1,12 +1,14 @@
 """One function's execution environments under process isolation, and the requests waiting for one.
 
-Up to ``concurrency`` workers; the most recently used idle one serves the next request, so sequential
-calls land in the same environment, as on Lambda. A request that finds every worker busy waits, first
-come first served, for up to the invoker's ``queue_timeout``, then is throttled (``TooManyRequests``).
-The reply that frees a worker sends it the oldest waiting request from the same callback (``_wake``),
-rather than waking the waiter's coroutine to send it one loop turn later. A cold start runs as a task
-of its own. New code or settings start a new generation: idle workers retire at once, busy ones once
-their request is answered.
+Up to ``concurrency`` workers, and no more than the invoker's limits allow (``worker_limits``: the
+cap on processes across functions, the retirement of idle ones); the most recently used idle one
+serves the next request, so sequential calls land in the same environment, as on Lambda. A request
+that finds every worker busy, or needs a new one the cap does not allow yet, waits, first come first
+served, for up to the invoker's ``queue_timeout``, then is throttled (``TooManyRequests``). The reply
+that frees a worker sends it the oldest waiting request from the same callback (``wake``), rather
+than waking the waiter's coroutine to send it one loop turn later. A cold start runs as a task of its
+own. New code or settings start a new generation: idle workers retire at once, busy ones once their
+request is answered.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ class Pool:
         if new != self.deployment:
             self.deployment = new
             self.redeploy()
-        self._wake()
+        self.wake()
 
     def redeploy(self) -> None:
         """New code or settings: idle workers go now, busy ones when their request is answered."""
@@ -64,12 +66,16 @@ class Pool:
 
     def submit(self, call: Call, queue_timeout: float) -> None:
         """Send the call to a free environment, or queue it until one is free (throttled after a while)."""
+        while self.waiters and self.waiters[0].future.done():
+            # Throttled or given up: behind them, the call would wait for a wake that may not come.
+            self.waiters.popleft()
         worker = None if self.waiters else self._free_worker()
         if worker is not None:
             self._dispatch(worker, call)
             return
         call.timer = asyncio.get_running_loop().call_later(queue_timeout, self._throttle, call, queue_timeout)
         self.waiters.append(call)
+        self.invoker.limits.make_room()
 
     def _free_worker(self) -> Worker | None:
         """The most recently used idle environment, else a new one if the function may have more."""
@@ -77,9 +83,14 @@ class Pool:
             worker = self.idle.pop()
             worker.state = State.BUSY
             return worker
-        if len(self.workers) < self.function.concurrency:
+        if len(self.workers) < self.function.concurrency and self.invoker.limits.claim(self):
             return self._new_worker()
         return None
+
+    def starving(self) -> int:
+        """How many waiting calls a new worker would serve now, were the cap on processes not reached."""
+        waiting = sum(1 for call in self.waiters if not call.future.done())
+        return max(0, min(waiting, self.function.concurrency - len(self.workers)))
 
     def _dispatch(self, worker: Worker, call: Call) -> None:
         if worker.process is None:
@@ -108,17 +119,25 @@ class Pool:
             worker.send(call)
 
     def _throttle(self, call: Call, waited: float) -> None:
-        if not call.future.done():
-            call.future.set_exception(
-                TooManyRequests(
-                    f"Rate Exceeded: all {self.function.concurrency} execution environment(s) of "
-                    f"function {self.function.name!r} stayed busy for {waited:g} s (its `concurrency`)"
-                )
+        if call.future.done():
+            return
+        if len(self.workers) < self.function.concurrency:
+            reason = (
+                f"Rate Exceeded: function {self.function.name!r} waited {waited:g} s for a new execution "
+                f"environment, but the emulator already runs its limit of {self.invoker.limits.max_workers} "
+                "worker processes (--max-workers) and none came free"
             )
+        else:
+            reason = (
+                f"Rate Exceeded: all {self.function.concurrency} execution environment(s) of "
+                f"function {self.function.name!r} stayed busy for {waited:g} s (its `concurrency`)"
+            )
+        call.future.set_exception(TooManyRequests(reason))
 
     def _new_worker(self) -> Worker:
         worker = Worker(self, self.generation)
         self.workers.add(worker)
+        self.invoker.live.add(worker)
         return worker
 
     def release(self, worker: Worker, *, retire: bool = False) -> None:
@@ -129,15 +148,19 @@ class Pool:
         else:
             worker.state = State.IDLE
             self.idle.append(worker)
-        self._wake()
+            self.invoker.limits.idle(worker)
+        self.wake()
+        if self.idle:
+            # Not needed here: another function may be waiting for room at the cap.
+            self.invoker.limits.make_room()
 
     def lost(self, worker: Worker) -> None:
         self.workers.discard(worker)
         if worker in self.idle:
             self.idle.remove(worker)
-        self._wake()
+        self.wake()
 
-    def _wake(self) -> None:
+    def wake(self) -> None:
         """Send waiting calls to free or newly allowed workers, at once: from the reply that freed one."""
         while self.waiters:
             call = self.waiters[0]
@@ -146,6 +169,7 @@ class Pool:
                 continue
             worker = self._free_worker()
             if worker is None:
+                self.invoker.limits.make_room()
                 return
             self.waiters.popleft()
             if call.timer is not None:

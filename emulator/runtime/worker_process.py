@@ -2,21 +2,20 @@
 
 Workers are spawned with the current interpreter rather than forked from the server, so they start
 without the server's threads, sockets or modules; each leads a process group of its own, so that a
-kill reaches whatever its handler started too. Its stdout and stderr are one memory file opened for
-appending: the worker empties it after each invocation, and after a crash what is left is the
-handler's last words. What the process is for (requests, replies, answers) is the worker handle's.
+kill reaches whatever its handler started too. Its stdout and stderr are one pipe, whose read end the
+worker handle reads as output arrives, so that everything written (print, logging, C code, child
+processes) comes in the order it was written, a crashed handler's last words included, and is kept
+only up to the cap. What the process is for (requests, replies, answers) is the worker handle's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import os
 import signal
 import subprocess
 import sys
-import tempfile
 
 from emulator.model import Function
 from emulator.runtime.lambda_context import lambda_environment, log_stream_name
@@ -27,31 +26,22 @@ WORKER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bootst
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
-def _output_file() -> int:
-    """A file for the worker's stdout and stderr; appending, so both may empty it at any time."""
-    if hasattr(os, "memfd_create"):
-        fd = os.memfd_create("apig-emu-worker-output")
-    else:
-        with tempfile.TemporaryFile() as file:
-            fd = os.dup(file.fileno())
-    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_APPEND)
-    return fd
-
-
 class WorkerProcess:
-    """One spawned worker: ``request_fd`` and ``reply_fd`` are the parent's ends of its two pipes."""
+    """One spawned worker: ``request_fd``, ``reply_fd`` and ``output_fd`` are the parent's ends of its
+    pipes (the last one non-blocking, for reading what is there without waiting for more)."""
 
     def __init__(self, function: Function) -> None:
-        self.output_fd = _output_file()
         request_read, self.request_fd = os.pipe()
         self.reply_fd, reply_write = os.pipe()
+        self.output_fd, output_write = os.pipe()
+        os.set_blocking(self.output_fd, False)
         env = {**os.environ, **lambda_environment(function, log_stream_name())}
         try:
             self.popen = subprocess.Popen(
                 [sys.executable, "-u", WORKER_SCRIPT, str(request_read), str(reply_write)],
                 stdin=subprocess.DEVNULL,
-                stdout=self.output_fd,
-                stderr=self.output_fd,
+                stdout=output_write,
+                stderr=output_write,
                 pass_fds=(request_read, reply_write),
                 env=env,
                 start_new_session=True,
@@ -63,6 +53,7 @@ class WorkerProcess:
         finally:
             os.close(request_read)
             os.close(reply_write)
+            os.close(output_write)
 
     @property
     def pid(self) -> int:
@@ -113,12 +104,17 @@ class WorkerProcess:
             self.popen.wait()
         self.close_output()
 
-    def leftover_output(self) -> list[str]:
-        """What the worker wrote since its last reply: the last words of a crashed handler."""
+    def read_output(self, size: int) -> bytes | None:
+        """Up to ``size`` bytes the worker (or a process it started) wrote and nobody read yet.
+
+        Empty once every writer has closed the pipe; ``None`` when nothing is there now.
+        """
         if self.output_fd < 0:
-            return []
-        size = os.fstat(self.output_fd).st_size
-        return os.pread(self.output_fd, size, 0).decode("utf-8", "replace").splitlines() if size else []
+            return b""
+        try:
+            return os.read(self.output_fd, size)
+        except BlockingIOError:
+            return None
 
     def close_output(self) -> None:
         if self.output_fd >= 0:
