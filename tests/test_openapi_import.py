@@ -78,6 +78,7 @@ def test_an_operation_becomes_a_method_with_what_api_gateway_reads_of_it(tmp_pat
                   description: ok
                   headers:
                     X-Total: {schema: {type: integer}}
+                    X-Page: {schema: {type: integer}, required: true}
                   content:
                     application/json: {schema: {$ref: "#/components/schemas/Item"}}
               x-amazon-apigateway-integration:
@@ -100,7 +101,10 @@ def test_an_operation_becomes_a_method_with_what_api_gateway_reads_of_it(tmp_pat
         "method.request.querystring.verbose": False,
         "method.request.header.X-Tenant": True,
     }
-    assert got.method_responses["200"].response_parameters == {"method.response.header.X-Total": False}
+    assert got.method_responses["200"].response_parameters == {
+        "method.response.header.X-Total": False,
+        "method.response.header.X-Page": True,
+    }
     assert got.method_responses["200"].response_models == {"application/json": "Item"}
     integration = got.integration
     assert (integration.type, integration.function, integration.http_method) == (AWS_PROXY, "echo", "POST")

@@ -224,10 +224,7 @@ def _method_responses(
         response = reader.entries(resolved) if resolved is not None else None
         if response is None:
             continue
-        headers = {
-            f"method.response.header.{name}": False
-            for name in (reader.entries(response["headers"]) or {} if "headers" in response else {})
-        }
+        headers = _response_headers(reader, response.get("headers"))
         wanted = suggested_name(verb, path, f"Response{status}")
         if document.swagger:
             models: dict[str, str] = {}
@@ -239,6 +236,17 @@ def _method_responses(
             models = _content_models(document, response.get("content"), wanted)
         responses[status] = MethodResponse(status, headers, models)
     return responses
+
+
+def _response_headers(reader: DocumentReader, field: Field | None) -> dict[str, bool]:
+    """Method response headers, required where the header object says so (OpenAPI 3's ``required``)."""
+    headers: dict[str, bool] = {}
+    for name, entry in (reader.entries(field) or {}).items() if field is not None else []:
+        header = reader.resolved(entry)
+        keys = reader.entries(header) if header is not None else None
+        required = keys is not None and "required" in keys and bool(reader.boolean(keys["required"]))
+        headers[f"method.response.header.{name}"] = required
+    return headers
 
 
 def _media_types(reader: DocumentReader, field: Field | None) -> list[str]:
