@@ -359,7 +359,8 @@ def test_the_endpoint_type_is_said_to_belong_to_the_import_request() -> None:
     exported(petstore(Path("/src")).apis["petstore"], notes=notes)
     assert notes.entries[-1:] == [
         "api 'petstore': the endpoint type REGIONAL is not part of an OpenAPI document; import it with "
-        "`aws apigateway import-rest-api --parameters endpointConfigurationTypes=REGIONAL`"
+        "`aws apigateway import-rest-api --parameters endpointConfigurationTypes=REGIONAL` (apig-emu: "
+        "`endpoint_type: REGIONAL` beside `openapi:`)"
     ]
 
 

@@ -728,6 +728,34 @@ def test_a_trigger_integrates_an_operation_the_document_leaves_without_one(tmp_p
     ]
 
 
+def test_the_bindings_endpoint_type_is_the_import_requests(tmp_path: Path) -> None:
+    """AWS's import takes the endpoint type from its request (``endpointConfigurationTypes``), which the
+    binding stands for; it wins over a document's ``types``, which AWS's own documents never carry."""
+    document = """
+        openapi: 3.0.1
+        info: {title: shop, version: "1"}
+        paths: {}
+        DOCUMENT_TYPES
+        """
+    binding = BINDING.replace("openapi: api.yaml", "openapi: api.yaml\n    endpoint_type: REGIONAL")
+    loaded = load_document(tmp_path, document.replace("DOCUMENT_TYPES", ""), binding)
+    assert loaded.errors == [] and loaded.definitions.apis["shop"].endpoint_type == "REGIONAL"
+    private = "x-amazon-apigateway-endpoint-configuration: {types: [PRIVATE]}"
+    loaded = load_document(tmp_path, document.replace("DOCUMENT_TYPES", private), binding)
+    assert loaded.errors == [] and loaded.definitions.apis["shop"].endpoint_type == "REGIONAL"
+    # Without the binding's, the document's.
+    loaded = load_document(tmp_path, document.replace("DOCUMENT_TYPES", private))
+    assert loaded.errors == [] and loaded.definitions.apis["shop"].endpoint_type == "PRIVATE"
+    loaded = load_document(
+        tmp_path,
+        document.replace("DOCUMENT_TYPES", ""),
+        BINDING.replace("openapi: api.yaml", "openapi: api.yaml\n    endpoint_type: SIDEWAYS"),
+    )
+    assert messages(tmp_path, loaded.errors) == [
+        "apig.yaml:5: apis.shop.endpoint_type: unknown value 'SIDEWAYS'; expected one of EDGE, PRIVATE, REGIONAL"
+    ]
+
+
 def test_the_yaml_cannot_set_what_the_document_holds(tmp_path: Path) -> None:
     loaded = load_document(
         tmp_path,

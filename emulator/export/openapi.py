@@ -88,7 +88,8 @@ def export_openapi(
         notes.add(
             f"api '{api.name}'",
             f"the endpoint type {api.endpoint_type} is not part of an OpenAPI document; import it with "
-            f"`aws apigateway import-rest-api --parameters endpointConfigurationTypes={api.endpoint_type}`",
+            f"`aws apigateway import-rest-api --parameters endpointConfigurationTypes={api.endpoint_type}` "
+            f"(apig-emu: `endpoint_type: {api.endpoint_type}` beside `openapi:`)",
         )
     return openapi_document(api, stages=stages, target=target, notes=notes)
 
