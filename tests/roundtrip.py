@@ -42,6 +42,7 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 _LAMBDA_ACCOUNT = re.compile(
     r"^(arn:aws:apigateway:)[a-z0-9-]+(:lambda:path/[^/]+/functions/arn:aws:lambda:)[a-z0-9-]+:\d{12}:"
 )
+_FUNCTION_NAME = re.compile(r"(:function:)([^:/]+)")
 _REGION = "us-east-1"
 _ACCOUNT_ID = "123456789012"
 
@@ -59,6 +60,49 @@ def exported_binding(config: Path, code_dir: Path, folder: Path) -> Path:
     written = folder / "apig.yaml"
     written.write_text(yaml.safe_dump({"apis": apis, "functions": functions(definitions)}, sort_keys=False))
     return written
+
+
+def sam_binding(config: Path, code_dir: Path, folder: Path) -> tuple[Path, dict[str, str]]:
+    """Export the only API of ``config`` as a SAM template into ``folder``, and bind it back as a SAM
+    importer would: the ``DefinitionBody`` as the document, the ``AWS::Serverless::Function``s as the
+    functions (named by their logical ids, as ``Fn::Sub`` names them), the stage and its variables.
+    The binding's path, and each function's logical id by its name in ``config``."""
+    template_path = folder / "template.yaml"
+    arguments = ["export", "--format", "sam", "--output", str(template_path)]
+    with contextlib.redirect_stderr(io.StringIO()):
+        assert main([*arguments, "--config", str(config), "--code-dir", str(code_dir)]) == 0
+    template = yaml.safe_load(template_path.read_text(encoding="utf-8"))
+    apis: dict[str, object] = {}
+    written: dict[str, object] = {}
+    for logical_id, resource in template["Resources"].items():
+        properties = resource["Properties"]
+        if resource["Type"] == "AWS::Serverless::Api":
+            document = folder / f"{logical_id}.openapi.yaml"
+            document.write_text(
+                yaml.safe_dump(properties["DefinitionBody"], sort_keys=False), encoding="utf-8"
+            )
+            apis[properties["Name"]] = {
+                "openapi": document.name,
+                "endpoint_type": properties["EndpointConfiguration"]["Type"],
+                "stages": {properties["StageName"]: {"variables": properties.get("Variables", {})}},
+            }
+        elif resource["Type"] == "AWS::Serverless::Function":
+            assert (folder / properties["CodeUri"]).resolve() == code_dir.resolve()
+            written[logical_id] = {
+                "handler": properties["Handler"],
+                "timeout": properties["Timeout"],
+                "memory": properties["MemorySize"],
+                "environment": properties.get("Environment", {}).get("Variables", {}),
+            }
+    binding_path = folder / "apig.yaml"
+    binding_path.write_text(yaml.safe_dump({"apis": apis, "functions": written}, sort_keys=False))
+    names = load(config, code_dir=code_dir).definitions.functions
+    return binding_path, {name: _logical_id(name) for name in names if _logical_id(name) in written}
+
+
+def _logical_id(name: str) -> str:
+    """The SAM export's logical id of a function: ``get-pet`` -> ``GetPetFunction``."""
+    return "".join(word[:1].upper() + word[1:] for word in _WORD.findall(name)) + "Function"
 
 
 def binding(api: RestApi, document: str) -> dict[str, object]:
@@ -87,14 +131,17 @@ def functions(definitions: Definitions) -> dict[str, object]:
     return written
 
 
-def as_exported(api: RestApi) -> RestApi:
+def as_exported(api: RestApi, renamed: Mapping[str, str] | None = None) -> RestApi:
     """``api`` as the README says its export brings it back: every method named and declaring a
     response and its path's variables, AWS's default models where named, Lambda URIs in the account and
     region exported to (the defaults), and mocks as AWS stores them (no delay, no name, a body file's
-    current text as the template)."""
+    current text as the template). ``renamed``: the functions' names in the export (a SAM template's
+    logical ids)."""
+    renamed = renamed or {}
     resources = {
         path: replace(
-            resource, methods={verb: _method(path, method) for verb, method in resource.methods.items()}
+            resource,
+            methods={verb: _method(path, method, renamed) for verb, method in resource.methods.items()},
         )
         for path, resource in api.resources.items()
     }
@@ -115,20 +162,25 @@ def as_exported(api: RestApi) -> RestApi:
         if name in DEFAULT_MODELS:
             models[name] = Model(name, schema=DEFAULT_MODELS[name])
     authorizers = {
-        name: replace(authorizer, uri=_exported_uri(authorizer.uri))
+        name: replace(
+            authorizer,
+            uri=_exported_uri(authorizer.uri, renamed),
+            function=renamed.get(authorizer.function or "", authorizer.function),
+        )
         for name, authorizer in api.authorizers.items()
     }
     return replace(api, resources=resources, models=models, authorizers=authorizers)
 
 
-def _exported_uri(uri: str | None) -> str | None:
-    """A Lambda invocation URI in the region and account ``export`` names by default."""
+def _exported_uri(uri: str | None, renamed: Mapping[str, str]) -> str | None:
+    """A Lambda invocation URI in the region and account ``export`` names by default, its function renamed."""
     if uri is None:
         return None
+    uri = _FUNCTION_NAME.sub(lambda found: found[1] + renamed.get(found[2], found[2]), uri)
     return _LAMBDA_ACCOUNT.sub(rf"\g<1>{_REGION}\g<2>{_REGION}:{_ACCOUNT_ID}:", uri)
 
 
-def _method(path: str, method: Method) -> Method:
+def _method(path: str, method: Method, renamed: Mapping[str, str]) -> Method:
     parameters = dict(method.request_parameters)
     for segment in rules.segments(path):
         if rules.is_variable(segment):
@@ -140,14 +192,15 @@ def _method(path: str, method: Method) -> Method:
         operation_name=method.operation_name or made_name,
         request_parameters=parameters,
         method_responses=method.method_responses or {"200": MethodResponse("200")},
-        integration=_integration(method.integration),
+        integration=_integration(method.integration, renamed),
     )
 
 
-def _integration(integration: Integration) -> Integration:
+def _integration(integration: Integration, renamed: Mapping[str, str]) -> Integration:
     return replace(
         integration,
-        uri=_exported_uri(integration.uri),
+        uri=_exported_uri(integration.uri, renamed),
+        function=renamed.get(integration.function or "", integration.function),
         latency_ms=0,
         mock_name=None,
         responses=tuple(_response(response) for response in integration.responses),
