@@ -25,7 +25,7 @@ import requests
 import yaml
 
 from emulator.config import load
-from emulator.export.arns import Target
+from emulator.config.lambda_uris import Target
 from emulator.export.notes import Notes
 from emulator.export.openapi import export_openapi
 from emulator.export.writing import dump

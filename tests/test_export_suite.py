@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from emulator.config import load
-from emulator.export.arns import Target
+from emulator.config.lambda_uris import Target
 from emulator.export.notes import Notes
 from emulator.export.openapi import ANY_METHOD, export_openapi
 from emulator.export.sam import sam_template

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from emulator.config import rules
-from emulator.export.arns import LambdaFunction, Target, lambda_function
+from emulator.config.lambda_uris import LambdaFunction, Target, invoked_function
 from emulator.export.notes import Notes
 from emulator.export.schemas import SCHEMAS_REF, openapi_schema
 from emulator.model import (
@@ -355,9 +355,7 @@ class _Writer:
         return {content_type: literal_template(text) for content_type in templates or [DEFAULT_CONTENT_TYPE]}
 
     def uri(self, uri: str | None, function: str | None) -> object:
-        named = lambda_function(uri)
-        if named is None and uri is None and function is not None:
-            named = LambdaFunction(function)
+        named = invoked_function(uri, function)
         return uri if named is None else self.lambda_uri(named)
 
     def model_ref(self, name: str) -> dict[str, str]:
