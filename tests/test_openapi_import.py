@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from emulator.cli import main
 from emulator.config import load
 from emulator.config.builder import MockAnswer
 from emulator.config.errors import ConfigError, in_order
@@ -1014,6 +1015,34 @@ def test_unknown_validators_and_security_schemes_are_refused(tmp_path: Path) -> 
         "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires "
         "a valid authorizer. (security names 'Cognito', which is not among components.securitySchemes: none are "
         "defined)",
+    ]
+
+
+def test_validate_fails_on_a_document_aws_would_refuse_naming_each_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    load_document(
+        tmp_path,
+        """
+        openapi: 3.0.1
+        info: {title: shop, version: "1"}
+        paths:
+          /pets:
+            get:
+              x-amazon-apigateway-request-validator: all
+              x-amazon-apigateway-integration: {type: http, httpMethod: GET}
+        """,
+    )
+    code = main(["validate", "--config", str(tmp_path / "apig.yaml"), "--code-dir", str(LAMBDAS)])
+    out, err = capsys.readouterr()
+    assert (code, out) == (1, "")
+    assert err.replace(f"{tmp_path}/", "").splitlines() == [
+        "2 errors in the API definitions:",
+        "api.yaml:7: paths./pets.get.x-amazon-apigateway-request-validator: Invalid Request Validator identifier "
+        "specified: GET /pets names the request validator 'all', which is not among "
+        "x-amazon-apigateway-request-validators: none are defined",
+        "api.yaml:8: paths./pets.get.x-amazon-apigateway-integration: Unable to put integration on 'GET' for "
+        "resource at path '/pets': Invalid integration URI specified (a HTTP integration needs a uri)",
     ]
 
 
