@@ -33,7 +33,7 @@ from tests.conftest import LAMBDAS, ROOT
 from tests.export_models import petstore
 from tests.live import LiveServer, launch_server, serving
 from tests.roundtrip import as_exported, binding, comparable, exported_binding, functions, sam_binding
-from tests.test_export_suite import CONFIGS, _load
+from tests.suite_configs import CONFIGS, load_config_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "openapi"
 APIG = ROOT / "config" / "apig.yaml"
@@ -47,7 +47,7 @@ EXAMPLES = [
 
 
 def _has_methods(text: str) -> bool:
-    definitions = _load(text)
+    definitions = load_config_text(text)
     return definitions is not None and any(api.methods() for api in definitions.apis.values())
 
 
@@ -115,7 +115,7 @@ def test_an_api_using_every_part_of_the_model_comes_back_from_its_export(tmp_pat
 
 
 def _one_stage(text: str) -> bool:
-    definitions = _load(text)
+    definitions = load_config_text(text)
     return (
         definitions is not None
         and len(definitions.apis) == 1
