@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from emulator.cli_harness import USAGE_ERROR, AddConfigOptions
+from emulator.config.lambda_uris import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, account_id_problem, region_problem
 from emulator.config.nodes import did_you_mean
-from emulator.export.arns import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, account_id_problem, region_problem
 from emulator.model import Definitions, RestApi, Stage
 
 _RUNNING_PYTHON = f"python{sys.version_info.major}.{sys.version_info.minor}"
@@ -77,7 +77,7 @@ def _usage(message: str) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from emulator.cli import load_or_report
-    from emulator.export.arns import Target
+    from emulator.config.lambda_uris import Target
     from emulator.export.cloudformation import cloudformation_template
     from emulator.export.notes import Notes
     from emulator.export.openapi import export_openapi

@@ -82,6 +82,11 @@ def start_server(
     a terminal's Ctrl-C signals every process in its foreground group.
     """
     server = launch_server(tmp, config_yaml, *args, host=host, command=command, new_session=new_session)
+    return serving(server)
+
+
+def serving(server: LiveServer) -> LiveServer:
+    """``server`` once it answers; stopped, with its log in the error, if it never does."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
@@ -97,24 +102,30 @@ def start_server(
 
 def launch_server(
     tmp: Path,
-    config_yaml: str,
+    config_yaml: str | Path,
     *args: str,
     host: str | None = "127.0.0.1",
     command: Sequence[str] = SERVE,
     new_session: bool = False,
+    code_dir: Path = LAMBDAS,
 ) -> LiveServer:
     """``start_server`` without waiting for the server to answer, for tests of what comes before.
 
-    SIGINT is restored to its default in the child: a shell's background job inherits it ignored, and
-    the tests that press Ctrl-C need it delivered.
+    ``config_yaml`` is a YAML snippet, written to ``tmp``, or a config file served where it is (its
+    relative paths are relative to it); its handlers live in ``code_dir``. SIGINT is restored to its
+    default in the child: a shell's background job inherits it ignored, and the tests that press Ctrl-C
+    need it delivered.
     """
-    config = tmp / "apig.yaml"
-    config.write_text(textwrap.dedent(config_yaml))
+    if isinstance(config_yaml, Path):
+        config = config_yaml
+    else:
+        config = tmp / "apig.yaml"
+        config.write_text(textwrap.dedent(config_yaml))
     port = free_port()
     log_path = tmp / "serve.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [*command, "--config", str(config), "--code-dir", str(LAMBDAS), "--port", str(port), *args]
+            [*command, "--config", str(config), "--code-dir", str(code_dir), "--port", str(port), *args]
             + (["--host", host] if host else []),
             cwd=ROOT,
             stdout=log,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from emulator.config import load_definitions
-from emulator.export.arns import LambdaFunction, Target, lambda_function
+from emulator.config.lambda_uris import Target
 from emulator.export.notes import Notes
 from emulator.export.openapi import export_openapi
 from emulator.export.schemas import openapi_schema
@@ -359,7 +359,8 @@ def test_the_endpoint_type_is_said_to_belong_to_the_import_request() -> None:
     exported(petstore(Path("/src")).apis["petstore"], notes=notes)
     assert notes.entries[-1:] == [
         "api 'petstore': the endpoint type REGIONAL is not part of an OpenAPI document; import it with "
-        "`aws apigateway import-rest-api --parameters endpointConfigurationTypes=REGIONAL`"
+        "`aws apigateway import-rest-api --parameters endpointConfigurationTypes=REGIONAL` (apig-emu: "
+        "`endpoint_type: REGIONAL` beside `openapi:`)"
     ]
 
 
@@ -434,30 +435,6 @@ def test_a_model_problem_is_noted_with_the_models_name() -> None:
         "model 'Pet': /dependencies: 'dependencies' is not a keyword of OpenAPI 3.0's schema objects; left out"
         in (notes.entries)
     )
-
-
-@pytest.mark.parametrize(
-    ("uri", "expected"),
-    [
-        (
-            "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:1:function:f/invocations",
-            LambdaFunction("f"),
-        ),
-        (
-            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:f:7/invocations",
-            LambdaFunction("f", "7"),
-        ),
-        (
-            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${stageVariables.fn}/invocations",
-            LambdaFunction("${stageVariables.fn}"),
-        ),
-        ("https://example.com/pets", None),
-        ("arn:aws:apigateway:us-east-1:dynamodb:action/PutItem", None),
-        (None, None),
-    ],
-)
-def test_the_function_a_uri_names(uri: str | None, expected: LambdaFunction | None) -> None:
-    assert lambda_function(uri) == expected
 
 
 def test_usage_plans_are_said_to_be_outside_the_document() -> None:

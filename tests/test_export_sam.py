@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from emulator.config import load_definitions
-from emulator.export.arns import Target
+from emulator.config.lambda_uris import Target
 from emulator.export.notes import Notes
 from emulator.export.sam import DEFAULT_RUNTIME, sam_template
 from emulator.model import Definitions, Integration, Method, Resource

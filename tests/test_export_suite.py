@@ -1,65 +1,22 @@
 """Every valid YAML config written anywhere in the test suite, exported both ways, passes the validators.
 
-The configs are found in the test modules' source (string literals that define ``apis:``), so a config
-that a new test adds is exported too; each is loaded as the tests load it, and one that does not load
-(the suite's many deliberately broken ones) is not a definition to export.
+The harvest is ``tests/suite_configs.py``'s: a config that a new test adds is exported too.
 """
 
 from __future__ import annotations
 
-import ast
-import tempfile
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from emulator.config import load
-from emulator.export.arns import Target
+from emulator.config.lambda_uris import Target
 from emulator.export.notes import Notes
 from emulator.export.openapi import ANY_METHOD, export_openapi
 from emulator.export.sam import sam_template
-from emulator.model import ANY, Definitions
+from emulator.model import ANY
 from tests.export_checks import cfn_lint_problems, openapi_problems
-
-TESTS = Path(__file__).parent
-LAMBDAS = TESTS / "lambdas"
-
-
-def _literals(path: Path) -> list[tuple[int, str]]:
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-    except SyntaxError:  # tests/lambdas/broken_syntax.py, on purpose
-        return []
-    return [
-        (node.lineno, textwrap.dedent(node.value))
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and "apis:" in node.value
-    ]
-
-
-def _load(text: str) -> Definitions | None:
-    with tempfile.TemporaryDirectory() as folder:
-        config = Path(folder, "apig.yaml")
-        config.write_text(text, encoding="utf-8")
-        loaded = load(config, code_dir=LAMBDAS)
-    if loaded.errors or not loaded.definitions.apis:
-        return None
-    return loaded.definitions
-
-
-def _suite_configs() -> list[tuple[str, str]]:
-    seen: set[str] = set()
-    configs = []
-    for path in sorted(TESTS.rglob("test_*.py")):
-        for line, text in _literals(path):
-            if text not in seen and _load(text) is not None:
-                seen.add(text)
-                configs.append((f"{path.relative_to(TESTS)}:{line}", text))
-    return configs
-
-
-CONFIGS = _suite_configs()
+from tests.suite_configs import CONFIGS, LAMBDAS
 
 
 def test_the_suite_has_configs_to_export() -> None:

@@ -1,10 +1,19 @@
-"""Lambda invocation URIs: which function one names, directly or through a stage's variables."""
+"""Lambda invocation URIs: which function one names, directly or through a stage's variables, and the
+URIs the builder and the exports write."""
 
 from __future__ import annotations
 
 import pytest
 
-from emulator.config.lambda_uris import UnresolvedFunction, lambda_target, lambda_uri, resolve_function
+from emulator.config.lambda_uris import (
+    LambdaFunction,
+    Target,
+    UnresolvedFunction,
+    invocation_uri,
+    invoked_function,
+    lambda_target,
+    resolve_function,
+)
 
 PREFIX = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/"
 SUFFIX = "/invocations"
@@ -38,8 +47,86 @@ def test_the_function_an_arn_names_whatever_its_region_account_or_alias(
 
 
 def test_the_uri_the_builder_writes_names_its_function() -> None:
-    target = lambda_target(lambda_uri("arn:aws:lambda:us-east-1:123456789012:function:items"))
+    built = invocation_uri("arn:aws:lambda:us-east-1:123456789012:function:items")
+    assert built == (
+        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+        "arn:aws:lambda:us-east-1:123456789012:function:items/invocations"
+    )
+    target = lambda_target(built)
     assert target is not None and target.function == "items"
+
+
+@pytest.mark.parametrize(
+    ("function_arn", "function", "expected"),
+    [
+        ("arn:aws:lambda:eu-west-1:210987654321:function:f", None, LambdaFunction("f")),
+        ("arn:aws:lambda:eu-west-1:210987654321:function:f:7", None, LambdaFunction("f", "7")),
+        (
+            "arn:aws:lambda:eu-west-1:210987654321:function:${stageVariables.fn}",
+            None,
+            LambdaFunction("${stageVariables.fn}"),
+        ),
+        (
+            "arn:aws:lambda:eu-west-1:210987654321:function:getPet:${stageVariables.alias}",
+            None,
+            LambdaFunction("getPet", "${stageVariables.alias}"),
+        ),
+        # A stage variable for the whole ARN, or an ARN that names no function: the URI is kept as written.
+        ("${stageVariables.arn}", None, None),
+        ("arn:aws:lambda:eu-west-1:12:function:f", None, None),
+    ],
+)
+def test_the_function_an_export_writes_again(
+    function_arn: str, function: str | None, expected: LambdaFunction | None
+) -> None:
+    assert invoked_function(uri(function_arn), function) == expected
+
+
+@pytest.mark.parametrize(
+    ("written", "function", "expected"),
+    [
+        (
+            "arn:aws:apigateway:us-east-1:lambda:path/2099-01-01/functions/arn:aws:lambda:us-east-1:123456789012:function:f/invocations",
+            None,
+            LambdaFunction("f", None, "2099-01-01"),
+        ),
+        # A method made in code names its local function without a URI.
+        (None, "items", LambdaFunction("items")),
+        (None, None, None),
+        ("https://example.com/pets", None, None),
+        ("arn:aws:apigateway:us-east-1:dynamodb:action/PutItem", None, None),
+    ],
+)
+def test_what_is_invoked_without_a_lambda_uri(
+    written: str | None, function: str | None, expected: LambdaFunction | None
+) -> None:
+    assert invoked_function(written, function) == expected
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        (
+            Target(),
+            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:f:live/invocations",
+        ),
+        (
+            Target("cn-north-1", "210987654321"),
+            "arn:aws-cn:apigateway:cn-north-1:lambda:path/2015-03-31/functions/arn:aws-cn:lambda:cn-north-1:210987654321:function:f:live/invocations",
+        ),
+        (
+            Target("us-gov-west-1", "210987654321"),
+            "arn:aws-us-gov:apigateway:us-gov-west-1:lambda:path/2015-03-31/functions/arn:aws-us-gov:lambda:us-gov-west-1:210987654321:function:f:live/invocations",
+        ),
+    ],
+)
+def test_an_export_writes_the_uri_for_its_targets_account_and_partition(
+    target: Target, expected: str
+) -> None:
+    written = target.invocation_uri(LambdaFunction("f", "live"))
+    assert written == expected
+    parsed = lambda_target(written)
+    assert parsed is not None and (parsed.function, parsed.qualifier) == ("f", "live")
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from emulator.cli import main
 from emulator.config import load
 from emulator.config.builder import MockAnswer
 from emulator.config.errors import ConfigError, in_order
@@ -78,6 +79,7 @@ def test_an_operation_becomes_a_method_with_what_api_gateway_reads_of_it(tmp_pat
                   description: ok
                   headers:
                     X-Total: {schema: {type: integer}}
+                    X-Page: {schema: {type: integer}, required: true}
                   content:
                     application/json: {schema: {$ref: "#/components/schemas/Item"}}
               x-amazon-apigateway-integration:
@@ -100,7 +102,10 @@ def test_an_operation_becomes_a_method_with_what_api_gateway_reads_of_it(tmp_pat
         "method.request.querystring.verbose": False,
         "method.request.header.X-Tenant": True,
     }
-    assert got.method_responses["200"].response_parameters == {"method.response.header.X-Total": False}
+    assert got.method_responses["200"].response_parameters == {
+        "method.response.header.X-Total": False,
+        "method.response.header.X-Page": True,
+    }
     assert got.method_responses["200"].response_models == {"application/json": "Item"}
     integration = got.integration
     assert (integration.type, integration.function, integration.http_method) == (AWS_PROXY, "echo", "POST")
@@ -328,6 +333,44 @@ def test_any_method_mock_and_http_integrations(tmp_path: Path) -> None:
         "https://backend.example.com/{proxy}",
     )
     assert method(loaded, "/ping", "GET").integration.type == MOCK
+
+
+def test_a_greedy_path_parameter_is_declared_as_proxy_or_as_the_path_spells_it(tmp_path: Path) -> None:
+    """AWS's export names ``{proxy+}``'s parameter ``proxy``, ours (for OpenAPI's validators) ``proxy+``."""
+    loaded = load_document(
+        tmp_path,
+        f"""
+        openapi: 3.0.1
+        info: {{title: shop, version: "1"}}
+        paths:
+          /aws/{{proxy+}}:
+            get:
+              parameters: [{{name: proxy, in: path, required: true, schema: {{type: string}}}}]
+              {lambda_operation()}
+          /ours/{{proxy+}}:
+            get:
+              parameters: [{{name: proxy+, in: path, required: true, schema: {{type: string}}}}]
+              responses: {{"200": {{description: ok}}}}
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: "{LAMBDA.format("echo")}"
+                requestParameters: {{integration.request.header.X-Rest: method.request.path.proxy}}
+                responses: {{default: {{statusCode: "200"}}}}
+          /items/{{id}}:
+            get:
+              parameters: [{{name: id+, in: path, required: true, schema: {{type: string}}}}]
+              {lambda_operation()}
+        """,
+    )
+    assert method(loaded, "/aws/{proxy+}", "GET").request_parameters == {"method.request.path.proxy": True}
+    assert method(loaded, "/ours/{proxy+}", "GET").request_parameters == {"method.request.path.proxy": True}
+    # Only a greedy variable may be declared with its '+'.
+    assert messages(tmp_path, loaded.errors) == [
+        "api.yaml:21: paths./items/{id}.get.parameters[0]: Unable to put method 'GET' on resource at path "
+        "'/items/{id}': Invalid mapping expression specified: Validation Result: warnings : [], errors : "
+        "[Invalid mapping expression parameter specified: method.request.path.id+] (the path has no {id+})"
+    ]
 
 
 def test_inline_schemas_become_models_of_their_own(tmp_path: Path) -> None:
@@ -686,6 +729,34 @@ def test_a_trigger_integrates_an_operation_the_document_leaves_without_one(tmp_p
     ]
 
 
+def test_the_bindings_endpoint_type_is_the_import_requests(tmp_path: Path) -> None:
+    """AWS's import takes the endpoint type from its request (``endpointConfigurationTypes``), which the
+    binding stands for; it wins over a document's ``types``, which AWS's own documents never carry."""
+    document = """
+        openapi: 3.0.1
+        info: {title: shop, version: "1"}
+        paths: {}
+        DOCUMENT_TYPES
+        """
+    binding = BINDING.replace("openapi: api.yaml", "openapi: api.yaml\n    endpoint_type: REGIONAL")
+    loaded = load_document(tmp_path, document.replace("DOCUMENT_TYPES", ""), binding)
+    assert loaded.errors == [] and loaded.definitions.apis["shop"].endpoint_type == "REGIONAL"
+    private = "x-amazon-apigateway-endpoint-configuration: {types: [PRIVATE]}"
+    loaded = load_document(tmp_path, document.replace("DOCUMENT_TYPES", private), binding)
+    assert loaded.errors == [] and loaded.definitions.apis["shop"].endpoint_type == "REGIONAL"
+    # Without the binding's, the document's.
+    loaded = load_document(tmp_path, document.replace("DOCUMENT_TYPES", private))
+    assert loaded.errors == [] and loaded.definitions.apis["shop"].endpoint_type == "PRIVATE"
+    loaded = load_document(
+        tmp_path,
+        document.replace("DOCUMENT_TYPES", ""),
+        BINDING.replace("openapi: api.yaml", "openapi: api.yaml\n    endpoint_type: SIDEWAYS"),
+    )
+    assert messages(tmp_path, loaded.errors) == [
+        "apig.yaml:5: apis.shop.endpoint_type: unknown value 'SIDEWAYS'; expected one of EDGE, PRIVATE, REGIONAL"
+    ]
+
+
 def test_the_yaml_cannot_set_what_the_document_holds(tmp_path: Path) -> None:
     loaded = load_document(
         tmp_path,
@@ -944,6 +1015,34 @@ def test_unknown_validators_and_security_schemes_are_refused(tmp_path: Path) -> 
         "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires "
         "a valid authorizer. (security names 'Cognito', which is not among components.securitySchemes: none are "
         "defined)",
+    ]
+
+
+def test_validate_fails_on_a_document_aws_would_refuse_naming_each_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    load_document(
+        tmp_path,
+        """
+        openapi: 3.0.1
+        info: {title: shop, version: "1"}
+        paths:
+          /pets:
+            get:
+              x-amazon-apigateway-request-validator: all
+              x-amazon-apigateway-integration: {type: http, httpMethod: GET}
+        """,
+    )
+    code = main(["validate", "--config", str(tmp_path / "apig.yaml"), "--code-dir", str(LAMBDAS)])
+    out, err = capsys.readouterr()
+    assert (code, out) == (1, "")
+    assert err.replace(f"{tmp_path}/", "").splitlines() == [
+        "2 errors in the API definitions:",
+        "api.yaml:7: paths./pets.get.x-amazon-apigateway-request-validator: Invalid Request Validator identifier "
+        "specified: GET /pets names the request validator 'all', which is not among "
+        "x-amazon-apigateway-request-validators: none are defined",
+        "api.yaml:8: paths./pets.get.x-amazon-apigateway-integration: Unable to put integration on 'GET' for "
+        "resource at path '/pets': Invalid integration URI specified (a HTTP integration needs a uri)",
     ]
 
 

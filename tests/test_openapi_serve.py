@@ -21,6 +21,8 @@ from tests.live import LiveServer, free_port, start_server
 FIXTURES = Path(__file__).parent / "fixtures" / "openapi"
 
 pytest_plugins = ["pytester"]
+#: Each test starts ``apig-emu serve`` or a pytest run.
+pytestmark = pytest.mark.slow
 
 PETS_CONFIG = f"""
 apis:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from emulator.config.lambda_uris import lambda_uri
+from emulator.config.lambda_uris import invocation_uri
 from emulator.config.serverless.authorizers import MethodAuth, read_authorizer
 from emulator.config.serverless.defaults import STATUS_CODES, claim_fields, request_templates
 from emulator.config.serverless.files import read_items
@@ -132,7 +132,7 @@ def test_a_lambda_arn_of_this_service_runs_the_local_function(tmp_path: Path) ->
     assert (auth.authorizer.name, auth.authorizer.function, auth.authorizer.uri) == (
         "auth",
         "auth",
-        lambda_uri(arn),
+        invocation_uri(arn),
     )
     assert not report.warnings
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from emulator import cors as cors_compiler
 from emulator.config import rules
 from emulator.config.errors import ConfigError
-from emulator.config.lambda_uris import lambda_uri
+from emulator.config.lambda_uris import invocation_uri
 from emulator.config.nodes import where
 from emulator.ids import resource_id, stable_id
 from emulator.model import (
@@ -53,7 +53,7 @@ def lambda_method(
     """
     integration = Integration(
         type=AWS_PROXY if proxy else AWS,
-        uri=lambda_uri(function_arn),
+        uri=invocation_uri(function_arn),
         function=function,
         http_method="POST",
         timeout_ms=timeout_ms,

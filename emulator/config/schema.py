@@ -89,6 +89,9 @@ class OpenApiBinding:
     path: Path
     #: The ``openapi`` key, for a document that cannot be read.
     location: Location
+    #: The binding's ``endpoint_type``: AWS's import takes the type from its request
+    #: (``endpointConfigurationTypes``), not from the document, and so does ours.
+    endpoint_type: str | None = None
 
 
 @dataclass
@@ -157,7 +160,6 @@ def _named(reader: Reader, field: Field | None) -> list[tuple[str, Field]]:
 #: What an api bound to an OpenAPI document takes from the document instead, by the extension holding it.
 _FROM_DOCUMENT = {
     "binary_media_types": "x-amazon-apigateway-binary-media-types",
-    "endpoint_type": "x-amazon-apigateway-endpoint-configuration",
     "gateway_responses": "x-amazon-apigateway-gateway-responses",
 }
 
@@ -172,6 +174,9 @@ def _api(reader: Reader, name: str, field: Field, bindings: list[OpenApiBinding]
     )
     if keys is None:
         return None
+    endpoint_type = EDGE
+    if "endpoint_type" in keys:
+        endpoint_type = _one_of(reader, keys["endpoint_type"], ENDPOINT_TYPES) or endpoint_type
     if "openapi" in keys:
         document = reader.string(keys["openapi"])
         if document is not None and not document.strip():
@@ -179,7 +184,8 @@ def _api(reader: Reader, name: str, field: Field, bindings: list[OpenApiBinding]
         elif document is not None:
             # Relative to the YAML file, so a config folder can carry its documents.
             path = Path(reader.file).parent / document
-            bindings.append(OpenApiBinding(name, path, reader.location(keys["openapi"])))
+            chosen = endpoint_type if "endpoint_type" in keys else None
+            bindings.append(OpenApiBinding(name, path, reader.location(keys["openapi"]), chosen))
         for key, extension in _FROM_DOCUMENT.items():
             if key in keys:
                 reader.error(
@@ -196,9 +202,6 @@ def _api(reader: Reader, name: str, field: Field, bindings: list[OpenApiBinding]
         for media_type, item in reader.strings(keys["binary_media_types"]) or []:
             _check(reader, item, rules.media_type_problem(media_type))
             media_types.append(media_type)
-    endpoint_type = EDGE
-    if "endpoint_type" in keys:
-        endpoint_type = _one_of(reader, keys["endpoint_type"], ENDPOINT_TYPES) or endpoint_type
     stages: dict[str, Stage] = {}
     for stage, stage_field in _named(reader, keys.get("stages")):
         if _check(reader, stage_field, rules.stage_name_problem(stage)):

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from emulator.config import rules
-from emulator.export.arns import LambdaFunction, Target, lambda_function
+from emulator.config.lambda_uris import LambdaFunction, Target, invoked_function
 from emulator.export.notes import Notes
 from emulator.export.schemas import SCHEMAS_REF, openapi_schema
 from emulator.model import (
@@ -88,7 +88,8 @@ def export_openapi(
         notes.add(
             f"api '{api.name}'",
             f"the endpoint type {api.endpoint_type} is not part of an OpenAPI document; import it with "
-            f"`aws apigateway import-rest-api --parameters endpointConfigurationTypes={api.endpoint_type}`",
+            f"`aws apigateway import-rest-api --parameters endpointConfigurationTypes={api.endpoint_type}` "
+            f"(apig-emu: `endpoint_type: {api.endpoint_type}` beside `openapi:`)",
         )
     return openapi_document(api, stages=stages, target=target, notes=notes)
 
@@ -354,9 +355,7 @@ class _Writer:
         return {content_type: literal_template(text) for content_type in templates or [DEFAULT_CONTENT_TYPE]}
 
     def uri(self, uri: str | None, function: str | None) -> object:
-        named = lambda_function(uri)
-        if named is None and uri is None and function is not None:
-            named = LambdaFunction(function)
+        named = invoked_function(uri, function)
         return uri if named is None else self.lambda_uri(named)
 
     def model_ref(self, name: str) -> dict[str, str]:

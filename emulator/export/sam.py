@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from emulator.export.arns import LambdaFunction, Target, lambda_function
+from emulator.config.lambda_uris import LambdaFunction, Target, function_arn, invocation_uri, invoked_function
 from emulator.export.notes import Notes
 from emulator.export.openapi import OPENAPI_VERSION, openapi_document
 from emulator.model import AWS, AWS_PROXY, DEFAULT_CONCURRENCY, Definitions, Function, RestApi, Stage
@@ -29,8 +29,8 @@ DEFAULT_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
 DEFAULT_STAGE_NAME = "Prod"
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
-_INVOCATION = "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/%s/functions/%s/invocations"
-_NAMED_FUNCTION = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+#: Where CloudFormation fills in the stack's region, account and partition.
+_STACK = {"region": "${AWS::Region}", "partition": "${AWS::Partition}"}
 
 
 def sam_template(
@@ -52,12 +52,12 @@ def sam_template(
     def lambda_uri(function: LambdaFunction) -> object:
         logical_id = None if function.is_dynamic else function_ids.get(function.name)
         if logical_id is None:
-            arn = _NAMED_FUNCTION + _escaped(function.qualified)
+            arn = function_arn(_escaped(function.qualified), account_id="${AWS::AccountId}", **_STACK)
         else:
             arn = f"${{{logical_id}.Arn}}" + (
                 f":{_escaped(function.qualifier)}" if function.qualifier else ""
             )
-        return {"Fn::Sub": _INVOCATION % (function.api_version, arn)}
+        return {"Fn::Sub": invocation_uri(arn, api_version=function.api_version, **_STACK)}
 
     stage_name = stage.name if stage is not None else DEFAULT_STAGE_NAME
     body = openapi_document(
@@ -122,15 +122,11 @@ def _named_functions(api: RestApi) -> Iterator[tuple[str, LambdaFunction]]:
         integration = method.integration
         if integration.type not in (AWS, AWS_PROXY):
             continue
-        named = lambda_function(integration.uri)
-        if named is None and integration.uri is None and integration.function is not None:
-            named = LambdaFunction(integration.function)
+        named = invoked_function(integration.uri, integration.function)
         if named is not None:
             yield f"{method.http_method} {resource.path}", named
     for name, authorizer in api.authorizers.items():
-        named = lambda_function(authorizer.uri)
-        if named is None and authorizer.uri is None and authorizer.function is not None:
-            named = LambdaFunction(authorizer.function)
+        named = invoked_function(authorizer.uri, authorizer.function)
         if named is not None:
             yield f"authorizer '{name}'", named
 

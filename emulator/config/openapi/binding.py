@@ -38,7 +38,10 @@ class Documents:
             for binding in document.openapi:
                 api = apis.get(binding.api)
                 if api is not None and binding.api not in self.imported:
-                    self.imported[binding.api] = import_openapi(binding, api)
+                    imported = import_openapi(binding, api)
+                    if binding.endpoint_type is not None:
+                        imported.api = replace(imported.api, endpoint_type=binding.endpoint_type)
+                    self.imported[binding.api] = imported
                     # A source like the YAML files: hot reload redeploys when the document changes.
                     builder.add_source(binding.path)
         #: (api, path, verb) -> an operation still waiting for a trigger to integrate it.

@@ -25,7 +25,7 @@ ANY_METHOD = EXTENSION_PREFIX + "any-method"
 _VERBS = ("get", "put", "post", "delete", "options", "head", "patch")
 #: Operation extensions read here; any other ``x-amazon-apigateway-*`` is warned about.
 _OPERATION_EXTENSIONS = (integrations.EXTENSION, REQUEST_VALIDATOR, AUTH)
-_PARAMETER = re.compile(r"\{([^}+]+)\+?\}")
+_PARAMETER = re.compile(r"\{([^}+]+)(\+?)\}")
 _LOCATIONS = {"path": "path", "query": "querystring", "header": "header"}
 _STATUS = re.compile(r"[1-5][0-9][0-9]")
 _JSON = ["application/json"]
@@ -86,8 +86,9 @@ def _operation(
         if key.startswith(EXTENSION_PREFIX) and key not in _OPERATION_EXTENSIONS:
             reader.warn(value, f"{key} is not supported on an operation and is ignored")
     refused = f"Unable to put method '{verb}' on resource at path '{path}'"
-    in_path = set(_PARAMETER.findall(path))
-    parameters, body = _parameters(document, [shared, keys.get("parameters")], in_path, refused)
+    declarable = _path_parameters(path)
+    in_path = set(declarable.values())
+    parameters, body = _parameters(document, [shared, keys.get("parameters")], declarable, refused)
     request_models = _request_models(document, keys, body, verb, path)
     responses = _method_responses(document, keys.get("responses"), verb, path, keys)
     security = method_security(
@@ -122,8 +123,23 @@ def _operation(
     return Operation(path, method, path_location, integrated, functions)
 
 
+def _path_parameters(path: str) -> dict[str, str]:
+    """The names an operation may declare its path parameters under, each with the variable it stands for.
+
+    A greedy ``{proxy+}`` is ``proxy`` to API Gateway (``method.request.path.proxy``, and the name AWS's
+    export writes), but OpenAPI's validators want a path parameter named as the path spells it,
+    ``proxy+``, which is how our export writes it: both are read.
+    """
+    names: dict[str, str] = {}
+    for name, greedy in _PARAMETER.findall(path):
+        names[name] = name
+        if greedy:
+            names[name + greedy] = name
+    return names
+
+
 def _parameters(
-    document: Document, lists: list[Field | None], in_path: set[str], refused: str
+    document: Document, lists: list[Field | None], declarable: dict[str, str], refused: str
 ) -> tuple[dict[str, bool], Field | None]:
     """``method.request.*`` parameters, the operation's overriding the path's; and Swagger 2.0's body."""
     reader = document.reader
@@ -146,16 +162,18 @@ def _parameters(
         required = bool(reader.boolean(keys["required"])) if "required" in keys else False
         if place == "body":
             body = keys.get("schema")
-        elif place == "path" and name not in in_path:
+        elif place == "path" and name not in declarable:
             reader.error(
                 field,
                 f"{refused}: Invalid mapping expression specified: Validation Result: warnings : [], errors : "
                 f"[Invalid mapping expression parameter specified: method.request.path.{name}] "
                 f"(the path has no {{{name}}})",
             )
-        elif place in _LOCATIONS:
+        elif place == "path":
             # A path parameter is always required: its resource cannot match without it.
-            parameters_out[f"method.request.{_LOCATIONS[place]}.{name}"] = required or place == "path"
+            parameters_out[f"method.request.path.{declarable[name]}"] = True
+        elif place in _LOCATIONS:
+            parameters_out[f"method.request.{_LOCATIONS[place]}.{name}"] = required
         else:
             reader.warn(field, f"API Gateway has no {place} parameters; '{name}' is ignored")
     return parameters_out, body
@@ -206,10 +224,7 @@ def _method_responses(
         response = reader.entries(resolved) if resolved is not None else None
         if response is None:
             continue
-        headers = {
-            f"method.response.header.{name}": False
-            for name in (reader.entries(response["headers"]) or {} if "headers" in response else {})
-        }
+        headers = _response_headers(reader, response.get("headers"))
         wanted = suggested_name(verb, path, f"Response{status}")
         if document.swagger:
             models: dict[str, str] = {}
@@ -221,6 +236,17 @@ def _method_responses(
             models = _content_models(document, response.get("content"), wanted)
         responses[status] = MethodResponse(status, headers, models)
     return responses
+
+
+def _response_headers(reader: DocumentReader, field: Field | None) -> dict[str, bool]:
+    """Method response headers, required where the header object says so (OpenAPI 3's ``required``)."""
+    headers: dict[str, bool] = {}
+    for name, entry in (reader.entries(field) or {}).items() if field is not None else []:
+        header = reader.resolved(entry)
+        keys = reader.entries(header) if header is not None else None
+        required = keys is not None and "required" in keys and bool(reader.boolean(keys["required"]))
+        headers[f"method.response.header.{name}"] = required
+    return headers
 
 
 def _media_types(reader: DocumentReader, field: Field | None) -> list[str]:

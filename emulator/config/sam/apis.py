@@ -14,7 +14,7 @@ from pathlib import Path
 
 from emulator.config.cloudformation.properties import Properties
 from emulator.config.cloudformation.references import api_id
-from emulator.config.lambda_uris import UnresolvedFunction, lambda_target, lambda_uri
+from emulator.config.lambda_uris import UnresolvedFunction, invocation_uri, lambda_target
 from emulator.config.openapi.imported import ImportedApi
 from emulator.config.openapi.importer import import_inline, import_openapi
 from emulator.config.schema import OpenApiBinding
@@ -262,7 +262,7 @@ def _authorizer(sam: SamApi, name: str, spec: Properties) -> Authorizer | None:
     if payload not in ("TOKEN", "REQUEST"):
         spec.error("FunctionPayloadType", "FunctionPayloadType is TOKEN or REQUEST")
         return None
-    uri = lambda_uri(arn)
+    uri = invocation_uri(arn)
     try:
         target = lambda_target(uri)
     except UnresolvedFunction as error:

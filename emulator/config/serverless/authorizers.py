@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from emulator.account import lambda_arn
-from emulator.config.lambda_uris import UnresolvedFunction, lambda_target, lambda_uri
+from emulator.config.lambda_uris import UnresolvedFunction, invocation_uri, lambda_target
 from emulator.config.nodes import did_you_mean, one_of
 from emulator.config.serverless.items import intrinsic
 from emulator.config.serverless.values import At, Values
@@ -110,7 +110,7 @@ def _function_authorizer(
     authorizer = Authorizer(
         function,
         kind,
-        uri=lambda_uri(lambda_arn(function)),
+        uri=invocation_uri(lambda_arn(function)),
         function=function,
         identity_source=_DEFAULT_IDENTITY,
         location=values.location(at),
@@ -154,7 +154,7 @@ def _arn_authorizer(
         )
         return None
     try:
-        target = lambda_target(lambda_uri(arn))
+        target = lambda_target(invocation_uri(arn))
     except UnresolvedFunction as error:
         values.error(at, f"invalid authorizer arn: {error}")
         return None
@@ -169,7 +169,7 @@ def _arn_authorizer(
     authorizer = Authorizer(
         name or _name_from_arn(arn),
         kind or "TOKEN",
-        uri=lambda_uri(arn),
+        uri=invocation_uri(arn),
         function=local,
         identity_source=_DEFAULT_IDENTITY,
         location=location,

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from emulator.account import lambda_arn
-from emulator.config.lambda_uris import lambda_uri
+from emulator.config.lambda_uris import invocation_uri
 from emulator.config.serverless.defaults import PASSTHROUGH, STATUS_CODES, request_templates
 from emulator.config.serverless.values import At, Values
 from emulator.model import (
@@ -140,7 +140,7 @@ def build_integration(
     http_method: str | None = "POST"
     target: str | None = None
     if kind in (AWS, AWS_PROXY):
-        uri = lambda_uri(lambda_arn(function))
+        uri = invocation_uri(lambda_arn(function))
         target = function
     elif kind in (HTTP, HTTP_PROXY):
         uri = values.string(request["uri"]) if "uri" in request else None
