@@ -2,7 +2,8 @@
 
 Thin glue over ``emulator.testing``; the fixtures are layered so the costly parts happen once:
 
-    apig_config, apig_code_dir, apig_isolation   session; override them in a conftest.py
+    apig_config, apig_isolation                  session; override them in a conftest.py
+      └─ apig_code_dir                            per test: a template's folder follows apig_config
       └─ apig_definitions                         per test, each file loaded once per session
            └─ apig                                per test: a fresh Harness (gateway, records, overrides)
                 └─ apig_server                    per test: the session's server lent apig's gateway
@@ -153,10 +154,14 @@ def apig_config(pytestconfig: pytest.Config) -> ConfigSource:
     return _config_source(pytestconfig)[0]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def apig_code_dir(pytestconfig: pytest.Config, apig_config: ConfigSource) -> Path:
     """Where handler modules are imported from (Lambda's code root): the ``apig_code_dir`` ini option, else
-    the rootdir, or for a template its folder (which its ``CodeUri`` paths are relative to)."""
+    the rootdir, or for a template its folder (which its ``CodeUri`` paths are relative to).
+
+    Per test, as ``apig_definitions`` is: it follows ``apig_config``, which a ``conftest.py`` may
+    override for its directory with a fixture of any scope.
+    """
     ini = pytestconfig.getini("apig_code_dir")
     if ini:
         return _ini_base(pytestconfig) / str(ini)
