@@ -236,12 +236,16 @@ def peak_rss_mb(pid: int) -> int:
     return int(match.group(1)) // 1024
 
 
-def function_lines(server: LiveServer, function: str) -> list[str]:
-    return [
-        line.removeprefix(function + " ")
-        for line in server.log().splitlines()
-        if line.startswith(function + " ")
-    ]
+def function_lines(server: LiveServer, function: str, *, reports: int = 1) -> list[str]:
+    """The function's log lines, once ``reports`` invocations have ended in it: the log is written
+    after the answer (in batches, off the event loop), so the client can be ahead of it."""
+
+    def lines() -> list[str]:
+        prefix = function + " "
+        return [line.removeprefix(prefix) for line in server.log().splitlines() if line.startswith(prefix)]
+
+    wait_until(lambda: sum(line.startswith("REPORT ") for line in lines()) >= reports, f"{function} ended")
+    return lines()
 
 
 @pytest.fixture
@@ -344,7 +348,7 @@ def test_process_isolation_output_written_while_idle_opens_the_next_invocations_
         wait_until(done.exists, "the thread has written its 512 MiB")
     second = requests.post(server.url + "/Prod/flood", data=body(first="the second invocation"), timeout=30)
     assert second.json()["pid"] == first.json()["pid"]  # the same environment
-    lines = function_lines(server, "flood")
+    lines = function_lines(server, "flood", reports=2)
     starts = [i for i, line in enumerate(lines) if line.startswith("START ")]
     assert lines[starts[0] + 1].startswith("END ")  # the first wrote nothing while it ran
     # The second's log opens with the thread's first MiB; its own line went past the cap with the rest.
