@@ -166,7 +166,9 @@ def warn_about_handlers(args: argparse.Namespace, definitions: Definitions) -> N
         "its" if count == 1 else "their",
     )
     for text in described(in_order(errors)):
-        log.warning("%s", text)
+        # A line a record: the text log escapes a line break that a record's value brings.
+        for line in text.splitlines():
+            log.warning("%s", line)
 
 
 def reload_enabled(args: argparse.Namespace) -> bool:

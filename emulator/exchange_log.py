@@ -18,6 +18,7 @@ import logging
 import time
 
 from emulator.exchanges import Exchange
+from emulator.log_text import escape_line, escape_trace
 from emulator.log_writer import LogWriter
 from emulator.logs import (
     JsonFormatter,
@@ -25,6 +26,7 @@ from emulator.logs import (
     access_fields,
     access_log,
     access_text,
+    error_message,
     invocation_lines,
     json_encode,
     json_time,
@@ -70,14 +72,16 @@ class ExchangeLog:
         if request is not None:
             method, path, status = request.method, request.raw_path, exchange.response.status
             latency, request_id = exchange.duration_ms, exchange.ids.request_id
-            text = access_text(method, path, status, latency, request_id)
             if self.json:
+                text = access_text(method, path, status, latency, request_id)
                 fields = access_fields(method, path, status, latency, request_id)
                 parts.append(json_line(stamp, "INFO", access_log.name, text, fields, None))
-            elif self.colour:
-                parts.append(style_access_line(status, text) + "\n")
             else:
-                parts.append(text + "\n")
+                # The client's part of the line: checked, and escaped if need be, on its own (cheaper).
+                if not (path.isprintable() and method.isprintable()):
+                    method, path = escape_line(method), escape_line(path)
+                text = access_text(method, path, status, latency, request_id)
+                parts.append(style_access_line(status, text) + "\n" if self.colour else text + "\n")
         if parts:
             # A failure's lines go out at once, as the writer writes a warning record.
             self.writer.add("".join(parts), at_once=failed)
@@ -92,7 +96,14 @@ class ExchangeLog:
                 level = "WARNING" if kind == "error" else "INFO"
                 fields = line_fields(function, result, kind)
                 parts.append(json_line(stamp, level, lambda_log.name, text, fields, trace))
-            elif self.colour:
+                continue
+            # The function's lines, escaped as ``TextFormatter`` escapes their records; CloudWatch's
+            # own lines (START, END, REPORT) hold nothing but the emulator's figures.
+            if (kind == "output" or kind == "error") and not text.isprintable():
+                text = escape_line(text)
+            if trace:
+                trace = escape_trace(trace, error_message(result))
+            if self.colour:
                 parts.append(style_function_line(name, kind, with_traceback(text, trace)) + "\n")
             else:
                 parts.append(f"{name} {with_traceback(text, trace)}\n")

@@ -1,0 +1,68 @@
+"""The text log made safe to print: characters that would act on a terminal are written out visibly.
+
+A text log line carries what clients send (a path, a header a handler prints) and what handlers
+write. Printed as they are, ESC and its sequences retitle the terminal, clear the screen or rewrite
+the clipboard (OSC 52), BEL rings, a carriage return or backspace overwrites what the line showed,
+a C1 control is an ESC sequence in one byte (CSI, OSC), a bidirectional override shows text in
+another order than it reads (Trojan Source), and a line break inside a value starts a line that the
+gateway never wrote. So each of them is written as Python's ``repr`` writes it, readable and in
+place: ``\\x1b``, ``\\x07``, ``\\r``, ``\\x9b``, ``\\u202e``, and ``\\n`` where a value must stay on
+its line.
+
+The tab is kept: it only moves to the next tab stop of the same line, CloudWatch's REPORT line is
+tab-separated, and Lambda's log format puts one between its fields. Backslashes are not doubled, so
+that a Windows path or a handler's JSON reads as it was written; the JSON log, whose values are
+exact (JSON escapes every control itself), is the place to tell them apart.
+
+Most lines have nothing to escape, and a line is only searched, once, before anything is replaced:
+the common case costs one ``str.isprintable`` or one regex scan.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Every character escaped, except the line break: C0 controls but the tab, DEL, C1 controls, the
+#: bidirectional marks, embeddings, overrides and isolates, and the line and paragraph separators.
+_CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
+_IN_TEXT = re.compile(f"[{_CONTROLS}]")
+_IN_LINE = re.compile(f"[\n{_CONTROLS}]")
+
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape_line(text: str) -> str:
+    """``text`` to be printed on one line: a line break in it is escaped like any other control."""
+    if text.isprintable() or _IN_LINE.search(text) is None:
+        return text
+    return _IN_LINE.sub(_escape, text)
+
+
+def escape_text(text: str) -> str:
+    """Text whose line breaks are its own (a traceback, a config error): only its lines are escaped."""
+    if text.isprintable() or _IN_TEXT.search(text) is None:
+        return text
+    return _IN_TEXT.sub(_escape, text)
+
+
+def escape_trace(trace: str, message: str | None) -> str:
+    """A function's traceback, its error's own message kept on one line as in the line above it.
+
+    The message of the exception is the part of a traceback that comes from data (``raise
+    ValueError(f"bad id {item_id}")``): a line break in it would start a line of its own, beneath
+    the function's error, looking like any other line of the log. Python writes it last.
+    """
+    if message and "\n" in message:
+        at = trace.rfind(message)
+        if at >= 0:
+            trace = trace[:at] + escape_line(message) + trace[at + len(message) :]
+    return escape_text(trace)
