@@ -16,6 +16,7 @@ from emulator.config.builder import MockAnswer
 from emulator.config.errors import settle, warnings_report
 from emulator.listening import ListenError, bound_port, listen, port_number, url_port
 from emulator.log_writer import LogWriter
+from emulator.logs import TextFormatter
 from emulator.model import Definitions
 from emulator.not_executed import Note, grouped, not_executed
 from emulator.stopping import exit_interrupted
@@ -299,7 +300,10 @@ COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    # The message, escaped as serve's log escapes it: ``invoke`` prints the function's output.
+    terminal = logging.StreamHandler(sys.stderr)
+    terminal.setFormatter(TextFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[terminal])
     if args.code_dir is None:
         args.code_dir = Path.cwd()
     try:

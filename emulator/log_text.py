@@ -20,7 +20,9 @@ the common case costs one ``str.isprintable`` or one regex scan.
 
 from __future__ import annotations
 
+import io
 import re
+from typing import Any, TextIO
 
 #: Every character escaped, except the line break: C0 controls but the tab, DEL, C1 controls, the
 #: bidirectional marks, embeddings, overrides and isolates, and the line and paragraph separators.
@@ -66,3 +68,45 @@ def escape_trace(trace: str, message: str | None) -> str:
         if at >= 0:
             trace = trace[:at] + escape_line(message) + trace[at + len(message) :]
     return escape_text(trace)
+
+
+class PrintableStream(io.TextIOBase):
+    """``serve``'s stdout or stderr, escaping what is printed to it as the text log is escaped.
+
+    Besides the emulator's own lines (the route table), what reaches them is what threads a handler
+    started print after its invocation, in thread isolation: handler output like any other, but
+    outside the log (process isolation reads a worker's output whenever it is written).
+    """
+
+    def __init__(self, original: TextIO) -> None:
+        self.original = original
+
+    def write(self, text: str) -> int:
+        self.original.write(escape_text(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.original.flush()
+
+    def fileno(self) -> int:
+        return self.original.fileno()
+
+    def isatty(self) -> bool:
+        return self.original.isatty()
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self.original.encoding
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return self.original.errors
+
+    def __getattr__(self, name: str) -> Any:
+        """The rest of the stream's interface (``buffer``, ``reconfigure``, …) is the original's."""
+        if name == "original":  # not set yet: no recursion through this method
+            raise AttributeError(name)
+        return getattr(self.original, name)

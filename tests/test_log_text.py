@@ -180,7 +180,9 @@ OWN_SHOWN = [
 ]
 
 
-def assert_safe_text_log(log: str, *, function_lines: bool = True, gateway_line: bool = True) -> None:
+def assert_safe_text_log(
+    log: str, *, function_lines: bool = True, gateway_line: bool = True, access_line: bool = True
+) -> None:
     """Nothing a terminal acts on; no line the gateway did not write; the escaped forms where they belong."""
     assert not RAW_CONTROL.search(log), RAW_CONTROL.findall(log)
     lines = log.splitlines()
@@ -199,9 +201,9 @@ def assert_safe_text_log(log: str, *, function_lines: bool = True, gateway_line:
     assert "hostile ua=Mozilla\\u202e\\x9b[2J" in lines
     first = lines.index("hostile " + OWN_SHOWN[0])
     assert lines[first : first + len(OWN_SHOWN)] == ["hostile " + line for line in OWN_SHOWN]
-    assert [line for line in lines if re.fullmatch(r"GET /Prod/hostile 502 [\d.]+ms [0-9a-f-]{36}", line)], (
-        log
-    )
+    if access_line:
+        access = re.compile(r"GET /Prod/hostile 502 [\d.]+ms [0-9a-f-]{36}")
+        assert [line for line in lines if access.fullmatch(line)], log
 
 
 @pytest.fixture(scope="module")
@@ -312,6 +314,12 @@ def send_hostile_requests(port: int) -> None:
         assert exchange(port, data).status == 400
 
 
+def assert_threads_output(log: str) -> None:
+    """What a thread the handler started printed: the invocation's output in process isolation, in
+    thread isolation printed by ``serve`` on its own; escaped either way."""
+    assert [line for line in log.splitlines() if line.endswith("thread ua=Mozilla\\u202e\\x9b[2J")], log
+
+
 def assert_inspector_notice(log: str) -> None:
     """The inspector's refusal names the page's origin, as it arrived (Latin-1), escaped."""
     notice = "inspector: refused DELETE /_emu/api/invocations: it comes from a page on http://evil.example"
@@ -329,6 +337,7 @@ def test_serves_text_log_is_safe_to_print(tmp_path: Path, isolation: str) -> Non
         server.stop()
     log = server.log()
     assert_safe_text_log(log)
+    assert_threads_output(log)
     assert_inspector_notice(log)
     assert log.count("refused a request from 127.0.0.1") == 3
 
@@ -426,3 +435,25 @@ def test_serves_json_log_keeps_the_exact_text(tmp_path: Path) -> None:
     )
     (notice,) = [entry["message"] for entry in entries if "inspector: refused" in str(entry["message"])]
     assert "http://evil.example\u00e2\x80\u00ae\u00c2\x9b[2J" in notice  # Latin-1, as Starlette decodes it
+
+
+@pytest.mark.slow
+def test_invoke_prints_the_functions_lines_escaped(tmp_path: Path) -> None:
+    """``apig-emu invoke`` writes the function's lines on the terminal too."""
+    config = tmp_path / "apig.yaml"
+    config.write_text(textwrap.dedent(CONFIG))
+    event = tmp_path / "event.json"
+    event.write_text(
+        json.dumps(
+            {"queryStringParameters": {"q": VALUE, "fail": "1"}, "headers": {"User-Agent": USER_AGENT}}
+        )
+    )
+    command = [*SERVE[:-1], "invoke", "hostile", "--config", str(config), "--code-dir", str(LAMBDAS)]
+    ran = subprocess.run(
+        [*command, "--event", str(event)], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert ran.returncode == 1
+    # The result on stdout, as data, after what the handler's thread printed there (the thread is not
+    # the invocation's: thread isolation).
+    assert json.loads(ran.stdout[ran.stdout.index("{") :])["errorMessage"] == "bad q=" + VALUE
+    assert_safe_text_log(ran.stderr, gateway_line=False, access_line=False)

@@ -6,6 +6,7 @@ Each line it prints starts with a label, so a test can find it whatever the esca
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 #: What it prints of its own: terminal controls that no client sent.
@@ -15,11 +16,17 @@ OWN = (
 
 
 def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Proxy: prints the query's ``q`` and the User-Agent, logs ``q``; raises with ``q`` if ``fail`` is set."""
+    """Proxy: prints the query's ``q`` and the User-Agent (also from a thread), logs ``q``; raises with
+    ``q`` if ``fail`` is set."""
     query = event.get("queryStringParameters") or {}
     value = query.get("q", "")
     print("q=" + value)
-    print("ua=" + (event["headers"] or {}).get("User-Agent", ""))
+    user_agent = (event["headers"] or {}).get("User-Agent", "")
+    print("ua=" + user_agent)
+    # A thread of its own prints too: in thread isolation, outside the invocation's output.
+    thread = threading.Thread(target=print, args=("thread ua=" + user_agent,))
+    thread.start()
+    thread.join()
     print(OWN)
     logging.getLogger().warning("logged=%s", value)
     if "fail" in query:
