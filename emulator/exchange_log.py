@@ -22,6 +22,7 @@ from emulator.log_text import escape_line, escape_trace
 from emulator.log_writer import LogWriter
 from emulator.logs import (
     JsonFormatter,
+    Line,
     TextFormatter,
     access_fields,
     access_log,
@@ -90,24 +91,34 @@ class ExchangeLog:
         """Appends the function's lines; whether one of them is an error."""
         name = function.name
         failed = False
-        for kind, text, trace in invocation_lines(function, result):
+        lines = invocation_lines(function, result)
+        for kind, text, trace in lines if self.json else printable_lines(lines, result):
             failed = failed or kind == "error"
             if self.json:
                 level = "WARNING" if kind == "error" else "INFO"
                 fields = line_fields(function, result, kind)
                 parts.append(json_line(stamp, level, lambda_log.name, text, fields, trace))
-                continue
-            # The function's lines, escaped as ``TextFormatter`` escapes their records; CloudWatch's
-            # own lines (START, END, REPORT) hold nothing but the emulator's figures.
-            if (kind == "output" or kind == "error") and not text.isprintable():
-                text = escape_line(text)
-            if trace:
-                trace = escape_trace(trace, error_message(result))
-            if self.colour:
+            elif self.colour:
                 parts.append(style_function_line(name, kind, with_traceback(text, trace)) + "\n")
             else:
                 parts.append(f"{name} {with_traceback(text, trace)}\n")
         return failed
+
+
+#: The kinds of line that are the emulator's own.
+_OWN = ("start", "end", "report")
+
+
+def printable_lines(lines: list[Line], result: InvocationResult) -> list[Line]:
+    """The function's lines escaped as ``TextFormatter`` escapes their records: its output and its
+    error; CloudWatch's own lines (START, END, REPORT) hold nothing but the emulator's figures."""
+    if not (result.detail and result.function_error) and "".join(result.logs).isprintable():
+        return lines  # nearly always: one scan of the output, nothing else
+    message = error_message(result)
+    return [
+        (kind, text if kind in _OWN else escape_line(text), trace and escape_trace(trace, message))
+        for kind, text, trace in lines
+    ]
 
 
 def json_line(
