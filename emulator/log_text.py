@@ -86,9 +86,9 @@ def escape_trace(trace: str, message: str | None) -> str:
 class PrintableStream(io.TextIOBase):
     """``serve``'s stdout or stderr, escaping what is printed to it as the text log is escaped.
 
-    Besides the emulator's own lines (the route table), what reaches them is what threads a handler
-    started print after its invocation, in thread isolation: handler output like any other, but
-    outside the log (process isolation reads a worker's output whenever it is written).
+    Besides the emulator's own lines (the route table), what reaches them in thread isolation is
+    what threads a handler started print: no invocation's output, so not in the log, but handler
+    output all the same (process isolation reads a worker's output, whoever writes it, into the log).
     """
 
     def __init__(self, original: TextIO) -> None:

@@ -5,7 +5,9 @@ Every line is one log record. Its message is the plain text a human reads (``ite
 RequestId: … Version: $LATEST``); an ``apig`` attribute carries the same facts as fields, which the
 JSON formatter writes out and the text formatter uses to colour. Tests and listeners read records,
 never formatted text. ``serve`` alone writes each request's lines without records, the same text
-formatted directly (``emulator.exchange_log``), through its one ``LogWriter`` (``configure``).
+formatted directly (``emulator.exchange_log``), through its one ``LogWriter`` (``configure``). Text is
+escaped where it is formatted, records and direct lines alike (``emulator.log_text``), so that what
+clients send and handlers write cannot act on a terminal; JSON escapes it itself and stays exact.
 
 A function's error is one line (``items KeyError: 'id' (/app/items.py:12)``) with the handler's
 traceback attached the way ``logging`` attaches an exception's, as the record's ``exc_text``: every
