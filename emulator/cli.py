@@ -17,6 +17,7 @@ from emulator.config.errors import settle, warnings_report
 from emulator.config.overrides import OverrideError, parse_overrides
 from emulator.listening import ListenError, bound_port, listen, port_number, url_port
 from emulator.log_writer import LogWriter
+from emulator.logs import TextFormatter
 from emulator.model import Definitions
 from emulator.not_executed import Note, grouped, not_executed
 from emulator.stopping import exit_interrupted
@@ -369,7 +370,10 @@ COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    # The message, escaped as serve's log escapes it: ``invoke`` prints the function's output.
+    terminal = logging.StreamHandler(sys.stderr)
+    terminal.setFormatter(TextFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[terminal])
     problem = resolve_config(args)
     if problem is not None:
         print(f"apig-emu {args.command}: {problem}", file=sys.stderr)

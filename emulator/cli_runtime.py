@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from emulator.config.errors import described, in_order
+from emulator.log_text import PrintableStream
 from emulator.log_writer import LogWriter
 from emulator.logs import LOG_FORMATS, configure
 from emulator.model import Definitions
@@ -81,12 +82,14 @@ def add_serve_options(serve: argparse.ArgumentParser) -> None:
 
 def configure_logging(args: argparse.Namespace) -> LogWriter | None:
     """Set the log up as the options say: its writer, or ``None``, having said why, if the log file
-    cannot be opened."""
+    cannot be opened. From then on stdout and stderr escape what is printed as the log does."""
     try:
-        return configure(args.log_format, quiet=args.quiet, log_file=args.log_file)
+        writer = configure(args.log_format, quiet=args.quiet, log_file=args.log_file)
     except OSError as exc:
         print(f"apig-emu: cannot open the log file {args.log_file}: {exc.strerror or exc}", file=sys.stderr)
         return None
+    sys.stdout, sys.stderr = PrintableStream(sys.stdout), PrintableStream(sys.stderr)
+    return writer
 
 
 def invoker_for(args: argparse.Namespace) -> Invoker:
@@ -166,7 +169,9 @@ def warn_about_handlers(args: argparse.Namespace, definitions: Definitions) -> N
         "its" if count == 1 else "their",
     )
     for text in described(in_order(errors)):
-        log.warning("%s", text)
+        # A line a record: the text log escapes a line break that a record's value brings.
+        for line in text.splitlines():
+            log.warning("%s", line)
 
 
 def reload_enabled(args: argparse.Namespace) -> bool:

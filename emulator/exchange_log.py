@@ -18,13 +18,16 @@ import logging
 import time
 
 from emulator.exchanges import Exchange
+from emulator.log_text import escape_line, escape_trace
 from emulator.log_writer import LogWriter
 from emulator.logs import (
     JsonFormatter,
+    Line,
     TextFormatter,
     access_fields,
     access_log,
     access_text,
+    error_message,
     invocation_lines,
     json_encode,
     json_time,
@@ -70,14 +73,16 @@ class ExchangeLog:
         if request is not None:
             method, path, status = request.method, request.raw_path, exchange.response.status
             latency, request_id = exchange.duration_ms, exchange.ids.request_id
-            text = access_text(method, path, status, latency, request_id)
             if self.json:
+                text = access_text(method, path, status, latency, request_id)
                 fields = access_fields(method, path, status, latency, request_id)
                 parts.append(json_line(stamp, "INFO", access_log.name, text, fields, None))
-            elif self.colour:
-                parts.append(style_access_line(status, text) + "\n")
             else:
-                parts.append(text + "\n")
+                # The client's part of the line: checked, and escaped if need be, on its own (cheaper).
+                if not (path.isprintable() and method.isprintable()):
+                    method, path = escape_line(method), escape_line(path)
+                text = access_text(method, path, status, latency, request_id)
+                parts.append(style_access_line(status, text) + "\n" if self.colour else text + "\n")
         if parts:
             # A failure's lines go out at once, as the writer writes a warning record.
             self.writer.add("".join(parts), at_once=failed)
@@ -86,7 +91,8 @@ class ExchangeLog:
         """Appends the function's lines; whether one of them is an error."""
         name = function.name
         failed = False
-        for kind, text, trace in invocation_lines(function, result):
+        lines = invocation_lines(function, result)
+        for kind, text, trace in lines if self.json else printable_lines(lines, result):
             failed = failed or kind == "error"
             if self.json:
                 level = "WARNING" if kind == "error" else "INFO"
@@ -97,6 +103,22 @@ class ExchangeLog:
             else:
                 parts.append(f"{name} {with_traceback(text, trace)}\n")
         return failed
+
+
+#: The kinds of line that are the emulator's own.
+_OWN = ("start", "end", "report")
+
+
+def printable_lines(lines: list[Line], result: InvocationResult) -> list[Line]:
+    """The function's lines escaped as ``TextFormatter`` escapes their records: its output and its
+    error; CloudWatch's own lines (START, END, REPORT) hold nothing but the emulator's figures."""
+    if not (result.detail and result.function_error) and "".join(result.logs).isprintable():
+        return lines  # nearly always: one scan of the output, nothing else
+    message = error_message(result)
+    return [
+        (kind, text if kind in _OWN else escape_line(text), trace and escape_trace(trace, message))
+        for kind, text, trace in lines
+    ]
 
 
 def json_line(

@@ -5,7 +5,9 @@ Every line is one log record. Its message is the plain text a human reads (``ite
 RequestId: … Version: $LATEST``); an ``apig`` attribute carries the same facts as fields, which the
 JSON formatter writes out and the text formatter uses to colour. Tests and listeners read records,
 never formatted text. ``serve`` alone writes each request's lines without records, the same text
-formatted directly (``emulator.exchange_log``), through its one ``LogWriter`` (``configure``).
+formatted directly (``emulator.exchange_log``), through its one ``LogWriter`` (``configure``). Text is
+escaped where it is formatted, records and direct lines alike (``emulator.log_text``), so that what
+clients send and handlers write cannot act on a terminal; JSON escapes it itself and stays exact.
 
 A function's error is one line (``items KeyError: 'id' (/app/items.py:12)``) with the handler's
 traceback attached the way ``logging`` attaches an exception's, as the record's ``exc_text``: every
@@ -23,6 +25,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
+from emulator.log_text import escape_line, escape_text, escape_trace
 from emulator.log_writer import LogFileHandler, LogWriter
 from emulator.model import Function
 from emulator.runtime.result import InvocationResult
@@ -58,6 +61,17 @@ def error_summary(result: InvocationResult) -> tuple[str, str | None]:
     if frames:
         summary += f" ({frames[-1]['file']}:{frames[-1]['line']})"
     return summary, detail
+
+
+#: The record attribute that holds a function error's message, for the text log's traceback
+#: (``log_text.escape_trace``); the JSON log has the message in the traceback as it is.
+ERROR_MESSAGE = "apig_error_message"
+
+
+def error_message(result: InvocationResult) -> str | None:
+    """The ``errorMessage`` of a failed invocation's error object."""
+    message = (result.error or {}).get("errorMessage")
+    return message if isinstance(message, str) else None
 
 
 def billed_ms(duration_ms: float) -> int:
@@ -152,16 +166,11 @@ def log_invocation(function: Function, result: InvocationResult) -> None:
     fn, lno, func, _ = lambda_log.findCaller()
     for kind, text, trace in invocation_lines(function, result, errors_only=quiet):
         level = logging.WARNING if kind == "error" else logging.INFO
+        extra: dict[str, Any] = {"apig": line_fields(function, result, kind)}
+        if trace:
+            extra[ERROR_MESSAGE] = error_message(result)
         record = lambda_log.makeRecord(
-            lambda_log.name,
-            level,
-            fn,
-            lno,
-            "%s %s",
-            (function.name, text),
-            None,
-            func,
-            {"apig": line_fields(function, result, kind)},
+            lambda_log.name, level, fn, lno, "%s %s", (function.name, text), None, func, extra
         )
         # A traceback is attached as ``logging`` attaches an exception's: every formatter writes it.
         record.exc_text = trace
@@ -232,15 +241,39 @@ def style_access_line(status: int, text: str) -> str:
     return f"{_STATUS_STYLES.get(status // 100, '')}{text}{_RESET}"
 
 
+def printable_record(formatter: logging.Formatter, record: logging.LogRecord) -> str:
+    """The record as ``logging.Formatter`` writes it, but safe to print (``emulator.log_text``).
+
+    A message keeps the line breaks of its format string, and only those: a line break that one of
+    its values brings (a request's path, a function's error message) is escaped like any other
+    control, so that no value starts a line of its own. A traceback keeps its lines, its error's
+    message on one.
+    """
+    record.message = message = record.getMessage()
+    template = record.msg
+    text = (
+        escape_line(message) if isinstance(template, str) and "\n" not in template else escape_text(message)
+    )
+    if record.exc_info and not record.exc_text:
+        record.exc_text = formatter.formatException(record.exc_info)
+    if record.exc_text:
+        text += ("" if text.endswith("\n") else "\n") + escape_trace(
+            record.exc_text, getattr(record, ERROR_MESSAGE, None)
+        )
+    if record.stack_info:
+        text += ("" if text.endswith("\n") else "\n") + escape_text(formatter.formatStack(record.stack_info))
+    return text
+
+
 class TextFormatter(logging.Formatter):
-    """The message as it is; with ``colour``, styled by what the line is."""
+    """The message, safe to print; with ``colour``, styled by what the line is."""
 
     def __init__(self, *, colour: bool = False) -> None:
         super().__init__("%(message)s")
         self.colour = colour
 
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
+        text = printable_record(self, record)
         if not self.colour:
             return text
         fields: dict[str, Any] | None = getattr(record, "apig", None)
