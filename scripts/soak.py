@@ -31,7 +31,8 @@ whole decks), RSS read after each. It fails when RSS grew from A to 2A by more t
 moves megabytes through the allocator, whose resting size wanders by a few of them), or when the
 server's peak RSS (``VmHWM``) over the whole run passed ``--max-rss-mb``.
 
-``--max-seconds`` bounds the whole run (exit 2 if it runs out first). Traffic goes to 127.0.0.1 only.
+``--max-seconds`` bounds the whole run (exit 2 if it runs out first); ``--keep-log FILE`` keeps the
+server's log, to read what a failure was. Traffic goes to 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ import json
 import os
 import random
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -844,6 +846,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
+    parser.add_argument("--keep-log", type=Path, default=None, help="copy the server's log to this file")
     args = parser.parse_args(argv)
     if args.warmup is None:
         args.warmup = max(args.requests // 4, args.connections)
@@ -871,6 +874,8 @@ def main(argv: list[str] | None = None) -> int:
             except subprocess.TimeoutExpired:
                 process.kill()
             server_log = log_path.read_text(errors="replace")
+            if args.keep_log:
+                shutil.copyfile(log_path, args.keep_log)
         if not alive:
             print(f"soak: FAILED: the server died\n{server_log[-3000:]}", file=sys.stderr)
             return 1
