@@ -1,16 +1,38 @@
 #!/usr/bin/env python3
-"""Soak ``apig-emu serve``: many concurrent connections, good, bad and slow requests, handler timeouts.
+"""Soak ``apig-emu serve``: many concurrent connections, good, bad and slow requests, handler timeouts,
+then handlers that flood their output or end Lambda's runtime.
 
     python scripts/soak.py                                   # 20,000 requests a phase, 64 connections
-    python scripts/soak.py --requests 1500 --connections 32  # the short form CI runs (tests/test_soak.py)
+    python scripts/soak.py --requests 800 --connections 32   # the short form CI runs (tests/test_soak.py)
     python scripts/soak.py --isolation process               # handlers in worker processes
+    python scripts/soak.py --abuse 0                         # without the abuse phase
 
 It starts the server on a free loopback port, sends a warm-up phase, then two phases of exactly
 ``--requests`` requests each, and reads the server's resident memory (RSS) after each phase: after
-N and after 2N requests. Every scenario has the statuses it may get; the run fails (exit 1) on any
-other status, on any connection the server dropped before answering, or when RSS grew between N and
-2N by more than ``--margin-mb`` and ``--margin-pct`` both. ``--max-seconds`` bounds the whole run
-(exit 2 if it runs out before 2N). Traffic goes to 127.0.0.1 only.
+N and after 2N requests. Every scenario has the statuses it may get (some the body too); the run
+fails (exit 1) on any other status or body, on any connection the server dropped before answering,
+or when RSS grew between N and 2N by more than ``--margin-mb`` and ``--margin-pct`` both.
+
+The abuse phase follows, by default, since what it guards (issue 13: output and threads bounded,
+every ending answered as Lambda answers it) is as much a reliability figure as the mixed load's. Its
+handlers (``ABUSE_HANDLERS``) print without end past their 1 s timeout (lines; two characters a
+write; 64 KB lines, most of them after the answer, which thread isolation cannot stop and process
+isolation answers by killing the worker), print 8 MB and return, leave a thread printing after
+their answer, call ``sys.exit(3)``, raise ``KeyboardInterrupt``, ``asyncio.CancelledError`` or a
+``BaseException`` of their own, and, under process isolation only, call ``os._exit(3)`` (in thread
+isolation it would end the emulator, as it ends any Python process). Each has its proxy route (502)
+and, for an error, a non-proxy one whose 200 body must be Lambda's error object (``Runtime.ExitError``,
+``Sandbox.Timedout`` and the message's reason). Half of its requests go to an unrelated function and
+must answer 200: the starvation check. ``--abuse-connections`` clients send it, dealt from a shuffled
+deck so that every abusive request is sent however short the phase: a warm-up of at least the
+inspector's 200 records, then two halves of ``--abuse`` requests each (default N/100, rounded up to
+whole decks), RSS read after each. It fails when RSS grew from A to 2A by more than
+``--abuse-margin-mb`` and ``--margin-pct`` both (wider than the mixed load's: each of its requests
+moves megabytes through the allocator, whose resting size wanders by a few of them), or when the
+server's peak RSS (``VmHWM``) over the whole run passed ``--max-rss-mb``.
+
+``--max-seconds`` bounds the whole run (exit 2 if it runs out first); ``--keep-log FILE`` keeps the
+server's log, to read what a failure was. Traffic goes to 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -21,6 +43,7 @@ import json
 import os
 import random
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -71,6 +94,87 @@ def upload(event, context):
     return {"statusCode": 200, "body": str(len(event["body"] or ""))}
 """
 
+#: The abuse phase's handlers: each floods its output or ends Lambda's runtime. The loops are bounded
+#: (1.5 s, past their 1 s timeout) so that thread isolation's threads, which nothing can stop, do end.
+ABUSE_HANDLERS = """
+import asyncio
+import os
+import sys
+import threading
+import time
+
+#: How long the print loops run: past their function's 1 s timeout, so they are answered mid-loop.
+LOOP_S = 1.5
+
+
+def chatter(event, context):
+    deadline = time.monotonic() + LOOP_S
+    count = 0
+    while time.monotonic() < deadline:
+        print("chatter: still printing, line", count)
+        count += 1
+    return {"statusCode": 200, "body": "too late"}
+
+
+def dribble(event, context):
+    # A progress counter without newlines: a write of two characters at a time, the most writes per byte.
+    deadline = time.monotonic() + LOOP_S
+    count = 0
+    while time.monotonic() < deadline:
+        print(count % 90 + 10, end="")
+        count += 1
+    return {"statusCode": 200, "body": "too late"}
+
+
+def flood(event, context):
+    line = "f" * 65535
+    deadline = time.monotonic() + LOOP_S
+    while time.monotonic() < deadline:
+        print(line)
+    return {"statusCode": 200, "body": "too late"}
+
+
+def burst(event, context):
+    line = "b" * 65535
+    for _ in range(128):  # 8 MB
+        print(line)
+    return {"statusCode": 200, "body": "burst answered"}
+
+
+def aftermath(event, context):
+    def write():
+        for count in range(16):  # 256 KB over about 0.2 s, after the answer
+            time.sleep(0.0125)
+            print("aftermath", count, "a" * 16384)
+
+    threading.Thread(target=write, daemon=True).start()
+    return {"statusCode": 200, "body": "answered before its thread printed"}
+
+
+def exit_3(event, context):
+    sys.exit(3)
+
+
+def interrupt(event, context):
+    raise KeyboardInterrupt
+
+
+class Abort(BaseException):
+    '''The user's own, not an Exception: Lambda's runtime does not catch it.'''
+
+
+def abort(event, context):
+    raise Abort("soak: the user's own BaseException")
+
+
+def cancelled(event, context):
+    raise asyncio.CancelledError
+
+
+def os_exit(event, context):
+    os._exit(3)
+"""
+
 CONFIG = """
 apis:
   soak: {}
@@ -118,13 +222,75 @@ functions:
       - {api: soak, resource: /upload, method: POST, proxy: true}
 """
 
-#: ``serve --max-workers``: room for every environment the config's ``concurrency`` values allow (184),
-#: which the machine's default would cap; the soak looks for leaks, not for the cap's throttling.
+#: ``serve --max-workers``: room for every environment the mixed phases' ``concurrency`` values allow
+#: (184), which the machine's default would cap; the soak looks for leaks, not for the cap's throttling.
+#: The abuse phase's functions add room for their own (``abuse_config``).
 MAX_WORKERS = 200
 #: Seconds the server gives a client to send a whole request (``serve --request-timeout``).
 REQUEST_TIMEOUT = 2.0
 #: Seconds the client waits for any answer before it counts the request as dropped.
 CLIENT_TIMEOUT = 15.0
+#: The requests the inspector keeps (``emulator.inspector.recorder``): the abuse phase's warm-up sends at
+#: least as many, so that its halves are read with the inspector full of the same kind of records.
+INSPECTOR_RECORDS = 200
+
+
+@dataclass(frozen=True)
+class Abuse:
+    """A function of the abuse phase (``ABUSE_HANDLERS``), and what Lambda answers it."""
+
+    #: Its handler; its routes are ``/abuse/<name>`` (proxy) and, for an error, ``/abuse/<name>/object``.
+    handler: str
+    #: Lambda's error for it (the proxy's 502; the non-proxy route's 200 body), and its message's end.
+    error_type: str | None = None
+    reason: str = ""
+    #: Else the body it answers with.
+    body: str = ""
+    timeout: int = 3
+    #: ``os._exit`` ends the process it runs in: the emulator itself in thread isolation, as it would end
+    #: any Python program.
+    process_only: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.handler.replace("_", "-")
+
+    @property
+    def route(self) -> str:
+        return f"/abuse/{self.name}"
+
+
+_TIMED_OUT = ("Sandbox.Timedout", "Task timed out after 1.00 seconds")
+_EXITED = "Runtime.ExitError"
+ABUSES = (
+    Abuse("chatter", *_TIMED_OUT, timeout=1),
+    Abuse("dribble", *_TIMED_OUT, timeout=1),
+    Abuse("flood", *_TIMED_OUT, timeout=1),
+    Abuse("burst", body="burst answered"),
+    Abuse("aftermath", body="answered before its thread printed"),
+    Abuse("exit_3", _EXITED, "Runtime exited with error: exit status 3"),
+    Abuse("interrupt", _EXITED, "Runtime exited with error: signal: interrupt"),
+    Abuse("abort", _EXITED, "Runtime exited with error: exit status 1"),
+    Abuse("cancelled", _EXITED, "Runtime exited with error: exit status 1"),
+    Abuse("os_exit", _EXITED, "Runtime exited with error: exit status 3", process_only=True),
+)
+
+
+def abuse_config(concurrency: int) -> str:
+    """The abuse phase's functions, to follow ``CONFIG``'s."""
+    lines = []
+    for abuse in ABUSES:
+        lines += [
+            f"  {abuse.handler}:",
+            f"    handler: soak_abuse.{abuse.handler}",
+            f"    timeout: {abuse.timeout}",
+            f"    concurrency: {concurrency}",
+            "    triggers:",
+            f"      - {{api: soak, resource: {abuse.route}, method: GET, proxy: true}}",
+        ]
+        if abuse.error_type is not None:
+            lines.append(f"      - {{api: soak, resource: {abuse.route}/object, method: GET}}")
+    return "\n".join(lines) + "\n"
 
 
 class Dropped(Exception):
@@ -205,6 +371,31 @@ async def hang_up_mid_response(reader: asyncio.StreamReader, writer: asyncio.Str
     return Response(int(match.group(1)), b"", closed=True)
 
 
+Check = Callable[[bytes], str | None]
+
+
+def body_is(expected: str) -> Check:
+    def check(body: bytes) -> str | None:
+        return None if body == expected.encode() else f"body {body[:120]!r}, not {expected!r}"
+
+    return check
+
+
+def lambda_error(error_type: str, reason: str) -> Check:
+    """The error object a non-proxy integration answers with: Lambda's type, and its message's end."""
+
+    def check(body: bytes) -> str | None:
+        try:
+            error = json.loads(body)
+            if error["errorType"] == error_type and error["errorMessage"].endswith(f" Error: {reason}"):
+                return None
+        except (ValueError, KeyError, TypeError, AttributeError):
+            pass
+        return f"body {body[:160]!r}, not {error_type}: … {reason}"
+
+    return check
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -214,6 +405,8 @@ class Scenario:
     expected: frozenset[int]
     #: Sent on the worker's kept-alive connection rather than a fresh one.
     keep_alive: bool = False
+    #: What is wrong with the body of a response with an expected status, if anything.
+    check: Check | None = None
 
 
 def scenarios() -> list[Scenario]:
@@ -262,25 +455,101 @@ def scenarios() -> list[Scenario]:
     ]
 
 
+def abuse_scenarios(*, process: bool) -> list[Scenario]:
+    """A request to each abusive function (its proxy route and its error object), as many to ``hello``.
+
+    The unrelated requests are the starvation check: while the abusive functions flood, crash and hold
+    their threads, another function must keep answering 200.
+    """
+    found: list[Scenario] = []
+    for abuse in ABUSES:
+        if abuse.process_only and not process:
+            continue
+        path = "/Prod" + abuse.route
+        if abuse.error_type is None:
+            found.append(
+                Scenario(
+                    abuse.name, 1, simple(request("GET", path)), frozenset({200}), True, body_is(abuse.body)
+                )
+            )
+            continue
+        internal = body_is('{"message": "Internal server error"}')
+        found.append(Scenario(abuse.name, 1, simple(request("GET", path)), frozenset({502}), True, internal))
+        error = lambda_error(abuse.error_type, abuse.reason)
+        found.append(
+            Scenario(
+                f"{abuse.name}:object",
+                1,
+                simple(request("GET", path + "/object")),
+                frozenset({200}),
+                True,
+                error,
+            )
+        )
+    unrelated = body_is('{"path": "/hello/abuse", "q": null}')
+    found.append(
+        Scenario(
+            "unrelated",
+            len(found),
+            simple(request("GET", "/Prod/hello/abuse")),
+            frozenset({200}),
+            True,
+            unrelated,
+        )
+    )
+    return found
+
+
 @dataclass
 class Tally:
     statuses: Counter[tuple[str, int]] = field(default_factory=Counter)
     unexpected: Counter[tuple[str, int]] = field(default_factory=Counter)
+    wrong_bodies: Counter[str] = field(default_factory=Counter)
+    wrong_body_examples: list[str] = field(default_factory=list)
     dropped: Counter[str] = field(default_factory=Counter)
     drop_reasons: list[str] = field(default_factory=list)
+    #: Seconds from sending to the whole response, by scenario: reported, never a pass or fail.
+    latencies: dict[str, list[float]] = field(default_factory=dict)
     done: int = 0
 
 
 class Load:
-    """``connections`` workers drawing scenarios from one seeded stream until a phase's count is sent."""
+    """``connections`` workers drawing scenarios until a phase's count is sent.
 
-    def __init__(self, port: int, connections: int, seed: int) -> None:
+    Drawn from one seeded stream by weight; or ``dealt``: from a shuffled deck holding each scenario
+    ``weight`` times, so that every whole deck sends each one, however short the phase.
+    """
+
+    def __init__(
+        self,
+        port: int,
+        connections: int,
+        seed: int,
+        mix: list[Scenario],
+        tally: Tally,
+        *,
+        dealt: bool = False,
+    ) -> None:
         self.port = port
         self.connections = connections
         self.random = random.Random(seed)
-        self.scenarios = scenarios()
+        self.scenarios = mix
         self.weights = [s.weight for s in self.scenarios]
-        self.tally = Tally()
+        self.tally = tally
+        self.dealt = dealt
+        self.deck: list[Scenario] = []
+
+    @property
+    def deck_size(self) -> int:
+        return sum(self.weights)
+
+    def draw(self) -> Scenario:
+        if not self.dealt:
+            return self.random.choices(self.scenarios, self.weights)[0]
+        if not self.deck:
+            self.deck = [scenario for scenario in self.scenarios for _ in range(scenario.weight)]
+            self.random.shuffle(self.deck)
+        return self.deck.pop()
 
     async def phase(self, count: int) -> None:
         remaining = [count]
@@ -289,8 +558,7 @@ class Load:
             kept: Connection | None = None
             while remaining[0] > 0:
                 remaining[0] -= 1
-                scenario = self.random.choices(self.scenarios, self.weights)[0]
-                kept = await self.one(scenario, kept)
+                kept = await self.one(self.draw(), kept)
             if kept is not None:
                 kept[1].close()
 
@@ -304,6 +572,7 @@ class Load:
             connection = kept
         else:
             connection = await asyncio.open_connection("127.0.0.1", self.port)
+        sent = time.monotonic()
         try:
             response = await asyncio.wait_for(scenario.exchange(*connection), CLIENT_TIMEOUT)
         except (Dropped, ConnectionError, asyncio.TimeoutError) as exc:
@@ -320,8 +589,13 @@ class Load:
             return None if scenario.keep_alive else kept
         self.tally.done += 1
         self.tally.statuses[(scenario.name, response.status)] += 1
+        self.tally.latencies.setdefault(scenario.name, []).append(time.monotonic() - sent)
         if response.status not in scenario.expected:
             self.tally.unexpected[(scenario.name, response.status)] += 1
+        elif scenario.check is not None and (wrong := scenario.check(response.body)) is not None:
+            self.tally.wrong_bodies[scenario.name] += 1
+            if len(self.tally.wrong_body_examples) < 10:
+                self.tally.wrong_body_examples.append(f"{scenario.name}: {wrong}")
         if not scenario.keep_alive:
             connection[1].close()
             return kept
@@ -331,13 +605,22 @@ class Load:
         return connection
 
 
+def status_field(pid: int, name: str) -> int | None:
+    """A number from ``/proc/PID/status`` (``VmRSS``, ``VmHWM`` in kB, ``Threads``); ``None`` without /proc."""
+    status = Path(f"/proc/{pid}/status")
+    if not status.exists():
+        return None
+    for line in status.read_text().splitlines():
+        if line.startswith(name + ":"):
+            return int(line.split()[1])
+    return None
+
+
 def rss_kb(pid: int) -> int:
     """Resident memory of one process, from /proc (Linux) or ``ps`` elsewhere."""
-    status = Path(f"/proc/{pid}/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
+    rss = status_field(pid, "VmRSS")
+    if rss is not None:
+        return rss
     return int(subprocess.run(["ps", "-o", "rss=", "-p", str(pid)], capture_output=True, text=True).stdout)
 
 
@@ -361,14 +644,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(folder: Path, isolation: str | None) -> tuple[subprocess.Popen[bytes], int, Path]:
+def start_server(
+    folder: Path, isolation: str | None, abuse_concurrency: int
+) -> tuple[subprocess.Popen[bytes], int, Path]:
     (folder / "soak_handlers.py").write_text(HANDLERS)
-    (folder / "apig.yaml").write_text(textwrap.dedent(CONFIG))
+    (folder / "soak_abuse.py").write_text(ABUSE_HANDLERS)
+    (folder / "apig.yaml").write_text(textwrap.dedent(CONFIG) + abuse_config(abuse_concurrency))
     port = free_port()
     log_path = folder / "serve.log"
     command = [sys.executable, "-m", "emulator.cli", "serve", "--config", str(folder / "apig.yaml")]
     command += ["--code-dir", str(folder), "--port", str(port), "--request-timeout", str(REQUEST_TIMEOUT)]
-    command += ["--max-workers", str(MAX_WORKERS)]
+    command += ["--max-workers", str(MAX_WORKERS + len(ABUSES) * abuse_concurrency)]
     if isolation:
         command += ["--isolation", isolation]
     with log_path.open("wb") as log:
@@ -387,11 +673,30 @@ def start_server(folder: Path, isolation: str | None) -> tuple[subprocess.Popen[
 
 
 @dataclass
+class Reading:
+    """The server at rest after a phase: its memory, its threads, its worker processes."""
+
+    rss_kb: int = 0
+    threads: int = 0
+    workers: int = 0
+    workers_rss_kb: int = 0
+
+    @classmethod
+    def of(cls, pid: int) -> Reading:
+        workers_rss_kb, workers = children_rss_kb(pid)
+        return cls(rss_kb(pid), status_field(pid, "Threads") or 0, workers, workers_rss_kb)
+
+
+@dataclass
 class Figures:
     requests_per_phase: int
     connections: int
     isolation: str
+    abuse_per_half: int = 0
+    abuse_warmup: int = 0
+    abuse_connections: int = 0
     seconds: float = 0.0
+    abuse_seconds: float = 0.0
     completed: int = 0
     rss_start_kb: int = 0
     rss_warm_kb: int = 0
@@ -401,45 +706,109 @@ class Figures:
     workers_rss_2n_kb: int = 0
     workers_n: int = 0
     workers_2n: int = 0
+    #: After each half of the abuse phase (A and 2A).
+    rss_a_kb: int = 0
+    rss_2a_kb: int = 0
+    threads_a: int = 0
+    threads_2a: int = 0
+    workers_a: int = 0
+    workers_2a: int = 0
+    workers_rss_a_kb: int = 0
+    workers_rss_2a_kb: int = 0
+    #: The server's peak RSS (``VmHWM``) before the abuse phase and over the whole run.
+    peak_before_abuse_kb: int = 0
+    peak_kb: int = 0
     unexpected: int = 0
+    wrong_bodies: int = 0
     dropped: int = 0
+    #: The server's log: its size, and its lines saying that an invocation's output was capped.
+    log_mb: float = 0.0
+    capped_outputs: int = 0
+    late_output_warnings: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
 
     @property
     def growth_kb(self) -> int:
         return self.rss_2n_kb - self.rss_n_kb
 
+    @property
+    def abuse_growth_kb(self) -> int:
+        return self.rss_2a_kb - self.rss_a_kb
+
 
 #: Seconds to wait after a phase before reading RSS: longer than the longest work a request leaves
 #: running on the server (``oversleep``'s handler sleeps 1.5 s past its timeout, holding its thread and
-#: buffers), so each figure is taken at rest, not with a phase's last timed-out handlers still alive.
+#: buffers; the abuse phase's print loops run as long), so each figure is taken at rest, not with a
+#: phase's last timed-out handlers still alive.
 SETTLE_S = 2.0
 
 
-async def soak(port: int, pid: int, args: argparse.Namespace, figures: Figures) -> Load:
-    load = Load(port, args.connections, args.seed)
+def peak_kb(pid: int, readings: list[int]) -> int:
+    """The server's peak RSS so far: ``VmHWM`` on Linux, else the largest reading."""
+    return status_field(pid, "VmHWM") or max(readings)
+
+
+async def soak(port: int, pid: int, args: argparse.Namespace, figures: Figures) -> Tally:
+    tally = Tally()
+    load = Load(port, args.connections, args.seed, scenarios(), tally)
     figures.rss_start_kb = rss_kb(pid)
     started = time.monotonic()
-    phases = [("warm-up", args.warmup), ("N", args.requests), ("2N", args.requests)]
-    for name, count in phases:
+
+    async def run(load: Load, name: str, count: int) -> Reading:
         remaining = args.max_seconds - (time.monotonic() - started)
         await asyncio.wait_for(load.phase(count), max(remaining, 0.1))
         await asyncio.sleep(SETTLE_S)
-        rss = rss_kb(pid)
-        if name == "warm-up":
-            figures.rss_warm_kb = rss
-        elif name == "N":
-            figures.rss_n_kb = rss
-            figures.workers_rss_n_kb, figures.workers_n = children_rss_kb(pid)
-        else:
-            figures.rss_2n_kb = rss
-            figures.workers_rss_2n_kb, figures.workers_2n = children_rss_kb(pid)
+        reading = Reading.of(pid)
         print(
-            f"soak: {name:7} done: {load.tally.done} requests, {time.monotonic() - started:.1f} s, RSS {rss / 1024:.1f} MB",
+            f"soak: {name:13} done: {tally.done} requests, {time.monotonic() - started:.1f} s, "
+            f"RSS {reading.rss_kb / 1024:.1f} MB",
             flush=True,
         )
+        return reading
+
+    figures.rss_warm_kb = (await run(load, "warm-up", args.warmup)).rss_kb
+    n = await run(load, "N", args.requests)
+    figures.rss_n_kb, figures.workers_n, figures.workers_rss_n_kb = n.rss_kb, n.workers, n.workers_rss_kb
+    twice = await run(load, "2N", args.requests)
+    figures.rss_2n_kb, figures.workers_2n, figures.workers_rss_2n_kb = (
+        twice.rss_kb,
+        twice.workers,
+        twice.workers_rss_kb,
+    )
     figures.seconds = time.monotonic() - started
-    return load
+    figures.peak_before_abuse_kb = peak_kb(pid, [figures.rss_warm_kb, n.rss_kb, twice.rss_kb])
+    if args.abuse:
+        process = args.isolation in (None, "process")
+        abuse = Load(
+            port, args.abuse_connections, args.seed + 1, abuse_scenarios(process=process), tally, dealt=True
+        )
+        # Whole decks: each half sends every abusive request at least once, however small --requests is.
+        figures.abuse_per_half = whole_decks(args.abuse, abuse.deck_size)
+        figures.abuse_warmup = whole_decks(max(args.abuse, INSPECTOR_RECORDS), abuse.deck_size)
+        abused = time.monotonic()
+        await run(abuse, "abuse warm-up", figures.abuse_warmup)
+        first = await run(abuse, "A", figures.abuse_per_half)
+        second = await run(abuse, "2A", figures.abuse_per_half)
+        figures.abuse_seconds = time.monotonic() - abused
+        figures.rss_a_kb, figures.threads_a = first.rss_kb, first.threads
+        figures.workers_a, figures.workers_rss_a_kb = first.workers, first.workers_rss_kb
+        figures.rss_2a_kb, figures.threads_2a = second.rss_kb, second.threads
+        figures.workers_2a, figures.workers_rss_2a_kb = second.workers, second.workers_rss_kb
+    figures.peak_kb = peak_kb(pid, [figures.peak_before_abuse_kb, figures.rss_a_kb, figures.rss_2a_kb])
+    return tally
+
+
+def whole_decks(count: int, deck: int) -> int:
+    return -(-count // deck) * deck
+
+
+def read_log(log: str, figures: Figures) -> None:
+    """What the log says of the caps: the invocations whose output was cut, the late writers counted."""
+    figures.log_mb = len(log.encode(errors="replace")) / (1024 * 1024)
+    figures.capped_outputs = len(
+        re.findall(r"apig-emu: (?:[\d,]+ bytes of output|output past the cap) dropped", log)
+    )
+    figures.late_output_warnings = log.count("more bytes of output before its handler returned: dropped")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -447,23 +816,53 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=20_000, help="requests per measured phase (N)")
     parser.add_argument("--warmup", type=int, default=None, help="requests before measuring (default: N/4)")
     parser.add_argument("--connections", type=int, default=64, help="concurrent client connections")
+    parser.add_argument(
+        "--abuse",
+        type=int,
+        default=None,
+        help="requests per half of the abuse phase (default: N/100, rounded up to whole rounds of its mix; "
+        "0: no abuse phase)",
+    )
+    parser.add_argument(
+        "--abuse-connections", type=int, default=8, help="concurrent client connections in the abuse phase"
+    )
     parser.add_argument("--max-seconds", type=float, default=600.0, help="bound on the whole run")
     parser.add_argument("--isolation", default=None, help="serve --isolation (default: the server's own)")
     parser.add_argument("--margin-mb", type=float, default=1.5, help="allowed RSS growth from N to 2N, MB")
-    parser.add_argument("--margin-pct", type=float, default=3.0, help="allowed RSS growth from N to 2N, %%")
+    parser.add_argument(
+        "--margin-pct", type=float, default=3.0, help="allowed RSS growth from N to 2N and from A to 2A, %%"
+    )
+    parser.add_argument(
+        "--abuse-margin-mb",
+        type=float,
+        default=8.0,
+        help="allowed RSS growth from A to 2A (the abuse phase), MB",
+    )
+    parser.add_argument(
+        "--max-rss-mb",
+        type=float,
+        default=300.0,
+        help="bound on the server's peak RSS over the whole run, MB",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
+    parser.add_argument("--keep-log", type=Path, default=None, help="copy the server's log to this file")
     args = parser.parse_args(argv)
     if args.warmup is None:
         args.warmup = max(args.requests // 4, args.connections)
+    if args.abuse is None:
+        args.abuse = args.requests // 100
     figures = Figures(args.requests, args.connections, args.isolation or "server default")
+    figures.abuse_connections = args.abuse_connections if args.abuse else 0
+    # Twice the connections: a timed-out handler's thread holds its slot a little longer than its request.
+    abuse_concurrency = 2 * args.abuse_connections
     with tempfile.TemporaryDirectory(prefix="apig-emu-soak-") as folder:
-        process, port, log_path = start_server(Path(folder), args.isolation)
+        process, port, log_path = start_server(Path(folder), args.isolation, abuse_concurrency)
         try:
-            load = asyncio.run(soak(port, process.pid, args, figures))
+            tally = asyncio.run(soak(port, process.pid, args, figures))
         except asyncio.TimeoutError:
             print(
-                f"soak: INCOMPLETE: --max-seconds {args.max_seconds:g} ran out before 2N requests",
+                f"soak: INCOMPLETE: --max-seconds {args.max_seconds:g} ran out before the last phase's end",
                 file=sys.stderr,
             )
             return 2
@@ -475,26 +874,47 @@ def main(argv: list[str] | None = None) -> int:
             except subprocess.TimeoutExpired:
                 process.kill()
             server_log = log_path.read_text(errors="replace")
+            if args.keep_log:
+                shutil.copyfile(log_path, args.keep_log)
         if not alive:
             print(f"soak: FAILED: the server died\n{server_log[-3000:]}", file=sys.stderr)
             return 1
-    tally = load.tally
+    read_log(server_log, figures)
     figures.completed = tally.done
     figures.unexpected = sum(tally.unexpected.values())
+    figures.wrong_bodies = sum(tally.wrong_bodies.values())
     figures.dropped = sum(tally.dropped.values())
     figures.statuses = {f"{name} {status}": count for (name, status), count in sorted(tally.statuses.items())}
     report(figures, tally)
     if args.json:
-        print(json.dumps({**figures.__dict__, "growth_kb": figures.growth_kb}))
-    allowed_kb = max(args.margin_mb * 1024, figures.rss_n_kb * args.margin_pct / 100)
+        print(
+            json.dumps(
+                {
+                    **figures.__dict__,
+                    "growth_kb": figures.growth_kb,
+                    "abuse_growth_kb": figures.abuse_growth_kb,
+                }
+            )
+        )
     failures = []
     if figures.unexpected:
         failures.append(f"{figures.unexpected} unexpected statuses: {dict(tally.unexpected)}")
+    if figures.wrong_bodies:
+        failures.append(f"{figures.wrong_bodies} wrong bodies: {tally.wrong_body_examples}")
     if figures.dropped:
         failures.append(f"{figures.dropped} dropped connections: {tally.drop_reasons}")
-    if figures.growth_kb > allowed_kb:
+    for what, before, after, margin_mb in [
+        ("N to 2N", figures.rss_n_kb, figures.rss_2n_kb, args.margin_mb),
+        ("A to 2A", figures.rss_a_kb, figures.rss_2a_kb, args.abuse_margin_mb),
+    ]:
+        allowed_kb = max(margin_mb * 1024, before * args.margin_pct / 100)
+        if after - before > allowed_kb:
+            failures.append(
+                f"RSS grew {(after - before) / 1024:.1f} MB from {what} (allowed {allowed_kb / 1024:.1f} MB)"
+            )
+    if figures.peak_kb > args.max_rss_mb * 1024:
         failures.append(
-            f"RSS grew {figures.growth_kb / 1024:.1f} MB from N to 2N (allowed {allowed_kb / 1024:.1f} MB)"
+            f"the server's RSS peaked at {figures.peak_kb / 1024:.1f} MB (--max-rss-mb {args.max_rss_mb:g})"
         )
     for failure in failures:
         print(f"soak: FAILED: {failure}", file=sys.stderr)
@@ -503,11 +923,17 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failures else 0
 
 
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
 def report(figures: Figures, tally: Tally) -> None:
     mb = 1024
+    mixed = figures.completed - figures.abuse_warmup - 2 * figures.abuse_per_half
     print(
-        f"soak: {figures.completed} requests over {figures.connections} connections in {figures.seconds:.1f} s "
-        f"({figures.completed / figures.seconds:.0f}/s), isolation: {figures.isolation}"
+        f"soak: {mixed} requests over {figures.connections} connections in {figures.seconds:.1f} s "
+        f"({mixed / figures.seconds:.0f}/s), isolation: {figures.isolation}"
     )
     print(
         f"soak: RSS start {figures.rss_start_kb / mb:.1f} MB, after warm-up {figures.rss_warm_kb / mb:.1f} MB, "
@@ -520,7 +946,34 @@ def report(figures: Figures, tally: Tally) -> None:
             else ""
         )
     )
-    print(f"soak: unexpected statuses {figures.unexpected}, dropped connections {figures.dropped}")
+    if figures.abuse_per_half:
+        unrelated = tally.latencies.get("unrelated", [0.0])
+        print(
+            f"soak: abuse: {figures.abuse_warmup} + 2 × {figures.abuse_per_half} requests over "
+            f"{figures.abuse_connections} connections "
+            f"in {figures.abuse_seconds:.1f} s; RSS after A {figures.rss_a_kb / mb:.1f} MB, after 2A "
+            f"{figures.rss_2a_kb / mb:.1f} MB (growth {figures.abuse_growth_kb / mb:+.1f} MB), "
+            f"threads {figures.threads_a} / {figures.threads_2a}"
+            + (
+                f"; {figures.workers_a} workers {figures.workers_rss_a_kb / mb:.1f} MB after A, "
+                f"{figures.workers_2a} workers {figures.workers_rss_2a_kb / mb:.1f} MB after 2A"
+                if figures.workers_rss_2a_kb
+                else ""
+            )
+        )
+        print(
+            f"soak: abuse: unrelated requests answered in {median(unrelated) * 1000:.0f} ms (median), "
+            f"{max(unrelated) * 1000:.0f} ms (slowest); {figures.capped_outputs} outputs capped, "
+            f"{figures.late_output_warnings} late writers counted; log {figures.log_mb:.1f} MB"
+        )
+    print(
+        f"soak: peak RSS {figures.peak_before_abuse_kb / mb:.1f} MB before the abuse phase, "
+        f"{figures.peak_kb / mb:.1f} MB over the run"
+    )
+    print(
+        f"soak: unexpected statuses {figures.unexpected}, wrong bodies {figures.wrong_bodies}, "
+        f"dropped connections {figures.dropped}"
+    )
     for (name, status), count in sorted(tally.statuses.items()):
         print(f"soak:   {name:22} {status}  {count}")
 

@@ -1,4 +1,5 @@
-"""The soak's short form: a few seconds of mixed load on a live server, with its figures checked.
+"""The soak's short form: a few seconds of mixed load on a live server, then its abuse phase, with its
+figures checked.
 
 ``scripts/soak.py`` with its defaults is the long form; its last figures are in the README.
 """
@@ -16,17 +17,48 @@ from tests.conftest import ROOT
 #: Slow: seconds of load on a live server.
 pytestmark = pytest.mark.slow
 
+#: The abuse phase's requests (``scripts/soak.py``'s ``ABUSES``), each with the status it must get.
+ABUSIVE = {
+    "chatter": 502,
+    "chatter:object": 200,
+    "dribble": 502,
+    "dribble:object": 200,
+    "flood": 502,
+    "flood:object": 200,
+    "burst": 200,
+    "aftermath": 200,
+    "exit-3": 502,
+    "exit-3:object": 200,
+    "interrupt": 502,
+    "interrupt:object": 200,
+    "abort": 502,
+    "abort:object": 200,
+    "cancelled": 502,
+    "cancelled:object": 200,
+}
+
 
 def test_short_soak_has_no_unexpected_status_no_drop_and_flat_memory() -> None:
     command = [sys.executable, str(ROOT / "scripts" / "soak.py"), "--requests", "800", "--connections", "32"]
-    command += ["--isolation", "thread", "--max-seconds", "120", "--json"]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=180)
+    command += ["--isolation", "thread", "--max-seconds", "240", "--json"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     figures = json.loads(result.stdout.strip().splitlines()[-2])
-    assert figures["completed"] == 800 * 2 + 200  # two measured phases after a warm-up of N/4
+    abused = figures["abuse_warmup"] + 2 * figures["abuse_per_half"]
+    assert abused >= 200 + 2 * len(ABUSIVE) * 2  # the warm-up fills the inspector; each half sends all
+    # Two measured phases after a warm-up of N/4, then the abuse phase.
+    assert figures["completed"] == 800 * 2 + 200 + abused
     assert figures["unexpected"] == 0
+    assert figures["wrong_bodies"] == 0  # the error objects say Runtime.ExitError, Sandbox.Timedout
     assert figures["dropped"] == 0
+    statuses = figures["statuses"]
     # Every kind of request was exercised, bad and slow ones included.
-    kinds = {key.rsplit(" ", 1)[0] for key in figures["statuses"]}
+    kinds = {key.rsplit(" ", 1)[0] for key in statuses}
     assert {"not-http", "stalled-body", "handler-timeout", "hang-up-mid-response", "too-large"} <= kinds
+    # Every abusive request, with its status; os._exit only in process isolation, where it ends a worker.
+    assert all(statuses.get(f"{kind} {status}", 0) >= 2 for kind, status in ABUSIVE.items())
+    assert "os-exit" not in kinds
+    # Half the abuse phase went to an unrelated function meanwhile: every one answered 200.
+    assert statuses["unrelated 200"] == abused // 2
+    assert figures["peak_kb"] < 300 * 1024
     assert "soak: OK" in result.stdout

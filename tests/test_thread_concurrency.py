@@ -14,11 +14,13 @@ import asyncio
 import dataclasses
 import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,6 +29,7 @@ from emulator.model import Function
 from emulator.runtime.invoker import Invoker
 from emulator.runtime.outcomes import TooManyRequests
 from emulator.runtime.process import ProcessInvoker
+from emulator.runtime.result import InvocationResult
 from emulator.runtime.threads import ThreadInvoker, _Call, _Share
 from emulator.testing import Harness
 from tests.conftest import ISOLATIONS, LAMBDAS
@@ -206,3 +209,48 @@ def test_the_queue_starts_its_oldest_live_call_and_passes_over_those_given_up() 
     started, refused = asyncio.run(scenario())
     assert started == ["first", "next", "last"]
     assert isinstance(refused, TooManyRequests)
+
+
+def test_a_handler_back_after_its_timeout_is_timed_out_though_its_timer_has_not_run() -> None:
+    """The event loop held up past a handler's timeout, as handler threads that keep the GIL busy do.
+
+    The soak's print loops did so for half a second: the handler's own answer reached the loop before
+    its timeout's timer ran, and a handler that ran 1.5 s with a 1 s timeout answered 200. Here the
+    test holds the loop itself until the handler's thread has handed over its answer, and the handler
+    returns only once its remaining time is spent, so the order of the two is the test's doing.
+    """
+
+    def overrun(event: object, context: Any) -> dict[str, object]:
+        while context.get_remaining_time_in_millis() > 0:
+            time.sleep(0.005)
+        time.sleep(0.01)  # the last millisecond too: whole milliseconds remaining are counted down
+        return {"statusCode": 200, "body": "too late"}
+
+    async def scenario() -> InvocationResult:
+        loop = asyncio.get_running_loop()
+        delivered = threading.Event()
+        hand_over = loop.call_soon_threadsafe
+
+        def spy(*args: Any, **kwargs: Any) -> asyncio.Handle:
+            handle = hand_over(*args, **kwargs)
+            delivered.set()
+            return handle
+
+        loop.call_soon_threadsafe = spy  # type: ignore[method-assign]
+        invoker = ThreadInvoker()
+        invoker.override("late", overrun)
+        function = Function("late", "isolation.warm", LAMBDAS, timeout=SHORT_TIMEOUT)
+        try:
+            answer = asyncio.ensure_future(invoker.invoke(function, {}, trace_id="Root=1-00000000-late"))
+            await asyncio.sleep(0)  # started: its thread runs, its timer is set
+            assert delivered.wait(WAIT)  # the loop held up until the thread's answer is waiting on it
+            return await answer
+        finally:
+            await invoker.aclose()
+
+    result = asyncio.run(scenario())
+    assert result.timed_out
+    assert result.function_error == "Unhandled"
+    error = json.loads(result.payload)
+    assert error["errorType"] == "Sandbox.Timedout"
+    assert error["errorMessage"].endswith(f"Task timed out after {SHORT_TIMEOUT:.2f} seconds")

@@ -30,21 +30,31 @@ log = logging.getLogger("apig_emu.runtime")
 _local = threading.local()
 
 
+#: Writes an invocation keeps apart before they are joined into one part. Each write is a string of
+#: its own, about 50 bytes before its text: a handler writing two characters at a time held 30 MB for
+#: the megabyte it may keep, times every invocation doing so at once. Joined every so often, the parts
+#: cost at most what they hold plus this many strings.
+JOIN_EVERY = 1024
+
+
 class _Capture(Allowance):
     """One invocation's output, written by its thread only, and answered by its thread or its timeout.
 
     No lock: the thread writes, the timeout (on the event loop) reads. Whichever of the two takes it
     from ``_running`` answers with it; the timeout notes how many parts it took, so that what the
-    thread appended meanwhile counts as written after the answer.
+    thread appended meanwhile counts as written after the answer. (A write that races the timeout
+    and joins parts may shift that count by its own bytes: the warning's figure, nothing kept.)
     """
 
-    __slots__ = ("answered", "function", "late", "parts", "request_id")
+    __slots__ = ("answered", "function", "joined", "late", "parts", "request_id")
 
     def __init__(self, request_id: str, function: str) -> None:
         super().__init__()
         self.request_id = request_id
         self.function = function
         self.parts: list[str] = []
+        #: How many of ``parts``, from the first, are writes already joined (``JOIN_EVERY`` each).
+        self.joined = 0
         #: How many parts its timeout answered with; ``None`` until then.
         self.answered: int | None = None
         #: Bytes written once its timeout had answered.
@@ -54,9 +64,15 @@ class _Capture(Allowance):
         size = len(text) if text.isascii() else utf8_size(text)
         if self.answered is not None:
             self.late += size
+        elif not size:
+            return  # ``print(end="")`` in a loop would fill the list with nothing
         elif size <= self.room:  # admit's own test, inline: this runs for every print
             self.room -= size
-            self.parts.append(text)
+            parts = self.parts
+            parts.append(text)
+            if len(parts) - self.joined >= JOIN_EVERY:
+                parts[self.joined :] = ["".join(parts[self.joined :])]
+                self.joined += 1
         elif kept := self.admit(text):
             self.parts.append(kept)
 

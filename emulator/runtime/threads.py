@@ -417,7 +417,7 @@ class ThreadInvoker:
     def _run(self, call: _Call, deadline: float) -> InvocationResult:
         _environ.enter(call.use, call.trace_id)
         try:
-            return call.env.invoke(
+            result = call.env.invoke(
                 call.event,
                 call.aws_request_id,
                 call.trace_id,
@@ -426,6 +426,12 @@ class ThreadInvoker:
             )
         finally:
             _environ.leave(call.use)
+        if time.monotonic() < deadline:
+            return result
+        # Past its timeout, and its timer has not answered yet: handler threads that keep the GIL busy
+        # (print loops) can hold the event loop up for longer than a handler overruns, and the loop then
+        # runs this answer before the timer. Lambda would have timed it out: so is it.
+        return _timed_out_result(call, result.logs, note=" (the handler returned after it)")
 
     async def aclose(self) -> None:
         self._closed = True
@@ -437,18 +443,22 @@ class ThreadInvoker:
 def _time_out(call: _Call) -> None:
     if call.future.done():
         return
-    timeout = call.function.timeout
-    outcome = timed_out(
-        call.aws_request_id,
-        timeout,
-        note=" (thread isolation cannot stop the handler: its thread runs on, and holds one of the "
-        "function's `concurrency` until it ends)",
-    )
     # What the handler wrote until now is the invocation's log, as on Lambda; what it writes after, dropped.
     logs = answer(call.aws_request_id)
     call.future.set_result(
-        outcome.result(call.aws_request_id, duration_ms=timeout * 1000, logs=logs, timed_out=True)
+        _timed_out_result(
+            call,
+            logs,
+            note=" (thread isolation cannot stop the handler: its thread runs on, and holds one of the "
+            "function's `concurrency` until it ends)",
+        )
     )
+
+
+def _timed_out_result(call: _Call, logs: list[str], *, note: str) -> InvocationResult:
+    timeout = call.function.timeout
+    outcome = timed_out(call.aws_request_id, timeout, note=note)
+    return outcome.result(call.aws_request_id, duration_ms=timeout * 1000, logs=logs, timed_out=True)
 
 
 def check_handlers(functions: Iterable[Function]) -> dict[str, HandlerProblem]:
