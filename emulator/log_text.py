@@ -20,9 +20,9 @@ the common case costs one ``str.isprintable`` or one regex scan.
 
 from __future__ import annotations
 
-import io
 import re
-from typing import Any, TextIO
+
+from emulator.streams import WrappedStream
 
 #: Every character escaped, except the line break, as ranges: C0 controls but the tab, DEL, C1
 #: controls, the Arabic letter mark, the bidirectional marks, the line and paragraph separators with
@@ -83,7 +83,7 @@ def escape_trace(trace: str, message: str | None) -> str:
     return escape_text(trace)
 
 
-class PrintableStream(io.TextIOBase):
+class PrintableStream(WrappedStream):
     """``serve``'s stdout or stderr, escaping what is printed to it as the text log is escaped.
 
     Besides the emulator's own lines (the route table), what reaches them in thread isolation is
@@ -91,35 +91,6 @@ class PrintableStream(io.TextIOBase):
     output all the same (process isolation reads a worker's output, whoever writes it, into the log).
     """
 
-    def __init__(self, original: TextIO) -> None:
-        self.original = original
-
     def write(self, text: str) -> int:
         self.original.write(escape_text(text))
         return len(text)
-
-    def flush(self) -> None:
-        self.original.flush()
-
-    def fileno(self) -> int:
-        return self.original.fileno()
-
-    def isatty(self) -> bool:
-        return self.original.isatty()
-
-    def writable(self) -> bool:
-        return True
-
-    @property
-    def encoding(self) -> str:  # type: ignore[override]
-        return self.original.encoding
-
-    @property
-    def errors(self) -> str | None:  # type: ignore[override]
-        return self.original.errors
-
-    def __getattr__(self, name: str) -> Any:
-        """The rest of the stream's interface (``buffer``, ``reconfigure``, …) is the original's."""
-        if name == "original":  # not set yet: no recursion through this method
-            raise AttributeError(name)
-        return getattr(self.original, name)

@@ -13,9 +13,10 @@ carries at most 1 MB of messages in at most 10,000 events, and an event is at mo
 
 from __future__ import annotations
 
-import io
 import threading
-from typing import Any, TextIO
+from typing import TextIO
+
+from emulator.streams import WrappedStream
 
 #: Bytes of output (UTF-8) one invocation keeps: a CloudWatch ``PutLogEvents`` batch's size. A
 #: screenful is a few kilobytes, so a log that reaches this is a loop, not a message worth reading to
@@ -142,7 +143,7 @@ def dropped_line(dropped: int, *, partial: bool = False) -> str:
     return f"apig-emu: {dropped:,} bytes of output dropped ({rule})"
 
 
-class CappedStream(io.TextIOBase):
+class CappedStream(WrappedStream):
     """A text stream that writes through what its allowance admits and counts the rest.
 
     For a process whose output a reader collects (a worker's stdout and stderr): a print loop stops
@@ -152,7 +153,7 @@ class CappedStream(io.TextIOBase):
     """
 
     def __init__(self, original: TextIO, allowance: Allowance, lock: threading.Lock) -> None:
-        self.original = original
+        super().__init__(original)
         self.allowance = allowance
         #: Shared with the other streams on the same allowance: threads print too.
         self.lock = lock
@@ -169,29 +170,3 @@ class CappedStream(io.TextIOBase):
         if kept:
             self.original.write(kept)
         return len(text)
-
-    def flush(self) -> None:
-        self.original.flush()
-
-    def fileno(self) -> int:
-        return self.original.fileno()
-
-    def isatty(self) -> bool:
-        return self.original.isatty()
-
-    def writable(self) -> bool:
-        return True
-
-    @property
-    def encoding(self) -> str:  # type: ignore[override]
-        return self.original.encoding
-
-    @property
-    def errors(self) -> str | None:  # type: ignore[override]
-        return self.original.errors
-
-    def __getattr__(self, name: str) -> Any:
-        """The rest of the stream's interface (``buffer``, ``reconfigure``, …) is the original's."""
-        if name == "original":  # not set yet: no recursion through this method
-            raise AttributeError(name)
-        return getattr(self.original, name)
