@@ -102,6 +102,21 @@ def mock_method(verb: str, answer: MockAnswer, *, timeout_ms: int, location: Loc
     return Method(verb, integration, location=location, method_responses={status: declared})
 
 
+def answered_by_mock(method: Method, answer: MockAnswer | None) -> Method:
+    """``method`` as ``serve --mock`` serves it when it replaced the method's function: everything but
+    the integration is kept, and the mock's status is declared beside the method's own responses."""
+    if answer is None:
+        return method
+    mocked = mock_method(
+        method.http_method, answer, timeout_ms=method.integration.timeout_ms, location=method.location
+    )
+    return replace(
+        method,
+        integration=mocked.integration,
+        method_responses={**method.method_responses, **mocked.method_responses},
+    )
+
+
 @dataclass
 class _ApiTree:
     """One API as it grows: its settings, stages and resources, and what Enable CORS asked for."""

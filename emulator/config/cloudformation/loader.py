@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from emulator.config.builder import DefinitionsBuilder, MockAnswer, mock_method
+from emulator.config.builder import DefinitionsBuilder, answered_by_mock
 from emulator.config.cloudformation.apigateway import load_rest_apis
 from emulator.config.cloudformation.code import inline_source, local_folder
 from emulator.config.cloudformation.document import read_template
@@ -50,7 +50,7 @@ class TemplateLoad:
         return self.builder.has_function(name) or name in self.options.mocks
 
     def mocked(self, method: Method) -> Method:
-        return _mocked(method, self.options.mocks.get(method.integration.function or ""))
+        return answered_by_mock(method, self.options.mocks.get(method.integration.function or ""))
 
     def add_body(
         self, api: str, body: ImportedApi, cors: CorsConfig | None
@@ -163,7 +163,7 @@ def _sam_apis(load: TemplateLoad, events: list[ApiEvent]) -> None:
             )
             continue
         methods[event.api].append(
-            (event, _mocked(event_method(event, api), load.options.mocks.get(event.function)))
+            (event, answered_by_mock(event_method(event, api), load.options.mocks.get(event.function)))
         )
     shared: list[SamApi] = []
     for name, api in apis.items():
@@ -224,7 +224,7 @@ def _body_operations(
             pending[(operation.path, operation.method.http_method)] = operation
             continue
         if all(_check_function(load, ref.function, ref.user, ref.location) for ref in operation.functions):
-            method = _mocked(
+            method = answered_by_mock(
                 operation.method, load.options.mocks.get(operation.method.integration.function or "")
             )
             builder.add_method(api, operation.path, method, path_location=operation.path_location, cors=cors)
@@ -243,17 +243,3 @@ def _check_function(load: TemplateLoad, function: str, user: str, location: Loca
         )
     )
     return False
-
-
-def _mocked(method: Method, answer: MockAnswer | None) -> Method:
-    """The method answered by a mock instead, when ``serve --mock`` replaced its function."""
-    if answer is None:
-        return method
-    mocked = mock_method(
-        method.http_method, answer, timeout_ms=method.integration.timeout_ms, location=method.location
-    )
-    return replace(
-        method,
-        integration=mocked.integration,
-        method_responses={**method.method_responses, **mocked.method_responses},
-    )

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from emulator.config import rules
-from emulator.config.builder import DefinitionsBuilder, MockAnswer, mock_method
+from emulator.config.builder import DefinitionsBuilder, MockAnswer, answered_by_mock
 from emulator.config.errors import HINT, ConfigError
 from emulator.config.nodes import did_you_mean
 from emulator.config.openapi.imported import FunctionReference, ImportedApi, Operation
@@ -114,14 +114,4 @@ class Documents:
     def _mocked(self, operation: Operation) -> Method:
         """The operation's method, answered by a mock if ``serve --mock`` replaced its function."""
         method = operation.method
-        answer = self.mocks.get(method.integration.function or "")
-        if answer is None:
-            return method
-        mocked = mock_method(
-            method.http_method, answer, timeout_ms=method.integration.timeout_ms, location=method.location
-        )
-        return replace(
-            method,
-            integration=mocked.integration,
-            method_responses={**method.method_responses, **mocked.method_responses},
-        )
+        return answered_by_mock(method, self.mocks.get(method.integration.function or ""))

@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from emulator.config import rules
-from emulator.config.builder import DefinitionsBuilder, MockAnswer, mock_method
+from emulator.config.builder import DefinitionsBuilder, MockAnswer, answered_by_mock
 from emulator.config.loaded import Loaded
 from emulator.config.nodes import did_you_mean, one_of, where
 from emulator.config.serverless.cors import Cors, preflight
@@ -219,14 +219,7 @@ class _Loading:
 
     def _mocked(self, event: HttpEvent) -> Method:
         """The event's method, answered by a mock if ``serve --mock`` replaced its function."""
-        answer = self.mocks.get(event.function)
-        if answer is None:
-            return event.method
-        method = event.method
-        mocked = mock_method(
-            method.http_method, answer, timeout_ms=method.integration.timeout_ms, location=method.location
-        )
-        return replace(method, integration=mocked.integration, method_responses=mocked.method_responses)
+        return answered_by_mock(event.method, self.mocks.get(event.function))
 
 
 def _uses_dotenv(root: Item) -> bool:
