@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from emulator.config.cloudformation.plan_limits import plan_limits
 from emulator.config.cloudformation.properties import Properties
 from emulator.config.cloudformation.references import api_id
 from emulator.config.cloudformation.template import Template, TemplateResource
@@ -39,11 +40,9 @@ from emulator.model import (
     Method,
     MethodResponse,
     Model,
-    Quota,
     RequestValidator,
     RestApi,
     Stage,
-    Throttle,
     UsagePlan,
 )
 
@@ -516,20 +515,13 @@ def _keys_and_plans(load: TemplateLoad, template: Template, by_id: dict[str, str
                 item.error(None, "an ApiStage needs ApiId (!Ref a RestApi of the template) and Stage")
                 continue
             stages.append((api, stage))
-        throttle = props.mapping("Throttle")
-        quota = props.mapping("Quota")
+        throttle, quota = plan_limits(props)
         plans[resource.logical_id] = UsagePlan(
             props.text("UsagePlanName") or resource.logical_id,
             stable_id("usage-plan", resource.logical_id),
             stages=tuple(stages),
-            throttle=Throttle(float(throttle.text("RateLimit") or 0), throttle.integer("BurstLimit", 0) or 0)
-            if throttle
-            else None,
-            quota=Quota(
-                quota.integer("Limit", 0) or 0, quota.text("Period") or "DAY", quota.integer("Offset", 0) or 0
-            )
-            if quota
-            else None,
+            throttle=throttle,
+            quota=quota,
             location=props.location(),
         )
     for resource in template.resources(P + "UsagePlanKey"):

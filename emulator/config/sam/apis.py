@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from emulator.config.cloudformation.plan_limits import plan_limits
 from emulator.config.cloudformation.properties import Properties
 from emulator.config.cloudformation.references import api_id
 from emulator.config.lambda_uris import UnresolvedFunction, invocation_uri, lambda_target
@@ -27,10 +28,8 @@ from emulator.model import (
     CorsConfig,
     GatewayResponseSpec,
     Model,
-    Quota,
     RestApi,
     Stage,
-    Throttle,
     UsagePlan,
 )
 
@@ -308,8 +307,7 @@ def _usage_plan(sam: SamApi, auth: Properties) -> None:
         return
     if kind == "NONE":
         return
-    quota = plan.mapping("Quota")
-    throttle = plan.mapping("Throttle")
+    throttle, quota = plan_limits(plan)
     prefix = sam.logical_id if kind == "PER_API" else "Serverless"
     key_name = f"{prefix}ApiKey"
     sam.shared_plan = kind == "SHARED"
@@ -323,14 +321,8 @@ def _usage_plan(sam: SamApi, auth: Properties) -> None:
         plan.text("UsagePlanName") or f"{prefix}UsagePlan",
         stable_id("usage-plan", prefix),
         stages=((sam.logical_id, sam.stage),),
-        throttle=Throttle(float(throttle.text("RateLimit") or 0), throttle.integer("BurstLimit", 0) or 0)
-        if throttle
-        else None,
-        quota=Quota(
-            quota.integer("Limit", 0) or 0, quota.text("Period") or "DAY", quota.integer("Offset", 0) or 0
-        )
-        if quota
-        else None,
+        throttle=throttle,
+        quota=quota,
         keys=(key_name,),
         location=plan.location(),
     )
