@@ -7,14 +7,17 @@ then blocks the server mid-request, which a test of many requests would take for
 from __future__ import annotations
 
 import os
+import pty
 import re
 import signal
 import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -199,3 +202,40 @@ def request_bytes(
     if body:
         lines.append(f"Content-Length: {len(body)}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+@contextmanager
+def serve_on_a_terminal(config: Path, port: int) -> Iterator[tuple[subprocess.Popen[bytes], bytearray]]:
+    """``serve`` with its stderr on a pseudo-terminal, colours allowed: the process, and every byte the
+    terminal received, complete once the block has ended (the server stopped, the reader drained)."""
+    master, slave = pty.openpty()
+    env = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
+    process = subprocess.Popen(
+        [*SERVE, "--config", str(config), "--code-dir", str(LAMBDAS), "--port", str(port), "--no-reload"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=slave,
+        env=env,
+    )
+    os.close(slave)
+    received = bytearray()
+
+    def read() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: every writer of the terminal is gone
+                return
+            if not chunk:
+                return
+            received.extend(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        yield process, received
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+        reader.join(timeout=60)
+        os.close(master)

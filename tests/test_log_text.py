@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import pty
 import re
 import subprocess
 import textwrap
@@ -29,7 +28,7 @@ from emulator.log_writer import LogWriter
 from emulator.testing import Harness
 from tests.conftest import LAMBDAS, ROOT
 from tests.lambdas.hostile import OWN
-from tests.live import SERVE, exchange, free_port, request_bytes, start_server
+from tests.live import SERVE, exchange, free_port, request_bytes, serve_on_a_terminal, start_server
 
 #: What a terminal acts on, written out independently of the module under test: C0 controls but the
 #: tab and the line break, DEL, C1 controls, bidi controls, line and paragraph separators.
@@ -361,38 +360,9 @@ def test_a_terminal_gets_the_logs_colours_and_no_other_sequence(tmp_path: Path) 
     config = tmp_path / "apig.yaml"
     config.write_text(textwrap.dedent(CONFIG))
     port = free_port()
-    master, slave = pty.openpty()
-    env = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
-    process = subprocess.Popen(
-        [*SERVE, "--config", str(config), "--code-dir", str(LAMBDAS), "--port", str(port), "--no-reload"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=slave,
-        env=env,
-    )
-    os.close(slave)
-    received = bytearray()
-
-    def read() -> None:
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:  # EIO: every writer of the terminal is gone
-                return
-            if not chunk:
-                return
-            received.extend(chunk)
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
+    with serve_on_a_terminal(config, port) as (process, received):
         wait_until_listening(port, process)
         send_hostile_requests(port)
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
-        reader.join(timeout=60)
-        os.close(master)
     log = without_colours(received.decode().replace("\r\n", "\n"))
     assert_safe_text_log(log)
     assert_inspector_notice(log)

@@ -8,12 +8,9 @@ a reader that does not keep up (a slow terminal, a pipe nobody reads) never hold
 from __future__ import annotations
 
 import json
-import os
-import pty
 import signal
 import subprocess
 import textwrap
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +21,7 @@ import requests
 
 from tests.conftest import LAMBDAS, ROOT
 from tests.lambdas.log_lines import LINES
-from tests.live import SERVE, free_port, start_server
+from tests.live import SERVE, free_port, serve_on_a_terminal, start_server
 
 #: Slow: each test starts `apig-emu serve` processes.
 pytestmark = pytest.mark.slow
@@ -193,39 +190,10 @@ def test_a_terminal_gets_colours_through_the_writer_thread(tmp_path: Path) -> No
     config = tmp_path / "apig.yaml"
     config.write_text(textwrap.dedent(CONFIG))
     port = free_port()
-    master, slave = pty.openpty()
-    env = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
-    process = subprocess.Popen(
-        [*SERVE, "--config", str(config), "--code-dir", str(LAMBDAS), "--port", str(port), "--no-reload"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=slave,
-        env=env,
-    )
-    os.close(slave)
-    received = bytearray()
-
-    def read() -> None:
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:  # EIO: every writer of the terminal is gone
-                return
-            if not chunk:
-                return
-            received.extend(chunk)
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
+    with serve_on_a_terminal(config, port) as (process, received):
         url = f"http://127.0.0.1:{port}"
         wait_for_answer(url, process)
         answered = answer_all(url, 20)
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
-        reader.join(timeout=60)
-        os.close(master)
     log = received.decode().replace("\r\n", "\n")
     for rid in answered.values():
         assert f"\x1b[36mlines\x1b[0m \x1b[2mSTART RequestId: {rid} Version: $LATEST\x1b[0m\n" in log
