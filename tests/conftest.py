@@ -7,6 +7,7 @@ Most modules test one API definition, their ``CONFIG``: ``harness`` is a fresh `
 
 from __future__ import annotations
 
+import logging
 import os
 import textwrap
 from collections.abc import Callable, Iterator
@@ -103,3 +104,26 @@ def gate() -> Iterator[Gate]:
     """A gate handlers wait at until the test opens it; closed (and so opened) after the test."""
     with Gate() as opened_at_the_end:
         yield opened_at_the_end
+
+
+class Captured(logging.Handler):
+    """The records apig-emu's loggers emit during a test (the ``captured`` fixture)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def captured() -> Iterator[Captured]:
+    handler = Captured()
+    logger = logging.getLogger("apig_emu")
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    yield handler
+    logger.removeHandler(handler)
+    logger.setLevel(level)

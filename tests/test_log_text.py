@@ -15,7 +15,6 @@ import re
 import subprocess
 import textwrap
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,7 @@ from emulator.exchanges import Exchange
 from emulator.log_text import escape_line, escape_text, escape_trace
 from emulator.log_writer import LogWriter
 from emulator.testing import Harness
-from tests.conftest import LAMBDAS, ROOT
+from tests.conftest import LAMBDAS, ROOT, Captured
 from tests.lambdas.hostile import OWN
 from tests.live import SERVE, exchange, free_port, request_bytes, serve_on_a_terminal, start_server
 
@@ -213,27 +212,6 @@ def exchanges(tmp_path_factory: pytest.TempPathFactory) -> list[Exchange]:
         response = apig.get(f"/Prod/hostile?q={QUERY}&fail=1", headers={"User-Agent": USER_AGENT.encode()})
         assert response.status_code == 502
         return list(apig.exchanges)
-
-
-class Captured(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-@pytest.fixture
-def captured() -> Iterator[Captured]:
-    handler = Captured()
-    logger = logging.getLogger("apig_emu")
-    logger.addHandler(handler)
-    level = logger.level
-    logger.setLevel(logging.INFO)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(level)
 
 
 def written_by_exchange_log(exchanges: list[Exchange], formatter: logging.Formatter, path: Path) -> str:

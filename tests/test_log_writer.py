@@ -25,7 +25,7 @@ from emulator.exchange_log import ExchangeLog
 from emulator.exchanges import Exchange
 from emulator.log_writer import LogWriter, never_waits
 from emulator.testing import Harness
-from tests.conftest import LAMBDAS, ROOT
+from tests.conftest import LAMBDAS, ROOT, Captured
 
 CONFIG = """
 apis:
@@ -55,27 +55,6 @@ def exchanges(tmp_path_factory: pytest.TempPathFactory) -> list[Exchange]:
         for path in ("/Prod/chatty", "/Prod/lines", "/Prod/boom", "/Prod/nowhere"):
             apig.get(path)
         return list(apig.exchanges)
-
-
-class Captured(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-@pytest.fixture
-def captured() -> Iterator[Captured]:
-    handler = Captured()
-    logger = logging.getLogger("apig_emu")
-    logger.addHandler(handler)
-    level = logger.level
-    logger.setLevel(logging.INFO)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(level)
 
 
 def file_writer(path: Path, formatter: logging.Formatter) -> LogWriter:

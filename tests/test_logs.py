@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from emulator import logs
 from emulator.model import Function
 from emulator.runtime.outcomes import exited
 from emulator.runtime.result import InvocationResult
+from tests.conftest import Captured
 from tests.live import start_server
 
 FUNCTION = Function("items", "app.handler", Path("."), memory=256)
@@ -26,27 +26,6 @@ RESULT = InvocationResult(
     init_duration_ms=234.567,
     max_memory_used_mb=45,
 )
-
-
-class Captured(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-@pytest.fixture
-def captured() -> Iterator[Captured]:
-    handler = Captured()
-    logger = logging.getLogger("apig_emu")
-    logger.addHandler(handler)
-    level = logger.level
-    logger.setLevel(logging.INFO)
-    yield handler
-    logger.removeHandler(handler)
-    logger.setLevel(level)
 
 
 def test_an_invocation_is_bracketed_by_start_end_and_report(captured: Captured) -> None:
