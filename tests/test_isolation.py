@@ -222,27 +222,6 @@ def test_a_request_in_flight_does_not_hold_up_others(isolated: Harness, gate: Ga
         assert held.result().status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/Prod/single", "/Prod/single-proxy"])
-def test_a_request_over_the_concurrency_waits_then_gets_the_throttled_answer(
-    isolated: Harness, gate: Gate, caplog: pytest.LogCaptureFixture, path: str
-) -> None:
-    """Lambda's 429 becomes API Gateway's 500 for both integration types [AWS-doc services-apigateway-errors]."""
-    with ThreadPoolExecutor(1) as pool:
-        busy = pool.submit(isolated.post, path, content=body(gate=gate.port))
-        gate.arrival()  # the function's one environment is busy until the gate opens
-        with caplog.at_level(logging.WARNING, logger="apig_emu"):
-            throttled = isolated.post(path, content=body(seconds=0))
-        gate.open()
-        assert busy.result().status_code == 200
-    assert throttled.status_code == 500
-    assert throttled.content == b'{"message": "Internal server error"}'
-    assert throttled.headers["x-amzn-ErrorType"] == "InternalServerErrorException"
-    # It waited the queue timeout for the busy environment before it was throttled.
-    assert f"stayed busy for {QUEUE_TIMEOUT:g} s" in caplog.text
-    assert "TooManyRequestsException" in caplog.text and "concurrency" in caplog.text
-    assert isolated.post(path, content=body(seconds=0)).status_code == 200
-
-
 @pytest.mark.parametrize(
     ("path", "status"), [("/Prod/slow", 200), ("/Prod/slow-proxy", 502)], ids=["non-proxy", "proxy"]
 )
