@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from emulator.streams import WrappedStream
+from emulator.runtime.streams import WrappedStream
 
 #: Every character escaped, except the line break, as ranges: C0 controls but the tab, DEL, C1
 #: controls, the Arabic letter mark, the bidirectional marks, the line and paragraph separators with

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from typing import TextIO
 
-from emulator.streams import WrappedStream
+from emulator.runtime.streams import WrappedStream
 
 #: Bytes of output (UTF-8) one invocation keeps: a CloudWatch ``PutLogEvents`` batch's size. A
 #: screenful is a few kilobytes, so a log that reaches this is a loop, not a message worth reading to
