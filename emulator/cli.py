@@ -26,7 +26,9 @@ from emulator.validation import COMMAND_LINE, validate
 log = logging.getLogger("apig_emu")
 
 
-def _add_config_options(parser: argparse.ArgumentParser) -> None:
+def _add_config_options(parser: argparse.ArgumentParser, *, local: bool = True) -> None:
+    """The options that say which definitions to read and how; ``local``: also those that only make sense
+    when running them here (``--env-vars``), not when exporting them for AWS."""
     parser.add_argument(
         "--config",
         "-t",
@@ -55,6 +57,18 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="a template's Parameters, as sam local start-api takes them: Key=Value or "
         "ParameterKey=Key,ParameterValue=Value, several per argument or in several arguments",
+    )
+    if not local:
+        parser.set_defaults(env_vars=None)
+        return
+    parser.add_argument(
+        "--env-vars",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help='SAM CLI\'s JSON of environment variables: {"FunctionName": {"VAR": "value"}, "Parameters": '
+        '{"VAR": "value"}}, Parameters for every function, a function\'s own entry winning; as in SAM CLI, '
+        "only variables a function declares in its definition are overridden",
     )
 
 
@@ -172,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_warnings_option(validate)
 
     cli_harness.add_commands(commands, _add_config_options)
-    cli_export.add_command(commands, _add_config_options)
+    cli_export.add_command(commands, lambda parser: _add_config_options(parser, local=False))
     return parser
 
 
@@ -193,7 +207,13 @@ def load_or_report(
     warn: Callable[[str], None] = _print_warnings,
 ) -> Definitions | None:
     """The definitions ``args`` name, or ``None`` after printing every error to stderr; warnings go to ``warn``."""
-    loaded = load(args.config, code_dir=args.code_dir, mocks=mocks, parameter_overrides=args.overrides)
+    loaded = load(
+        args.config,
+        code_dir=args.code_dir,
+        mocks=mocks,
+        parameter_overrides=args.overrides,
+        env_vars=args.env_vars,
+    )
     errors, warnings = settle(loaded.errors, loaded.warnings, fail_on_warnings=fail_on_warnings)
     if errors:
         print(ConfigErrors(errors), file=sys.stderr)
@@ -224,6 +244,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         setting=COMMAND_LINE,
         fail_on_warnings=args.fail_on_warnings,
         parameter_overrides=args.overrides,
+        env_vars=args.env_vars,
     )
     if errors:
         print(ConfigErrors(errors), file=sys.stderr)

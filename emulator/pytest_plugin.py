@@ -35,8 +35,10 @@ from emulator.validation import CodeRootSetting, validate
 
 _HARNESS = pytest.StashKey[Harness]()
 #: Definitions loaded and their handlers checked this session, or the error message, by (config
-#: path, code dir, isolation, parameter overrides).
-_LOADED = pytest.StashKey[dict[tuple[Path, Path, str, tuple[tuple[str, str], ...]], Definitions | str]]()
+#: path, code dir, isolation, parameter overrides, --env-vars file).
+_LOADED = pytest.StashKey[
+    dict[tuple[Path, Path, str, tuple[tuple[str, str], ...], Path | None], Definitions | str]
+]()
 #: How a handler's hint names the code root here.
 _CODE_ROOT = CodeRootSetting("the apig_code_dir ini option", "apig_code_dir = {}")
 _SECTION = "apig-emu invocations"
@@ -74,6 +76,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "a template's Parameters for the apig fixtures, Key=Value, one or more per line",
         type="linelist",
         default=[],
+    )
+    group.addoption(
+        "--apig-env-vars",
+        default=None,
+        metavar="FILE",
+        help="SAM CLI's JSON of environment variables for the apig fixtures' functions, as sam local "
+        "start-api's --env-vars (default: the apig_env_vars ini option)",
+    )
+    parser.addini(
+        "apig_env_vars",
+        "SAM CLI's JSON of environment variables for the apig fixtures' functions, relative to the ini file",
+        default=None,
     )
     parser.addini(
         "apig_config",
@@ -165,6 +179,15 @@ def _overrides(config: pytest.Config) -> dict[str, str]:
         pytest.fail(f"apig-emu: apig_parameter_overrides: {error}", pytrace=False)
 
 
+def _env_vars(config: pytest.Config) -> Path | None:
+    """``--apig-env-vars`` (from the invocation directory) or ``apig_env_vars`` (from the ini file)."""
+    option = config.getoption("apig_env_vars")
+    if option:
+        return (config.invocation_params.dir / str(option)).resolve()
+    ini = config.getini("apig_env_vars")
+    return (_ini_base(config) / str(ini)).resolve() if ini else None
+
+
 @pytest.fixture(scope="session")
 def apig_isolation(pytestconfig: pytest.Config) -> str:
     """Where handlers run: ``thread`` (in this process: breakpoints and mocks work) unless the ini says otherwise."""
@@ -190,7 +213,14 @@ def apig_definitions(
     path = pytestconfig.rootpath / apig_config
     cache = pytestconfig.stash.setdefault(_LOADED, {})
     overrides = _overrides(pytestconfig)
-    key = (path.resolve(), Path(apig_code_dir).resolve(), apig_isolation, tuple(sorted(overrides.items())))
+    env_vars = _env_vars(pytestconfig)
+    key = (
+        path.resolve(),
+        Path(apig_code_dir).resolve(),
+        apig_isolation,
+        tuple(sorted(overrides.items())),
+        env_vars,
+    )
     if key not in cache:
         fail_on_warnings = bool(
             pytestconfig.getoption("apig_fail_on_warnings") or pytestconfig.getini("apig_fail_on_warnings")
@@ -202,6 +232,7 @@ def apig_definitions(
             setting=_CODE_ROOT,
             fail_on_warnings=fail_on_warnings,
             parameter_overrides=overrides,
+            env_vars=env_vars,
         )
         if found:
             # Once per session, in the warnings summary; ``-W error::emulator.config.ConfigWarning`` or

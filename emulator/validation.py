@@ -42,6 +42,7 @@ def validate(
     setting: CodeRootSetting,
     fail_on_warnings: bool = False,
     parameter_overrides: Mapping[str, str] | None = None,
+    env_vars: str | Path | None = None,
 ) -> tuple[Definitions, list[ConfigError], list[ConfigError]]:
     """The definitions (partial if there are errors), every error, handlers' imports included, and the warnings.
 
@@ -49,7 +50,7 @@ def validate(
     ``handler`` is valid, so one run shows everything to fix. ``fail_on_warnings`` makes the warnings
     errors, as AWS's import does with ``failonwarnings=true``.
     """
-    loaded = load(config, code_dir=code_dir, parameter_overrides=parameter_overrides)
+    loaded = load(config, code_dir=code_dir, parameter_overrides=parameter_overrides, env_vars=env_vars)
     problems = handler_errors(list(loaded.importable.values()), isolation=isolation, setting=setting)
     errors, warnings = settle([*loaded.errors, *problems], loaded.warnings, fail_on_warnings=fail_on_warnings)
     return loaded.definitions, errors, warnings

@@ -30,6 +30,9 @@ class LoadOptions:
     mocks: Mapping[str, MockAnswer] = dataclasses.field(default_factory=dict)
     #: ``--parameter-overrides Key=Value``: a template's ``Parameters``, as ``sam local start-api`` takes them.
     parameter_overrides: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: ``--env-vars FILE``: SAM CLI's JSON of environment variables, applied to every format's functions
+    #: once loaded (``config/env_vars.py``).
+    env_vars: Path | None = None
 
 
 @dataclass(frozen=True)

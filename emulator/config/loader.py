@@ -28,13 +28,14 @@ def load(
     code_dir: str | Path | None = None,
     mocks: Mapping[str, MockAnswer] | None = None,
     parameter_overrides: Mapping[str, str] | None = None,
+    env_vars: str | Path | None = None,
 ) -> Loaded:
     """Read definitions of any known format (recognised by content), collecting every problem.
 
     ``code_dir`` is where the handlers' modules are imported from (default: the working directory for
     apig-emu's YAML, the template's folder for a template). ``mocks`` answer the named functions'
     methods with a fixed response instead (``serve --mock``). ``parameter_overrides`` set a
-    template's ``Parameters``.
+    template's ``Parameters``; ``env_vars`` names SAM CLI's JSON of environment variables.
     """
     from emulator.config import formats
 
@@ -42,6 +43,7 @@ def load(
         code_dir=Path(code_dir) if code_dir is not None else None,
         mocks=dict(mocks or {}),
         parameter_overrides=dict(parameter_overrides or {}),
+        env_vars=Path(env_vars) if env_vars is not None else None,
     )
     return formats.load(Path(path), options)
 
@@ -78,13 +80,16 @@ def load_definitions(
     code_dir: str | Path | None = None,
     mocks: Mapping[str, MockAnswer] | None = None,
     parameter_overrides: Mapping[str, str] | None = None,
+    env_vars: str | Path | None = None,
     fail_on_warnings: bool = False,
 ) -> Definitions:
     """The definitions at ``path``; raises ``ConfigErrors`` listing every problem, so one run shows all fixes.
 
     Warnings are left to the caller (``load`` returns them), unless ``fail_on_warnings`` makes them errors.
     """
-    loaded = load(path, code_dir=code_dir, mocks=mocks, parameter_overrides=parameter_overrides)
+    loaded = load(
+        path, code_dir=code_dir, mocks=mocks, parameter_overrides=parameter_overrides, env_vars=env_vars
+    )
     errors, _ = settle(loaded.errors, loaded.warnings, fail_on_warnings=fail_on_warnings)
     if errors:
         raise ConfigErrors(errors)
