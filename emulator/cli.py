@@ -205,14 +205,20 @@ def load_or_report(
     *,
     fail_on_warnings: bool = False,
     warn: Callable[[str], None] = _print_warnings,
+    isolation: str = "process",
 ) -> Definitions | None:
-    """The definitions ``args`` name, or ``None`` after printing every error to stderr; warnings go to ``warn``."""
+    """The definitions ``args`` name, or ``None`` after printing every error to stderr; warnings go to ``warn``.
+
+    ``isolation`` is where the command runs the handlers (``serve``'s by default), which some warnings
+    depend on.
+    """
     loaded = load(
         args.config,
         code_dir=args.code_dir,
         mocks=mocks,
         parameter_overrides=args.overrides,
         env_vars=args.env_vars,
+        isolation=isolation,
     )
     errors, warnings = settle(loaded.errors, loaded.warnings, fail_on_warnings=fail_on_warnings)
     if errors:
@@ -296,7 +302,9 @@ def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
     mocks = cli_frontend.mocks_from_args(args)
     if mocks is None or not cli_frontend.check_static(args):
         return 1
-    definitions = load_or_report(args, mocks, fail_on_warnings=args.fail_on_warnings, warn=_log_warnings)
+    definitions = load_or_report(
+        args, mocks, fail_on_warnings=args.fail_on_warnings, warn=_log_warnings, isolation=args.isolation
+    )
     if definitions is None:
         return 1
     cli_runtime.warn_about_handlers(args, definitions)
@@ -327,7 +335,9 @@ def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
     cli_runtime.install_reload(
         args,
         app,
-        load=lambda: load_or_report(args, mocks, fail_on_warnings=args.fail_on_warnings, warn=_log_warnings),
+        load=lambda: load_or_report(
+            args, mocks, fail_on_warnings=args.fail_on_warnings, warn=_log_warnings, isolation=args.isolation
+        ),
         on_deploy=redeployed,
     )
     config = uvicorn_config(

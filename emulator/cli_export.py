@@ -63,7 +63,8 @@ def add_command(commands: Any, add_config_options: AddConfigOptions) -> None:
     export.add_argument(
         "--runtime",
         default=None,
-        help=f"sam only: the functions' Lambda runtime (default: {_RUNNING_PYTHON}, the Python running apig-emu)",
+        help="sam and cloudformation only: every function's Lambda runtime (default: each function's own "
+        f"runtime, else {_RUNNING_PYTHON}, the Python running apig-emu)",
     )
     add_config_options(export)
 
@@ -75,11 +76,12 @@ def _usage(message: str) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from emulator.cli import load_or_report
+    from emulator.config.rules import runtime_problem
     from emulator.export.arns import Target
     from emulator.export.cloudformation import cloudformation_template
     from emulator.export.notes import Notes
     from emulator.export.openapi import export_openapi
-    from emulator.export.sam import DEFAULT_RUNTIME, runtime_problem, sam_template
+    from emulator.export.sam import sam_template
     from emulator.export.writing import dump, wants_json
 
     problem = region_problem(args.region) or account_id_problem(args.account_id)
@@ -117,7 +119,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             target=target,
             notes=notes,
             template_dir=output.parent if output is not None else Path.cwd(),
-            runtime=args.runtime or DEFAULT_RUNTIME,
+            runtime=args.runtime,
         )
         if args.format == "cloudformation":
             document = cloudformation_template(document)

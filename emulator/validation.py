@@ -50,7 +50,13 @@ def validate(
     ``handler`` is valid, so one run shows everything to fix. ``fail_on_warnings`` makes the warnings
     errors, as AWS's import does with ``failonwarnings=true``.
     """
-    loaded = load(config, code_dir=code_dir, parameter_overrides=parameter_overrides, env_vars=env_vars)
+    loaded = load(
+        config,
+        code_dir=code_dir,
+        parameter_overrides=parameter_overrides,
+        env_vars=env_vars,
+        isolation=isolation,
+    )
     problems = handler_errors(list(loaded.importable.values()), isolation=isolation, setting=setting)
     errors, warnings = settle([*loaded.errors, *problems], loaded.warnings, fail_on_warnings=fail_on_warnings)
     return loaded.definitions, errors, warnings

@@ -33,6 +33,9 @@ class LoadOptions:
     #: ``--env-vars FILE``: SAM CLI's JSON of environment variables, applied to every format's functions
     #: once loaded (``config/env_vars.py``).
     env_vars: Path | None = None
+    #: Where handlers will run (``--isolation``), for what depends on it: which Python runs a function
+    #: written for another one. ``serve``'s default unless a command or the test fixtures say otherwise.
+    isolation: str = "process"
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ def load(
     mocks: Mapping[str, MockAnswer] | None = None,
     parameter_overrides: Mapping[str, str] | None = None,
     env_vars: str | Path | None = None,
+    isolation: str = "process",
 ) -> Loaded:
     """Read definitions of any known format (recognised by content), collecting every problem.
 
@@ -36,6 +37,7 @@ def load(
     apig-emu's YAML, the template's folder for a template). ``mocks`` answer the named functions'
     methods with a fixed response instead (``serve --mock``). ``parameter_overrides`` set a
     template's ``Parameters``; ``env_vars`` names SAM CLI's JSON of environment variables.
+    ``isolation`` is where the handlers will run, which the warnings about runtimes depend on.
     """
     from emulator.config import formats
 
@@ -44,6 +46,7 @@ def load(
         mocks=dict(mocks or {}),
         parameter_overrides=dict(parameter_overrides or {}),
         env_vars=Path(env_vars) if env_vars is not None else None,
+        isolation=isolation,
     )
     return formats.load(Path(path), options)
 

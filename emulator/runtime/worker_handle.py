@@ -41,7 +41,7 @@ from emulator.runtime.outcomes import (
 )
 from emulator.runtime.output import Collected
 from emulator.runtime.result import InvocationResult
-from emulator.runtime.wire import Reply, frame
+from emulator.runtime.wire import Reply, frame, frame_init
 from emulator.runtime.worker_process import WorkerProcess
 
 if TYPE_CHECKING:
@@ -159,7 +159,7 @@ class Worker:
             # While it started (the emulator is shutting down).
             self.kill()
             raise TooManyRequests("the emulator is shutting down")
-        self.writer.write(frame(("init", self.function, self.pool.invoker.enforce_memory)))
+        self.writer.write(frame_init(("init", self.function, self.pool.invoker.enforce_memory)))
 
     def send(self, call: Call) -> None:
         assert self.writer is not None

@@ -1,7 +1,8 @@
 """A worker's operating-system process: spawned clean, signalled with all it started, reaped without blocking.
 
-Workers are spawned with the current interpreter rather than forked from the server, so they start
-without the server's threads, sockets or modules; each leads a process group of its own, so that a
+Workers are spawned rather than forked from the server, so they start without the server's threads,
+sockets or modules, and with the Python the function's runtime names where one is found
+(``interpreters``; otherwise the one running apig-emu); each leads a process group of its own, so that a
 kill reaches whatever its handler started too. Its stdout and stderr are one pipe, whose read end the
 worker handle reads as output arrives, so that everything written (print, logging, C code, child
 processes) comes in the order it was written, a crashed handler's last words included, and is kept
@@ -15,9 +16,9 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 
 from emulator.model import Function
+from emulator.runtime.interpreters import executable
 from emulator.runtime.lambda_context import lambda_environment, log_stream_name
 
 #: The worker's entry point, a script rather than ``-m``: see its docstring.
@@ -38,7 +39,7 @@ class WorkerProcess:
         env = {**os.environ, **lambda_environment(function, log_stream_name())}
         try:
             self.popen = subprocess.Popen(
-                [sys.executable, "-u", WORKER_SCRIPT, str(request_read), str(reply_write)],
+                [executable(function), "-u", WORKER_SCRIPT, str(request_read), str(reply_write)],
                 stdin=subprocess.DEVNULL,
                 stdout=output_write,
                 stderr=output_write,

@@ -93,7 +93,7 @@ class Harness:
         client_ip: str = DEFAULT_CLIENT[0],
         portal: anyio.from_thread.BlockingPortal | None = None,
     ) -> None:
-        self.definitions = definitions = as_definitions(config, code_dir=code_dir)
+        self.definitions = definitions = as_definitions(config, code_dir=code_dir, isolation=isolation)
         self.invoker = invoker if invoker is not None else create_invoker(isolation)
         self.gateway = Gateway(deploy(definitions), invoker=self.invoker)
         self.invocations: list[Invocation] = []
