@@ -59,8 +59,15 @@ def _add_config_options(parser: argparse.ArgumentParser, *, local: bool = True) 
         "ParameterKey=Key,ParameterValue=Value, several per argument or in several arguments",
     )
     if not local:
-        parser.set_defaults(env_vars=None)
+        parser.set_defaults(env_vars=None, stage=None)
         return
+    parser.add_argument(
+        "--stage",
+        default=None,
+        metavar="NAME",
+        help="serve only this stage of each API (an API without it is not served; none with it is an "
+        "error); a format that takes its stage from the command line (serverless's ${opt:stage}) reads it",
+    )
     parser.add_argument(
         "--env-vars",
         type=Path,
@@ -97,6 +104,17 @@ def resolve_config(args: argparse.Namespace) -> str | None:
     if args.code_dir is None:
         args.code_dir = formats.recognise(args.config).default_code_dir(args.config)
     return None
+
+
+def _add_stage_prefix_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-stage-prefix",
+        dest="stage_prefix",
+        action="store_false",
+        help="serve the APIs at the root, /items rather than /Prod/items, as behind a custom domain whose "
+        "base path mapping is empty (sam local start-api's URLs; serverless-offline's noPrependStageInUrl); "
+        "where two stages could answer a path the first does, and the clash is reported",
+    )
 
 
 def _add_warnings_option(parser: argparse.ArgumentParser) -> None:
@@ -152,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--port", type=port_number, default=3000, help="port to bind, 0 for any free one (default: 3000)"
     )
+    _add_stage_prefix_option(serve)
     cli_frontend.add_serve_options(serve)
     cli_runtime.add_serve_options(serve)
     serve.add_argument(
@@ -175,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     routes.add_argument(
         "--port", type=url_port, default=3000, help="the port the URLs name, as serve --port (default: 3000)"
     )
+    _add_stage_prefix_option(routes)
 
     validate = commands.add_parser(
         "validate",
@@ -219,6 +239,7 @@ def load_or_report(
         parameter_overrides=args.overrides,
         env_vars=args.env_vars,
         isolation=isolation,
+        stage=args.stage,
     )
     errors, warnings = settle(loaded.errors, loaded.warnings, fail_on_warnings=fail_on_warnings)
     if errors:
@@ -227,6 +248,18 @@ def load_or_report(
     if warnings:
         warn(warnings_report(warnings))
     return loaded.definitions
+
+
+def _report_root_clashes(
+    args: argparse.Namespace, definitions: Definitions, warn: Callable[[str], None]
+) -> None:
+    """``--no-stage-prefix``: what two stages at the root would both answer, and which one does."""
+    from emulator.root_clashes import root_clashes
+
+    if args.stage_prefix:
+        return
+    for line in root_clashes(definitions):
+        warn(f"--no-stage-prefix: {line}")
 
 
 def _log_not_executed(notes: Iterable[Note]) -> None:
@@ -251,6 +284,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         fail_on_warnings=args.fail_on_warnings,
         parameter_overrides=args.overrides,
         env_vars=args.env_vars,
+        stage=args.stage,
     )
     if errors:
         print(ConfigErrors(errors), file=sys.stderr)
@@ -270,7 +304,14 @@ def cmd_routes(args: argparse.Namespace) -> int:
     definitions = load_or_report(args, fail_on_warnings=args.fail_on_warnings)
     if definitions is None:
         return 1
-    print(format_table(definitions, _base_url(args.host, args.port), not_executed(definitions)))
+    _report_root_clashes(args, definitions, _print_warnings)
+    table = format_table(
+        definitions,
+        _base_url(args.host, args.port),
+        not_executed(definitions),
+        stage_prefix=args.stage_prefix,
+    )
+    print(table)
     return 0
 
 
@@ -317,10 +358,11 @@ def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
         return 1
     base_url = _base_url(args.host, bound_port(sockets))
     invoker = cli_runtime.invoker_for(args)
-    deployment = deploy(definitions)
+    deployment = deploy(definitions, stage_prefix=args.stage_prefix)
     gateway = Gateway(deployment, invoker=invoker, log=ExchangeLog(writer))
-    print(format_table(definitions, base_url, deployment.notes), flush=True)
+    print(format_table(definitions, base_url, deployment.notes, stage_prefix=args.stage_prefix), flush=True)
     _log_not_executed(deployment.notes)
+    _report_root_clashes(args, definitions, _log_warnings)
     print(cli_frontend.describe(args, base_url, static_sockets), flush=True)
     warn_if_exposed(args.host)
     log_listening(sockets)
@@ -329,8 +371,9 @@ def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
 
     def redeployed(new: Definitions) -> None:
         notes = not_executed(new)
-        print(format_table(new, base_url, notes), flush=True)
+        print(format_table(new, base_url, notes, stage_prefix=args.stage_prefix), flush=True)
         _log_not_executed(notes)
+        _report_root_clashes(args, new, _log_warnings)
 
     cli_runtime.install_reload(
         args,

@@ -21,6 +21,12 @@ class Deployment:
     router: Router
     #: What the methods define that the gateway does not execute yet (``emulator.not_executed``).
     notes: tuple[Note, ...] = ()
+
+    @property
+    def stage_prefix(self) -> bool:
+        """Whether URLs start with the stage, as on the default endpoint, or not, as on a custom domain."""
+        return self.router.stage_prefix
+
     #: Advice the log gives once per deployment rather than on every request (a reload gives it anew):
     #: keys of what was said.
     advised: set[str] = field(default_factory=set, compare=False, repr=False)
@@ -33,5 +39,10 @@ class Deployment:
         return True
 
 
-def deploy(definitions: Definitions) -> Deployment:
-    return Deployment(definitions=definitions, router=Router(definitions), notes=not_executed(definitions))
+def deploy(definitions: Definitions, *, stage_prefix: bool = True) -> Deployment:
+    """``stage_prefix=False`` serves every API at the root (``serve --no-stage-prefix``)."""
+    return Deployment(
+        definitions=definitions,
+        router=Router(definitions, stage_prefix=stage_prefix),
+        notes=not_executed(definitions),
+    )

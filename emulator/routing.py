@@ -5,6 +5,12 @@ literal child first, then the ``{param}`` child, then the greedy ``{proxy+}`` ch
 only when a branch cannot consume the remaining segments: precedence by construction, with a cost
 that depends on the path's depth and not on the number of routes. The method is then chosen on the
 resolved resource (explicit verb over ``ANY``); a mismatch never falls back to another resource.
+
+Without a stage prefix (``serve --no-stage-prefix``), every API is served at the root on one stage,
+as behind a custom domain whose base path mapping is empty: the first API (in definition order)
+whose resource and method match a path answers it (``root_clashes`` says what that hides), and the
+event's ``path`` and ``requestContext.path`` are the path as requested, with no stage in it, as AWS
+writes them for a custom domain.
 """
 
 from __future__ import annotations
@@ -144,10 +150,23 @@ def select_method(resource: Resource, http_method: str) -> Method | None:
     return method
 
 
-class Router:
-    """Routes requests over every API of a set of definitions."""
+def root_path(raw_path: str) -> SplitPath:
+    """A path served at the root: no stage in it; ``path`` and ``stage_path`` both the path as requested."""
+    body = raw_path.strip("/")
+    path = "/" + raw_path.lstrip("/")
+    return SplitPath(stage="", segments=body.split("/") if body else [], path=path, stage_path=path)
 
-    def __init__(self, definitions: Definitions) -> None:
+
+def root_stage(api: RestApi) -> Stage | None:
+    """The stage an API serves at the root: its first (``--stage`` leaves it only one)."""
+    return next(iter(api.stages.values()), None)
+
+
+class Router:
+    """Routes requests over every API of a set of definitions, behind their stage or at the root."""
+
+    def __init__(self, definitions: Definitions, *, stage_prefix: bool = True) -> None:
+        self.stage_prefix = stage_prefix
         self._by_id = {api.id: ApiRouter(api) for api in definitions.apis.values()}
         self._by_stage: dict[str, list[ApiRouter]] = {}
         for router in self._by_id.values():
@@ -155,6 +174,8 @@ class Router:
                 self._by_stage.setdefault(stage, []).append(router)
 
     def match(self, http_method: str, raw_path: str, host: str) -> RouteMatch:
+        if not self.stage_prefix:
+            return self._match_at_root(http_method, raw_path, host)
         split = split_path(raw_path)
         if split is None:
             raise ForbiddenNoStage("no stage in the path")
@@ -187,29 +208,63 @@ class Router:
             )
         raise MissingAuthenticationToken(f"no stage {split.stage!r} in any API")
 
+    def _match_at_root(self, http_method: str, raw_path: str, host: str) -> RouteMatch:
+        split = root_path(raw_path)
+        host_match = _API_HOST.match(host)
+        if host_match:
+            api_id = host_match.group(1).lower()
+            picked = self._by_id.get(api_id)
+            if picked is None:
+                raise UnknownApi(
+                    f"Host {host!r} names API id {api_id!r}, which is not defined",
+                    message=f"The API id '{api_id}' does not correspond to a deployed API Gateway API",
+                )
+            candidates = [picked]
+        else:
+            candidates = list(self._by_id.values())
+        for router in candidates:
+            stage = root_stage(router.api)
+            if stage is None:
+                continue
+            try:
+                return self._match_in(router, http_method, split, stage)
+            except MissingAuthenticationToken:
+                continue
+        names = ", ".join(router.api.name for router in candidates)
+        raise MissingAuthenticationToken(
+            f"no resource and method of {names or 'any API'} match {http_method} {split.path}"
+        )
+
     def addressed_api(self, raw_path: str, host: str) -> tuple[RestApi, Stage | None] | None:
         """The API (and stage) a request was sent to even when nothing in it matched, for its gateway responses.
 
         On AWS the hostname names the API; here the ``Host`` header does, else the one API with the
-        path's stage, else the only API. ``None`` when several APIs could be meant.
+        path's stage (at the root: its root stage), else the only API. ``None`` when several APIs
+        could be meant.
         """
         split = split_path(raw_path)
         host_match = _API_HOST.match(host)
         router: ApiRouter | None = None
         if host_match:
             router = self._by_id.get(host_match.group(1).lower())
+        elif not self.stage_prefix:
+            router = next(iter(self._by_id.values())) if len(self._by_id) == 1 else None
         elif split is not None and len(self._by_stage.get(split.stage, [])) == 1:
             router = self._by_stage[split.stage][0]
         elif len(self._by_id) == 1:
             router = next(iter(self._by_id.values()))
         if router is None:
             return None
+        if not self.stage_prefix:
+            return router.api, root_stage(router.api)
         return router.api, router.api.stages.get(split.stage) if split is not None else None
 
     @staticmethod
-    def _match_in(router: ApiRouter, http_method: str, split: SplitPath) -> RouteMatch:
+    def _match_in(
+        router: ApiRouter, http_method: str, split: SplitPath, stage: Stage | None = None
+    ) -> RouteMatch:
         api = router.api
-        stage = api.stages.get(split.stage)
+        stage = stage or api.stages.get(split.stage)
         if stage is None:
             raise MissingAuthenticationToken(f"API {api.name!r} has no stage {split.stage!r}")
         found = router.find_resource(split.segments)

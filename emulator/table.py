@@ -86,11 +86,16 @@ class RouteRow:
         return _SHOWN.get(self.integration, self.integration)
 
 
-def route_rows(definitions: Definitions, base_url: str, notes: Iterable[Note] = ()) -> list[RouteRow]:
+def route_rows(
+    definitions: Definitions, base_url: str, notes: Iterable[Note] = (), *, stage_prefix: bool = True
+) -> list[RouteRow]:
+    """Every method of every stage with its URL; without ``stage_prefix``, each API's root stage at the root."""
     rows = []
     noted = by_method(notes)
     for api in definitions.apis.values():
-        for stage, settings in api.stages.items():
+        stages = api.stages if stage_prefix else dict(list(api.stages.items())[:1])
+        for stage, settings in stages.items():
+            prefix = f"/{stage}" if stage_prefix else ""
             for path, resource in sorted(api.resources.items()):
                 for verb, method in sorted(
                     resource.methods.items(), key=lambda item: (item[0] == ANY, item[0])
@@ -98,7 +103,7 @@ def route_rows(definitions: Definitions, base_url: str, notes: Iterable[Note] = 
                     rows.append(
                         RouteRow(
                             method=verb,
-                            url=f"{base_url}/{stage}{'' if path == '/' else path}",
+                            url=f"{base_url}{prefix}{'' if path == '/' and prefix else path}",
                             api=api.name,
                             api_id=api.id,
                             resource=path,
@@ -112,10 +117,12 @@ def route_rows(definitions: Definitions, base_url: str, notes: Iterable[Note] = 
     return rows
 
 
-def format_table(definitions: Definitions, base_url: str, notes: Iterable[Note] = ()) -> str:
+def format_table(
+    definitions: Definitions, base_url: str, notes: Iterable[Note] = (), *, stage_prefix: bool = True
+) -> str:
     """The table; with ``notes``, a NOT YET column marks each method's, and footnotes say what each means."""
     notes = list(notes)
-    rows = route_rows(definitions, base_url, notes)
+    rows = route_rows(definitions, base_url, notes, stage_prefix=stage_prefix)
     if not rows:
         return "no routes defined"
     footnotes: dict[str, int] = {}
@@ -153,7 +160,12 @@ def format_table(definitions: Definitions, base_url: str, notes: Iterable[Note] 
     lines_after += [f"api '{note.api}': {note.text}" for note in notes if note.path is None]
     if any(r.non_proxy_lambda for r in rows):
         lines_after.append(NON_PROXY_NOTE)
-    if len(definitions.apis) > 1:
+    if len(definitions.apis) > 1 and not stage_prefix:
+        lines_after.append(
+            "Several APIs at the root: the first one (in this order) whose path and method match answers; "
+            "a 'Host: <api-id>.execute-api.localhost' header picks another."
+        )
+    elif len(definitions.apis) > 1:
         lines_after.append(
             "Several APIs: a URL whose stage, path and method match one API only is served as shown; "
             "otherwise pick the API with a 'Host: <api-id>.execute-api.localhost' header."

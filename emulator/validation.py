@@ -43,6 +43,7 @@ def validate(
     fail_on_warnings: bool = False,
     parameter_overrides: Mapping[str, str] | None = None,
     env_vars: str | Path | None = None,
+    stage: str | None = None,
 ) -> tuple[Definitions, list[ConfigError], list[ConfigError]]:
     """The definitions (partial if there are errors), every error, handlers' imports included, and the warnings.
 
@@ -56,6 +57,7 @@ def validate(
         parameter_overrides=parameter_overrides,
         env_vars=env_vars,
         isolation=isolation,
+        stage=stage,
     )
     problems = handler_errors(list(loaded.importable.values()), isolation=isolation, setting=setting)
     errors, warnings = settle([*loaded.errors, *problems], loaded.warnings, fail_on_warnings=fail_on_warnings)

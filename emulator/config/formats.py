@@ -165,7 +165,7 @@ def load(path: Path, options: LoadOptions) -> Loaded:
     """The definitions at ``path``, read by the loader of its format, then changed as the options say."""
     from emulator.config.command_line import apply_options
 
-    return apply_options(recognise(path).load(path, options), options)
+    return apply_options(recognise(path).load(path, options), options, path)
 
 
 def top_level(path: Path) -> TopLevel | None:

@@ -36,6 +36,9 @@ class LoadOptions:
     #: Where handlers will run (``--isolation``), for what depends on it: which Python runs a function
     #: written for another one. ``serve``'s default unless a command or the test fixtures say otherwise.
     isolation: str = "process"
+    #: ``--stage NAME``: a format whose stage comes from the command line (serverless's
+    #: ``${opt:stage}``) reads it; then every format's APIs keep only that stage (``command_line``).
+    stage: str | None = None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ def load(
     parameter_overrides: Mapping[str, str] | None = None,
     env_vars: str | Path | None = None,
     isolation: str = "process",
+    stage: str | None = None,
 ) -> Loaded:
     """Read definitions of any known format (recognised by content), collecting every problem.
 
@@ -38,6 +39,7 @@ def load(
     methods with a fixed response instead (``serve --mock``). ``parameter_overrides`` set a
     template's ``Parameters``; ``env_vars`` names SAM CLI's JSON of environment variables.
     ``isolation`` is where the handlers will run, which the warnings about runtimes depend on.
+    ``stage`` keeps only that stage of each API (``--stage``).
     """
     from emulator.config import formats
 
@@ -47,6 +49,7 @@ def load(
         parameter_overrides=dict(parameter_overrides or {}),
         env_vars=Path(env_vars) if env_vars is not None else None,
         isolation=isolation,
+        stage=stage,
     )
     return formats.load(Path(path), options)
 
@@ -84,6 +87,7 @@ def load_definitions(
     mocks: Mapping[str, MockAnswer] | None = None,
     parameter_overrides: Mapping[str, str] | None = None,
     env_vars: str | Path | None = None,
+    stage: str | None = None,
     fail_on_warnings: bool = False,
 ) -> Definitions:
     """The definitions at ``path``; raises ``ConfigErrors`` listing every problem, so one run shows all fixes.
@@ -91,7 +95,12 @@ def load_definitions(
     Warnings are left to the caller (``load`` returns them), unless ``fail_on_warnings`` makes them errors.
     """
     loaded = load(
-        path, code_dir=code_dir, mocks=mocks, parameter_overrides=parameter_overrides, env_vars=env_vars
+        path,
+        code_dir=code_dir,
+        mocks=mocks,
+        parameter_overrides=parameter_overrides,
+        env_vars=env_vars,
+        stage=stage,
     )
     errors, _ = settle(loaded.errors, loaded.warnings, fail_on_warnings=fail_on_warnings)
     if errors:

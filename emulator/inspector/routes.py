@@ -168,7 +168,14 @@ def inspector_routes(recorder: Recorder, allowed: AllowedHosts | None = None) ->
     async def page(request: Request) -> Response:
         gateway = gateway_of(request)
         deployment = gateway.deployment
-        body = render_page(route_rows(deployment.definitions, _base_url(request), deployment.notes))
+        body = render_page(
+            route_rows(
+                deployment.definitions,
+                _base_url(request),
+                deployment.notes,
+                stage_prefix=deployment.stage_prefix,
+            )
+        )
         return Response(body, media_type="text/html; charset=utf-8", headers=_PAGE_HEADERS)
 
     async def asset(request: Request) -> Response:
@@ -182,7 +189,9 @@ def inspector_routes(recorder: Recorder, allowed: AllowedHosts | None = None) ->
     async def routes(request: Request) -> Response:
         gateway = gateway_of(request)
         deployment = gateway.deployment
-        found = route_rows(deployment.definitions, _base_url(request), deployment.notes)
+        found = route_rows(
+            deployment.definitions, _base_url(request), deployment.notes, stage_prefix=deployment.stage_prefix
+        )
         rows = [asdict(row) for row in found]
         return JSONResponse(rows, headers={"Cache-Control": "no-store"})
 

@@ -47,7 +47,11 @@ def definitions_from_yaml(
 
 
 def as_definitions(
-    config: ConfigSource, *, code_dir: str | Path | None = None, isolation: str = "thread"
+    config: ConfigSource,
+    *,
+    code_dir: str | Path | None = None,
+    isolation: str = "thread",
+    stage: str | None = None,
 ) -> Definitions:
     """Load ``config`` unless it is already loaded; raises ``ConfigErrors`` as ``load_definitions`` does.
 
@@ -65,7 +69,7 @@ def as_definitions(
         raise TypeError(
             f"config must be a path to a YAML file or folder, or Definitions; got {type(config).__name__}"
         )
-    loaded = load(config, code_dir=code_dir, isolation=isolation)
+    loaded = load(config, code_dir=code_dir, isolation=isolation, stage=stage)
     if loaded.errors:
         raise ConfigErrors(loaded.errors)
     _warn(loaded.warnings)

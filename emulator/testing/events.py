@@ -88,11 +88,12 @@ class EventFactory:
         *,
         base_url: str = DEFAULT_BASE_URL,
         client_ip: str = DEFAULT_CLIENT[0],
+        stage_prefix: bool = True,
     ) -> None:
         self.definitions = definitions
         self.base_url = base_url
         self.client_ip = client_ip
-        self._deployment = deploy(definitions)
+        self._deployment = deploy(definitions, stage_prefix=stage_prefix)
 
     def request(
         self,

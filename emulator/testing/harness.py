@@ -74,7 +74,9 @@ class Harness:
     ``load_definitions``); ``code_dir`` is ``--code-dir``, where a config's handlers are imported
     from (default: the working directory). A config that does not validate raises ``ConfigErrors``
     naming each problem's file, key and line, as ``apig-emu validate`` does. ``isolation`` is where handlers run: ``thread`` (in this
-    process, so debuggers and ``monkeypatch`` reach them) or ``process``.
+    process, so debuggers and ``monkeypatch`` reach them) or ``process``. ``stage`` serves only that
+    stage of a config loaded here, as ``serve --stage``; ``stage_prefix=False`` serves every API at the
+    root, as ``serve --no-stage-prefix`` (``apig.get("/items")`` rather than ``"/Prod/items"``).
 
     ``invocations`` lists each function call (function, trigger, event, context values, result or
     error with its traceback, duration, captured log lines); ``exchanges`` lists every request answered,
@@ -92,15 +94,21 @@ class Harness:
         base_url: str = DEFAULT_BASE_URL,
         client_ip: str = DEFAULT_CLIENT[0],
         portal: anyio.from_thread.BlockingPortal | None = None,
+        stage: str | None = None,
+        stage_prefix: bool = True,
     ) -> None:
-        self.definitions = definitions = as_definitions(config, code_dir=code_dir, isolation=isolation)
+        self.definitions = definitions = as_definitions(
+            config, code_dir=code_dir, isolation=isolation, stage=stage
+        )
         self.invoker = invoker if invoker is not None else create_invoker(isolation)
-        self.gateway = Gateway(deploy(definitions), invoker=self.invoker)
+        self.gateway = Gateway(deploy(definitions, stage_prefix=stage_prefix), invoker=self.invoker)
         self.invocations: list[Invocation] = []
         self.exchanges: list[Exchange] = []
         self.gateway.bus.subscribe(self._record)
         #: Events as this gateway would build them, for handlers called directly.
-        self.events = EventFactory(definitions, base_url=base_url, client_ip=client_ip)
+        self.events = EventFactory(
+            definitions, base_url=base_url, client_ip=client_ip, stage_prefix=stage_prefix
+        )
         self.base_url = base_url
         self._client_ip = client_ip
         self._client: GatewayClient | None = None
