@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import emulator
-from emulator import cli_export, cli_frontend, cli_harness, cli_runtime
+from emulator import cli_debug, cli_export, cli_frontend, cli_harness, cli_runtime
 from emulator.config import ConfigErrors, formats, load
 from emulator.config.builder import MockAnswer
 from emulator.config.errors import settle, warnings_report
@@ -173,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_stage_prefix_option(serve)
     cli_frontend.add_serve_options(serve)
     cli_runtime.add_serve_options(serve)
+    cli_debug.add_serve_options(serve)
     serve.add_argument(
         "--request-timeout",
         type=float,
@@ -348,6 +349,12 @@ def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
     )
     if definitions is None:
         return 1
+    debug = cli_debug.debug_target(args, definitions)
+    if isinstance(debug, str):
+        print(f"apig-emu serve: {debug}", file=sys.stderr)
+        return cli_harness.USAGE_ERROR
+    if debug is not None:
+        definitions = cli_debug.debugged(definitions, debug.function)
     cli_runtime.warn_about_handlers(args, definitions)
     cli_runtime.note_concurrency(args, definitions)
     try:
@@ -357,7 +364,7 @@ def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
         print(f"apig-emu serve: {error}", file=sys.stderr)
         return 1
     base_url = _base_url(args.host, bound_port(sockets))
-    invoker = cli_runtime.invoker_for(args)
+    invoker = cli_runtime.invoker_for(args, debug=debug)
     deployment = deploy(definitions, stage_prefix=args.stage_prefix)
     gateway = Gateway(deployment, invoker=invoker, log=ExchangeLog(writer))
     print(format_table(definitions, base_url, deployment.notes, stage_prefix=args.stage_prefix), flush=True)
@@ -375,14 +382,15 @@ def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
         _log_not_executed(notes)
         _report_root_clashes(args, new, _log_warnings)
 
-    cli_runtime.install_reload(
-        args,
-        app,
-        load=lambda: load_or_report(
+    def reload() -> Definitions | None:
+        new = load_or_report(
             args, mocks, fail_on_warnings=args.fail_on_warnings, warn=_log_warnings, isolation=args.isolation
-        ),
-        on_deploy=redeployed,
-    )
+        )
+        if new is not None and debug is not None and debug.function in new.functions:
+            new = cli_debug.debugged(new, debug.function)
+        return new
+
+    cli_runtime.install_reload(args, app, load=reload, on_deploy=redeployed)
     config = uvicorn_config(
         app,
         host=args.host,

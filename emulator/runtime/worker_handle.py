@@ -140,8 +140,17 @@ class Worker:
         if self.discarded:
             # Before it was spawned (the emulator is shutting down): it never takes a process.
             raise TooManyRequests("the emulator is shutting down")
-        self.process = process = WorkerProcess(self.function)
+        debug = self.pool.debug_address
+        self.process = process = WorkerProcess(self.function, debug=debug)
         log.debug("function %r: started worker pid %s", self.function.name, process.pid)
+        if debug is not None:
+            log.warning(
+                "function %r: worker pid %s waits for a debugger on %s:%d (debugpy): attach your IDE to it "
+                "and the request goes on",
+                self.function.name,
+                process.pid,
+                *debug,
+            )
         try:
             self.request_probe = os.dup(process.request_fd)
             self.writer, self.request_pipe = await loop.connect_write_pipe(

@@ -31,7 +31,8 @@ class WorkerProcess:
     """One spawned worker: ``request_fd``, ``reply_fd`` and ``output_fd`` are the parent's ends of its
     pipes (the last one non-blocking, for reading what is there without waiting for more)."""
 
-    def __init__(self, function: Function) -> None:
+    def __init__(self, function: Function, *, debug: tuple[str, int] | None = None) -> None:
+        """``debug``: the address where the worker waits for a debugger before it reads a request."""
         request_read, self.request_fd = os.pipe()
         self.reply_fd, reply_write = os.pipe()
         self.output_fd, output_write = os.pipe()
@@ -39,7 +40,16 @@ class WorkerProcess:
         env = {**os.environ, **lambda_environment(function, log_stream_name())}
         try:
             self.popen = subprocess.Popen(
-                [executable(function), "-u", WORKER_SCRIPT, str(request_read), str(reply_write)],
+                [
+                    executable(function),
+                    # Frozen standard modules hide their source from a debugger's breakpoints.
+                    *(["-X", "frozen_modules=off"] if debug is not None else []),
+                    "-u",
+                    WORKER_SCRIPT,
+                    str(request_read),
+                    str(reply_write),
+                    *(["--debug", f"{debug[0]}:{debug[1]}"] if debug is not None else []),
+                ],
                 stdin=subprocess.DEVNULL,
                 stdout=output_write,
                 stderr=output_write,
