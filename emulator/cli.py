@@ -59,10 +59,12 @@ def _add_config_options(parser: argparse.ArgumentParser, *, local: bool = True) 
         "ParameterKey=Key,ParameterValue=Value, several per argument or in several arguments",
     )
     if not local:
-        parser.set_defaults(env_vars=None, stage=None)
+        # export's own --stage picks what to export: it must not narrow what is loaded.
+        parser.set_defaults(env_vars=None, only_stage=None)
         return
     parser.add_argument(
         "--stage",
+        dest="only_stage",
         default=None,
         metavar="NAME",
         help="serve only this stage of each API (an API without it is not served; none with it is an "
@@ -240,7 +242,7 @@ def load_or_report(
         parameter_overrides=args.overrides,
         env_vars=args.env_vars,
         isolation=isolation,
-        stage=args.stage,
+        stage=args.only_stage,
     )
     errors, warnings = settle(loaded.errors, loaded.warnings, fail_on_warnings=fail_on_warnings)
     if errors:
@@ -285,7 +287,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         fail_on_warnings=args.fail_on_warnings,
         parameter_overrides=args.overrides,
         env_vars=args.env_vars,
-        stage=args.stage,
+        stage=args.only_stage,
     )
     if errors:
         print(ConfigErrors(errors), file=sys.stderr)

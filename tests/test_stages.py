@@ -262,3 +262,13 @@ def test_the_pytest_plugin_serves_one_stage_at_the_root(pytester: pytest.Pyteste
             )
         )
     pytester.runpytest(*args).assert_outcomes(passed=2)
+
+
+def test_exports_own_stage_option_narrows_nothing_that_is_loaded(capsys: pytest.CaptureFixture[str]) -> None:
+    """``export --stage`` picks what to export, as before: it is not serve's --stage."""
+    code, _, err = run(
+        capsys, "export", "--format", "openapi", "-t", str(SAM), "--api", "ServerlessRestApi", "--stage", "v1"
+    )
+    assert code == 2
+    assert "apig-emu export: api 'ServerlessRestApi' has no stage 'v1'; its stages are: Prod" in err
+    assert "--stage v1:" not in err
