@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from emulator.cli import main
+from emulator.config import ConfigWarning
 from emulator.testing import Harness
 from tests.conftest import LAMBDAS
 from tests.live import start_server
@@ -93,7 +94,10 @@ def test_stage_picks_among_a_templates_apis(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_the_harness_serves_one_stage(config: Path) -> None:
-    with Harness(config, code_dir=LAMBDAS, stage="dev") as apig:
+    with (
+        pytest.warns(ConfigWarning, match="--stage dev: api 'admin' has no stage 'dev'"),
+        Harness(config, code_dir=LAMBDAS, stage="dev") as apig,
+    ):
         assert apig.get("/dev/items/3").json()["stageVariables"] == {"color": "blue"}
         assert apig.get("/Prod/items/3").status_code == 403
 
@@ -161,7 +165,10 @@ def test_at_the_root_the_first_api_answers_and_a_host_header_picks_another(confi
 def test_the_event_has_the_paths_aws_writes_for_a_custom_domain(config: Path) -> None:
     """Behind a custom domain whose empty base path maps to the stage, the request's path has no stage, and
     AWS writes it as it came in both ``path`` and ``requestContext.path``; the resource is the API's."""
-    with Harness(config, code_dir=LAMBDAS, stage_prefix=False, stage="dev") as apig:
+    with (
+        pytest.warns(ConfigWarning, match="api 'admin' has no stage 'dev'"),
+        Harness(config, code_dir=LAMBDAS, stage_prefix=False, stage="dev") as apig,
+    ):
         event = apig.get("/items/7").json()
         direct = apig.events.proxy("GET", "/items/7")
     for seen in (event, direct):
