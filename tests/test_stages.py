@@ -244,7 +244,6 @@ def test_root_over_a_socket(apig_server):
 @pytest.mark.parametrize("how", ["options", "ini"])
 def test_the_pytest_plugin_serves_one_stage_at_the_root(pytester: pytest.Pytester, how: str) -> None:
     (pytester.path / "apig.yaml").write_text(CONFIG)
-    shutil.copy(LAMBDAS / "cases.py", pytester.path / "cases.py")
     pytester.makepyfile(test_app=PLUGIN_TESTS)
     args = [
         "-p",
@@ -255,14 +254,15 @@ def test_the_pytest_plugin_serves_one_stage_at_the_root(pytester: pytest.Pyteste
         "ignore::emulator.config.ConfigWarning",
     ]
     if how == "options":
-        pytester.makeini("[pytest]\napig_config = apig.yaml\n")
+        pytester.makeini(f"[pytest]\napig_config = apig.yaml\napig_code_dir = {LAMBDAS}\n")
         args += ["--apig-stage", "dev", "--apig-no-stage-prefix"]
     else:
         pytester.makeini(
             textwrap.dedent(
-                """\
+                f"""\
                 [pytest]
                 apig_config = apig.yaml
+                apig_code_dir = {LAMBDAS}
                 apig_stage = dev
                 apig_stage_prefix = false
                 """
