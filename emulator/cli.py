@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import emulator
-from emulator import cli_export, cli_frontend, cli_harness, cli_runtime
+from emulator import cli_debug, cli_export, cli_frontend, cli_harness, cli_runtime
 from emulator.config import ConfigErrors, formats, load
 from emulator.config.builder import MockAnswer
 from emulator.config.errors import settle, warnings_report
@@ -29,7 +29,14 @@ log = logging.getLogger("apig_emu")
 DEFAULT_PORT = 3000
 
 
-def _add_config_options(parser: argparse.ArgumentParser) -> None:
+def _add_config_options(parser: argparse.ArgumentParser, *, local: bool = True) -> None:
+    """The options that say which definitions to read and how.
+
+    ``--stage`` is defined here alone, for every command: serverless's ``${opt:stage}`` everywhere, and
+    where the definitions run here (``local``) it also keeps only that stage of each API. ``export``
+    (not ``local``) writes for AWS: its ``--stage`` picks the stage to write while every stage stays
+    loaded, so that export can name them, and ``--env-vars`` (local values) is not offered.
+    """
     parser.add_argument(
         "--config",
         "-t",
@@ -63,8 +70,28 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
         "--stage",
         default=None,
         metavar="NAME",
-        help="the stage, for definitions that take it from the command line: serverless.yml's "
-        "${opt:stage}, as sls offline --stage (default: the definitions' own)",
+        help=(
+            "the stage: serverless.yml's ${opt:stage}, as sls offline --stage; then only this stage of each "
+            "API is served (an API without it is not served; none with it is an error)"
+            if local
+            else "the stage to describe: openapi's server URL (default: one server per stage); sam's "
+            "StageName and stage variables (default: the only stage); for serverless.yml, also its "
+            "${opt:stage}"
+        ),
+    )
+    # Only serve and routes take --no-stage-prefix (``_add_stage_prefix_option``).
+    parser.set_defaults(stage_prefix=True, stage_narrows=local)
+    if not local:
+        parser.set_defaults(env_vars=None)
+        return
+    parser.add_argument(
+        "--env-vars",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help='SAM CLI\'s JSON of environment variables: {"FunctionName": {"VAR": "value"}, "Parameters": '
+        '{"VAR": "value"}}, Parameters for every function, a function\'s own entry winning; as in SAM CLI, '
+        "only variables a function declares in its definition are overridden",
     )
 
 
@@ -93,6 +120,17 @@ def resolve_config(args: argparse.Namespace) -> str | None:
     if args.code_dir is None:
         args.code_dir = formats.recognise(args.config).default_code_dir(args.config)
     return None
+
+
+def _add_stage_prefix_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-stage-prefix",
+        dest="stage_prefix",
+        action="store_false",
+        help="serve the APIs at the root, /items rather than /Prod/items, as behind a custom domain whose "
+        "base path mapping is empty (sam local start-api's URLs; serverless-offline's noPrependStageInUrl); "
+        "where two stages could answer a path the first does, and the clash is reported",
+    )
 
 
 def _add_warnings_option(parser: argparse.ArgumentParser) -> None:
@@ -152,8 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"port to bind, 0 for any free one (default: the definitions' own, as serverless.yml's "
         f"custom.serverless-offline.httpPort, else {DEFAULT_PORT})",
     )
+    _add_stage_prefix_option(serve)
     cli_frontend.add_serve_options(serve)
     cli_runtime.add_serve_options(serve)
+    cli_debug.add_serve_options(serve)
     serve.add_argument(
         "--request-timeout",
         type=float,
@@ -178,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help=f"the port the URLs name, as serve --port (default: as serve's, else {DEFAULT_PORT})",
     )
+    _add_stage_prefix_option(routes)
 
     validate = commands.add_parser(
         "validate",
@@ -189,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_warnings_option(validate)
 
     cli_harness.add_commands(commands, _add_config_options)
-    cli_export.add_command(commands, _add_config_options)
+    cli_export.add_command(commands, lambda parser: _add_config_options(parser, local=False))
     return parser
 
 
@@ -208,10 +249,23 @@ def load_or_report(
     *,
     fail_on_warnings: bool = False,
     warn: Callable[[str], None] = _print_warnings,
+    isolation: str = "process",
 ) -> Definitions | None:
-    """The definitions ``args`` name, or ``None`` after printing every error to stderr; warnings go to ``warn``."""
+    """The definitions ``args`` name, or ``None`` after printing every error to stderr; warnings go to ``warn``.
+
+    ``isolation`` is where the command runs the handlers (``serve``'s by default), which some warnings
+    depend on. ``export`` keeps every stage loaded: its ``--stage`` picks what to write.
+    """
     loaded = load(
-        args.config, code_dir=args.code_dir, mocks=mocks, parameter_overrides=args.overrides, stage=args.stage
+        args.config,
+        code_dir=args.code_dir,
+        mocks=mocks,
+        parameter_overrides=args.overrides,
+        env_vars=args.env_vars,
+        isolation=isolation,
+        stage=args.stage,
+        stage_narrows=args.stage_narrows,
+        no_stage_prefix=not args.stage_prefix,
     )
     errors, warnings = settle(loaded.errors, loaded.warnings, fail_on_warnings=fail_on_warnings)
     if errors:
@@ -220,6 +274,20 @@ def load_or_report(
     if warnings:
         warn(warnings_report(warnings))
     return loaded.definitions
+
+
+def _report_root_clashes(
+    args: argparse.Namespace, definitions: Definitions, warn: Callable[[str], None]
+) -> None:
+    """At the root (``--no-stage-prefix``, or the definitions' ``noPrependStageInUrl``): what two stages
+    would both answer, and which one does."""
+    from emulator.root_clashes import root_clashes
+
+    if definitions.serving.stage_in_path:
+        return
+    said = "--no-stage-prefix" if not args.stage_prefix else "served at the root"
+    for line in root_clashes(definitions):
+        warn(f"{said}: {line}")
 
 
 def _log_not_executed(notes: Iterable[Note]) -> None:
@@ -250,6 +318,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         setting=COMMAND_LINE,
         fail_on_warnings=args.fail_on_warnings,
         parameter_overrides=args.overrides,
+        env_vars=args.env_vars,
         stage=args.stage,
     )
     if errors:
@@ -270,6 +339,7 @@ def cmd_routes(args: argparse.Namespace) -> int:
     definitions = load_or_report(args, fail_on_warnings=args.fail_on_warnings)
     if definitions is None:
         return 1
+    _report_root_clashes(args, definitions, _print_warnings)
     print(
         format_table(definitions, _base_url(args.host, _port(args, definitions)), not_executed(definitions))
     )
@@ -304,9 +374,17 @@ def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
     mocks = cli_frontend.mocks_from_args(args)
     if mocks is None or not cli_frontend.check_static(args):
         return 1
-    definitions = load_or_report(args, mocks, fail_on_warnings=args.fail_on_warnings, warn=_log_warnings)
+    definitions = load_or_report(
+        args, mocks, fail_on_warnings=args.fail_on_warnings, warn=_log_warnings, isolation=args.isolation
+    )
     if definitions is None:
         return 1
+    debug = cli_debug.debug_target(args, definitions)
+    if isinstance(debug, str):
+        print(f"apig-emu serve: {debug}", file=sys.stderr)
+        return cli_harness.USAGE_ERROR
+    if debug is not None:
+        definitions = cli_debug.debugged(definitions, debug.function)
     cli_runtime.warn_about_handlers(args, definitions)
     cli_runtime.note_concurrency(args, definitions)
     args.port = _port(args, definitions)
@@ -317,11 +395,12 @@ def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
         print(f"apig-emu serve: {error}", file=sys.stderr)
         return 1
     base_url = _base_url(args.host, bound_port(sockets))
-    invoker = cli_runtime.invoker_for(args)
+    invoker = cli_runtime.invoker_for(args, debug=debug)
     deployment = deploy(definitions)
     gateway = Gateway(deployment, invoker=invoker, log=ExchangeLog(writer))
     print(format_table(definitions, base_url, deployment.notes), flush=True)
     _log_not_executed(deployment.notes)
+    _report_root_clashes(args, definitions, _log_warnings)
     print(cli_frontend.describe(args, base_url, static_sockets), flush=True)
     warn_if_exposed(args.host)
     log_listening(sockets)
@@ -332,13 +411,17 @@ def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
         notes = not_executed(new)
         print(format_table(new, base_url, notes), flush=True)
         _log_not_executed(notes)
+        _report_root_clashes(args, new, _log_warnings)
 
-    cli_runtime.install_reload(
-        args,
-        app,
-        load=lambda: load_or_report(args, mocks, fail_on_warnings=args.fail_on_warnings, warn=_log_warnings),
-        on_deploy=redeployed,
-    )
+    def reload() -> Definitions | None:
+        new = load_or_report(
+            args, mocks, fail_on_warnings=args.fail_on_warnings, warn=_log_warnings, isolation=args.isolation
+        )
+        if new is not None and debug is not None and debug.function in new.functions:
+            new = cli_debug.debugged(new, debug.function)
+        return new
+
+    cli_runtime.install_reload(args, app, load=reload, on_deploy=redeployed)
     config = uvicorn_config(
         app,
         host=args.host,

@@ -27,9 +27,8 @@ def add_command(commands: Any, add_config_options: AddConfigOptions) -> None:
         description="Write one API of the definitions, with everything its triggers, mocks and CORS compile "
         "to, as an OpenAPI 3.0 document with API Gateway's extensions (openapi) or as a SAM template that "
         "deploys it with its functions (sam). What AWS cannot store as the emulator has it is listed on stderr.",
-        # The shared options' --stage is replaced by export's own, which means the same and more.
-        conflict_handler="resolve",
     )
+    # Its --stage too, worded for export: the stage to describe, not to narrow (``cli._add_config_options``).
     add_config_options(export)
     export.add_argument(
         "--format",
@@ -40,12 +39,6 @@ def add_command(commands: Any, add_config_options: AddConfigOptions) -> None:
         "package)",
     )
     export.add_argument("--api", metavar="NAME", help="the API to export (default: the only one defined)")
-    export.add_argument(
-        "--stage",
-        metavar="NAME",
-        help="the stage to describe: openapi's server URL (default: one server per stage); sam's StageName "
-        "and stage variables (default: the only stage); for serverless.yml, also its ${opt:stage}",
-    )
     export.add_argument(
         "--output",
         type=Path,
@@ -66,7 +59,8 @@ def add_command(commands: Any, add_config_options: AddConfigOptions) -> None:
     export.add_argument(
         "--runtime",
         default=None,
-        help=f"sam only: the functions' Lambda runtime (default: {_RUNNING_PYTHON}, the Python running apig-emu)",
+        help="sam and cloudformation only: every function's Lambda runtime (default: each function's own "
+        f"runtime, else {_RUNNING_PYTHON}, the Python running apig-emu)",
     )
 
 
@@ -78,10 +72,11 @@ def _usage(message: str) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from emulator.cli import load_or_report
     from emulator.config.lambda_uris import Target
+    from emulator.config.rules import runtime_problem
     from emulator.export.cloudformation import cloudformation_template
     from emulator.export.notes import Notes
     from emulator.export.openapi import export_openapi
-    from emulator.export.sam import DEFAULT_RUNTIME, runtime_problem, sam_template
+    from emulator.export.sam import sam_template
     from emulator.export.writing import dump, wants_json
 
     problem = region_problem(args.region) or account_id_problem(args.account_id)
@@ -119,7 +114,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             target=target,
             notes=notes,
             template_dir=output.parent if output is not None else Path.cwd(),
-            runtime=args.runtime or DEFAULT_RUNTIME,
+            runtime=args.runtime,
         )
         if args.format == "cloudformation":
             document = cloudformation_template(document)

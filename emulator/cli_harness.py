@@ -68,7 +68,8 @@ def add_commands(commands: Any, add_config_options: AddConfigOptions) -> None:
 def _load(args: argparse.Namespace) -> Definitions | None:
     from emulator.cli import load_or_report
 
-    return load_or_report(args)
+    # ``invoke`` runs the handler in this process, on a thread.
+    return load_or_report(args, isolation="thread" if args.command == "invoke" else "process")
 
 
 def _usage(command: str, message: str) -> int:

@@ -13,6 +13,7 @@ from emulator.log_text import PrintableStream
 from emulator.log_writer import LogWriter
 from emulator.logs import LOG_FORMATS, configure
 from emulator.model import Definitions
+from emulator.runtime.debugging import DebugTarget
 from emulator.runtime.invoker import Invoker
 from emulator.runtime.isolation import ISOLATIONS, create_invoker
 from emulator.runtime.worker_limits import DEFAULT_IDLE_TIMEOUT, WORKER_MB, default_max_workers
@@ -92,8 +93,10 @@ def configure_logging(args: argparse.Namespace) -> LogWriter | None:
     return writer
 
 
-def invoker_for(args: argparse.Namespace) -> Invoker:
-    return create_invoker(args.isolation, max_workers=args.max_workers, idle_timeout=args.idle_timeout)
+def invoker_for(args: argparse.Namespace, *, debug: DebugTarget | None = None) -> Invoker:
+    return create_invoker(
+        args.isolation, max_workers=args.max_workers, idle_timeout=args.idle_timeout, debug=debug
+    )
 
 
 def concurrency_notes(definitions: Definitions, max_workers: int, setting: str) -> list[str]:

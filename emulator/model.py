@@ -132,6 +132,11 @@ class Function:
     #: Its layers' folders, put on the path after its code as Lambda puts ``/opt/python`` (a template's
     #: ``Layers`` with a local ``ContentUri``).
     layer_paths: tuple[Path, ...] = ()
+    #: The Lambda runtime it is written for (``python3.12``); ``None`` when the definition names none.
+    #: Process isolation runs it with that Python where one is found (``runtime/interpreters.py``).
+    runtime: str | None = None
+    #: Where its ``runtime`` is said (a template's ``Runtime``, perhaps in ``Globals``).
+    runtime_location: Location | None = None
 
     @property
     def module_name(self) -> str:

@@ -24,11 +24,11 @@ from pathlib import Path
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
-from emulator.config import ConfigErrors, ConfigWarning, formats
+from emulator.config import ConfigError, ConfigErrors, ConfigWarning, formats
 from emulator.config.errors import warnings_report
 from emulator.config.overrides import OverrideError, parse_overrides
 from emulator.logs import lambda_log
-from emulator.model import Definitions
+from emulator.model import Definitions, Location
 from emulator.runtime.isolation import ISOLATIONS, create_invoker
 from emulator.testing.config import ConfigSource
 from emulator.testing.harness import Harness, LiveServer
@@ -36,9 +36,12 @@ from emulator.validation import CodeRootSetting, validate
 
 _HARNESS = pytest.StashKey[Harness]()
 #: Definitions loaded and their handlers checked this session, or the error message, by (config
-#: path, code dir, isolation, parameter overrides, stage).
+#: path, code dir, isolation, parameter overrides, --env-vars file, stage, stage prefix).
 _LOADED = pytest.StashKey[
-    dict[tuple[Path, Path, str, tuple[tuple[str, str], ...], str | None], Definitions | str]
+    dict[
+        tuple[Path, Path, str, tuple[tuple[str, str], ...], Path | None, str | None, bool],
+        Definitions | str,
+    ]
 ]()
 #: How a handler's hint names the code root here.
 _CODE_ROOT = CodeRootSetting("the apig_code_dir ini option", "apig_code_dir = {}")
@@ -78,19 +81,48 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="linelist",
         default=[],
     )
+    group.addoption(
+        "--apig-env-vars",
+        default=None,
+        metavar="FILE",
+        help="SAM CLI's JSON of environment variables for the apig fixtures' functions, as sam local "
+        "start-api's --env-vars (default: the apig_env_vars ini option)",
+    )
     parser.addini(
-        "apig_config",
-        "the API definitions for the apig fixtures, relative to the ini file",
+        "apig_env_vars",
+        "SAM CLI's JSON of environment variables for the apig fixtures' functions, relative to the ini file",
         default=None,
     )
     group.addoption(
         "--apig-stage",
         default=None,
         metavar="NAME",
-        help="the stage for definitions that take it from the command line (serverless.yml's ${opt:stage}), "
-        "as apig-emu serve --stage (default: the apig_stage ini option, else the definitions' own)",
+        help="the stage, as apig-emu serve --stage: serverless.yml's ${opt:stage}, and only this stage of "
+        "each API served to the apig fixtures (default: the apig_stage ini option, else the definitions' own)",
     )
-    parser.addini("apig_stage", "the stage, as --apig-stage (default: the definitions' own)", default=None)
+    parser.addini(
+        "apig_stage", "the stage, as --apig-stage (default: every stage, the definitions' own)", default=None
+    )
+    group.addoption(
+        "--apig-no-stage-prefix",
+        action="store_true",
+        default=False,
+        help="serve the APIs at the root to the apig fixtures (apig.get('/items')), as apig-emu serve "
+        "--no-stage-prefix (default: the apig_stage_prefix ini option)",
+    )
+    parser.addini(
+        "apig_stage_prefix",
+        "whether the apig fixtures' URLs start with the stage, /Prod/items (default: true, unless the "
+        "definitions say otherwise, as noPrependStageInUrl does); false serves the APIs at the root, as "
+        "apig-emu serve --no-stage-prefix",
+        type="bool",
+        default=True,
+    )
+    parser.addini(
+        "apig_config",
+        "the API definitions for the apig fixtures, relative to the ini file",
+        default=None,
+    )
     parser.addini(
         "apig_code_dir",
         "where handler modules are imported from, relative to the ini file (default: the rootdir; "
@@ -180,6 +212,23 @@ def _overrides(config: pytest.Config) -> dict[str, str]:
         pytest.fail(f"apig-emu: apig_parameter_overrides: {error}", pytrace=False)
 
 
+def _env_vars(config: pytest.Config) -> Path | None:
+    """``--apig-env-vars`` (from the invocation directory) or ``apig_env_vars`` (from the ini file)."""
+    option = config.getoption("apig_env_vars")
+    if option:
+        return (config.invocation_params.dir / str(option)).resolve()
+    ini = config.getini("apig_env_vars")
+    return (_ini_base(config) / str(ini)).resolve() if ini else None
+
+
+def _stage(config: pytest.Config) -> str | None:
+    return str(config.getoption("apig_stage") or config.getini("apig_stage") or "") or None
+
+
+def _stage_prefix(config: pytest.Config) -> bool:
+    return not config.getoption("apig_no_stage_prefix") and bool(config.getini("apig_stage_prefix"))
+
+
 @pytest.fixture(scope="session")
 def apig_isolation(pytestconfig: pytest.Config) -> str:
     """Where handlers run: ``thread`` (in this process: breakpoints and mocks work) unless the ini says otherwise."""
@@ -205,13 +254,16 @@ def apig_definitions(
     path = pytestconfig.rootpath / apig_config
     cache = pytestconfig.stash.setdefault(_LOADED, {})
     overrides = _overrides(pytestconfig)
-    stage = pytestconfig.getoption("apig_stage") or pytestconfig.getini("apig_stage") or None
+    env_vars = _env_vars(pytestconfig)
+    stage, stage_prefix = _stage(pytestconfig), _stage_prefix(pytestconfig)
     key = (
         path.resolve(),
         Path(apig_code_dir).resolve(),
         apig_isolation,
         tuple(sorted(overrides.items())),
+        env_vars,
         stage,
+        stage_prefix,
     )
     if key not in cache:
         fail_on_warnings = bool(
@@ -224,8 +276,12 @@ def apig_definitions(
             setting=_CODE_ROOT,
             fail_on_warnings=fail_on_warnings,
             parameter_overrides=overrides,
+            env_vars=env_vars,
             stage=stage,
+            no_stage_prefix=not stage_prefix,
         )
+        if not definitions.serving.stage_in_path and not errors:
+            found = [*found, *_root_clashes(definitions, path)]
         if found:
             # Once per session, in the warnings summary; ``-W error::emulator.config.ConfigWarning`` or
             # the apig_fail_on_warnings option make them fail instead.
@@ -254,15 +310,29 @@ def apig_event_loop() -> Iterator[BlockingPortal]:
         yield portal
 
 
+def _root_clashes(definitions: Definitions, path: Path) -> list[ConfigError]:
+    """What serving at the root hides, as warnings of the definitions."""
+    from emulator.root_clashes import root_clashes
+
+    return [
+        ConfigError(Location(str(path)), f"served at the root: {line}") for line in root_clashes(definitions)
+    ]
+
+
 def _harness(
-    definitions: Definitions, isolation: str, portal: BlockingPortal, max_workers: int | None
+    definitions: Definitions,
+    isolation: str,
+    portal: BlockingPortal,
+    max_workers: int | None,
+    *,
+    stage_prefix: bool,
 ) -> Harness:
     try:
         invoker = create_invoker(isolation, max_workers=max_workers)
     except ValueError as error:
         problem = str(error)
     else:
-        return Harness(definitions, invoker=invoker, portal=portal)
+        return Harness(definitions, invoker=invoker, portal=portal, stage_prefix=stage_prefix)
     # Outside the except block, so the report shows the message and not the exception it replaced.
     pytest.fail(f"apig-emu: apig_isolation: {problem}", pytrace=False)
 
@@ -313,7 +383,13 @@ def apig(
     A server the test started with ``apig.serve()`` and left running (it forgot, or failed first) is
     stopped at teardown, with an ``ApigServerLeftRunning`` warning that names the test.
     """
-    harness = _harness(apig_definitions, apig_isolation, apig_event_loop, _max_workers(request.config))
+    harness = _harness(
+        apig_definitions,
+        apig_isolation,
+        apig_event_loop,
+        _max_workers(request.config),
+        stage_prefix=_stage_prefix(request.config),
+    )
     request.node.stash[_HARNESS] = harness
     in_the_report = _TracebacksInTheReport()
     lambda_log.addFilter(in_the_report)

@@ -5,6 +5,13 @@ literal child first, then the ``{param}`` child, then the greedy ``{proxy+}`` ch
 only when a branch cannot consume the remaining segments: precedence by construction, with a cost
 that depends on the path's depth and not on the number of routes. The method is then chosen on the
 resolved resource (explicit verb over ``ANY``); a mismatch never falls back to another resource.
+
+With the stage at the root (``Serving.stage_in_path`` false: ``serve --no-stage-prefix`` or a service's
+``noPrependStageInUrl``), every API is served on its first stage, as behind a custom domain whose base
+path mapping is empty: the first API (in definition order) whose resource and method match a path
+answers it (``root_clashes`` says what that hides), and the event's ``path`` and
+``requestContext.path`` are the path as requested, with no stage in it, as AWS writes them for a
+custom domain.
 """
 
 from __future__ import annotations
@@ -84,6 +91,11 @@ def _at_root(raw_path: str, stage: str) -> SplitPath:
     body = raw_path.strip("/")
     path = "/" + raw_path.lstrip("/")
     return SplitPath(stage=stage, segments=body.split("/") if body else [], path=path, stage_path=path)
+
+
+def root_stage(api: RestApi) -> Stage | None:
+    """The stage an API serves at the root: its first (``--stage`` leaves it only one)."""
+    return next(iter(api.stages.values()), None)
 
 
 class ApiRouter:
@@ -192,9 +204,9 @@ class Router:
             return split, [(router, split) for router in self._by_stage.get(split.stage, [])]
         candidates = []
         for router in self._by_id.values():
-            stage = next(iter(router.api.stages), None)
+            stage = root_stage(router.api)
             if stage is not None:
-                candidates.append((router, _at_root(path, stage)))
+                candidates.append((router, _at_root(path, stage.name)))
         return None, candidates
 
     def match(self, http_method: str, raw_path: str, host: str) -> RouteMatch:
@@ -209,11 +221,13 @@ class Router:
                     message=f"The API id '{api_id}' does not correspond to a deployed API Gateway API",
                 )
             if split is None:
-                stage = next(iter(router.api.stages), "")
-                split = _at_root(self._unprefixed(raw_path) or "/", stage)
+                stage = root_stage(router.api)
+                split = _at_root(self._unprefixed(raw_path) or "/", stage.name if stage is not None else "")
             return self._match_in(router, http_method, split)
         if len(candidates) == 1:
             return self._match_in(candidates[0][0], http_method, candidates[0][1])
+        if split is None:
+            return self._first_at_root(http_method, raw_path, candidates)
         matches = []
         for router, routed in candidates:
             try:
@@ -228,9 +242,21 @@ class Router:
                 f"{http_method} {raw_path} matches several APIs ({names}); "
                 "pick one with a Host: <api-id>.execute-api.localhost header"
             )
-        if split is None:
-            raise MissingAuthenticationToken(f"no resource of any API matches {raw_path}")
         raise MissingAuthenticationToken(f"no stage {split.stage!r} in any API")
+
+    def _first_at_root(
+        self, http_method: str, raw_path: str, candidates: list[tuple[ApiRouter, SplitPath]]
+    ) -> RouteMatch:
+        """At the root the first API that matches answers, as one server of several APIs must pick."""
+        for router, routed in candidates:
+            try:
+                return self._match_in(router, http_method, routed)
+            except MissingAuthenticationToken:
+                continue
+        names = ", ".join(router.api.name for router, _ in candidates)
+        raise MissingAuthenticationToken(
+            f"no resource and method of {names or 'any API'} match {http_method} {raw_path}"
+        )
 
     def addressed_api(self, raw_path: str, host: str) -> tuple[RestApi, Stage | None] | None:
         """The API (and stage) a request was sent to even when nothing in it matched, for its gateway responses.
@@ -251,7 +277,7 @@ class Router:
         if router is None:
             return None
         if not self._stage_in_path:
-            return router.api, next(iter(router.api.stages.values()), None)
+            return router.api, root_stage(router.api)
         return router.api, router.api.stages.get(split.stage) if split is not None else None
 
     @staticmethod

@@ -87,12 +87,15 @@ class RouteRow:
 
 
 def route_rows(definitions: Definitions, base_url: str, notes: Iterable[Note] = ()) -> list[RouteRow]:
+    """Every method of every stage with its URL, where the definitions' ``serving`` puts it.
+
+    With the stage at the root (``Serving.stage_in_path``), each API answers in its first stage only.
+    """
     rows = []
     noted = by_method(notes)
     serving = definitions.serving
     prefix = "/" + serving.path_prefix.strip("/") if serving.path_prefix.strip("/") else ""
     for api in definitions.apis.values():
-        # At the root, an API answers in its first stage only (``Serving.stage_in_path``).
         stages = list(api.stages.items()) if serving.stage_in_path else list(api.stages.items())[:1]
         for stage, settings in stages:
             before = f"{prefix}/{stage}" if serving.stage_in_path else prefix
@@ -158,7 +161,12 @@ def format_table(definitions: Definitions, base_url: str, notes: Iterable[Note] 
     lines_after += [f"api '{note.api}': {note.text}" for note in notes if note.path is None]
     if any(r.non_proxy_lambda for r in rows):
         lines_after.append(NON_PROXY_NOTE)
-    if len(definitions.apis) > 1:
+    if len(definitions.apis) > 1 and not definitions.serving.stage_in_path:
+        lines_after.append(
+            "Several APIs at the root: the first one (in this order) whose path and method match answers; "
+            "a 'Host: <api-id>.execute-api.localhost' header picks another."
+        )
+    elif len(definitions.apis) > 1:
         lines_after.append(
             "Several APIs: a URL whose stage, path and method match one API only is served as shown; "
             "otherwise pick the API with a 'Host: <api-id>.execute-api.localhost' header."

@@ -42,7 +42,9 @@ def validate(
     setting: CodeRootSetting,
     fail_on_warnings: bool = False,
     parameter_overrides: Mapping[str, str] | None = None,
+    env_vars: str | Path | None = None,
     stage: str | None = None,
+    no_stage_prefix: bool = False,
 ) -> tuple[Definitions, list[ConfigError], list[ConfigError]]:
     """The definitions (partial if there are errors), every error, handlers' imports included, and the warnings.
 
@@ -50,7 +52,15 @@ def validate(
     ``handler`` is valid, so one run shows everything to fix. ``fail_on_warnings`` makes the warnings
     errors, as AWS's import does with ``failonwarnings=true``.
     """
-    loaded = load(config, code_dir=code_dir, parameter_overrides=parameter_overrides, stage=stage)
+    loaded = load(
+        config,
+        code_dir=code_dir,
+        parameter_overrides=parameter_overrides,
+        env_vars=env_vars,
+        isolation=isolation,
+        stage=stage,
+        no_stage_prefix=no_stage_prefix,
+    )
     problems = handler_errors(list(loaded.importable.values()), isolation=isolation, setting=setting)
     errors, warnings = settle([*loaded.errors, *problems], loaded.warnings, fail_on_warnings=fail_on_warnings)
     return loaded.definitions, errors, warnings

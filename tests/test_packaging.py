@@ -92,9 +92,11 @@ def test_runtime_dependencies_are_exactly_what_the_runtime_imports() -> None:
     provided = {distribution_of(name): name for name, paths in importers.items() if paths}
     declared = requirements(extra=None)
     assert sorted(declared - provided.keys()) == [], "runtime dependencies that emulator/ never imports"
+    # An optional feature's import is declared by its extra: `serve --debug-port` needs debugpy.
+    optional = requirements(extra="debug")
     undeclared = {
         f"{dist} (import {provided[dist]}: {', '.join(map(str, sorted(importers[provided[dist]])))})"
-        for dist in provided.keys() - declared
+        for dist in provided.keys() - declared - optional
     }
     assert sorted(undeclared) == [], "imported by emulator/ but not in [project] dependencies"
 
@@ -106,6 +108,14 @@ def test_pytest_is_imported_only_by_the_plugin_pytest_loads() -> None:
     entry_points = metadata.distribution("apig-emu").entry_points.select(group="pytest11")
     assert [entry.value for entry in entry_points] == ["emulator.pytest_plugin"]
     assert "pytest" in requirements(extra="test")
+
+
+@pytest.mark.slow
+def test_optional_imports_are_an_extras_not_the_runtimes() -> None:
+    """debugpy is imported only by a worker started for ``serve --debug-port``."""
+    assert requirements(extra="debug") == {"debugpy"}
+    assert "debugpy" not in requirements(extra=None)
+    assert {str(path) for path in third_party_imports()["debugpy"]} == {"emulator/runtime/worker.py"}
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import requests
 
 from emulator.cli import main
 from emulator.config import ConfigWarning, load, load_definitions
-from emulator.config.cloudformation.functions import RUNNING
+from emulator.runtime.interpreters import RUNNING
 from emulator.testing import Harness
 
 pytest_plugins = ["pytester"]
@@ -74,7 +74,7 @@ def test_validate_names_what_is_not_emulated_with_its_line(capsys: pytest.Captur
     else:
         assert runtime[0].startswith(
             "template.yaml:22: Globals.Function.Runtime: function 'HelloWorldFunction' is written for "
-            f"python3.12 but runs on this interpreter, {RUNNING}"
+            f"python3.12, not {RUNNING}, which runs apig-emu: "
         )
 
 

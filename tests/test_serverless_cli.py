@@ -21,7 +21,9 @@ import pytest
 import requests
 
 from emulator.cli import main
+from emulator.config import load
 from emulator.config.serverless.service import load_serverless
+from emulator.model import Serving
 from emulator.testing import Harness
 from tests.conftest import ROOT
 from tests.live import free_port
@@ -210,6 +212,30 @@ def test_no_prepend_stage_in_url_serves_the_stage_at_the_root(tmp_path: Path) ->
         response = harness.get("/api/items/7")
         assert response.status_code == 200
         event = response.json()
+        assert (event["path"], event["requestContext"]["path"], event["requestContext"]["stage"]) == (
+            "/items/7",
+            "/items/7",
+            "dev",
+        )
+        assert harness.get("/api/dev/items/7").status_code == 403
+
+
+def test_no_stage_prefix_is_the_same_switch_as_no_prepend_stage_in_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--no-stage-prefix`` sets what ``noPrependStageInUrl`` sets: the service's prefix and port stay."""
+    service = tmp_path / "serverless.yml"
+    service.write_text(OFFLINE.format(settings="    httpPort: 4100\n    prefix: api"))
+    lambdas = str(ROOT / "tests" / "lambdas")
+    loaded = load(service, code_dir=lambdas, no_stage_prefix=True)
+    assert not loaded.errors, loaded.errors
+    assert loaded.definitions.serving == Serving(port=4100, path_prefix="api", stage_in_path=False)
+    assert main(["routes", "--config", str(service), "--code-dir", lambdas, "--no-stage-prefix"]) == 0
+    out = capsys.readouterr().out
+    assert "http://localhost:4100/api/items/{id}" in out
+    assert "/api/dev/items" not in out
+    with Harness(service, code_dir=lambdas, stage_prefix=False) as harness:
+        event = harness.get("/api/items/7").json()
         assert (event["path"], event["requestContext"]["path"], event["requestContext"]["stage"]) == (
             "/items/7",
             "/items/7",

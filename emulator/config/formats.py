@@ -187,8 +187,10 @@ def recognise(path: Path) -> ConfigFormat:
 
 
 def load(path: Path, options: LoadOptions) -> Loaded:
-    """The definitions at ``path``, read by the loader of its format."""
-    return recognise(path).load(path, options)
+    """The definitions at ``path``, read by the loader of its format, then changed as the options say."""
+    from emulator.config.command_line import apply_options
+
+    return apply_options(recognise(path).load(path, options), options, path)
 
 
 def top_level(path: Path) -> TopLevel | None:

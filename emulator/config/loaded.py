@@ -30,9 +30,21 @@ class LoadOptions:
     mocks: Mapping[str, MockAnswer] = dataclasses.field(default_factory=dict)
     #: ``--parameter-overrides Key=Value``: a template's ``Parameters``, as ``sam local start-api`` takes them.
     parameter_overrides: Mapping[str, str] = dataclasses.field(default_factory=dict)
-    #: ``--stage NAME``, for a format that takes its stage from the command line (serverless.yml's
-    #: ``${opt:stage}``); ``None``: the definitions' own default.
+    #: ``--env-vars FILE``: SAM CLI's JSON of environment variables, applied to every format's functions
+    #: once loaded (``config/env_vars.py``).
+    env_vars: Path | None = None
+    #: Where handlers will run (``--isolation``), for what depends on it: which Python runs a function
+    #: written for another one. ``serve``'s default unless a command or the test fixtures say otherwise.
+    isolation: str = "process"
+    #: ``--stage NAME``: a format whose stage comes from the command line (serverless's
+    #: ``${opt:stage}``) reads it; then every format's APIs keep only that stage (``command_line``).
     stage: str | None = None
+    #: ``False`` for ``export``, whose ``--stage`` picks what to write: every stage stays loaded, so that
+    #: export can name them.
+    stage_narrows: bool = True
+    #: ``--no-stage-prefix``: every format's APIs served at the root, as serverless-offline's
+    #: ``noPrependStageInUrl`` asks in a service: both set ``Serving.stage_in_path`` (``command_line``).
+    no_stage_prefix: bool = False
 
 
 @dataclass(frozen=True)

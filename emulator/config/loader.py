@@ -28,14 +28,22 @@ def load(
     code_dir: str | Path | None = None,
     mocks: Mapping[str, MockAnswer] | None = None,
     parameter_overrides: Mapping[str, str] | None = None,
+    env_vars: str | Path | None = None,
+    isolation: str = "process",
     stage: str | None = None,
+    stage_narrows: bool = True,
+    no_stage_prefix: bool = False,
 ) -> Loaded:
     """Read definitions of any known format (recognised by content), collecting every problem.
 
     ``code_dir`` is where the handlers' modules are imported from (default: the working directory for
     apig-emu's YAML, the template's folder for a template). ``mocks`` answer the named functions'
     methods with a fixed response instead (``serve --mock``). ``parameter_overrides`` set a
-    template's ``Parameters``; ``stage`` is ``--stage``, for a format that reads it (serverless.yml).
+    template's ``Parameters``; ``env_vars`` names SAM CLI's JSON of environment variables.
+    ``isolation`` is where the handlers will run, which the warnings about runtimes depend on.
+    ``stage`` is ``--stage``: serverless's ``${opt:stage}``, then only that stage of each API is kept
+    (unless not ``stage_narrows``, as for ``export``).
+    ``no_stage_prefix`` serves every API at the root (``--no-stage-prefix``).
     """
     from emulator.config import formats
 
@@ -43,7 +51,11 @@ def load(
         code_dir=Path(code_dir) if code_dir is not None else None,
         mocks=dict(mocks or {}),
         parameter_overrides=dict(parameter_overrides or {}),
+        env_vars=Path(env_vars) if env_vars is not None else None,
+        isolation=isolation,
         stage=stage,
+        stage_narrows=stage_narrows,
+        no_stage_prefix=no_stage_prefix,
     )
     return formats.load(Path(path), options)
 
@@ -80,6 +92,7 @@ def load_definitions(
     code_dir: str | Path | None = None,
     mocks: Mapping[str, MockAnswer] | None = None,
     parameter_overrides: Mapping[str, str] | None = None,
+    env_vars: str | Path | None = None,
     stage: str | None = None,
     fail_on_warnings: bool = False,
 ) -> Definitions:
@@ -87,7 +100,14 @@ def load_definitions(
 
     Warnings are left to the caller (``load`` returns them), unless ``fail_on_warnings`` makes them errors.
     """
-    loaded = load(path, code_dir=code_dir, mocks=mocks, parameter_overrides=parameter_overrides, stage=stage)
+    loaded = load(
+        path,
+        code_dir=code_dir,
+        mocks=mocks,
+        parameter_overrides=parameter_overrides,
+        env_vars=env_vars,
+        stage=stage,
+    )
     errors, _ = settle(loaded.errors, loaded.warnings, fail_on_warnings=fail_on_warnings)
     if errors:
         raise ConfigErrors(errors)

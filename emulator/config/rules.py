@@ -76,6 +76,13 @@ def handler_problem(handler: str) -> str | None:
     )
 
 
+def runtime_problem(runtime: str) -> str | None:
+    """A Lambda Python runtime: ``python3.12``."""
+    if re.fullmatch(r"python3\.\d+", runtime):
+        return None
+    return f"invalid runtime '{runtime}'; expected a Lambda Python runtime like python3.12"
+
+
 def stage_name_problem(name: str) -> str | None:
     if name == RESERVED_STAGE:
         return f"the stage name '{RESERVED_STAGE}' is reserved: the emulator's inspector lives at /{name}/"

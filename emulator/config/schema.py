@@ -230,7 +230,7 @@ def _function(
     keys = reader.mapping(
         field,
         required=("handler",),
-        optional=("timeout", "memory", "environment", "concurrency", "triggers"),
+        optional=("timeout", "memory", "environment", "concurrency", "runtime", "triggers"),
     )
     if keys is None:
         return FunctionDecl(name, location, None, ())
@@ -243,6 +243,9 @@ def _function(
     concurrency = (
         reader.integer(keys["concurrency"], 1, 1000) if "concurrency" in keys else DEFAULT_CONCURRENCY
     )
+    runtime = reader.string(keys["runtime"]) if "runtime" in keys else None
+    if runtime is not None and not _check(reader, keys["runtime"], rules.runtime_problem(runtime)):
+        runtime = None
     environment = _strings_by_name(reader, keys.get("environment"), rules.environment_name_problem)
     if "environment" in keys:
         _check(reader, keys["environment"], rules.environment_size_problem(environment))
@@ -262,6 +265,8 @@ def _function(
         location,
         concurrency=DEFAULT_CONCURRENCY if concurrency is None else concurrency,
         handler_location=reader.location(keys["handler"]),
+        runtime=runtime,
+        runtime_location=reader.location(keys["runtime"]) if runtime is not None else None,
     )
     valid = timeout is not None and memory is not None and concurrency is not None
     return FunctionDecl(name, location, importable if valid else None, triggers, importable)

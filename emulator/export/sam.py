@@ -14,7 +14,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from emulator.config.lambda_uris import LambdaFunction, Target, function_arn, invocation_uri, invoked_function
@@ -41,9 +41,12 @@ def sam_template(
     target: Target,
     notes: Notes,
     template_dir: Path,
-    runtime: str = DEFAULT_RUNTIME,
+    runtime: str | None = None,
 ) -> dict[str, object]:
-    """The template; ``template_dir`` is where it will be written, which ``CodeUri``s are relative to."""
+    """The template; ``template_dir`` is where it will be written, which ``CodeUri``s are relative to.
+
+    ``runtime`` is every function's; by default each function's own, else the Python running the export.
+    """
     taken: set[str] = set()
     api_id = _logical_id(api.name, "Api", taken)
     used = _functions_used(api, definitions, notes)
@@ -66,12 +69,15 @@ def sam_template(
     # The stack's API gets an id and URL of its own; the emulator's would only mislead.
     body.pop("servers", None)
     resources: dict[str, object] = {api_id: _api_resource(api, stage, stage_name, body)}
-    layers = _layers(used.values(), template_dir, runtime, taken)
+    runtimes = {name: runtime or function.runtime or DEFAULT_RUNTIME for name, function in used.items()}
+    layers = _layers(used.values(), template_dir, runtimes, taken)
     resources.update({logical: resource for logical, (_, resource) in layers.items()})
     for name, function in used.items():
         own_roots = {_layer_root(path) for path in function.layer_paths}
         layer_ids = [logical for logical, (root, _) in layers.items() if root in own_roots]
-        resources[function_ids[name]] = _function_resource(function, template_dir, runtime, notes, layer_ids)
+        resources[function_ids[name]] = _function_resource(
+            function, template_dir, runtimes[name], notes, layer_ids
+        )
         resources[_logical_id(name, "Permission", taken)] = _permission(function_ids[name], api_id)
     resources.update(_usage_plans(api, definitions, api_id, stage_name, taken, notes))
     return {
@@ -185,22 +191,25 @@ def _layer_root(path: Path) -> Path:
 
 
 def _layers(
-    functions: Iterable[Function], template_dir: Path, runtime: str, taken: set[str]
+    functions: Iterable[Function], template_dir: Path, runtimes: Mapping[str, str], taken: set[str]
 ) -> dict[str, tuple[Path, dict[str, object]]]:
-    """A ``LayerVersion`` for each layer folder the functions have, by logical id."""
-    roots: list[Path] = []
+    """A ``LayerVersion`` for each layer folder the functions have, by logical id, compatible with
+    the runtimes of the functions that use it."""
+    roots: dict[Path, set[str]] = {}
     for function in functions:
         for path in function.layer_paths:
-            if _layer_root(path) not in roots:
-                roots.append(_layer_root(path))
+            roots.setdefault(_layer_root(path), set()).add(runtimes[function.name])
     layers: dict[str, tuple[Path, dict[str, object]]] = {}
-    for root in roots:
+    for root, compatible in roots.items():
         logical = _logical_id(root.name, "Layer", taken)
         layers[logical] = (
             root,
             {
                 "Type": "AWS::Serverless::LayerVersion",
-                "Properties": {"ContentUri": _code_uri(root, template_dir), "CompatibleRuntimes": [runtime]},
+                "Properties": {
+                    "ContentUri": _code_uri(root, template_dir),
+                    "CompatibleRuntimes": sorted(compatible),
+                },
             },
         )
     return layers
@@ -309,9 +318,3 @@ def _logical_id(name: str, kind: str, taken: set[str]) -> str:
 def _escaped(text: str) -> str:
     """Text for ``Fn::Sub`` that it leaves as it is: ``${stageVariables.x}`` is API Gateway's, not CloudFormation's."""
     return text.replace("${", "${!")
-
-
-def runtime_problem(runtime: str) -> str | None:
-    if re.fullmatch(r"python3\.\d+", runtime):
-        return None
-    return f"invalid runtime '{runtime}'; expected a Lambda Python runtime like python3.12"

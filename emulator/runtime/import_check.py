@@ -10,16 +10,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import pickle
 import signal
 import subprocess
-import sys
 import threading
 from collections.abc import Iterable
 
 from emulator.model import Function
 from emulator.runtime.handler_problems import HandlerProblem
+from emulator.runtime.interpreters import executable
 from emulator.runtime.outcomes import exit_reason
+from emulator.runtime.wire import portable_pickle
 from emulator.runtime.worker_process import WORKER_SCRIPT
 
 
@@ -30,22 +30,25 @@ def check_handlers(functions: Iterable[Function], *, timeout: float = 60.0) -> d
     crashes or hangs at import costs only the check, and is reported as such.
     """
     problems: dict[str, HandlerProblem] = {}
-    # One process per code root: two roots may each hold a module of the same name (SAM's app.py).
+    # One process per code root: two roots may each hold a module of the same name (SAM's app.py);
+    # and per interpreter, as a function's workers would run on the Python its runtime names.
     groups: dict[tuple[object, ...], list[Function]] = {}
     for function in functions:
-        groups.setdefault((function.code_dir, function.layer_paths), []).append(function)
-    for group in groups.values():
-        problems.update(_check_group(group, timeout))
+        groups.setdefault((executable(function), function.code_dir, function.layer_paths), []).append(
+            function
+        )
+    for (python, *_), group in groups.items():
+        problems.update(_check_group(str(python), group, timeout))
     return problems
 
 
-def _check_group(functions: list[Function], timeout: float) -> dict[str, HandlerProblem]:
+def _check_group(python: str, functions: list[Function], timeout: float) -> dict[str, HandlerProblem]:
     remaining = list(functions)
     problems: dict[str, HandlerProblem] = {}
     while remaining:
         result_read, result_write = os.pipe()
         process = subprocess.Popen(
-            [sys.executable, WORKER_SCRIPT, "--check", str(result_write)],
+            [python, WORKER_SCRIPT, "--check", str(result_write)],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -58,7 +61,7 @@ def _check_group(functions: list[Function], timeout: float) -> dict[str, Handler
         try:
             assert process.stdin is not None
             with contextlib.suppress(BrokenPipeError):
-                process.stdin.write(pickle.dumps(remaining))
+                process.stdin.write(portable_pickle(remaining))
                 process.stdin.close()
             with os.fdopen(result_read, "r") as results:
                 for line in results:

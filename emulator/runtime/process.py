@@ -25,6 +25,7 @@ from typing import Any
 
 from emulator.model import Function
 from emulator.runtime.call import Call, Undelivered
+from emulator.runtime.debugging import DebugTarget
 from emulator.runtime.outcomes import DEFAULT_QUEUE_TIMEOUT, TooManyRequests
 from emulator.runtime.result import InvocationResult
 from emulator.runtime.threads import ThreadInvoker
@@ -50,10 +51,12 @@ class ProcessInvoker:
         enforce_memory: bool = True,
         max_workers: int | None = None,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        debug: DebugTarget | None = None,
     ) -> None:
         """``max_workers``: the most worker processes at once, all functions together (default: sized
         for this machine, ``default_max_workers``); ``idle_timeout``: seconds an idle worker is kept
-        (0: until shutdown)."""
+        (0: until shutdown); ``debug``: the function whose worker starts under debugpy."""
+        self.debug = debug
         self.queue_timeout = queue_timeout
         #: Memory sizes are enforced where Linux lets us read and limit a process's memory.
         self.enforce_memory = enforce_memory and _LINUX
@@ -71,6 +74,12 @@ class ProcessInvoker:
         self._overrides: set[str] = set()
         self._in_process: ThreadInvoker | None = None
         self._memory_watch: asyncio.Task[None] | None = None
+
+    def debug_address(self, function_name: str) -> tuple[str, int] | None:
+        """Where the function's worker listens for a debugger, if it is the one debugged."""
+        if self.debug is None or self.debug.function != function_name:
+            return None
+        return self.debug.host, self.debug.port
 
     def override(self, function_name: str, handler: Callable[[Any, Any], Any] | None) -> None:
         """Test doubles are Python objects a worker process cannot receive: they run in this process."""

@@ -15,7 +15,9 @@ the gateway pickled for it; nothing the gateway imports does (``tests/test_expos
 
 from __future__ import annotations
 
+import io
 import json
+import pathlib
 import pickle
 import struct
 from typing import Any, NamedTuple
@@ -27,10 +29,45 @@ REQUEST_LENGTH = struct.Struct("!I")
 REPLY_HEAD = struct.Struct("!IIddI?")
 
 
+#: The newest pickle protocol every Python a worker may run on reads (3.8 and later read 5).
+PROTOCOL = 5
+
+
 def frame(message: Any) -> bytes:
     """A request as the worker reads it."""
-    body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    body = pickle.dumps(message, protocol=PROTOCOL)
     return REQUEST_LENGTH.pack(len(body)) + body
+
+
+def frame_init(message: Any) -> bytes:
+    """The first request, which carries the ``Function``, as a worker on any Python version reads it."""
+    body = portable_pickle(message)
+    return REQUEST_LENGTH.pack(len(body)) + body
+
+
+def portable_pickle(value: Any) -> bytes:
+    """``value`` pickled so that a worker on another Python version can read it: paths as plain paths.
+
+    A worker may run on the Python its function's runtime names, older or newer than the gateway's.
+    Pickle names a path's class by its module, which moved in 3.13 (``pathlib._local``), so a 3.13
+    gateway's paths would not load in a 3.12 worker. Paths go as ``as_path(text)`` instead, a
+    function every version of this module has. Only for the messages that carry paths (the
+    ``Function``); an invocation's event holds none, and the plain pickler is faster.
+    """
+    buffer = io.BytesIO()
+    _PortablePickler(buffer, protocol=PROTOCOL).dump(value)
+    return buffer.getvalue()
+
+
+def as_path(text: str) -> pathlib.Path:
+    return pathlib.Path(text)
+
+
+class _PortablePickler(pickle.Pickler):
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, pathlib.PurePath):
+            return as_path, (str(obj),)
+        return NotImplemented
 
 
 class Reply(NamedTuple):

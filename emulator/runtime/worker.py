@@ -1,6 +1,7 @@
 """One Lambda execution environment: the child process of process isolation.
 
     python -u emulator/runtime/bootstrap.py REQUEST_FD REPLY_FD   # serve one function's invocations
+    python -u emulator/runtime/bootstrap.py REQUEST_FD REPLY_FD --debug HOST:PORT   # under debugpy
     python -u emulator/runtime/bootstrap.py --check RESULT_FD     # import handlers, report load errors
 
 The parent writes requests on REQUEST_FD, never two at once: an execution environment serves one
@@ -326,6 +327,17 @@ def _detach_forked_children(*fds: int) -> None:
     os.register_at_fork(after_in_child=detach)
 
 
+def _wait_for_debugger(address: str) -> None:
+    """``serve --debug-port``: a debug server on ``address``, and nothing of the function until a debugger
+    attaches, as ``sam local start-api -d`` runs it. Before the code root goes on the path, so that
+    the function's own modules cannot stand in for debugpy's."""
+    import debugpy
+
+    host, _, port = address.rpartition(":")
+    debugpy.listen((host, int(port)))
+    debugpy.wait_for_client()
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--check"]:
         return check(int(argv[1]))
@@ -337,6 +349,8 @@ def main(argv: list[str]) -> int:
     _detach_forked_children(request_fd, reply_fd)
     _die_with_parent()
     faulthandler.enable()
+    if argv[2:3] == ["--debug"]:
+        _wait_for_debugger(argv[3])
     with os.fdopen(request_fd, "rb") as requests:
         code = _Worker(requests, reply_fd).serve()
     # Retired (the request pipe closed). Lambda ends an environment without waiting for the threads a

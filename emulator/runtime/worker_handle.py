@@ -41,7 +41,7 @@ from emulator.runtime.outcomes import (
 )
 from emulator.runtime.output import Collected
 from emulator.runtime.result import InvocationResult
-from emulator.runtime.wire import Reply, frame
+from emulator.runtime.wire import Reply, frame, frame_init
 from emulator.runtime.worker_process import WorkerProcess
 
 if TYPE_CHECKING:
@@ -140,8 +140,17 @@ class Worker:
         if self.discarded:
             # Before it was spawned (the emulator is shutting down): it never takes a process.
             raise TooManyRequests("the emulator is shutting down")
-        self.process = process = WorkerProcess(self.function)
+        debug = self.pool.debug_address
+        self.process = process = WorkerProcess(self.function, debug=debug)
         log.debug("function %r: started worker pid %s", self.function.name, process.pid)
+        if debug is not None:
+            log.warning(
+                "function %r: worker pid %s waits for a debugger on %s:%d (debugpy): attach your IDE to it "
+                "and the request goes on",
+                self.function.name,
+                process.pid,
+                *debug,
+            )
         try:
             self.request_probe = os.dup(process.request_fd)
             self.writer, self.request_pipe = await loop.connect_write_pipe(
@@ -159,7 +168,7 @@ class Worker:
             # While it started (the emulator is shutting down).
             self.kill()
             raise TooManyRequests("the emulator is shutting down")
-        self.writer.write(frame(("init", self.function, self.pool.invoker.enforce_memory)))
+        self.writer.write(frame_init(("init", self.function, self.pool.invoker.enforce_memory)))
 
     def send(self, call: Call) -> None:
         assert self.writer is not None

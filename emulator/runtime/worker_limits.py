@@ -155,7 +155,11 @@ class WorkerLimits:
         oldest: Worker | None = None
         for pool in self._pools.values():
             # Each pool's idle list is in the order its workers became idle.
-            if pool.idle and (oldest is None or pool.idle[0].idle_since < oldest.idle_since):
+            if (
+                pool.idle
+                and not pool.debugged
+                and (oldest is None or pool.idle[0].idle_since < oldest.idle_since)
+            ):
                 oldest = pool.idle[0]
         return oldest
 
@@ -183,6 +187,8 @@ class WorkerLimits:
         due = (loop.time() if now is None else now) - self.idle_timeout + _TIMER_SLACK
         next_since = math.inf
         for pool in list(self._pools.values()):
+            if pool.debugged:
+                continue  # a debugger is attached to its worker: it stays until the emulator stops
             while pool.idle and pool.idle[0].idle_since <= due:
                 worker = pool.idle.pop(0)
                 log.info(

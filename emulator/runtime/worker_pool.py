@@ -52,6 +52,13 @@ class Pool:
         self.waiters: deque[Call] = deque()
         #: Source files the workers have loaded from the code directory, for hot reload.
         self.files: set[str] = set()
+        #: Where its worker waits for a debugger (``serve --debug-port``), or ``None``. Such a worker is
+        #: never retired for being idle or to make room, so that the debugger stays attached.
+        self.debug_address: tuple[str, int] | None = invoker.debug_address(function.name)
+
+    @property
+    def debugged(self) -> bool:
+        return self.debug_address is not None
 
     def update(self, function: Function) -> None:
         """A new definition of the function (a config reload); new workers only if it needs them."""

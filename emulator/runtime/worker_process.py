@@ -1,7 +1,8 @@
 """A worker's operating-system process: spawned clean, signalled with all it started, reaped without blocking.
 
-Workers are spawned with the current interpreter rather than forked from the server, so they start
-without the server's threads, sockets or modules; each leads a process group of its own, so that a
+Workers are spawned rather than forked from the server, so they start without the server's threads,
+sockets or modules, and with the Python the function's runtime names where one is found
+(``interpreters``; otherwise the one running apig-emu); each leads a process group of its own, so that a
 kill reaches whatever its handler started too. Its stdout and stderr are one pipe, whose read end the
 worker handle reads as output arrives, so that everything written (print, logging, C code, child
 processes) comes in the order it was written, a crashed handler's last words included, and is kept
@@ -15,9 +16,9 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 
 from emulator.model import Function
+from emulator.runtime.interpreters import executable
 from emulator.runtime.lambda_context import lambda_environment, log_stream_name
 
 #: The worker's entry point, a script rather than ``-m``: see its docstring.
@@ -30,7 +31,8 @@ class WorkerProcess:
     """One spawned worker: ``request_fd``, ``reply_fd`` and ``output_fd`` are the parent's ends of its
     pipes (the last one non-blocking, for reading what is there without waiting for more)."""
 
-    def __init__(self, function: Function) -> None:
+    def __init__(self, function: Function, *, debug: tuple[str, int] | None = None) -> None:
+        """``debug``: the address where the worker waits for a debugger before it reads a request."""
         request_read, self.request_fd = os.pipe()
         self.reply_fd, reply_write = os.pipe()
         self.output_fd, output_write = os.pipe()
@@ -38,7 +40,16 @@ class WorkerProcess:
         env = {**os.environ, **lambda_environment(function, log_stream_name())}
         try:
             self.popen = subprocess.Popen(
-                [sys.executable, "-u", WORKER_SCRIPT, str(request_read), str(reply_write)],
+                [
+                    executable(function),
+                    # Frozen standard modules hide their source from a debugger's breakpoints.
+                    *(["-X", "frozen_modules=off"] if debug is not None else []),
+                    "-u",
+                    WORKER_SCRIPT,
+                    str(request_read),
+                    str(reply_write),
+                    *(["--debug", f"{debug[0]}:{debug[1]}"] if debug is not None else []),
+                ],
                 stdin=subprocess.DEVNULL,
                 stdout=output_write,
                 stderr=output_write,

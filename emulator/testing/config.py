@@ -46,7 +46,13 @@ def definitions_from_yaml(
     return definitions
 
 
-def as_definitions(config: ConfigSource, *, code_dir: str | Path | None = None) -> Definitions:
+def as_definitions(
+    config: ConfigSource,
+    *,
+    code_dir: str | Path | None = None,
+    isolation: str = "thread",
+    stage: str | None = None,
+) -> Definitions:
     """Load ``config`` unless it is already loaded; raises ``ConfigErrors`` as ``load_definitions`` does.
 
     ``code_dir`` with loaded definitions is refused rather than ignored: their handlers' code root
@@ -63,7 +69,7 @@ def as_definitions(config: ConfigSource, *, code_dir: str | Path | None = None) 
         raise TypeError(
             f"config must be a path to a YAML file or folder, or Definitions; got {type(config).__name__}"
         )
-    loaded = load(config, code_dir=code_dir)
+    loaded = load(config, code_dir=code_dir, isolation=isolation, stage=stage)
     if loaded.errors:
         raise ConfigErrors(loaded.errors)
     _warn(loaded.warnings)

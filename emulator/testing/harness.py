@@ -34,6 +34,7 @@ import anyio.from_thread
 import uvicorn
 
 from emulator.app import create_app
+from emulator.config.command_line import at_root
 from emulator.config.nodes import did_you_mean
 from emulator.deployment import deploy
 from emulator.exchanges import Exchange
@@ -74,7 +75,10 @@ class Harness:
     ``load_definitions``); ``code_dir`` is ``--code-dir``, where a config's handlers are imported
     from (default: the working directory). A config that does not validate raises ``ConfigErrors``
     naming each problem's file, key and line, as ``apig-emu validate`` does. ``isolation`` is where handlers run: ``thread`` (in this
-    process, so debuggers and ``monkeypatch`` reach them) or ``process``.
+    process, so debuggers and ``monkeypatch`` reach them) or ``process``. ``stage`` serves only that
+    stage of a config loaded here, as ``serve --stage``; ``stage_prefix=False`` serves every API at the
+    root, as ``serve --no-stage-prefix`` (``apig.get("/items")`` rather than ``"/Prod/items"``); by
+    default the definitions say (a service's ``noPrependStageInUrl`` serves at the root too).
 
     ``invocations`` lists each function call (function, trigger, event, context values, result or
     error with its traceback, duration, captured log lines); ``exchanges`` lists every request answered,
@@ -92,8 +96,13 @@ class Harness:
         base_url: str = DEFAULT_BASE_URL,
         client_ip: str = DEFAULT_CLIENT[0],
         portal: anyio.from_thread.BlockingPortal | None = None,
+        stage: str | None = None,
+        stage_prefix: bool = True,
     ) -> None:
-        self.definitions = definitions = as_definitions(config, code_dir=code_dir)
+        definitions = as_definitions(config, code_dir=code_dir, isolation=isolation, stage=stage)
+        if not stage_prefix:
+            definitions = at_root(definitions)
+        self.definitions = definitions
         self.invoker = invoker if invoker is not None else create_invoker(isolation)
         self.gateway = Gateway(deploy(definitions), invoker=self.invoker)
         self.invocations: list[Invocation] = []

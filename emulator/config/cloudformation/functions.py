@@ -6,7 +6,6 @@ The function's local name is its logical id, as ``sam local invoke HelloFunction
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -16,16 +15,16 @@ from emulator.config.cloudformation.properties import Properties
 from emulator.config.cloudformation.references import LAYER_TYPES
 from emulator.config.cloudformation.template import Template
 from emulator.model import Function
+from emulator.runtime.interpreters import RUNNING
 
 #: Lambda's own bounds.
 MAX_TIMEOUT_S = 900
 MIN_MEMORY_MB, MAX_MEMORY_MB = 128, 10_240
 _LAYER_ARN_NAME = ":layer:"
-RUNNING = f"python{sys.version_info.major}.{sys.version_info.minor}"
 
 
 def read_function(
-    props: Properties, logical: str, code_dir: Path | None, layers: Mapping[str, list[Path]]
+    props: Properties, logical: str, code_dir: Path | None, layers: Mapping[str, Path]
 ) -> Function | None:
     """The function, or ``None`` when a setting it cannot run without is wrong (each reported)."""
     problem = rules.function_name_problem(logical)
@@ -37,7 +36,7 @@ def read_function(
             f"function '{logical}' is a container image; apig-emu runs Python handlers from source",
         )
         return None
-    _check_runtime(props, logical)
+    runtime = _runtime(props, logical)
     handler = props.text("Handler")
     if handler is None:
         props.error(None, f"function '{logical}' has no Handler (module.function, e.g. app.lambda_handler)")
@@ -60,41 +59,48 @@ def read_function(
         environment=environment,
         location=props.location(),
         handler_location=props.location("Handler"),
-        layer_paths=tuple(_layer_paths(props, layers)),
+        layer_paths=tuple(_layer_paths(props, layers, runtime or RUNNING)),
+        runtime=runtime,
+        runtime_location=props.location("Runtime") if runtime is not None else None,
     )
 
 
-def local_layers(template: Template, base: Path) -> dict[str, list[Path]]:
-    """Each layer of the template with local content: the folders Lambda would put on the path.
-
-    A layer's zip holds ``python/`` (``/opt/python``) and perhaps ``python/lib/pythonX.Y/site-packages``;
-    a SAM layer built by ``sam build`` (``Metadata: BuildMethod: python…``) has its modules at the top
-    of ``ContentUri``, which the build would move under ``python/``.
-    """
-    found: dict[str, list[Path]] = {}
+def local_layers(template: Template, base: Path) -> dict[str, Path]:
+    """Each layer of the template with local content: its folder, by logical id."""
+    found: dict[str, Path] = {}
     for resource in template.resources(*LAYER_TYPES):
         props = Properties(template, (*resource.path, "Properties"), resource.properties)
         name = "ContentUri" if resource.type == "AWS::Serverless::LayerVersion" else "Content"
         folder = local_folder(props, name, base)
-        if folder is None:
-            continue
-        paths = [folder / "python", folder / "python" / "lib" / RUNNING / "site-packages"]
-        found[resource.logical_id] = [path for path in paths if path.is_dir()] or [folder]
+        if folder is not None:
+            found[resource.logical_id] = folder
     return found
 
 
-def _check_runtime(props: Properties, logical: str) -> None:
+def layer_folders(folder: Path, runtime: str) -> list[Path]:
+    """The folders of a layer Lambda puts on a function's path, for the function's runtime.
+
+    A layer's zip holds ``python/`` (``/opt/python``) and perhaps ``python/lib/pythonX.Y/site-packages``
+    for the runtime's version; a SAM layer built by ``sam build`` (``Metadata: BuildMethod: python…``)
+    has its modules at the top of ``ContentUri``, which the build would move under ``python/``.
+    """
+    paths = [folder / "python", folder / "python" / "lib" / runtime / "site-packages"]
+    return [path for path in paths if path.is_dir()] or [folder]
+
+
+def _runtime(props: Properties, logical: str) -> str | None:
+    """Its Python runtime; which interpreter runs it is the runtime's to say (``runtime/interpreters.py``)."""
     runtime = props.text("Runtime")
     if runtime is None:
-        return
+        return None
     if not runtime.startswith("python"):
         props.error("Runtime", f"function '{logical}' runs on {runtime}; apig-emu runs Python handlers only")
-    elif runtime != RUNNING:
-        props.warn(
-            "Runtime",
-            f"function '{logical}' is written for {runtime} but runs on this interpreter, {RUNNING} "
-            f"({sys.executable})",
-        )
+        return None
+    problem = rules.runtime_problem(runtime)
+    if problem is not None:
+        props.error("Runtime", f"function '{logical}': {problem}")
+        return None
+    return runtime
 
 
 def _environment(props: Properties) -> dict[str, str]:
@@ -117,12 +123,12 @@ def _environment(props: Properties) -> dict[str, str]:
     return values
 
 
-def _layer_paths(props: Properties, layers: Mapping[str, list[Path]]) -> list[Path]:
+def _layer_paths(props: Properties, layers: Mapping[str, Path], runtime: str) -> list[Path]:
     paths: list[Path] = []
     for index, arn in enumerate(props.strings("Layers")):
         name = arn.partition(_LAYER_ARN_NAME)[2].split(":")[0]
         if name in layers:
-            paths.extend(layers[name])
+            paths.extend(layer_folders(layers[name], runtime))
         else:
             props.template.warn(
                 (*props.at("Layers"), index),
