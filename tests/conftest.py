@@ -30,6 +30,9 @@ MakeHarness = Callable[..., Harness]
 
 #: Both places handlers run, for ``parametrize`` and fixture ``params``: starting worker processes is
 #: what makes ``process`` slow (``dev.py test --fast`` leaves it out).
+#: A pytester run of projects that use apig-emu only: hypothesis's plugin would re-import itself in
+#: every run (a second each), and the cache would write into the project.
+PYTESTER_ARGS = ("-p", "no:hypothesispytest", "-p", "no:cacheprovider")
 ISOLATIONS = ("thread", pytest.param("process", marks=pytest.mark.slow))
 
 

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from emulator.cli import main
+from tests.conftest import PYTESTER_ARGS
 
 pytest_plugins = ["pytester"]
 
@@ -237,14 +238,7 @@ def test_the_pytest_plugin_takes_the_file(pytester: pytest.Pytester, how: str) -
         (shutil.copytree if item.is_dir() else shutil.copy)(item, pytester.path / item.name)
     env_file(pytester.path, ENV_FOR_SAM, "locals.json")
     pytester.makepyfile(test_app=PLUGIN_TESTS)
-    args = [
-        "-p",
-        "no:hypothesispytest",
-        "-p",
-        "no:cacheprovider",
-        "-W",
-        "ignore::emulator.config.ConfigWarning",
-    ]
+    args = [*PYTESTER_ARGS, "-W", "ignore::emulator.config.ConfigWarning"]
     if how == "option":
         args += ["--apig-env-vars", "locals.json"]
     else:

@@ -24,7 +24,7 @@ from emulator.config import load_definitions
 from emulator.runtime.threads import check_handlers
 from emulator.testing import Harness
 from emulator.validation import COMMAND_LINE, handler_errors
-from tests.conftest import ISOLATIONS, LAMBDAS
+from tests.conftest import ISOLATIONS, LAMBDAS, PYTESTER_ARGS
 from tests.live import start_server
 
 pytest_plugins = ["pytester"]
@@ -213,7 +213,7 @@ def test_the_pytest_fixture_keeps_serving_after_each_ending(pytester: pytest.Pyt
     """)
     pytester.makepyfile(test_endings=PYTEST_PROJECT_TESTS)
     # In a process of its own: before, the first ending stopped the fixture's event loop for good.
-    result = pytester.runpytest_subprocess("-p", "no:hypothesispytest", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(*PYTESTER_ARGS)
     result.assert_outcomes(passed=10)
 
 
@@ -231,7 +231,7 @@ def test_the_pytest_fixture_reports_an_ending_at_import_as_validate_does(pyteste
     )
     pytester.makeini(f"[pytest]\napig_config = apig.yaml\napig_code_dir = {LAMBDAS}\n")
     pytester.makepyfile("def test_one(apig):\n    pass\n\n\ndef test_without_the_gateway():\n    pass\n")
-    result = pytester.runpytest("-p", "no:hypothesispytest", "-p", "no:cacheprovider")
+    result = pytester.runpytest(*PYTESTER_ARGS)
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(
         ["*functions.exits.handler: importing its handler ended the process (exit status 0)"]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import LAMBDAS, ROOT
+from tests.conftest import LAMBDAS, PYTESTER_ARGS, ROOT
 from tests.live import LiveServer, free_port, start_server
 
 FIXTURES = Path(__file__).parent / "fixtures" / "openapi"
@@ -137,11 +137,8 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
     return pytester
 
 
-QUIET = ("-p", "no:hypothesispytest", "-p", "no:cacheprovider")
-
-
 def test_the_plugin_serves_an_imported_api_and_shows_its_warnings(project: pytest.Pytester) -> None:
-    result = project.runpytest(*QUIET)
+    result = project.runpytest(*PYTESTER_ARGS)
     result.assert_outcomes(passed=1, warnings=1)
     result.stdout.fnmatch_lines(
         [
@@ -154,7 +151,7 @@ def test_the_plugin_serves_an_imported_api_and_shows_its_warnings(project: pytes
 
 @pytest.mark.parametrize("setting", [("-o", "apig_fail_on_warnings=true"), ("--apig-fail-on-warnings",)])
 def test_the_plugin_fails_on_warnings_when_asked(project: pytest.Pytester, setting: tuple[str, ...]) -> None:
-    result = project.runpytest(*QUIET, *setting)
+    result = project.runpytest(*PYTESTER_ARGS, *setting)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [

@@ -13,7 +13,7 @@ import requests
 
 from emulator.integrations.proxy_hint import PROXY_EVENT_KEYS, proxy_hint
 from emulator.testing import Harness, definitions_from_yaml, proxy_event
-from tests.conftest import ISOLATIONS
+from tests.conftest import ISOLATIONS, PYTESTER_ARGS
 from tests.live import start_server
 
 pytest_plugins = ["pytester"]
@@ -193,7 +193,7 @@ def test_a_failed_tests_report_shows_the_hint(pytester: pytest.Pytester) -> None
     (pytester.path / "config" / "apig.yaml").write_text(textwrap.dedent(CONFIG))
     pytester.makepyfile(test_item=FIXTURE_TEST)
     # In a process of its own: this module's harnesses imported a module of the same name.
-    result = pytester.runpytest_subprocess("-p", "no:hypothesispytest", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(*PYTESTER_ARGS)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [

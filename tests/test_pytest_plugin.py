@@ -12,18 +12,16 @@ import textwrap
 import pytest
 
 from emulator.cli import main
+from tests.conftest import PYTESTER_ARGS
 
 #: Slow: runs pytest over fresh projects.
 pytestmark = pytest.mark.slow
 
 pytest_plugins = ["pytester"]
 
-#: The projects use apig-emu only; hypothesis's plugin would re-import itself in every run (a second each).
-QUIET = ("-p", "no:hypothesispytest", "-p", "no:cacheprovider")
-
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest(*QUIET, *args)
+    return pytester.runpytest(*PYTESTER_ARGS, *args)
 
 
 HANDLERS = """
@@ -165,7 +163,7 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
 
 def test_the_fixtures_in_a_fresh_project(project: pytest.Pytester) -> None:
     project.makepyfile(test_shop=TESTS)
-    result = project.runpytest_subprocess(*QUIET)
+    result = project.runpytest_subprocess(*PYTESTER_ARGS)
     result.assert_outcomes(passed=8, failed=1)
     # The failed test's report shows what the gateway did, in order, with the handler's traceback.
     assert result.stdout.str().count(" apig-emu invocations ") == 1

@@ -15,9 +15,10 @@ import textwrap
 
 import pytest
 
+from tests.conftest import PYTESTER_ARGS
+
 pytest_plugins = ["pytester"]
 
-QUIET = ("-p", "no:hypothesispytest", "-p", "no:cacheprovider")
 #: Long enough for a slow shared machine to run a few tests; a hang lasts forever.
 HANG_GUARD_S = 120
 
@@ -58,7 +59,7 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
 
 def run(project: pytest.Pytester, tests: str, *args: str) -> pytest.RunResult:
     project.makepyfile(test_servers=textwrap.dedent(tests))
-    return project.runpytest_subprocess(*QUIET, *args, timeout=HANG_GUARD_S)
+    return project.runpytest_subprocess(*PYTESTER_ARGS, *args, timeout=HANG_GUARD_S)
 
 
 LEFT_RUNNING = """

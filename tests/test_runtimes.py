@@ -18,7 +18,7 @@ from emulator.config import ConfigWarning
 from emulator.runtime import interpreters
 from emulator.runtime.interpreters import RUNNING
 from emulator.testing import Harness
-from tests.conftest import ROOT
+from tests.conftest import PYTESTER_ARGS, ROOT
 from tests.live import start_server
 
 pytest_plugins = ["pytester"]
@@ -337,9 +337,7 @@ def test_the_pytest_plugin_under_process_isolation_runs_it_there(
     monkeypatch.setenv("PATH", path_with(pytester.path / "bin", {OTHER: OTHERS[OTHER]}))
     pytester.makeini("[pytest]\napig_config = apig.yaml\napig_isolation = process\n")
     pytester.makepyfile(test_app=PLUGIN_TESTS.replace("{version}", OTHER.removeprefix("python")))
-    result = pytester.runpytest(
-        "-p", "no:hypothesispytest", "-p", "no:cacheprovider", "-W", "ignore::UserWarning"
-    )
+    result = pytester.runpytest(*PYTESTER_ARGS, "-W", "ignore::UserWarning")
     result.assert_outcomes(passed=1)
 
 

@@ -17,6 +17,7 @@ from emulator.cli import main
 from emulator.config import ConfigWarning, load, load_definitions
 from emulator.runtime.interpreters import RUNNING
 from emulator.testing import Harness
+from tests.conftest import PYTESTER_ARGS
 
 pytest_plugins = ["pytester"]
 
@@ -330,7 +331,5 @@ def test_the_pytest_plugin_finds_and_serves_the_template(pytester: pytest.Pytest
         else:
             shutil.copy(item, target)
     pytester.makepyfile(test_app=PLUGIN_TESTS)
-    result = pytester.runpytest(
-        "-p", "no:hypothesispytest", "-p", "no:cacheprovider", "-W", "ignore::emulator.config.ConfigWarning"
-    )
+    result = pytester.runpytest(*PYTESTER_ARGS, "-W", "ignore::emulator.config.ConfigWarning")
     result.assert_outcomes(passed=2)

@@ -25,7 +25,7 @@ from emulator.config import load
 from emulator.config.serverless.service import load_serverless
 from emulator.model import Serving
 from emulator.testing import Harness
-from tests.conftest import ROOT
+from tests.conftest import PYTESTER_ARGS, ROOT
 from tests.live import free_port
 
 FIXTURE = Path(__file__).parent / "fixtures" / "serverless"
@@ -284,9 +284,9 @@ def test_staged(apig):
 def test_the_plugin_takes_the_stage_from_its_option(pytester: pytest.Pytester) -> None:
     shutil.copytree(FIXTURE, pytester.path, dirs_exist_ok=True)
     pytester.makepyfile(test_staged=STAGED_TEST)
-    result = pytester.runpytest("-p", "no:hypothesispytest", "-p", "no:cacheprovider", "--apig-stage", "qa")
+    result = pytester.runpytest(*PYTESTER_ARGS, "--apig-stage", "qa")
     result.assert_outcomes(passed=1, warnings=1)
-    result = pytester.runpytest("-p", "no:hypothesispytest", "-p", "no:cacheprovider", "-o", "apig_stage=qa")
+    result = pytester.runpytest(*PYTESTER_ARGS, "-o", "apig_stage=qa")
     result.assert_outcomes(passed=1, warnings=1)
 
 
@@ -294,7 +294,7 @@ def test_the_plugin_takes_the_stage_from_its_option(pytester: pytest.Pytester) -
 def test_the_plugin_serves_the_project_s_serverless_yml(pytester: pytest.Pytester) -> None:
     shutil.copytree(FIXTURE, pytester.path, dirs_exist_ok=True)
     pytester.makepyfile(test_service=PROJECT_TEST)
-    result = pytester.runpytest("-p", "no:hypothesispytest", "-p", "no:cacheprovider")
+    result = pytester.runpytest(*PYTESTER_ARGS)
     result.assert_outcomes(passed=2, warnings=1)
     result.stdout.fnmatch_lines(
         [

@@ -16,7 +16,7 @@ from emulator.runtime.import_check import check_handlers
 from emulator.runtime.shadowing import provided
 from emulator.runtime.threads import check_handlers as check_handlers_here
 from emulator.testing import Harness
-from tests.conftest import ROOT
+from tests.conftest import PYTESTER_ARGS, ROOT
 from tests.live import start_server
 
 CONFIG = """
@@ -153,15 +153,14 @@ def test_hello(apig):
 def test_the_pytest_fixture_in_both_isolations(pytester: pytest.Pytester) -> None:
     make_project(pytester.path)
     pytester.makepyfile(test_hello=FIXTURE_TEST)
-    quiet = ("-p", "no:hypothesispytest", "-p", "no:cacheprovider")
-    failed = pytester.runpytest(*quiet)
+    failed = pytester.runpytest(*PYTESTER_ARGS)
     # The fixture checks handlers before the test runs, as validate would under thread isolation.
     failed.assert_outcomes(errors=1)
     report = failed.stdout.str()
     assert "functions.hello.handler: Runtime.ImportModuleError" in report
     assert "has a top-level package 'emulator'" in report and "apig_isolation = process" in report
     pytester.makefile(".ini", pytest="[pytest]\napig_isolation = process\n")
-    pytester.runpytest(*quiet).assert_outcomes(passed=1)
+    pytester.runpytest(*PYTESTER_ARGS).assert_outcomes(passed=1)
 
 
 def test_what_counts_as_providing_the_name(tmp_path: Path) -> None:

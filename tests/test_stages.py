@@ -13,7 +13,7 @@ import requests
 from emulator.cli import main
 from emulator.config import ConfigWarning
 from emulator.testing import Harness
-from tests.conftest import LAMBDAS
+from tests.conftest import LAMBDAS, PYTESTER_ARGS
 from tests.live import start_server
 
 pytest_plugins = ["pytester"]
@@ -245,14 +245,7 @@ def test_root_over_a_socket(apig_server):
 def test_the_pytest_plugin_serves_one_stage_at_the_root(pytester: pytest.Pytester, how: str) -> None:
     (pytester.path / "apig.yaml").write_text(CONFIG)
     pytester.makepyfile(test_app=PLUGIN_TESTS)
-    args = [
-        "-p",
-        "no:hypothesispytest",
-        "-p",
-        "no:cacheprovider",
-        "-W",
-        "ignore::emulator.config.ConfigWarning",
-    ]
+    args = [*PYTESTER_ARGS, "-W", "ignore::emulator.config.ConfigWarning"]
     if how == "options":
         pytester.makeini(f"[pytest]\napig_config = apig.yaml\napig_code_dir = {LAMBDAS}\n")
         args += ["--apig-stage", "dev", "--apig-no-stage-prefix"]

@@ -17,7 +17,7 @@ from emulator.invocations import Invocation
 from emulator.runtime.result import InvocationResult
 from emulator.runtime.tracebacks import format_user_exception, is_machinery
 from emulator.testing import Harness, definitions_from_yaml
-from tests.conftest import ISOLATIONS
+from tests.conftest import ISOLATIONS, PYTESTER_ARGS
 from tests.live import start_server
 
 pytest_plugins = ["pytester"]
@@ -260,7 +260,7 @@ def test_a_failed_tests_report_shows_the_traceback_once(pytester: pytest.Pyteste
     pytester.makefile(".ini", pytest=f"[pytest]\napig_isolation = {isolation}\n")
     pytester.makepyfile(test_orders=FIXTURE_TEST)
     # In a process of its own: this module's harnesses imported modules of the same names.
-    result = pytester.runpytest_subprocess("-p", "no:hypothesispytest", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(*PYTESTER_ARGS)
     result.assert_outcomes(failed=1)
     out = result.stdout.str()
     assert out.count("Traceback (most recent call last):") == 1

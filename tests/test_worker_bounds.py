@@ -30,7 +30,7 @@ from emulator.model import Function
 from emulator.runtime.outcomes import TooManyRequests
 from emulator.runtime.process import ProcessInvoker
 from emulator.runtime.worker_limits import DEFAULT_IDLE_TIMEOUT, default_max_workers
-from tests.conftest import LAMBDAS, ROOT
+from tests.conftest import LAMBDAS, PYTESTER_ARGS, ROOT
 from tests.gate import WAIT, Gate
 from tests.live import LiveServer, alive, start_server
 
@@ -464,13 +464,12 @@ def test_the_pytest_plugin_takes_the_worker_limit_from_the_ini_file(pytester: py
             assert apig.invoker.worker_pids("a") == []
             assert apig.invoker.worker_pids("b") == [b]
     """)
-    quiet = ("-p", "no:hypothesispytest", "-p", "no:cacheprovider")
     pytester.makefile(".ini", pytest="[pytest]\napig_isolation = process\n")
-    pytester.runpytest(*quiet).assert_outcomes(failed=1)  # the default keeps both warm
+    pytester.runpytest(*PYTESTER_ARGS).assert_outcomes(failed=1)  # the default keeps both warm
     pytester.makefile(".ini", pytest="[pytest]\napig_isolation = process\napig_max_workers = 1\n")
-    pytester.runpytest(*quiet).assert_outcomes(passed=1)
+    pytester.runpytest(*PYTESTER_ARGS).assert_outcomes(passed=1)
     pytester.makefile(".ini", pytest="[pytest]\napig_isolation = process\napig_max_workers = few\n")
-    result = pytester.runpytest(*quiet)
+    result = pytester.runpytest(*PYTESTER_ARGS)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [
