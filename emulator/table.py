@@ -25,8 +25,8 @@ NOT_YET_HEADING = (
 
 #: The table's footnote whenever a non-proxy Lambda method is listed: what it means and the switch.
 NON_PROXY_NOTE = (
-    "lambda (non-proxy): the event is the JSON body; add proxy: true to the trigger for the full "
-    "proxy event (SAM's default)"
+    "lambda (non-proxy): the event is the JSON body; the full proxy event is Lambda proxy integration's "
+    "(proxy: true on a YAML trigger; SAM's Api events, serverless.yml's default)"
 )
 
 

@@ -12,6 +12,7 @@ import requests
 
 from emulator.cli import main
 from emulator.config import ConfigWarning, load
+from emulator.table import NON_PROXY_NOTE
 from emulator.testing import Harness
 
 FIXTURE = Path(__file__).parent / "fixtures" / "cloudformation"
@@ -37,8 +38,7 @@ def test_route_table(capsys: pytest.CaptureFixture[str]) -> None:
         "POST    http://localhost:3000/dev/orders            lambda (non-proxy)  OrdersFunction        OrdersApi (uy9l6cqlcq)",
         "GET     http://localhost:3000/dev/orders/{orderId}  lambda-proxy        OrdersFunction        OrdersApi (uy9l6cqlcq)",
         "",
-        "lambda (non-proxy): the event is the JSON body; add proxy: true to the trigger for the full proxy event "
-        "(SAM's default)",
+        NON_PROXY_NOTE,
     ]
 
 

@@ -23,6 +23,7 @@ from emulator.deployment import deploy
 from emulator.gateway import Gateway
 from emulator.inspector import Recorder, inspector_routes
 from emulator.runtime.threads import ThreadInvoker
+from emulator.table import NON_PROXY_NOTE
 from emulator.testing import GatewayClient, Harness
 from tests.conftest import LAMBDAS, ROOT
 
@@ -34,10 +35,7 @@ NOT_YET = (
     "NOT YET: parts of these methods the gateway does not execute yet (the method is served without them, "
     "or answers 500 where noted):"
 )
-NON_PROXY = (
-    "lambda (non-proxy): the event is the JSON body; add proxy: true to the trigger for the full proxy event "
-    "(SAM's default)"
-)
+NON_PROXY_NOTE = NON_PROXY_NOTE
 
 
 def routes(capsys: pytest.CaptureFixture[str], config: Path, *options: str) -> tuple[int, str, str]:
@@ -147,7 +145,7 @@ def test_exported_api_route_table(capsys: pytest.CaptureFixture[str]) -> None:
         "  [4] request validator 'body-only': not enforced yet; requests are not validated",
         "  [5] API key required: not enforced yet; served without one",
         "api 'pets': resource policy (x-amazon-apigateway-policy): not enforced yet; every request is let through",
-        NON_PROXY,
+        NON_PROXY_NOTE,
     ]
     assert err == (
         "1 warning in the API definitions:\n"
@@ -227,7 +225,7 @@ def test_swagger_route_table(capsys: pytest.CaptureFixture[str]) -> None:
         "  [1] authorizer 'OrdersAuthorizer' (CUSTOM): not enforced yet; served without it",
         "  [2] request validator 'all': not enforced yet; requests are not validated",
         "  [3] API key required: not enforced yet; served without one",
-        NON_PROXY,
+        NON_PROXY_NOTE,
     ]
 
 
