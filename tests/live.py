@@ -179,19 +179,31 @@ def exchange(port: int, data: bytes, *, timeout: float = 10.0) -> RawResponse:
 
 
 def read_response(sock: socket.socket) -> RawResponse:
-    received = b""
-    while True:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return parse_response(received, closed=True)
-        received += chunk
-        head, sep, body = received.partition(b"\r\n\r\n")
-        if not sep:
-            continue
-        length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
-        if length and len(body) >= int(length.group(1)):
-            closed = re.search(rb"(?im)^connection:\s*close", head) is not None
-            return parse_response(received, closed=closed)
+    """One response, where only one was asked for on the connection."""
+    return Responses(sock).next()
+
+
+class Responses:
+    """The responses of one connection in order, for pipelined requests: a read that brings the start
+    of the next response keeps it for the next call (``Content-Length`` framed, or up to the close)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.pending = b""
+
+    def next(self) -> RawResponse:
+        while True:
+            head, sep, body = self.pending.partition(b"\r\n\r\n")
+            length = re.search(rb"(?im)^content-length:\s*(\d+)", head) if sep else None
+            if length and len(body) >= int(length.group(1)):
+                end = len(head) + len(sep) + int(length.group(1))
+                data, self.pending = self.pending[:end], self.pending[end:]
+                return parse_response(data, closed=re.search(rb"(?im)^connection:\s*close", head) is not None)
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                data, self.pending = self.pending, b""
+                return parse_response(data, closed=True)
+            self.pending += chunk
 
 
 def request_bytes(

@@ -22,7 +22,15 @@ import requests
 
 from emulator.request import MAX_BODY_BYTES, MAX_HEAD_BYTES
 from emulator.server import MAX_BUFFERED_HEAD_BYTES
-from tests.live import LiveServer, RawResponse, exchange, read_response, request_bytes, start_server
+from tests.live import (
+    LiveServer,
+    RawResponse,
+    Responses,
+    exchange,
+    read_response,
+    request_bytes,
+    start_server,
+)
 
 #: Slow: `apig-emu serve`, and requests that wait for its request timeout.
 pytestmark = pytest.mark.slow
@@ -336,10 +344,11 @@ def test_requests_pipelined_after_an_upgrade_request_are_answered(server: LiveSe
     after = request_bytes("GET", "/Prod/echo/next")
     with connect(server) as sock:
         sock.sendall(CURL_H2C_POST + after + request_bytes("GET", "/Prod/echo/ws", headers=WEBSOCKET) + after)
-        assert event(read_response(sock))["body"] == "hello"
-        assert event(read_response(sock))["path"] == "/echo/next"
-        assert event(read_response(sock))["path"] == "/echo/ws"
-        assert event(read_response(sock))["path"] == "/echo/next"
+        responses = Responses(sock)
+        assert event(responses.next())["body"] == "hello"
+        assert event(responses.next())["path"] == "/echo/next"
+        assert event(responses.next())["path"] == "/echo/ws"
+        assert event(responses.next())["path"] == "/echo/next"
 
 
 def test_an_upgrade_requests_stalled_body_is_408(server: LiveServer) -> None:
