@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 #: The longest a test waits for a handler to arrive (a cold start on a busy machine included).
@@ -83,3 +85,11 @@ class Gate:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def wait_until(condition: Callable[[], object], what: str, *, within: float = WAIT) -> None:
+    """Until ``condition()`` holds; ``within`` only bounds the wait, it decides nothing."""
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting until {what}"
+        time.sleep(0.01)

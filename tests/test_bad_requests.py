@@ -13,7 +13,7 @@ import json
 import socket
 import struct
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ import requests
 
 from emulator.request import MAX_BODY_BYTES, MAX_HEAD_BYTES
 from emulator.server import MAX_BUFFERED_HEAD_BYTES
+from tests.gate import wait_until
 from tests.live import (
     LiveServer,
     RawResponse,
@@ -96,14 +97,6 @@ def send(server: LiveServer, data: bytes) -> RawResponse:
 def event(response: RawResponse) -> dict[str, Any]:
     assert response.status == 200, response.raw[:500]
     return json.loads(response.body)  # type: ignore[no-any-return]
-
-
-def wait_until(condition: Callable[[], bool], what: str) -> None:
-    """Until ``condition()`` holds; the deadline only bounds the wait, it decides nothing."""
-    deadline = time.monotonic() + TIMEOUT + 10
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting until {what}"
-        time.sleep(0.02)
 
 
 def calls(server: LiveServer) -> int:
@@ -556,7 +549,11 @@ def test_a_client_that_hangs_up_mid_body_never_reaches_the_handler(server: LiveS
     before = calls(server)
     with connect(server) as sock:
         sock.sendall(b"POST /Prod/count HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nhalf")
-    wait_until(lambda: "the body ended after 4 bytes: the client disconnected" in server.log(), "logged")
+    wait_until(
+        lambda: "the body ended after 4 bytes: the client disconnected" in server.log(),
+        "logged",
+        within=TIMEOUT + 10,
+    )
     assert calls(server) == before + 1
 
 

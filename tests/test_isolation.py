@@ -27,7 +27,7 @@ from emulator.runtime.import_check import check_handlers
 from emulator.runtime.process import ProcessInvoker
 from emulator.testing import Harness
 from tests.conftest import LAMBDAS
-from tests.gate import WAIT, Gate
+from tests.gate import WAIT, Gate, wait_until
 
 #: Slow: worker processes, started, crashed and timed out.
 pytestmark = pytest.mark.slow
@@ -125,14 +125,6 @@ def isolated(tmp_path_factory: pytest.TempPathFactory, invoker: ProcessInvoker) 
 
 def body(**fields: object) -> bytes:
     return json.dumps(fields).encode()
-
-
-def wait_until(condition: Callable[[], object], what: str) -> None:
-    """Until ``condition()`` holds; ``WAIT`` only bounds the wait, it decides nothing."""
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting until {what}"
-        time.sleep(0.01)
 
 
 def lambda_lines(caplog: pytest.LogCaptureFixture, function: str) -> list[str]:

@@ -14,7 +14,6 @@ import logging
 import re
 import sys
 import threading
-import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -38,7 +37,7 @@ from emulator.runtime.output import (
 from emulator.runtime.threads import ThreadInvoker
 from emulator.testing import Harness
 from tests.conftest import ISOLATIONS, MakeHarness
-from tests.gate import WAIT, Gate
+from tests.gate import Gate, wait_until
 from tests.live import LiveServer, start_server
 
 MIB = 1024 * 1024
@@ -77,14 +76,6 @@ functions:
 
 def body(**fields: Any) -> bytes:
     return json.dumps(fields).encode()
-
-
-def wait_until(condition: Callable[[], object], what: str) -> None:
-    """Until ``condition()`` holds; ``WAIT`` only bounds the wait, it decides nothing."""
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting until {what}"
-        time.sleep(0.02)
 
 
 def flood_output(mib: int) -> list[str]:

@@ -33,7 +33,7 @@ from emulator.runtime.result import InvocationResult
 from emulator.runtime.threads import ThreadInvoker, _Call, _Share
 from emulator.testing import Harness
 from tests.conftest import ISOLATIONS, LAMBDAS
-from tests.gate import WAIT, Gate
+from tests.gate import WAIT, Gate, wait_until
 
 CONFIG = """
 apis:
@@ -99,14 +99,6 @@ def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
 
 def body(**fields: object) -> bytes:
     return json.dumps(fields).encode()
-
-
-def wait_until(condition: object, what: str) -> None:
-    """Until ``condition()`` holds; ``WAIT`` only bounds the wait, it decides nothing."""
-    assert callable(condition)
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting until {what}"
 
 
 def test_a_function_stuck_past_its_timeout_cannot_starve_another(harness: Harness, gate: Gate) -> None:

@@ -31,7 +31,7 @@ from emulator.runtime.outcomes import TooManyRequests
 from emulator.runtime.process import ProcessInvoker
 from emulator.runtime.worker_limits import DEFAULT_IDLE_TIMEOUT, default_max_workers
 from tests.conftest import LAMBDAS, PYTESTER_ARGS, ROOT
-from tests.gate import WAIT, Gate
+from tests.gate import WAIT, Gate, wait_until
 from tests.live import LiveServer, alive, start_server
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
@@ -60,14 +60,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def wait_until(condition: Callable[[], object], what: str) -> None:
-    """Until ``condition()`` holds; ``WAIT`` only bounds the wait, it decides nothing."""
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting until {what}"
-        time.sleep(0.01)
 
 
 async def eventually(condition: Callable[[], object], what: str) -> None:
