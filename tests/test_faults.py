@@ -17,8 +17,7 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from emulator.model import Definitions
 from emulator.reload import Reloader
 from emulator.testing import Harness
 from tests.conftest import LAMBDAS, ROOT
+from tests.gate import wait_until
 from tests.live import LiveServer, alive, start_server
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
@@ -66,13 +66,6 @@ functions:
 """
 
 INTERNAL_ERROR = b'{"message": "Internal server error"}'
-
-
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting until {what}"
-        time.sleep(0.02)
 
 
 def read_marker(marker: Path) -> int:
@@ -235,7 +228,7 @@ def test_shutdown_leaves_no_worker_and_no_forked_child(tmp_path: Path) -> None:
         assert server.process.wait(timeout=10) == 0  # a stop done as asked
         left = {child, forked["pid"], threads["pid"]}
         wait_until(
-            lambda: not any(alive(pid) for pid in left), f"processes {sorted(left)} have ended", timeout=2
+            lambda: not any(alive(pid) for pid in left), f"processes {sorted(left)} have ended", within=2
         )
         # A worker with threads left used to sit out its 2 s grace, then be killed and reported so.
         assert "idle worker pid" not in server.log()
