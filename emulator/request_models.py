@@ -18,12 +18,14 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 from urllib.parse import urljoin
 
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import SchemaError, ValidationError
+from jsonschema.protocols import Validator
 from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT4
@@ -62,16 +64,27 @@ def model_url(api_id: str, name: str) -> str:
 
 
 @dataclass(frozen=True)
+class Failure:
+    """One thing a body breaks: where in the body (a JSON pointer, empty for the whole), and what."""
+
+    pointer: str
+    text: str
+
+
+@dataclass(frozen=True)
 class BodyModel:
     """One model, ready to check bodies: its validator resolves references within the API's models."""
 
     name: str
-    validator: Draft4Validator
+    validator: Validator
 
-    def failures(self, body: object) -> list[ValidationError]:
-        """What is wrong with ``body``, at most ``MAX_LISTED``, in the body's order; empty when it is valid."""
-        found = list(islice(self.validator.iter_errors(body), MAX_LISTED))
-        return sorted(found, key=lambda error: [str(step) for step in error.absolute_path])
+    def failures(self, body: Any) -> list[Failure]:
+        """What is wrong with ``body`` (parsed JSON): at most ``MAX_LISTED``, in its order; none if valid."""
+        found = sorted(
+            islice(self.validator.iter_errors(body), MAX_LISTED),
+            key=lambda error: [str(step) for step in error.absolute_path],
+        )
+        return [Failure(_pointer(error.absolute_path), _worded(error)) for error in _grouped(found)]
 
 
 def api_models(api: RestApi) -> Mapping[str, Model]:
@@ -86,16 +99,18 @@ def compile_models(api: RestApi) -> tuple[dict[str, BodyModel], list[ConfigError
     schemas: dict[str, dict[str, Any]] = {}
     for name, model in models.items():
         # Draft 4, whatever the model declares: jsonschema would otherwise pick a validator by ``$schema``.
-        schema = {key: value for key, value in model.schema.items() if key != "$schema"}
-        try:
-            Draft4Validator.check_schema(schema)
-        except SchemaError as error:
-            where = _pointer(error.absolute_path)
+        # The model's URL is its base, for the references within it (unless it names its own, draft 4's id).
+        schema = {"id": model_url(api.id, name)} | {
+            key: value for key, value in model.schema.items() if key != "$schema"
+        }
+        refused = _schema_problem(json.dumps(schema, sort_keys=True, default=str))
+        if refused is not None:
+            where, message = refused
             problems.append(
                 ConfigError(
                     _where(model, api),
                     f"model '{name}' is not a valid JSON Schema (draft 4){f' at {where}' if where else ''}: "
-                    f"{error.message}",
+                    f"{message}",
                     (f"{HINT}API Gateway refuses it: Invalid model specified",),
                 )
             )
@@ -104,31 +119,44 @@ def compile_models(api: RestApi) -> tuple[dict[str, BodyModel], list[ConfigError
     registry: Registry[Any] = Registry().with_resources(
         (model_url(api.id, name), DRAFT4.create_resource(schema)) for name, schema in schemas.items()
     )
+    registry = registry.crawl()
+    # One validator holds the registry, and each model's is derived from it: jsonschema merges a new
+    # validator's registry into its own, which for every model of a large API would cost O(n²). The
+    # model is wrapped in ``allOf`` so that jsonschema enters it as a subschema, where its ``id`` (its
+    # URL) becomes the base its references resolve against.
+    root = Draft4Validator({}, registry=registry)
     usable: dict[str, BodyModel] = {}
     for name, schema in schemas.items():
-        url = model_url(api.id, name)
         broken = [
             _unresolved(api, models[name], reference, models)
-            for base, reference in _references(schema, url)
+            for base, reference in _references(schema, model_url(api.id, name))
             if not _resolves(registry, base, reference)
         ]
         problems.extend(broken)
         if not broken:
-            validator = Draft4Validator({"$ref": url}, registry=registry)
-            usable[name] = BodyModel(name, validator)
+            usable[name] = BodyModel(name, root.evolve(schema={"allOf": [schema]}))
     return usable, problems
 
 
-def validation_error_string(failures: list[ValidationError]) -> str:
+@lru_cache(maxsize=4096)
+def _schema_problem(schema_json: str) -> tuple[str, str] | None:
+    """Where and why the draft 4 meta-schema refuses a schema (a few ms each: cached, as load and deploy
+    and every reload of an unchanged model check the same text)."""
+    try:
+        Draft4Validator.check_schema(json.loads(schema_json))
+    except SchemaError as error:
+        return _pointer(error.absolute_path), error.message
+    return None
+
+
+def validation_error_string(failures: list[Failure]) -> str:
     """``$context.error.validationErrorString``: each failure in the Java validator's words, in brackets."""
-    return "[" + ", ".join(_worded(failure) for failure in _grouped(failures)) + "]"
+    return "[" + ", ".join(failure.text for failure in failures) + "]"
 
 
-def located(failures: list[ValidationError]) -> str:
-    """The failures for the log: each with where in the body it is (a JSON pointer; ``/`` is the whole body)."""
-    return "; ".join(
-        f"{_pointer(failure.absolute_path) or '/'}: {_worded(failure)}" for failure in _grouped(failures)
-    )
+def located(failures: list[Failure]) -> str:
+    """The failures for the log: each with where in the body it is (``/`` is the whole body)."""
+    return "; ".join(f"{failure.pointer or '/'}: {failure.text}" for failure in failures)
 
 
 def _where(model: Model, api: RestApi) -> Location:
