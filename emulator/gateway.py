@@ -1,10 +1,11 @@
 """The request's whole life on one screen: parse, then the chain of steps, then the reply.
 
-    parse → trace → route → method request → [authorize] → integration request → invoke
+    parse → trace → route → [authorize] → method request → integration request → invoke
           → integration response → method response → reply
 
 Each step is a function of the request's context (``emulator.context``) in a module of its own; the
-chain is the list below, so a new step (authorizers, API keys: the bracketed slot) is one more entry. Any step may raise a ``GatewayError``, which ``gateway_responses`` turns into
+chain is the list below, so a new step (authorizers, API keys: the bracketed slot, which AWS runs
+before request validation) is one more entry. Any step may raise a ``GatewayError``, which ``gateway_responses`` turns into
 AWS's answer in exactly one place. Every answer is published once on the bus (log, recorder,
 inspector).
 """

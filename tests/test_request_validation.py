@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import textwrap
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 
 from emulator.cli import main
 from emulator.config import ConfigErrors, load, load_definitions
+from emulator.config.serverless.service import load_serverless
 from emulator.deployment import deploy
 from emulator.inspector import Recorder
 from emulator.not_executed import not_executed
@@ -503,6 +505,7 @@ def test_validators_are_built_once_per_deployment(
         raise AssertionError("a validator was built while serving a request")
 
     monkeypatch.setattr("emulator.request_models.Draft4Validator", refused)
+    monkeypatch.setattr("emulator.method_request.compile_models", refused)
     assert apig.post("/Prod/orders?page=1", headers=TOKEN, json=ORDER).status == 200
     assert apig.post("/Prod/orders?page=1", headers=TOKEN, json={}).status == 400
 
@@ -608,3 +611,64 @@ def test_a_method_naming_a_model_the_api_lacks_is_a_load_error(tmp_path: Path) -
         "Resources.DefaultsPut.Properties: the request model for application/json is 'Eror', which is not a model "
         "of the API (its models: Empty, Error, StatusHolder, StatusModel, testSchema, testSchemaList)"
     )
+
+
+# Every format's validators are the same model's, and so are served alike
+
+SAM = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Models:
+        User:
+          type: object
+          required: [name]
+          properties: {name: {type: string}}
+  Echo:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: cases.echo_event
+      Runtime: python3.11
+      CodeUri: CODE
+      Events:
+        Create:
+          Type: Api
+          Properties:
+            RestApiId: !Ref Api
+            Path: /users
+            Method: post
+            RequestModel: {Model: User, Required: true, ValidateBody: true}
+            RequestParameters:
+              - method.request.header.X-Token: {Required: true}
+"""
+
+
+def test_a_sam_templates_request_model_and_parameters_are_validated(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(SAM.replace("CODE", str(LAMBDAS)))
+    with Harness(template) as apig:
+        assert apig.post("/Prod/users", headers=TOKEN, json={"name": "Ann"}).status == 200
+        missing = apig.post("/Prod/users", json={"name": "Ann"})
+        assert missing.json() == {"message": "Missing required request parameters: [X-Token]"}
+        assert apig.post("/Prod/users", headers=TOKEN, json={"name": 1}).json() == INVALID_BODY
+        assert len(apig.invocations) == 1
+
+
+def test_a_serverless_services_request_schema_is_validated_before_its_template() -> None:
+    """serverless.yml's ``request.schemas`` (tests/fixtures/serverless): a refused body never reaches the
+    integration request, whose default template would answer 500 until Velocity is executed."""
+    loaded = load_serverless(Path(__file__).parent / "fixtures" / "serverless" / "serverless.yml", environ={})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        apig = Harness(loaded.definitions)
+    with apig:
+        refused = apig.post("/dev/orders", json={"item": "tea", "quantity": 0})
+        assert (refused.status, refused.json()) == (400, INVALID_BODY)
+        assert apig.exchanges[-1].error is not None
+        assert (
+            "/quantity: numeric instance is lower than the required minimum"
+            in apig.exchanges[-1].error.reason
+        )
