@@ -107,7 +107,12 @@ def _validate_body(body: bytes, content_type: str, model: BodyModel) -> None:
     except (ValueError, RecursionError) as error:
         detail = f"body is not JSON: {error}"
         raise InvalidRequestBody(f"[{detail}]", f"request validation failed: {where}: {detail}") from None
-    failures = model.failures(document)
+    try:
+        failures = model.failures(document)
+    except RecursionError:
+        # A body nested deeper than a recursive model can be followed in Python's stack.
+        detail = "body is nested too deeply to validate"
+        raise InvalidRequestBody(f"[{detail}]", f"request validation failed: {where}: {detail}") from None
     if failures:
         raise InvalidRequestBody(
             validation_error_string(failures),

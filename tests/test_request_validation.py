@@ -140,6 +140,7 @@ components:
       required: [sku]
       properties:
         sku: {{type: string, pattern: "^[A-Z]{{3}}-[0-9]+$"}}
+        next: {{$ref: "#/components/schemas/Line"}}
 """
 ORDER = {"item": "tea", "quantity": 2}
 TOKEN = {"X-Token": "t"}
@@ -423,6 +424,18 @@ def test_a_body_that_is_not_json_is_invalid_and_the_detail_says_so(served: MakeH
     # Python's parser takes NaN; JSON does not.
     nan = apig.post("/Prod/orders?page=1", headers=TOKEN, content=b'{"item": "tea", "quantity": NaN}')
     assert (nan.status, nan.text) == (400, "[body is not JSON: NaN is not a JSON value]")
+    # Deeper than the parser, or than Python's stack lets a recursive model follow: refused, never a fault.
+    for depth, detail in (
+        (5000, "[body is not JSON: maximum recursion depth exceeded"),
+        (400, "[body is nested"),
+    ):
+        lines = b'{"sku": "ABC-1", "next": ' * depth + b'{"sku": "ABC-1"}' + b"}" * depth
+        deep = apig.post(
+            "/Prod/orders?page=1",
+            headers=TOKEN,
+            content=b'{"item": "tea", "quantity": 1, "lines": [' + lines + b"]}",
+        )
+        assert (deep.status, deep.text[: len(detail)]) == (400, detail)
     whitespace = apig.post("/Prod/orders?page=1", headers=TOKEN, content=b"  \n")
     assert whitespace.text == '[object has missing required properties (["item","quantity"])]'
 
