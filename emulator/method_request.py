@@ -21,7 +21,13 @@ from emulator.context import RequestContext
 from emulator.errors import InvalidRequestBody, MissingRequestParameters
 from emulator.model import Definitions, Method, Resource, RestApi
 from emulator.request import GatewayRequest
-from emulator.request_models import BodyModel, compile_models, located, validation_error_string
+from emulator.request_models import (
+    DEFAULT_MODELS,
+    BodyModel,
+    compile_models,
+    located,
+    validation_error_string,
+)
 from emulator.templates import media_type
 
 #: A method by (api name, resource path, verb), as ``RouteMatch`` finds it.
@@ -130,14 +136,25 @@ def compile_checks(definitions: Definitions) -> tuple[dict[MethodKey, RequestChe
     checks: dict[MethodKey, RequestCheck] = {}
     problems: list[ConfigError] = []
     for api in definitions.apis.values():
-        models, broken = compile_models(api)
-        problems += broken
+        models: dict[str, BodyModel] = {}
+        if api.models or _validates_bodies(api):
+            models, broken = compile_models(api)
+            problems += broken
         for resource, method in api.methods():
             problems += _unknown_models(api, method, models)
             check = _check(api, resource, method, models)
             if check is not None:
                 checks[(api.name, resource.path, method.http_method)] = check
     return checks, problems
+
+
+def _validates_bodies(api: RestApi) -> bool:
+    """Whether a method's validator checks its body: only then do AWS's default models need compiling."""
+    return any(
+        validator.validate_request_body and method.request_models
+        for _, method in api.methods()
+        if (validator := api.request_validators.get(method.request_validator or "")) is not None
+    )
 
 
 def _check(
@@ -170,7 +187,7 @@ def _check(
 
 def _unknown_models(api: RestApi, method: Method, models: Mapping[str, BodyModel]) -> list[ConfigError]:
     """A method naming a model the API lacks (AWS's PutMethod refuses it: Invalid model identifier)."""
-    known = {**dict.fromkeys(api.models), **dict.fromkeys(models)}
+    known = {**dict.fromkeys(DEFAULT_MODELS), **dict.fromkeys(api.models)}
     return [
         ConfigError(
             method.location,

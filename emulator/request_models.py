@@ -20,18 +20,18 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
-
-from jsonschema import Draft4Validator
-from jsonschema.exceptions import SchemaError, ValidationError
-from jsonschema.protocols import Validator
-from referencing import Registry
-from referencing.exceptions import Unresolvable
-from referencing.jsonschema import DRAFT4
 
 from emulator.config.errors import HINT, ConfigError
 from emulator.model import Location, Model, RestApi
+
+if TYPE_CHECKING:
+    # Imported where models are compiled: jsonschema takes a fifth of a second to import, which an API
+    # without models of its own and without body validation never needs to pay at start-up.
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
+    from referencing import Registry
 
 DRAFT_4 = "http://json-schema.org/draft-04/schema#"
 
@@ -116,6 +116,10 @@ def compile_models(api: RestApi) -> tuple[dict[str, BodyModel], list[ConfigError
             )
             continue
         schemas[name] = schema
+    from jsonschema import Draft4Validator
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT4
+
     registry: Registry[Any] = Registry().with_resources(
         (model_url(api.id, name), DRAFT4.create_resource(schema)) for name, schema in schemas.items()
     )
@@ -142,6 +146,9 @@ def compile_models(api: RestApi) -> tuple[dict[str, BodyModel], list[ConfigError
 def _schema_problem(schema_json: str) -> tuple[str, str] | None:
     """Where and why the draft 4 meta-schema refuses a schema (a few ms each: cached, as load and deploy
     and every reload of an unchanged model check the same text)."""
+    from jsonschema import Draft4Validator
+    from jsonschema.exceptions import SchemaError
+
     try:
         Draft4Validator.check_schema(json.loads(schema_json))
     except SchemaError as error:
@@ -164,6 +171,8 @@ def _where(model: Model, api: RestApi) -> Location:
 
 
 def _resolves(registry: Registry[Any], base: str, reference: str) -> bool:
+    from referencing.exceptions import Unresolvable
+
     try:
         registry.resolver(base_uri=base).lookup(reference)
     except Unresolvable:
