@@ -306,6 +306,40 @@ def test_decision_b2_validation_error_string_in_the_java_validators_words(served
     assert parameters.headers["X-Detail"] == "parameters"
 
 
+def test_both_failures_fall_back_to_a_customised_default_4xx(served: MakeHarness) -> None:
+    """Reference E: a type the API does not customise takes DEFAULT_4XX's status, headers and template."""
+    document = SHOP + textwrap.dedent(
+        """\
+        x-amazon-apigateway-gateway-responses:
+          DEFAULT_4XX:
+            statusCode: 422
+            responseParameters:
+              gatewayresponse.header.Access-Control-Allow-Origin: "'*'"
+            responseTemplates:
+              application/json: '{"error": "$context.error.responseType", "message": $context.error.messageString}'
+        """
+    )
+    apig = served(document)
+    body = apig.post("/Prod/orders?page=1", headers=TOKEN, json={})
+    parameters = apig.post("/Prod/orders", json=ORDER)
+    assert (body.status, body.json()) == (
+        422,
+        {"error": "BAD_REQUEST_BODY", "message": "Invalid request body"},
+    )
+    assert (parameters.status, parameters.json()) == (
+        422,
+        {
+            "error": "BAD_REQUEST_PARAMETERS",
+            "message": "Missing required request parameters: [X-Token, page]",
+        },
+    )
+    assert (
+        body.headers["Access-Control-Allow-Origin"]
+        == parameters.headers["Access-Control-Allow-Origin"]
+        == "*"
+    )
+
+
 def test_decision_b2_every_failure_is_listed_in_the_bodys_order(served: MakeHarness) -> None:
     document = SHOP + textwrap.dedent(
         """\
