@@ -23,7 +23,9 @@ from emulator.config import ConfigErrors, load, load_definitions
 from emulator.config.serverless.service import load_serverless
 from emulator.deployment import deploy
 from emulator.inspector import Recorder
+from emulator.model import Model, RestApi
 from emulator.not_executed import not_executed
+from emulator.request_models import compile_models
 from emulator.testing import Harness
 from tests.conftest import LAMBDAS, inspector_client
 
@@ -745,3 +747,59 @@ def test_jsonschema_is_imported_only_for_an_api_with_models_or_body_validation(t
         [sys.executable, "-c", script], capture_output=True, text=True, check=False, cwd=tmp_path
     )
     assert (run.returncode, run.stdout.split()) == (0, ["False", "True"]), run.stderr
+
+
+@pytest.mark.parametrize(
+    ("schema", "body", "expected"),
+    [
+        ({"maxLength": 2}, "abc", 'string "abc" is too long (length: 3, maximum allowed: 2)'),
+        (
+            {"minItems": 2},
+            [1],
+            "array is too short: must have at least 2 elements but instance has 1 elements",
+        ),
+        (
+            {"maxItems": 1},
+            [1, 2],
+            "array is too long: must have at most 1 elements but instance has 2 elements",
+        ),
+        ({"uniqueItems": True}, [1, 1], "array must not contain duplicate elements"),
+        ({"multipleOf": 3}, 7, "remainder of division is not zero (7 / 3)"),
+        ({"minProperties": 2}, {"a": 1}, "object has too few properties (found 1, required: 2)"),
+        (
+            {"maxProperties": 1},
+            {"a": 1, "b": 2},
+            "object has too many properties (found 2, maximum allowed: 1)",
+        ),
+        ({"not": {"type": "string"}}, "x", "instance matched a schema which it should not have"),
+        (
+            {"anyOf": [{"type": "string"}, {"type": "boolean"}]},
+            1,
+            "instance failed to match at least one required schema among 2",
+        ),
+        (
+            {"oneOf": [{"type": "string"}, {"type": "boolean"}, {"type": "integer"}]},
+            None,
+            "instance failed to match exactly one schema (matched 0 out of 3)",
+        ),
+        (
+            {"oneOf": [{"type": "number"}, {"type": "integer"}]},
+            1,
+            "instance failed to match exactly one schema (matched several out of 2)",
+        ),
+        (
+            {"type": ["string", "null"]},
+            1.5,
+            'instance type (number) does not match any allowed primitive type (allowed: ["string","null"])',
+        ),
+        # Without a wording of the Java validator's, jsonschema's own.
+        ({"dependencies": {"a": ["b"]}}, {"a": 1}, "'b' is a dependency of 'a'"),
+    ],
+)
+def test_each_failure_is_worded_as_the_java_validator_words_it(
+    schema: dict[str, object], body: object, expected: str
+) -> None:
+    api = RestApi("shop", "shop123456", models={"M": Model("M", schema=schema)})
+    models, problems = compile_models(api)
+    assert problems == []
+    assert [failure.text for failure in models["M"].failures(body)] == [expected]
