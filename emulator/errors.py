@@ -20,6 +20,8 @@ class GatewayError(Exception):
     default_message: ClassVar[str] = "Internal server error"
     #: AWS renders its default template as ``{"message":"..."}``; some answers carry a space after the colon.
     spaced_body: ClassVar[bool] = False
+    #: ``$context.error.validationErrorString``: what a request validator found wrong, empty for other errors.
+    validation_error: str = ""
 
     def __init__(self, reason: str = "", *, message: str | None = None) -> None:
         self.message = self.default_message if message is None else message
@@ -154,3 +156,32 @@ class UnsupportedMediaType(GatewayError):
     error_type = "UnsupportedMediaTypeException"
     response_type = "UNSUPPORTED_MEDIA_TYPE"
     default_message = "Unsupported Media Type"
+
+
+class MissingRequestParameters(GatewayError):
+    """The method's request validator checks parameters and some it requires are absent or blank (reference B.1)."""
+
+    status = 400
+    # Not in the recording (reference B.2); LocalStack and AWS's pattern for 400s agree on it.
+    error_type = "BadRequestException"
+    response_type = "BAD_REQUEST_PARAMETERS"
+
+    def __init__(self, names: list[str], reason: str) -> None:
+        super().__init__(reason, message=f"Missing required request parameters: [{', '.join(names)}]")
+
+
+class InvalidRequestBody(GatewayError):
+    """The method's request validator checks bodies and this one does not match its model (reference B.1).
+
+    AWS's client sees only the message; what the model found wrong is ``$context.error.validationErrorString``
+    for a customised gateway response, and the log's.
+    """
+
+    status = 400
+    error_type = "BadRequestException"
+    response_type = "BAD_REQUEST_BODY"
+    default_message = "Invalid request body"
+
+    def __init__(self, validation_error: str, reason: str) -> None:
+        super().__init__(reason)
+        self.validation_error = validation_error

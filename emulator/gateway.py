@@ -1,11 +1,11 @@
 """The request's whole life on one screen: parse, then the chain of steps, then the reply.
 
-    parse → trace → route → [method request → authorize] → integration request → invoke
+    parse → trace → route → [authorize] → method request → integration request → invoke
           → integration response → method response → reply
 
 Each step is a function of the request's context (``emulator.context``) in a module of its own; the
-chain is the list below, so a new step (request validation, authorizers, API keys: the bracketed
-slots) is one more entry. Any step may raise a ``GatewayError``, which ``gateway_responses`` turns into
+chain is the list below, so a new step (authorizers, API keys: the bracketed slot, which AWS runs
+before request validation) is one more entry. Any step may raise a ``GatewayError``, which ``gateway_responses`` turns into
 AWS's answer in exactly one place. Every answer is published once on the bus (log, recorder,
 inspector).
 """
@@ -28,6 +28,7 @@ from emulator.gateway_responses import ErrorScope, error_response
 from emulator.integration_response import integration_response
 from emulator.integrations import Integrations
 from emulator.logs import log_exchange
+from emulator.method_request import method_request
 from emulator.method_response import method_response
 from emulator.request import GatewayRequest, Receive, headers_from_scope, request_from_scope
 from emulator.response import GatewayResponse
@@ -66,6 +67,7 @@ def build_chain(integrations: Integrations) -> tuple[Step, ...]:
     return (
         trace,
         route,
+        method_request,
         integrations.request,
         integrations.invoke,
         integration_response,

@@ -119,7 +119,7 @@ def _variables(error: GatewayError, scope: ErrorScope) -> dict[str, str]:
             "context.error.message": error.message,
             "context.error.messageString": json.dumps(error.message),
             "context.error.responseType": error.response_type,
-            "context.error.validationErrorString": "",
+            "context.error.validationErrorString": error.validation_error,
         }
     )
     if scope.stage is not None:

@@ -6,8 +6,8 @@ executes part of it. For each part it does not, the choice is one of two, and th
 - the method answers AWS's 500 and the log says why: integrations of a kind not executed (HTTP,
   HTTP_PROXY, AWS services), mapping templates that need Velocity, header mappings from sources not
   read yet. Serving such a method some other way would hide the difference;
-- the method is served without it: authorizers, IAM, API keys, request validators, the resource
-  policy, request parameter mappings and content handling. The rest of the method works, which is
+- the method is served without it: authorizers, IAM, API keys, the resource policy, request
+  parameter mappings and content handling. The rest of the method works, which is
   what a developer needs while those features are on their way.
 
 ``deploy`` computes the notes once; ``routes``, ``serve`` and the inspector all read that one list.
@@ -69,22 +69,7 @@ def method_notes(api: RestApi, method: Method) -> list[str]:
         notes.append("IAM authorization (AWS_IAM): not enforced yet; served without a signature")
     if method.api_key_required:
         notes.append("API key required: not enforced yet; served without one")
-    if _validates_something(api, method):
-        notes.append(
-            f"request validator '{method.request_validator}': not enforced yet; requests are not validated"
-        )
     return notes
-
-
-def _validates_something(api: RestApi, method: Method) -> bool:
-    """Whether the method's validator would check anything: required parameters, or a body model."""
-    validator = api.request_validators.get(method.request_validator or "")
-    if validator is None:
-        return False
-    # A path parameter is never missing: the resource would not have matched without it.
-    required = [key for key, needed in method.request_parameters.items() if needed and ".path." not in key]
-    parameters = validator.validate_request_parameters and bool(required)
-    return parameters or (validator.validate_request_body and bool(method.request_models))
 
 
 def _integration_notes(integration: Integration) -> list[str]:

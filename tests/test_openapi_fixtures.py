@@ -120,12 +120,12 @@ def test_exported_api_route_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     rows = [
         ("GET", "health", "mock", "-", "", ""),
-        ("GET", "pets", "lambda-proxy", "listPets", "yes", "1,2"),
+        ("GET", "pets", "lambda-proxy", "listPets", "yes", "1"),
         ("OPTIONS", "pets", "cors-preflight", "-", "yes", ""),
-        ("POST", "pets", "lambda (non-proxy)", "createPet", "yes", "1,3,4"),
+        ("POST", "pets", "lambda (non-proxy)", "createPet", "yes", "1,2"),
         ("GET", "pets/{petId}", "lambda-proxy", "{fn}", "", "1"),
         ("POST", "pets/{petId}/adoption", "lambda-proxy", "adoptPet", "", ""),
-        ("ANY", "pets/{petId}/photo", "lambda-proxy", "petPhoto", "", "5"),
+        ("ANY", "pets/{petId}/photo", "lambda-proxy", "petPhoto", "", "3"),
     ]
     expected = [
         "METHOD   URL                                               INTEGRATION         FUNCTION    CORS  API                NOT YET"
@@ -140,10 +140,8 @@ def test_exported_api_route_table(capsys: pytest.CaptureFixture[str]) -> None:
         "",
         NOT_YET,
         "  [1] authorizer 'PetsUserPool' (COGNITO_USER_POOLS): not enforced yet; served without it",
-        "  [2] request validator 'params-only': not enforced yet; requests are not validated",
-        "  [3] response mapping template needs Velocity: not executed yet; responses it applies to answer 500",
-        "  [4] request validator 'body-only': not enforced yet; requests are not validated",
-        "  [5] API key required: not enforced yet; served without one",
+        "  [2] response mapping template needs Velocity: not executed yet; responses it applies to answer 500",
+        "  [3] API key required: not enforced yet; served without one",
         "api 'pets': resource policy (x-amazon-apigateway-policy): not enforced yet; every request is let through",
         NON_PROXY_NOTE,
     ]
@@ -181,12 +179,16 @@ def test_exported_api_served_end_to_end(harness: Harness, caplog: pytest.LogCapt
     assert (created.status, created.json()) == (201, {"id": "3", "name": "Kit", "species": "cat"})
     assert created.headers["Access-Control-Allow-Origin"] == "https://shop.example.com"
     assert harness.invocations_of("createPet")[-1].event == {"name": "Kit", "species": "cat"}
+    calls = len(harness.invocations_of("createPet"))
     with caplog.at_level(logging.WARNING, logger="apig_emu.gateway"):
         refused = harness.post("/live/pets", json={"name": "Eel", "species": "eel"})
-    # The error selects the 400 response, whose template needs Velocity: AWS's 500, and the log says why.
-    assert (refused.status, refused.json()) == (500, {"message": "Internal server error"})
+    # Its body-only validator checks the body against NewPet, whose enum has no eels: the function is not called.
+    assert (refused.status, refused.json()) == (400, {"message": "Invalid request body"})
+    assert len(harness.invocations_of("createPet")) == calls
     assert (
-        "the response template for application/json needs Velocity, which is not executed yet" in caplog.text
+        "POST /live/pets -> 400: request validation failed: the body does not match model 'NewPet' "
+        '(application/json): /species: instance value ("eel") not found in enum (possible values: ["dog","cat"])'
+        in caplog.text
     )
     # The stage variable names each stage's function.
     assert harness.get("/live/pets/1").json() == {"id": "1", "name": "Rex", "species": "dog"}
@@ -216,15 +218,14 @@ def test_swagger_route_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.splitlines() == [
         "METHOD  URL                                                 INTEGRATION         FUNCTION             CORS  API                  NOT YET",
         "GET     http://localhost:3000/Prod/orders                   lambda (non-proxy)  ListOrdersFunction         orders (bsnh5cgvur)",
-        "POST    http://localhost:3000/Prod/orders                   lambda-proxy        CreateOrderFunction        orders (bsnh5cgvur)  1,2",
-        "GET     http://localhost:3000/Prod/orders/{orderId}         lambda-proxy        GetOrderFunction           orders (bsnh5cgvur)  3",
-        "POST    http://localhost:3000/Prod/orders/{orderId}/cancel  lambda-proxy        CancelOrderFunction        orders (bsnh5cgvur)  2",
+        "POST    http://localhost:3000/Prod/orders                   lambda-proxy        CreateOrderFunction        orders (bsnh5cgvur)  1",
+        "GET     http://localhost:3000/Prod/orders/{orderId}         lambda-proxy        GetOrderFunction           orders (bsnh5cgvur)  2",
+        "POST    http://localhost:3000/Prod/orders/{orderId}/cancel  lambda-proxy        CancelOrderFunction        orders (bsnh5cgvur)",
         "ANY     http://localhost:3000/Prod/{proxy+}                 lambda-proxy        CatchAllFunction           orders (bsnh5cgvur)",
         "",
         NOT_YET,
         "  [1] authorizer 'OrdersAuthorizer' (CUSTOM): not enforced yet; served without it",
-        "  [2] request validator 'all': not enforced yet; requests are not validated",
-        "  [3] API key required: not enforced yet; served without one",
+        "  [2] API key required: not enforced yet; served without one",
         NON_PROXY_NOTE,
     ]
 
@@ -260,7 +261,10 @@ def test_the_readmes_worked_example_is_what_routes_prints_and_serves(
     assert main(["routes", "--config", "config/petshop.yaml"]) == 0
     assert shown.group(1) == capsys.readouterr().out
     with Harness(ROOT / "config" / "petshop.yaml", code_dir=ROOT) as apig:
-        refused = apig.post("/Prod/pets", content=b'{"name": "Tom"}')
+        invalid = apig.post("/Prod/pets", content=b'{"name": "Tom"}')
+        assert (invalid.status, invalid.text) == (400, '{"message":"Invalid request body"}')
+        assert not apig.invocations
+        refused = apig.post("/Prod/pets", content=b'{"name": "", "species": "cat"}')
         assert (refused.status, refused.text) == (400, '{"message": "a pet needs a name and a species"}')
         created = apig.post("/Prod/pets", json={"name": "Tom", "species": "cat"})
         assert created.status == 201

@@ -13,6 +13,7 @@ apig-emu's own YAML, whose loader then says what is wrong.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -189,8 +190,13 @@ def recognise(path: Path) -> ConfigFormat:
 def load(path: Path, options: LoadOptions) -> Loaded:
     """The definitions at ``path``, read by the loader of its format, then changed as the options say."""
     from emulator.config.command_line import apply_options
+    from emulator.deployment import deployment_errors
 
-    return apply_options(recognise(path).load(path, options), options, path)
+    loaded = apply_options(recognise(path).load(path, options), options, path)
+    # Definitions with errors are partial (a value left out where it was wrong): deploying them would
+    # report the same mistakes again, in other words.
+    refused = [] if loaded.errors else deployment_errors(loaded.definitions)
+    return dataclasses.replace(loaded, errors=refused) if refused else loaded
 
 
 def top_level(path: Path) -> TopLevel | None:

@@ -220,7 +220,7 @@ def _named_parts(template: Template, apis: dict[str, _Api], by_id: dict[str, str
                 name,
                 props.text("ContentType") or "application/json",
                 schema if isinstance(schema, dict) else {},
-                location=props.location(),
+                location=props.location("Schema" if schema is not None else None),
             )
             named.models[logical] = name
             api.api = replace(api.api, models={**api.api.models, name: model})
