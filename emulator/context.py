@@ -55,6 +55,9 @@ class RequestContext:
     variables: dict[str, Any] | None = None
     #: The integration kind serving the method, from the integration request on.
     kind: IntegrationKind | None = None
+    #: The body the integration receives, converted by contentHandling (``emulator.mapping.content_handling``);
+    #: ``request.body`` stays what the client sent.
+    integration_body: bytes | None = None
     #: The event the integration request built for a Lambda function.
     event: Any = None
     #: The body the integration request's template rendered for other backends (a MOCK's ``{"statusCode": 200}``).

@@ -18,6 +18,7 @@ from emulator.context import RequestContext
 from emulator.errors import ApiConfigurationError, IntegrationFailure
 from emulator.integrations.base import BackendReply
 from emulator.limited_files import MAX_BODY_FILE_BYTES, FileRefused, read_limited
+from emulator.mapping.content_handling import response_payload
 from emulator.model import METHOD_RESPONSE_HEADER, IntegrationResponse
 from emulator.response import GatewayResponse
 from emulator.templates import DEFAULT_CONTENT_TYPE, response_template, static_text
@@ -67,7 +68,11 @@ async def integration_response(ctx: RequestContext) -> None:
             f"{chosen.status} on {method.http_method} {ctx.match.resource.path} "
             "(Output mapping refers to an invalid method response)"
         )
-    content_type, body = await _body(chosen, backend, ctx.request.header("accept"))
+    accept = ctx.request.header("accept")
+    backend = response_payload(
+        ctx, chosen, templated=response_template(chosen.response_templates, accept) is not None
+    )
+    content_type, body = await _body(chosen, backend, accept)
     headers = [("Content-Type", content_type)]
     for target, expression in chosen.response_parameters.items():
         if not target.startswith(METHOD_RESPONSE_HEADER):

@@ -7,7 +7,7 @@ executes part of it. For each part it does not, the choice is one of two, and th
   HTTP_PROXY, AWS services), mapping templates that need Velocity, header mappings from sources not
   read yet. Serving such a method some other way would hide the difference;
 - the method is served without it: authorizers, IAM, API keys, request validators, the resource
-  policy, request parameter mappings and content handling. The rest of the method works, which is
+  policy and request parameter mappings. The rest of the method works, which is
   what a developer needs while those features are on their way.
 
 ``deploy`` computes the notes once; ``routes``, ``serve`` and the inspector all read that one list.
@@ -124,17 +124,6 @@ def _integration_notes(integration: Integration) -> list[str]:
     if kind in (AWS, AWS_PROXY) and integration.request_parameters:
         notes.append(
             f"integration request parameters ({', '.join(sorted(integration.request_parameters))}): not applied yet"
-        )
-    handling = {response.content_handling for response in integration.responses}
-    # A MOCK reads the body only through a template that needs Velocity (a preflight's never does), so
-    # converting the request's body changes nothing there.
-    if kind != MOCK or _needs_velocity(integration.request_templates.values()):
-        handling.add(integration.content_handling)
-    handling.discard(None)
-    # A proxy's binary bodies are already base64 in its event, as CONVERT_TO_TEXT would make them.
-    if handling and kind != AWS_PROXY:
-        notes.append(
-            f"contentHandling {', '.join(sorted(str(value) for value in handling))}: not applied yet"
         )
     return notes
 

@@ -15,6 +15,7 @@ from emulator.events import build_json_event
 from emulator.integrations.base import BackendReply, LambdaInvocation
 from emulator.integrations.proxy_hint import proxy_hint
 from emulator.integrations.request_mapping import mapped_request
+from emulator.mapping.content_handling import integration_body
 from emulator.runtime.invoker import Invoker
 
 log = logging.getLogger("apig_emu.integration")
@@ -28,7 +29,7 @@ class LambdaCustomIntegration:
         assert ctx.request is not None
         text = mapped_request(ctx)
         # A template's text is the payload as a client's body would be: Lambda reads it as JSON.
-        request = ctx.request if text is None else replace(ctx.request, body=text.encode())
+        request = replace(ctx.request, body=integration_body(ctx) if text is None else text.encode())
         try:
             ctx.event = build_json_event(request)
         except BadRequestBody as error:

@@ -1,0 +1,400 @@
+"""contentHandling and binaryMediaTypes on non-proxy integrations (reference A.8, 1.6, 3.1).
+
+The two recorded matrices (an S3 integration on AWS: what a PUT stored, what a GET returned) are
+each a parametrized table below, cell by cell, with the recording's payloads: RAW (gzip bytes, not
+UTF-8), ENC (RAW's base64) and TXT. The conversions are tested on their own, then through the
+gateway with a non-proxy Lambda function and a MOCK.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import logging
+import textwrap
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulator.config import ConfigWarning
+from emulator.errors import ApiConfigurationError
+from emulator.mapping.content_handling import convert_request, convert_response, first_accepted
+from emulator.not_executed import grouped, not_executed
+from emulator.testing import Harness
+from tests.conftest import LAMBDAS
+
+TXT = b"this is a UTF8 text typed object"
+RAW = gzip.compress(TXT, mtime=0)
+ENC = base64.b64encode(RAW)
+#: RAW read as UTF-8 text, as AWS reads a body it takes for text: each invalid sequence is U+FFFD (EF BF BD).
+MANGLED = RAW.decode("utf-8", "replace").encode()
+ERROR = "500"
+
+PAYLOADS = {"RAW": RAW, "ENC": ENC, "TXT": TXT}
+CTT, CTB = "CONVERT_TO_TEXT", "CONVERT_TO_BINARY"
+PNG = ("image/png",)
+
+
+def b64(data: bytes) -> bytes:
+    return base64.b64encode(data)
+
+
+def test_the_recordings_payloads_are_what_the_matrices_need() -> None:
+    with pytest.raises(UnicodeDecodeError):
+        RAW.decode("utf-8")
+    assert ENC.startswith(b"H4sI") and b"\xef\xbf\xbd" in MANGLED
+    assert b64(ENC).startswith(b"SDRzSUFB") and b64(TXT).startswith(b"dGhpcyBp")
+
+
+# (contentHandling, request Content-Type, binaryMediaTypes) -> what the integration receives of RAW, ENC, TXT.
+REQUEST_MATRIX = [
+    pytest.param(None, "image/png", PNG, (RAW, ENC, TXT), id="none-binary"),
+    pytest.param(None, "text/plain", PNG, (MANGLED, ENC, TXT), id="none-text"),
+    pytest.param(CTT, "image/png", PNG, (b64(RAW), b64(ENC), b64(TXT)), id="to_text-binary"),
+    pytest.param(CTT, "text/plain", PNG, (MANGLED, ENC, TXT), id="to_text-text"),
+    pytest.param(CTB, "image/png", (), (ERROR, RAW, ERROR), id="to_binary-png_without_binary_types"),
+    pytest.param(CTB, "image/png", PNG, (RAW, ENC, TXT), id="to_binary-binary"),
+    pytest.param(CTB, "text/plain", PNG, (ERROR, RAW, ERROR), id="to_binary-text"),
+]
+
+
+@pytest.mark.parametrize(("handling", "content_type", "binary_types", "expected"), REQUEST_MATRIX)
+@pytest.mark.parametrize("payload", list(PAYLOADS))
+def test_a8_request_matrix(
+    handling: str | None,
+    content_type: str,
+    binary_types: tuple[str, ...],
+    expected: tuple[bytes | str, ...],
+    payload: str,
+) -> None:
+    wanted = expected[list(PAYLOADS).index(payload)]
+    if wanted == ERROR:
+        with pytest.raises(ApiConfigurationError, match="is text to convert to binary"):
+            convert_request(PAYLOADS[payload], content_type, binary_types, handling)
+    else:
+        assert convert_request(PAYLOADS[payload], content_type, binary_types, handling) == wanted
+
+
+# (integration response contentHandling, binaryMediaTypes, the backend's Content-Type, Accept) -> what the
+# client receives of RAW, ENC, TXT. "text"/"binary": whether the type is in binaryMediaTypes (image/png).
+RESPONSE_MATRIX = [
+    pytest.param(None, (), "image/png", "image/png", (MANGLED, ENC, TXT), id="none-no_binary_types-png"),
+    pytest.param(
+        None, (), "binary/octet-stream", "text/plain", (MANGLED, ENC, TXT), id="none-no_binary_types"
+    ),
+    pytest.param(
+        None, PNG, "binary/octet-stream", "image/png", (ERROR, RAW, ERROR), id="none-text-accept_binary"
+    ),
+    pytest.param(None, PNG, "image/png", "image/png", (RAW, ENC, TXT), id="none-binary-accept_binary"),
+    pytest.param(
+        None, PNG, "binary/octet-stream", "text/plain", (MANGLED, ENC, TXT), id="none-text-accept_text"
+    ),
+    pytest.param(
+        None, PNG, "image/png", "text/plain", (b64(RAW), b64(ENC), b64(TXT)), id="none-binary-accept_text"
+    ),
+    pytest.param(CTT, PNG, "image/png", "image/png", (b64(RAW), b64(ENC), b64(TXT)), id="to_text-binary-png"),
+    pytest.param(
+        CTT, PNG, "image/png", "text/plain", (b64(RAW), b64(ENC), b64(TXT)), id="to_text-binary-text"
+    ),
+    pytest.param(CTT, PNG, "binary/octet-stream", "image/png", (MANGLED, ENC, TXT), id="to_text-text-png"),
+    pytest.param(CTT, PNG, "binary/octet-stream", None, (MANGLED, ENC, TXT), id="to_text-text-no_accept"),
+    pytest.param(CTB, PNG, "binary/octet-stream", "text/plain", (ERROR, RAW, ERROR), id="to_binary-text"),
+    pytest.param(
+        CTB, (), "binary/octet-stream", "image/png", (ERROR, RAW, ERROR), id="to_binary-no_binary_types"
+    ),
+    pytest.param(CTB, PNG, "image/png", "text/plain", (RAW, ENC, TXT), id="to_binary-binary-text"),
+    pytest.param(CTB, PNG, "image/png", "image/png", (RAW, ENC, TXT), id="to_binary-binary-png"),
+]
+
+
+@pytest.mark.parametrize(("handling", "binary_types", "content_type", "accept", "expected"), RESPONSE_MATRIX)
+@pytest.mark.parametrize("payload", list(PAYLOADS))
+def test_a8_response_matrix(
+    handling: str | None,
+    binary_types: tuple[str, ...],
+    content_type: str,
+    accept: str | None,
+    expected: tuple[bytes | str, ...],
+    payload: str,
+) -> None:
+    wanted = expected[list(PAYLOADS).index(payload)]
+    if wanted == ERROR:
+        with pytest.raises(ApiConfigurationError, match="is text to convert to binary"):
+            convert_response(PAYLOADS[payload], content_type, accept, binary_types, handling)
+    else:
+        assert convert_response(PAYLOADS[payload], content_type, accept, binary_types, handling) == wanted
+
+
+@pytest.mark.parametrize(
+    ("accept", "first"),
+    [
+        ("image/png", "image/png"),
+        ("text/html, image/png", "text/html"),
+        ("image/webp,image/*,*/*;q=0.8", "image/webp"),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_only_the_first_accept_media_type_counts(accept: str | None, first: str | None) -> None:
+    """AWS-doc api-gateway-payload-encodings-workflow: "API Gateway honors only the first Accept media type"."""
+    assert first_accepted(accept) == first
+    wanted = RAW if first == "image/png" else b64(RAW)
+    assert convert_response(RAW, "image/png", accept, PNG, None) == wanted
+
+
+@pytest.mark.parametrize(
+    ("binary_types", "content_type", "binary"),
+    [
+        (("image/*",), "image/png", True),
+        (("*/*",), "text/plain", True),
+        (("image/png",), "Image/PNG; charset=binary", True),
+        (("image/png",), "image/jpeg", False),
+        (("image/png",), None, False),
+    ],
+)
+def test_binary_media_types_match_with_wildcards_and_parameters(
+    binary_types: tuple[str, ...], content_type: str | None, binary: bool
+) -> None:
+    """The same matching as the proxy event's isBase64Encoded (reference 1.6): CONVERT_TO_TEXT shows it."""
+    expected = b64(RAW) if binary else MANGLED
+    assert convert_request(RAW, content_type, binary_types, CTT) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [ENC, ENC.rstrip(b"="), b"  " + ENC + b"\n", b'"' + ENC.decode().encode() + b'"'],
+    ids=["padded", "unpadded", "surrounded_by_whitespace", "json_string"],
+)
+def test_to_binary_accepts_base64_as_a_decoder_would_decision(text: bytes) -> None:
+    """Pins a decision: padding is optional (as Java's decoder), whitespace around the text is trimmed, and a
+    JSON string of base64 (a non-proxy Lambda function returning a ``str``) is decoded from its value."""
+    assert convert_response(text, "application/json", None, (), CTB) == RAW
+
+
+@pytest.mark.parametrize("text", [b"abc d", b"a", b"YWJj$", b'"not base64"', b"{}"])
+def test_to_binary_refuses_what_is_not_base64(text: bytes) -> None:
+    with pytest.raises(ApiConfigurationError, match="is not base64"):
+        convert_response(text, "application/json", None, (), CTB)
+
+
+# --- through the gateway ------------------------------------------------------------------------------
+
+FUNCTION_ARN = "arn:aws:lambda:eu-west-1:210987654321:function:{}"
+LAMBDA = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/" + FUNCTION_ARN + "/invocations"
+
+MakeHarness = Callable[..., Harness]
+
+
+def lambda_method(
+    path: str,
+    *,
+    handling: str | None = None,
+    response_handling: str | None = None,
+    templates: dict[str, str] | None = None,
+    response_templates: dict[str, str] | None = None,
+) -> str:
+    """An OpenAPI path with a non-proxy Lambda integration (the function ``echo``) on POST."""
+    integration: dict[str, Any] = {"type": "aws", "uri": LAMBDA.format("echo")}
+    if handling:
+        integration["contentHandling"] = handling
+    if templates:
+        integration["requestTemplates"] = templates
+    default: dict[str, Any] = {"statusCode": "200"}
+    if response_handling:
+        default["contentHandling"] = response_handling
+    if response_templates:
+        default["responseTemplates"] = response_templates
+    integration["responses"] = {"default": default}
+    operation = {"responses": {"200": {"description": "ok"}}, "x-amazon-apigateway-integration": integration}
+    return json.dumps({path: {"post": operation}})
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[MakeHarness]:
+    """A harness over an OpenAPI document of ``paths`` (JSON snippets) and the API's binary media types."""
+    harnesses: list[Harness] = []
+
+    def make(*paths: str, binary_types: tuple[str, ...] = ()) -> Harness:
+        document = {
+            "openapi": "3.0.1",
+            "info": {"title": "files", "version": "1"},
+            "x-amazon-apigateway-binary-media-types": list(binary_types),
+            "paths": {key: value for path in paths for key, value in json.loads(path).items()},
+        }
+        (tmp_path / "api.json").write_text(json.dumps(document))
+        (tmp_path / "apig.yaml").write_text(
+            textwrap.dedent(
+                """
+                apis:
+                  files: {openapi: api.json}
+                functions:
+                  echo: {handler: cases.echo}
+                """
+            )
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConfigWarning)
+            harness = Harness(tmp_path / "apig.yaml", code_dir=LAMBDAS)
+        harnesses.append(harness)
+        return harness
+
+    yield make
+    for harness in harnesses:
+        harness.close()
+
+
+def returning(value: Any) -> Callable[[Any, Any], Any]:
+    return lambda event, context: value
+
+
+def test_lambda_returning_base64_text_is_served_as_binary_with_convert_to_binary(served: MakeHarness) -> None:
+    """The non-proxy way to serve an image from a function: it returns base64, the integration response
+    converts it (its JSON string quotes are no part of the base64: a decision, see ``to_binary``)."""
+    apig = served(lambda_method("/image", response_handling=CTB))
+    with apig.override("echo", returning(ENC.decode())):
+        answer = apig.post("/Prod/image", headers={"Accept": "text/plain"})
+    assert (answer.status, answer.content) == (200, RAW)
+
+
+def test_lambda_result_that_is_not_base64_under_convert_to_binary_is_a_500_that_says_why(
+    served: MakeHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    apig = served(lambda_method("/image", response_handling=CTB))
+    with caplog.at_level(logging.WARNING, logger="apig_emu.gateway"):
+        answer = apig.post("/Prod/image", json={"not": "base64"})
+    assert (answer.status, answer.json()) == (500, {"message": "Internal server error"})
+    assert (
+        "the integration response 200 (application/json) of function 'echo' is text to convert to binary "
+        "(contentHandling CONVERT_TO_BINARY), and is not base64" in caplog.text
+    )
+    assert len(apig.invocations_of("echo")) == 1
+
+
+def test_lambda_base64_text_is_decoded_when_the_first_accept_type_is_binary(served: MakeHarness) -> None:
+    """Row "none | text | binary Accept" of the response matrix, from a Lambda function: its JSON is text."""
+    apig = served(lambda_method("/image"), binary_types=PNG)
+    with apig.override("echo", returning(ENC.decode())):
+        binary = apig.post("/Prod/image", headers={"Accept": "image/png"})
+        text = apig.post("/Prod/image", headers={"Accept": "text/plain, image/png"})
+    assert binary.content == RAW
+    assert text.content == json.dumps(ENC.decode()).encode()
+
+
+def test_lambda_json_is_binary_when_its_type_is_listed_and_base64_for_a_text_accept(
+    served: MakeHarness,
+) -> None:
+    """Row "none | binary | text Accept": a function's JSON answer is application/json, so listing that type
+    (or ``*/*``) in binaryMediaTypes makes it binary, and a client accepting text gets its base64 (with ``*/*`` every Accept is binary)."""
+    apig = served(lambda_method("/doc"), binary_types=("application/json",))
+    payload = json.dumps({"a": 1}).encode()
+    assert apig.post("/Prod/doc", json={"a": 1}, headers={"Accept": "application/json"}).content == payload
+    assert apig.post("/Prod/doc", json={"a": 1}, headers={"Accept": "text/html"}).content == b64(payload)
+
+
+def test_convert_to_binary_on_the_request_decodes_base64_for_the_function(served: MakeHarness) -> None:
+    apig = served(lambda_method("/upload", handling=CTB))
+    document = b64(b'{"decoded": true}')
+    answer = apig.post("/Prod/upload", content=document, headers={"Content-Type": "text/plain"})
+    assert answer.json() == {"decoded": True}
+    # The client's own body stays what it sent, for the inspector and the harness's records.
+    recorded = apig.exchanges[-1].request
+    assert recorded is not None and recorded.body == document
+    assert apig.invocations_of("echo")[-1].event == {"decoded": True}
+
+
+def test_convert_to_binary_refuses_a_request_that_is_not_base64_before_the_function_runs(
+    served: MakeHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    apig = served(lambda_method("/upload", handling=CTB))
+    with caplog.at_level(logging.WARNING, logger="apig_emu.gateway"):
+        answer = apig.post("/Prod/upload", content=TXT, headers={"Content-Type": "text/plain"})
+    assert (answer.status, answer.json()) == (500, {"message": "Internal server error"})
+    assert "the request body (text/plain) of function 'echo' is text to convert to binary" in caplog.text
+    assert apig.invocations_of("echo") == []
+
+
+def test_a8_convert_to_binary_with_a_request_template(served: MakeHarness) -> None:
+    """Recorded: CONVERT_TO_BINARY with an application/json template; ENC sent as image/png (no binary media
+    types, no template: passed through) is decoded; sent as application/json (the template applies) is a 500."""
+    apig = served(lambda_method("/put", handling=CTB, templates={"application/json": '{"data": "fixed"}'}))
+    document = b64(b'{"stored": "decoded"}')
+    passed = apig.post("/Prod/put", content=document, headers={"Content-Type": "image/png"})
+    templated = apig.post("/Prod/put", content=ENC, headers={"Content-Type": "application/json"})
+    assert passed.json() == {"stored": "decoded"}
+    assert (templated.status, templated.json()) == (500, {"message": "Internal server error"})
+
+
+def test_text_body_that_is_not_utf8_reaches_the_function_mangled_as_on_aws(served: MakeHarness) -> None:
+    """Reference A.8 "none | text/plain": invalid UTF-8 becomes U+FFFD; inside a JSON string it still parses."""
+    apig = served(lambda_method("/echo"))
+    answer = apig.post(
+        "/Prod/echo", content=b'{"name": "caf\xe9"}', headers={"Content-Type": "application/json"}
+    )
+    assert answer.status == 200
+    assert apig.invocations_of("echo")[-1].event == {"name": "caf\ufffd"}
+
+
+def test_binary_body_passes_through_unchanged_to_the_function(served: MakeHarness) -> None:
+    apig = served(lambda_method("/echo"), binary_types=("application/octet-stream",))
+    body = b'{"kept": "as sent"}'
+    answer = apig.post("/Prod/echo", content=body, headers={"Content-Type": "application/octet-stream"})
+    assert answer.json() == {"kept": "as sent"}
+
+
+def test_convert_to_text_gives_the_function_base64_which_is_not_json_without_a_template(
+    served: MakeHarness,
+) -> None:
+    """CONVERT_TO_TEXT makes a binary body base64 text; with no template, Lambda must read it as JSON."""
+    apig = served(lambda_method("/echo", handling=CTT), binary_types=PNG)
+    answer = apig.post("/Prod/echo", content=RAW, headers={"Content-Type": "image/png"})
+    assert answer.status == 400
+    assert answer.json()["message"].startswith("Could not parse request body into json: ")
+
+
+def test_a_mock_converts_its_request_too(served: MakeHarness) -> None:
+    """A MOCK passes its body through as its request: CONVERT_TO_BINARY decodes a base64 ``statusCode``."""
+    mock = {
+        "/mock": {
+            "post": {
+                "responses": {"201": {"description": "made"}},
+                "x-amazon-apigateway-integration": {
+                    "type": "mock",
+                    "contentHandling": CTB,
+                    "responses": {"default": {"statusCode": "201"}},
+                },
+            }
+        }
+    }
+    apig = served(json.dumps(mock))
+    assert apig.post("/Prod/mock", content=b64(b'{"statusCode": 201}')).status == 201
+    assert apig.post("/Prod/mock", content=b'{"statusCode": 201}').status == 500
+
+
+def test_content_handling_is_no_longer_a_note(served: MakeHarness) -> None:
+    apig = served(lambda_method("/echo", handling=CTB, response_handling=CTT))
+    assert grouped(not_executed(apig.definitions)) == []
+
+
+# --- reference 3.1: a non-JSON body on a Lambda non-proxy method --------------------------------------------
+
+
+def test_31_form_body_without_a_template_is_400_and_with_one_the_template_is_the_event(
+    served: MakeHarness,
+) -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    apig = served(
+        lambda_method("/bare"),
+        lambda_method("/mapped", templates={"application/x-www-form-urlencoded": '{"from": "form"}'}),
+    )
+    bare = apig.post("/Prod/bare", content=b"a=1&b=2", headers=form)
+    assert (bare.status, bare.headers["x-amzn-ErrorType"]) == (400, "BadRequestException")
+    assert bare.json()["message"].startswith("Could not parse request body into json: ")
+    assert apig.invocations_of("echo") == []
+    mapped = apig.post("/Prod/mapped", content=b"a=1&b=2", headers=form)
+    assert (mapped.status, mapped.json()) == (200, {"from": "form"})
+    # A JSON body on the same method has no template of its type: passed through (WHEN_NO_MATCH).
+    assert apig.post("/Prod/mapped", json={"a": 1}).json() == {"a": 1}
