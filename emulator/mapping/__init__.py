@@ -1,1 +1,1 @@
-"""The mapping layer of non-proxy integrations: what API Gateway does to a payload between client and backend."""
+"""API Gateway's mapping layer: JSONPath, Velocity templates and the variables they read."""
