@@ -4,7 +4,8 @@ API Gateway sees every payload as text or binary: a request's by its ``Content-T
 answer by its own, either binary when the API's ``binaryMediaTypes`` lists it. Each side then has a
 kind it wants: the integration's (request) or integration response's (response) ``contentHandling``
 names it (``CONVERT_TO_TEXT``, ``CONVERT_TO_BINARY``); without one, a request stays what it is and a
-response takes the kind of the client's first ``Accept`` media type. One conversion serves all four
+response takes the kind of the client's first ``Accept`` media type, matched as for a Lambda proxy's
+``isBase64Encoded`` (``proxy_response.accept_matches``, validated: a wildcard Accept never matches). One conversion serves all four
 cases, as recorded against AWS (reference A.8):
 
 - binary to binary, as it is; binary to text, base64-encoded;
@@ -27,13 +28,12 @@ import binascii
 import json
 from dataclasses import replace
 
-from werkzeug.http import parse_list_header
-
 from emulator.context import RequestContext
 from emulator.errors import ApiConfigurationError
 from emulator.events import media_type_matches
 from emulator.integrations.base import BackendReply
 from emulator.model import IntegrationResponse
+from emulator.proxy_response import accept_matches
 
 CONVERT_TO_BINARY = "CONVERT_TO_BINARY"
 CONVERT_TO_TEXT = "CONVERT_TO_TEXT"
@@ -120,18 +120,10 @@ def convert_response(
     """A backend's body as the client receives it: the first Accept type's kind unless ``handling`` names one."""
     binary = media_type_matches(content_type, binary_media_types)
     if handling is None:
-        wants_binary = media_type_matches(first_accepted(accept), binary_media_types)
+        wants_binary = accept_matches(accept, binary_media_types)
     else:
         wants_binary = handling == CONVERT_TO_BINARY
     return _converted(body, binary, wants_binary, handling, where)
-
-
-def first_accepted(accept: str | None) -> str | None:
-    """The first media type of an ``Accept`` header: the only one AWS reads to choose binary or text."""
-    if not accept:
-        return None
-    parts = parse_list_header(accept)
-    return parts[0] if parts else None
 
 
 def to_binary(text: bytes) -> bytes:
