@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from emulator.config import ConfigWarning
-from emulator.errors import ApiConfigurationError
-from emulator.mapping.content_handling import convert_request, convert_response
+from emulator.mapping import content_handling
+from emulator.mapping.content_handling import Unconvertible, convert_request, convert_response
 from emulator.not_executed import grouped, not_executed
 from emulator.testing import Harness
 from tests.conftest import LAMBDAS
@@ -33,6 +33,7 @@ ENC = base64.b64encode(RAW)
 #: RAW read as UTF-8 text, as AWS reads a body it takes for text: each invalid sequence is U+FFFD (EF BF BD).
 MANGLED = RAW.decode("utf-8", "replace").encode()
 ERROR = "500"
+PNG_BYTES = bytes([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0xFF])
 
 PAYLOADS = {"RAW": RAW, "ENC": ENC, "TXT": TXT}
 CTT, CTB = "CONVERT_TO_TEXT", "CONVERT_TO_BINARY"
@@ -73,7 +74,7 @@ def test_a8_request_matrix(
 ) -> None:
     wanted = expected[list(PAYLOADS).index(payload)]
     if wanted == ERROR:
-        with pytest.raises(ApiConfigurationError, match="is text to convert to binary"):
+        with pytest.raises(Unconvertible, match="text to convert to binary is not base64"):
             convert_request(PAYLOADS[payload], content_type, binary_types, handling)
     else:
         assert convert_request(PAYLOADS[payload], content_type, binary_types, handling) == wanted
@@ -123,7 +124,7 @@ def test_a8_response_matrix(
 ) -> None:
     wanted = expected[list(PAYLOADS).index(payload)]
     if wanted == ERROR:
-        with pytest.raises(ApiConfigurationError, match="is text to convert to binary"):
+        with pytest.raises(Unconvertible, match="text to convert to binary is not base64"):
             convert_response(PAYLOADS[payload], content_type, accept, binary_types, handling)
     else:
         assert convert_response(PAYLOADS[payload], content_type, accept, binary_types, handling) == wanted
@@ -179,7 +180,7 @@ def test_to_binary_accepts_base64_as_a_decoder_would_decision(text: bytes) -> No
 
 @pytest.mark.parametrize("text", [b"abc d", b"a", b"YWJj$", b'"not base64"', b"{}"])
 def test_to_binary_refuses_what_is_not_base64(text: bytes) -> None:
-    with pytest.raises(ApiConfigurationError, match="is not base64"):
+    with pytest.raises(Unconvertible, match="is not base64"):
         convert_response(text, "application/json", None, (), CTB)
 
 
@@ -262,6 +263,34 @@ def test_lambda_returning_base64_text_is_served_as_binary_with_convert_to_binary
     assert (answer.status, answer.content) == (200, RAW)
 
 
+def test_readme_example_a_thumbnail_from_a_non_proxy_function(served: MakeHarness) -> None:
+    """The README's example: the function returns base64, the response is the PNG with its Content-Type."""
+    thumbnail = {
+        "/thumbnail": {
+            "get": {
+                "responses": {
+                    "200": {"description": "ok", "headers": {"Content-Type": {"schema": {"type": "string"}}}}
+                },
+                "x-amazon-apigateway-integration": {
+                    "type": "aws",
+                    "uri": LAMBDA.format("echo"),
+                    "responses": {
+                        "default": {
+                            "statusCode": "200",
+                            "contentHandling": CTB,
+                            "responseParameters": {"method.response.header.Content-Type": "'image/png'"},
+                        }
+                    },
+                },
+            }
+        }
+    }
+    apig = served(json.dumps(thumbnail), binary_types=PNG)
+    with apig.override("echo", returning(base64.b64encode(PNG_BYTES).decode())):
+        answer = apig.get("/Prod/thumbnail", headers={"Accept": "text/html"})
+    assert (answer.status, answer.headers["Content-Type"], answer.content) == (200, "image/png", PNG_BYTES)
+
+
 def test_lambda_result_that_is_not_base64_under_convert_to_binary_is_a_500_that_says_why(
     served: MakeHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -270,8 +299,8 @@ def test_lambda_result_that_is_not_base64_under_convert_to_binary_is_a_500_that_
         answer = apig.post("/Prod/image", json={"not": "base64"})
     assert (answer.status, answer.json()) == (500, {"message": "Internal server error"})
     assert (
-        "the integration response 200 (application/json) of function 'echo' is text to convert to binary "
-        "(contentHandling CONVERT_TO_BINARY), and is not base64" in caplog.text
+        "the integration response 200 (application/json, Accept '*/*') of function 'echo' with contentHandling "
+        "CONVERT_TO_BINARY: text to convert to binary is not base64" in caplog.text
     )
     assert len(apig.invocations_of("echo")) == 1
 
@@ -315,19 +344,38 @@ def test_convert_to_binary_refuses_a_request_that_is_not_base64_before_the_funct
     with caplog.at_level(logging.WARNING, logger="apig_emu.gateway"):
         answer = apig.post("/Prod/upload", content=TXT, headers={"Content-Type": "text/plain"})
     assert (answer.status, answer.json()) == (500, {"message": "Internal server error"})
-    assert "the request body (text/plain) of function 'echo' is text to convert to binary" in caplog.text
+    assert (
+        "the request body (text/plain) of function 'echo' with contentHandling CONVERT_TO_BINARY: text to convert "
+        "to binary is not base64" in caplog.text
+    )
     assert apig.invocations_of("echo") == []
 
 
-def test_a8_convert_to_binary_with_a_request_template(served: MakeHarness) -> None:
+def test_a8_convert_to_binary_with_a_request_template(
+    served: MakeHarness, caplog: pytest.LogCaptureFixture
+) -> None:
     """Recorded: CONVERT_TO_BINARY with an application/json template; ENC sent as image/png (no binary media
     types, no template: passed through) is decoded; sent as application/json (the template applies) is a 500."""
     apig = served(lambda_method("/put", handling=CTB, templates={"application/json": '{"data": "fixed"}'}))
     document = b64(b'{"stored": "decoded"}')
     passed = apig.post("/Prod/put", content=document, headers={"Content-Type": "image/png"})
-    templated = apig.post("/Prod/put", content=ENC, headers={"Content-Type": "application/json"})
+    with caplog.at_level(logging.WARNING, logger="apig_emu.gateway"):
+        templated = apig.post("/Prod/put", content=ENC, headers={"Content-Type": "application/json"})
     assert passed.json() == {"stored": "decoded"}
     assert (templated.status, templated.json()) == (500, {"message": "Internal server error"})
+    assert "a mapping template applies and reads text, but the payload is binary" in caplog.text
+    assert len(apig.invocations_of("echo")) == 1
+
+
+@pytest.mark.parametrize(("body", "readable"), [(TXT, True), (b"", True), (ENC, True), (RAW, False)])
+def test_a_template_reads_only_a_payload_that_is_text_after_the_conversion(
+    body: bytes, readable: bool
+) -> None:
+    if readable:
+        content_handling.readable(body)
+    else:
+        with pytest.raises(Unconvertible, match="reads text, but the payload is binary"):
+            content_handling.readable(body)
 
 
 def test_text_body_that_is_not_utf8_reaches_the_function_mangled_as_on_aws(served: MakeHarness) -> None:

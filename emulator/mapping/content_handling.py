@@ -25,15 +25,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from emulator.context import RequestContext
 from emulator.errors import ApiConfigurationError
 from emulator.events import media_type_matches
-from emulator.integrations.base import BackendReply
 from emulator.model import IntegrationResponse
 from emulator.proxy_response import accept_matches
+
+if TYPE_CHECKING:
+    # The integration kinds import this module (their request mapping converts through it).
+    from emulator.integrations.base import BackendReply
 
 CONVERT_TO_BINARY = "CONVERT_TO_BINARY"
 CONVERT_TO_TEXT = "CONVERT_TO_TEXT"
@@ -45,7 +50,7 @@ _QUOTED = 80
 
 
 class Unconvertible(ValueError):
-    """Text that should become binary and is not base64."""
+    """A payload that cannot take the kind wanted: text that is not base64, binary that a template should read."""
 
 
 def integration_body(ctx: RequestContext) -> bytes:
@@ -62,12 +67,16 @@ def request_payload(ctx: RequestContext, *, templated: bool) -> bytes:
     assert ctx.request is not None and ctx.match is not None
     integration = ctx.match.method.integration
     content_type = ctx.request.header("content-type")
-    where = f"the request body ({content_type or 'no Content-Type'}) of {integration.describe()}"
-    body = convert_request(
-        ctx.request.body, content_type, ctx.match.api.binary_media_types, integration.content_handling, where
-    )
-    if templated:
-        _readable(body, integration.content_handling, f"{where}: its request template")
+    handling = integration.content_handling
+    try:
+        body = convert_request(ctx.request.body, content_type, ctx.match.api.binary_media_types, handling)
+        if templated:
+            readable(body)
+    except Unconvertible as exc:
+        raise ApiConfigurationError(
+            f"the request body ({content_type or 'no Content-Type'}) of {integration.describe()} with "
+            f"{_named(handling)}: {exc}"
+        ) from None
     ctx.integration_body = body
     return body
 
@@ -80,33 +89,30 @@ def response_payload(ctx: RequestContext, chosen: IntegrationResponse, *, templa
     assert ctx.request is not None and ctx.match is not None and ctx.backend is not None
     backend = ctx.backend
     content_type = _header(backend.headers, "content-type") or _BACKEND_DEFAULT_TYPE
-    where = f"the integration response {chosen.status} ({content_type}) of {ctx.match.method.integration.describe()}"
-    body = convert_response(
-        backend.body,
-        content_type,
-        ctx.request.header("accept"),
-        ctx.match.api.binary_media_types,
-        chosen.content_handling,
-        where,
-    )
-    if templated:
-        _readable(body, chosen.content_handling, f"{where}: its response template")
+    accept = ctx.request.header("accept")
+    try:
+        body = convert_response(
+            backend.body, content_type, accept, ctx.match.api.binary_media_types, chosen.content_handling
+        )
+        if templated:
+            readable(body)
+    except Unconvertible as exc:
+        raise ApiConfigurationError(
+            f"the integration response {chosen.status} ({content_type}, Accept {accept!r}) of "
+            f"{ctx.match.method.integration.describe()} with {_named(chosen.content_handling)}: {exc}"
+        ) from None
     if body is not backend.body:
         backend = ctx.backend = replace(backend, body=body)
     return backend
 
 
 def convert_request(
-    body: bytes,
-    content_type: str | None,
-    binary_media_types: tuple[str, ...],
-    handling: str | None,
-    where: str = "the request body",
+    body: bytes, content_type: str | None, binary_media_types: tuple[str, ...], handling: str | None
 ) -> bytes:
     """A request body as the integration receives it: its own kind unless ``handling`` names one."""
-    binary = media_type_matches(content_type, binary_media_types)
+    binary = _is_binary(content_type, binary_media_types)
     wants_binary = binary if handling is None else handling == CONVERT_TO_BINARY
-    return _converted(body, binary, wants_binary, handling, where)
+    return _converted(body, binary, wants_binary)
 
 
 def convert_response(
@@ -115,22 +121,33 @@ def convert_response(
     accept: str | None,
     binary_media_types: tuple[str, ...],
     handling: str | None,
-    where: str = "the integration response",
 ) -> bytes:
     """A backend's body as the client receives it: the first Accept type's kind unless ``handling`` names one."""
-    binary = media_type_matches(content_type, binary_media_types)
+    binary = _is_binary(content_type, binary_media_types)
     if handling is None:
-        wants_binary = accept_matches(accept, binary_media_types)
+        wants_binary = _accepts_binary(accept, binary_media_types)
     else:
         wants_binary = handling == CONVERT_TO_BINARY
-    return _converted(body, binary, wants_binary, handling, where)
+    return _converted(body, binary, wants_binary)
+
+
+def readable(body: bytes) -> None:
+    """Refuse a payload a template cannot read: one that is not text (UTF-8) after the conversion."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Unconvertible(
+            "a mapping template applies and reads text, but the payload is binary (a template reads a binary "
+            "payload as base64 with contentHandling CONVERT_TO_TEXT)"
+        ) from None
 
 
 def to_binary(text: bytes) -> bytes:
-    """Base64 text decoded (padding optional, nothing outside the alphabet allowed).
+    """Base64 text decoded: padding optional, whitespace around it ignored, nothing else outside the alphabet.
 
-    A JSON string of base64 (what a Lambda function returning a ``str`` answers, quotes included) is
-    decoded from its value: the documented way to serve binary from a non-proxy Lambda function.
+    A JSON string of base64 (what a non-proxy Lambda function returning a ``str`` answers, quotes
+    included) is decoded from its value, the usual way to serve binary from such a function; how AWS
+    treats the quotes is not recorded (a decision).
     """
     stripped = text.strip()
     if stripped.startswith(b'"'):
@@ -141,25 +158,22 @@ def to_binary(text: bytes) -> bytes:
         if isinstance(value, str):
             stripped = value.encode("utf-8", "replace")
     if len(stripped) % 4 == 1:
-        raise Unconvertible("its length is not that of base64")
+        raise Unconvertible(f"text to convert to binary is not base64 (its length): {text[:_QUOTED]!r}")
     try:
         return base64.b64decode(stripped + b"=" * (-len(stripped) % 4), validate=True)
     except binascii.Error as exc:
-        raise Unconvertible(str(exc)) from None
+        raise Unconvertible(f"text to convert to binary is not base64 ({exc}): {text[:_QUOTED]!r}") from None
 
 
-def _converted(body: bytes, binary: bool, wants_binary: bool, handling: str | None, where: str) -> bytes:
+# Parsing a media type costs microseconds a request, and clients send the same few headers again and again.
+_is_binary = functools.lru_cache(maxsize=256)(media_type_matches)
+_accepts_binary = functools.lru_cache(maxsize=256)(accept_matches)
+
+
+def _converted(body: bytes, binary: bool, wants_binary: bool) -> bytes:
     if binary:
         return body if wants_binary else base64.b64encode(body)
-    if not wants_binary:
-        return _as_text(body)
-    try:
-        return to_binary(body)
-    except Unconvertible as exc:
-        raise ApiConfigurationError(
-            f"{where} is text to convert to binary ({_named(handling)}), and is not base64 ({exc}): "
-            f"{body[:_QUOTED]!r}"
-        ) from None
+    return to_binary(body) if wants_binary else _as_text(body)
 
 
 def _as_text(body: bytes) -> bytes:
@@ -169,16 +183,6 @@ def _as_text(body: bytes) -> bytes:
     except UnicodeDecodeError:
         return body.decode("utf-8", "replace").encode("utf-8")
     return body
-
-
-def _readable(body: bytes, handling: str | None, where: str) -> None:
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ApiConfigurationError(
-            f"{where} reads text and the payload is binary after {_named(handling)}; a template reads a "
-            "binary payload as base64 with contentHandling CONVERT_TO_TEXT"
-        ) from None
 
 
 def _named(handling: str | None) -> str:
