@@ -24,7 +24,7 @@ from emulator.config import ConfigWarning
 from emulator.mapping import content_handling
 from emulator.mapping.content_handling import Unconvertible, convert_request, convert_response
 from emulator.not_executed import grouped, not_executed
-from emulator.testing import Harness
+from emulator.testing import EventError, Harness, json_event
 from tests.conftest import LAMBDAS
 
 TXT = b"this is a UTF8 text typed object"
@@ -448,3 +448,21 @@ def test_31_form_body_without_a_template_is_400_and_with_one_the_template_is_the
     assert (mapped.status, mapped.json()) == (200, {"from": "form"})
     # A JSON body on the same method has no template of its type: passed through (WHEN_NO_MATCH).
     assert apig.post("/Prod/mapped", json={"a": 1}).json() == {"a": 1}
+
+
+def test_the_event_factory_builds_the_event_the_server_sends(served: MakeHarness, tmp_path: Path) -> None:
+    """``json_event`` goes through the gateway's own request mapping: contentHandling, templates, passthrough."""
+    apig = served(
+        lambda_method("/upload", handling=CTB),
+        lambda_method("/mapped", templates={"application/x-www-form-urlencoded": '{"from": "form"}'}),
+    )
+    config = tmp_path / "apig.yaml"
+    body = b64(b'{"decoded": true}')
+    text = {"Content-Type": "text/plain"}
+    event = json_event("POST", "/Prod/upload", body=body, headers=text, config=config, code_dir=LAMBDAS)
+    assert event == {"decoded": True} == apig.post("/Prod/upload", content=body, headers=text).json()
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert json_event("POST", "/Prod/mapped", body="a=1", headers=form, config=config) == {"from": "form"}
+    with pytest.raises(EventError) as refused:
+        json_event("POST", "/Prod/upload", body=TXT, headers=text, config=config, code_dir=LAMBDAS)
+    assert (refused.value.status, refused.value.message) == (500, "Internal server error")
