@@ -6,6 +6,7 @@ integration responses' selection patterns are matched against (reference section
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 from typing import Any
@@ -42,8 +43,8 @@ def non_proxy_event(ctx: RequestContext) -> Any:
 
 
 class LambdaCustomIntegration:
-    def __init__(self, invoker: Invoker) -> None:
-        self.call = LambdaInvocation(invoker)
+    def __init__(self, invoker: Invoker, background: set[asyncio.Task[None]] | None = None) -> None:
+        self.call = LambdaInvocation(invoker, background)
 
     async def request(self, ctx: RequestContext) -> None:
         ctx.event = non_proxy_event(ctx)
