@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -26,6 +27,7 @@ from emulator.mapping.content_handling import Unconvertible, convert_request, co
 from emulator.not_executed import grouped, not_executed
 from emulator.testing import EventError, Harness, json_event
 from tests.conftest import LAMBDAS
+from tests.upstream import Answer, Received, Upstream
 
 TXT = b"this is a UTF8 text typed object"
 RAW = gzip.compress(TXT, mtime=0)
@@ -466,3 +468,149 @@ def test_the_event_factory_builds_the_event_the_server_sends(served: MakeHarness
     with pytest.raises(EventError) as refused:
         json_event("POST", "/Prod/upload", body=TXT, headers=text, config=config, code_dir=LAMBDAS)
     assert (refused.value.status, refused.value.message) == (500, "Internal server error")
+
+
+# --- the matrices again, end to end: an HTTP integration to a local object store, as A.8's S3 setup --------
+
+
+class ObjectStore:
+    """A local stand-in for A.8's S3 bucket: PUT stores the body as received; GET answers it with the
+    Content-Type the ``response-content-type`` query names (S3's default ``binary/octet-stream``)."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+        self.upstream = Upstream()
+        self.upstream.respond = self.respond
+
+    def respond(self, received: Received) -> Answer:
+        path, _, query = received.target.partition("?")
+        if received.method == "PUT":
+            self.objects[path] = received.body
+            return Answer()
+        content_type = parse_qs(query).get("response-content-type", ["binary/octet-stream"])[0]
+        return Answer(headers=[("Content-Type", content_type)], body=self.objects[path])
+
+
+def bucket_api(url: str, handling: str | None, response_handling: str | None) -> dict[str, Any]:
+    """A.8's method: ``/{object_path+}`` ANY to the bucket, Content-Type and response-content-type mapped,
+    no templates, WHEN_NO_MATCH."""
+    integration: dict[str, Any] = {
+        "type": "http",
+        "uri": url + "/bucket/{object_path}",
+        "httpMethod": "ANY",
+        "passthroughBehavior": "when_no_match",
+        "requestParameters": {
+            "integration.request.path.object_path": "method.request.path.object_path",
+            "integration.request.header.Content-Type": "method.request.header.Content-Type",
+            "integration.request.querystring.response-content-type": "method.request.header.response-content-type",
+        },
+        "responses": {"default": {"statusCode": "200"}},
+    }
+    if handling:
+        integration["contentHandling"] = handling
+    if response_handling:
+        integration["responses"]["default"]["contentHandling"] = response_handling
+    parameters = [
+        {"name": "object_path", "in": "path", "required": True, "schema": {"type": "string"}},
+        {"name": "Content-Type", "in": "header", "schema": {"type": "string"}},
+        {"name": "response-content-type", "in": "header", "schema": {"type": "string"}},
+    ]
+    operation = {"parameters": parameters, "responses": {"200": {"description": "ok"}}}
+    return {
+        "/{object_path+}": {
+            "x-amazon-apigateway-any-method": {**operation, "x-amazon-apigateway-integration": integration}
+        }
+    }
+
+
+@pytest.fixture(scope="module")
+def bucket(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., tuple[Harness, ObjectStore]]]:
+    """``bucket(binary_types, handling, response_handling)``: the store and a harness over A.8's API, one per
+    setting for the whole module (the matrices' cells share them)."""
+    store = ObjectStore()
+    harnesses: dict[tuple[Any, ...], Harness] = {}
+
+    def make(
+        binary_types: tuple[str, ...], handling: str | None = None, response_handling: str | None = None
+    ) -> tuple[Harness, ObjectStore]:
+        key = (binary_types, handling, response_handling)
+        if key not in harnesses:
+            folder = tmp_path_factory.mktemp("bucket")
+            document = {
+                "openapi": "3.0.1",
+                "info": {"title": "bucket", "version": "1"},
+                "x-amazon-apigateway-binary-media-types": list(binary_types),
+                "paths": bucket_api(store.upstream.url, handling, response_handling),
+            }
+            (folder / "api.json").write_text(json.dumps(document))
+            (folder / "apig.yaml").write_text("apis:\n  bucket: {openapi: api.json}\n")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConfigWarning)
+                harnesses[key] = Harness(folder / "apig.yaml", code_dir=LAMBDAS)
+        return harnesses[key], store
+
+    yield make
+    for harness in harnesses.values():
+        harness.close()
+    store.upstream.close()
+
+
+@pytest.mark.parametrize(("handling", "content_type", "binary_types", "expected"), REQUEST_MATRIX)
+@pytest.mark.parametrize("payload", list(PAYLOADS))
+def test_a8_request_matrix_through_an_http_integration(
+    bucket: Callable[..., tuple[Harness, ObjectStore]],
+    handling: str | None,
+    content_type: str,
+    binary_types: tuple[str, ...],
+    expected: tuple[bytes | str, ...],
+    payload: str,
+) -> None:
+    apig, store = bucket(binary_types, handling)
+    key = f"/bucket/put-{len(store.objects)}-{payload}"
+    answer = apig.put(
+        f"/Prod{key[len('/bucket') :]}", content=PAYLOADS[payload], headers={"Content-Type": content_type}
+    )
+    wanted = expected[list(PAYLOADS).index(payload)]
+    if wanted == ERROR:
+        assert (answer.status, answer.json()) == (500, {"message": "Internal server error"})
+        assert key not in store.objects
+    else:
+        assert answer.status == 200
+        assert store.objects[key] == wanted
+        assert store.upstream.last.header("Content-Type") == content_type
+
+
+@pytest.mark.parametrize(("handling", "binary_types", "content_type", "accept", "expected"), RESPONSE_MATRIX)
+@pytest.mark.parametrize("payload", list(PAYLOADS))
+def test_a8_response_matrix_through_an_http_integration(
+    bucket: Callable[..., tuple[Harness, ObjectStore]],
+    handling: str | None,
+    binary_types: tuple[str, ...],
+    content_type: str,
+    accept: str | None,
+    expected: tuple[bytes | str, ...],
+    payload: str,
+) -> None:
+    apig, store = bucket(binary_types, response_handling=handling)
+    store.objects[f"/bucket/get-{payload}"] = PAYLOADS[payload]
+    headers = {"Accept": accept or "", "response-content-type": content_type}
+    answer = apig.get(f"/Prod/get-{payload}", headers=headers)
+    wanted = expected[list(PAYLOADS).index(payload)]
+    if wanted == ERROR:
+        assert (answer.status, answer.json()) == (500, {"message": "Internal server error"})
+    else:
+        assert (answer.status, answer.content) == (200, wanted)
+
+
+def test_mangling_a_text_body_is_logged_with_what_to_do(
+    bucket: Callable[..., tuple[Harness, ObjectStore]], caplog: pytest.LogCaptureFixture
+) -> None:
+    apig, store = bucket(PNG)
+    with caplog.at_level(logging.WARNING, logger="apig_emu.integration"):
+        apig.put("/Prod/mangled", content=RAW, headers={"Content-Type": "text/plain"})
+    assert store.objects["/bucket/mangled"] == MANGLED
+    assert (
+        "a request body of type 'text/plain' is not valid UTF-8 and the type is not in binary_media_types: read as "
+        "text, as AWS does, each invalid byte sequence replaced by U+FFFD; list the type to pass the bytes intact"
+        in caplog.text
+    )

@@ -348,7 +348,11 @@ def test_http_proxy_forwards_method_path_query_headers_and_body(served: Serve, u
     operation["parameters"] = [
         {"name": "proxy", "in": "path", "required": True, "schema": {"type": "string"}}
     ]
-    apig = served({"/{proxy+}": {"x-amazon-apigateway-any-method": operation}})
+    # A binary media type passes the bytes intact (text would be read as UTF-8: tests/test_content_handling.py).
+    apig = served(
+        {"/{proxy+}": {"x-amazon-apigateway-any-method": operation}},
+        **{"x-amazon-apigateway-binary-media-types": ["application/octet-stream"]},
+    )
     response = apig.request(
         "PATCH",
         "/Prod/a/b%2Fc?x=1&x=2",

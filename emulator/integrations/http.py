@@ -9,13 +9,15 @@ The integration request is what API Gateway would send (reference A.6, A.7(b), 9
   body's ``Content-Type``) plus the mapped headers; the body is the request template's text or the
   client's body, as the passthrough behaviour says;
 - proxy, the backend sees the client's headers as a Lambda proxy event has them (hop-by-hop ones
-  gone, ``X-Forwarded-For`` appended with the client's address) and the body as it came;
+  gone, ``X-Forwarded-For`` appended with the client's address) and the body as it came, text or
+  binary as ``binaryMediaTypes`` say (``emulator.mapping.content_handling``);
 - a mapped ``Content-Length`` or ``Transfer-Encoding`` fails every call with a 500; ``Connection``,
   ``Proxy-Authenticate``, ``TE``, ``Via`` and ``Expect`` mappings are dropped silently.
 
 The answer: non-proxy, its status is what selection patterns match (``integration_response``);
 proxy, its status, headers and body are the client's response, with the reserved headers renamed
-``x-amzn-Remapped-*`` and ``Transfer-Encoding`` dropped, as for a Lambda proxy.
+``x-amzn-Remapped-*`` and ``Transfer-Encoding`` dropped, as for a Lambda proxy, and the body text or
+binary as the client's first ``Accept`` type asks.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from emulator.events import event_headers
 from emulator.integrations.base import BackendReply
 from emulator.integrations.http_client import HttpClient, OutboundRequest
 from emulator.integrations.request_mapping import mapped_request
+from emulator.mapping.content_handling import integration_body, proxied_body, request_payload
 from emulator.mapping.parameters import IntegrationParameters, map_request_parameters, mapped_headers
 from emulator.model import EDGE, Integration
 
@@ -83,11 +86,11 @@ class HttpIntegration:
             parameters, refused=REFUSED_HTTP_HEADERS, dropped=DROPPED_HTTP_HEADERS, backend=backend
         )
         if self.proxy:
-            body = ctx.request.body
+            body = request_payload(ctx, templated=False)
             headers = _proxy_headers(ctx)
         else:
             text = mapped_request(ctx)
-            body = ctx.request.body if text is None else text.encode()
+            body = integration_body(ctx) if text is None else text.encode()
             headers = _gateway_headers(ctx, body)
         ctx.outbound = OutboundRequest(
             method=_method(integration, ctx.request.method),
@@ -104,7 +107,7 @@ class HttpIntegration:
         )
         if self.proxy:
             reply = BackendReply(
-                reply.status, remap_response_headers(reply.headers), reply.body, reply.selector
+                reply.status, remap_response_headers(reply.headers), proxied_body(ctx, reply), reply.selector
             )
         ctx.backend = reply
 

@@ -27,6 +27,7 @@ import base64
 import binascii
 import functools
 import json
+import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
 
 CONVERT_TO_BINARY = "CONVERT_TO_BINARY"
 CONVERT_TO_TEXT = "CONVERT_TO_TEXT"
+
+log = logging.getLogger("apig_emu.integration")
 
 #: A backend answer without a Content-Type: a Lambda function's, whose Invoke answers JSON (a MOCK has no payload).
 _BACKEND_DEFAULT_TYPE = "application/json"
@@ -106,13 +109,27 @@ def response_payload(ctx: RequestContext, chosen: IntegrationResponse, *, templa
     return backend
 
 
+def proxied_body(ctx: RequestContext, reply: BackendReply) -> bytes:
+    """An HTTP_PROXY backend's body for the client: no integration response, so no contentHandling; the
+    first Accept type decides, as for a non-proxy response without one (a decision: unrecorded for proxies)."""
+    assert ctx.request is not None and ctx.match is not None
+    content_type = _header(reply.headers, "content-type") or _BACKEND_DEFAULT_TYPE
+    accept = ctx.request.header("accept")
+    try:
+        return convert_response(reply.body, content_type, accept, ctx.match.api.binary_media_types, None)
+    except Unconvertible as exc:
+        raise ApiConfigurationError(
+            f"the answer ({content_type}, Accept {accept!r}) of {ctx.match.method.integration.describe()}: {exc}"
+        ) from None
+
+
 def convert_request(
     body: bytes, content_type: str | None, binary_media_types: tuple[str, ...], handling: str | None
 ) -> bytes:
     """A request body as the integration receives it: its own kind unless ``handling`` names one."""
     binary = _is_binary(content_type, binary_media_types)
     wants_binary = binary if handling is None else handling == CONVERT_TO_BINARY
-    return _converted(body, binary, wants_binary)
+    return _converted(body, binary, wants_binary, f"a request body of type {content_type!r}")
 
 
 def convert_response(
@@ -128,7 +145,7 @@ def convert_response(
         wants_binary = _accepts_binary(accept, binary_media_types)
     else:
         wants_binary = handling == CONVERT_TO_BINARY
-    return _converted(body, binary, wants_binary)
+    return _converted(body, binary, wants_binary, f"a backend's answer of type {content_type!r}")
 
 
 def readable(body: bytes) -> None:
@@ -170,17 +187,25 @@ _is_binary = functools.lru_cache(maxsize=256)(media_type_matches)
 _accepts_binary = functools.lru_cache(maxsize=256)(accept_matches)
 
 
-def _converted(body: bytes, binary: bool, wants_binary: bool) -> bytes:
+def _converted(body: bytes, binary: bool, wants_binary: bool, what: str) -> bytes:
     if binary:
         return body if wants_binary else base64.b64encode(body)
-    return to_binary(body) if wants_binary else _as_text(body)
+    return to_binary(body) if wants_binary else _as_text(body, what)
 
 
-def _as_text(body: bytes) -> bytes:
-    """The body read as UTF-8, as AWS reads text: each invalid sequence becomes U+FFFD."""
+def _as_text(body: bytes, what: str) -> bytes:
+    """The body read as UTF-8, as AWS reads text: each invalid sequence becomes U+FFFD.
+
+    The log says so: a file that arrives corrupted is the surprise binaryMediaTypes exist to prevent.
+    """
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
+        log.warning(
+            "%s is not valid UTF-8 and the type is not in binary_media_types: read as text, as AWS does, "
+            "each invalid byte sequence replaced by U+FFFD; list the type to pass the bytes intact",
+            what,
+        )
         return body.decode("utf-8", "replace").encode("utf-8")
     return body
 
