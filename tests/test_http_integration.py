@@ -6,6 +6,7 @@ the backend's view of each request is what the upstream recorded.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import warnings
@@ -15,8 +16,15 @@ from typing import Any
 
 import pytest
 
+from emulator.app import create_app
 from emulator.config import ConfigWarning
+from emulator.deployment import deploy
+from emulator.errors import EndpointUnreachable, IntegrationFailure
+from emulator.gateway import Gateway
+from emulator.integrations import HttpClient, OutboundRequest
 from emulator.not_executed import grouped, not_executed
+from emulator.request import GatewayRequest
+from emulator.runtime.threads import ThreadInvoker
 from emulator.testing import Harness
 from tests.conftest import LAMBDAS
 from tests.upstream import Answer, Upstream
@@ -463,3 +471,66 @@ def test_http_integrations_are_no_longer_listed_as_not_executed(served: Serve, u
         }
     )
     assert grouped(not_executed(apig.definitions)) == []
+
+
+def test_the_app_closes_the_shared_client_when_serve_stops(served: Serve, upstream: Upstream) -> None:
+    """``serve``'s shutdown (the ASGI lifespan of ``create_app``) closes the pooled connections."""
+    definitions = served({"/p": {"get": http(upstream.url, method="GET")}}).definitions
+
+    async def lifespan() -> int:
+        gateway = Gateway(deploy(definitions), invoker=ThreadInvoker())
+        app = create_app(gateway)
+        inbox: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+        sent: list[str] = []
+        started = asyncio.Event()
+
+        async def send(message: Any) -> None:
+            sent.append(message["type"])
+            if message["type"] == "lifespan.startup.complete":
+                started.set()
+
+        inbox.put_nowait({"type": "lifespan.startup"})
+        task = asyncio.ensure_future(app({"type": "lifespan", "asgi": {"version": "3.0"}}, inbox.get, send))
+        await started.wait()
+        response = await gateway.handle(GatewayRequest("GET", "/Prod/p", "", [("Host", "localhost")]))
+        assert not upstream.closed.is_set()
+        inbox.put_nowait({"type": "lifespan.shutdown"})
+        await task
+        assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+        return response.status
+
+    assert asyncio.run(lifespan()) == 200
+    assert upstream.closed.wait(60)
+
+
+def test_a_backend_answer_past_the_payload_limit_is_a_500_not_held_in_memory(upstream: Upstream) -> None:
+    upstream.respond = lambda received: Answer(body=b"x" * 11)
+
+    async def call(limit: int) -> bytes:
+        client = HttpClient(max_response_bytes=limit)
+        try:
+            reply = await client.send(
+                OutboundRequest("GET", upstream.url), timeout_ms=29000, backend="backend"
+            )
+        finally:
+            await client.aclose()
+        return reply.body
+
+    assert asyncio.run(call(11)) == b"x" * 11
+    with pytest.raises(
+        IntegrationFailure, match=r"backend answered http://127\.0\.0\.1:\d+ with more than 10 bytes"
+    ):
+        asyncio.run(call(10))
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/x", "http://bad host/x", "http://127.0.0.1:99999/x"])
+def test_a_url_that_is_not_one_is_the_invalid_endpoint_500(url: str) -> None:
+    async def call() -> None:
+        await HttpClient().send(OutboundRequest("GET", url), timeout_ms=29000, backend="b")
+
+    with pytest.raises(EndpointUnreachable) as raised:
+        asyncio.run(call())
+    assert raised.value.status == 500
+    assert raised.value.reason.startswith(
+        "Execution failed due to configuration error: Invalid endpoint address: b:"
+    )

@@ -60,11 +60,18 @@ class HttpClient:
 
         ``backend`` names the integration in the reasons the log gives (``HTTP integration http://…``).
         """
-        headers = [(name.encode("latin-1"), value.encode("utf-8")) for name, value in request.headers]
+        try:
+            headers = [(name.encode("ascii"), value.encode("utf-8")) for name, value in request.headers]
+        except UnicodeEncodeError as exc:
+            raise IntegrationFailure(f"{backend}: a header name of the request is not ASCII: {exc}") from None
         # API Gateway frames every call with a Content-Length, an empty GET's ``0`` included (reference A.6).
         headers.append((b"Content-Length", str(len(request.body)).encode()))
         try:
             outgoing = httpx.Request(request.method, request.url, headers=headers, content=request.body)
+            port = outgoing.url.port
+            if port is not None and not 0 < port < 65536:
+                # httpx lets it through; the socket's OverflowError would escape as an emulator fault.
+                raise ValueError(f"port {port} is out of range")
         except (httpx.InvalidURL, UnicodeEncodeError, ValueError) as exc:
             raise EndpointUnreachable(
                 f"{backend}: the URL {request.url!r} is not a valid endpoint: {exc}"

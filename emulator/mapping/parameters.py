@@ -23,6 +23,17 @@ from typing import Any
 
 from emulator.context import RequestContext, flatten
 from emulator.errors import IntegrationFailure
+from emulator.mapping.expressions import (
+    BODY,
+    CONTEXT_PREFIX,
+    METHOD_REQUEST_PLACES,
+    METHOD_REQUEST_PREFIX,
+    SOURCES,
+    STAGE_VARIABLES_PREFIX,
+    TARGETS,
+    is_literal,
+    split_target,
+)
 from emulator.mapping.jsonpath import JsonPathError, body_path
 
 #: Request headers that never reach the method request, so ``method.request.header.X`` finds none of
@@ -43,12 +54,6 @@ STRIPPED_REQUEST_HEADERS = frozenset(
         "www-authenticate",
     }
 )
-
-_TARGET = "integration.request."
-_TARGET_PLACES = ("header", "querystring", "path", "multivalueheader", "multivaluequerystring")
-_METHOD_REQUEST = "method.request."
-_METHOD_REQUEST_PLACES = ("path", "querystring", "multivaluequerystring", "header", "multivalueheader")
-_BODY = "method.request.body"
 
 
 @dataclass(slots=True)
@@ -126,14 +131,12 @@ def mapped_headers(
 
 
 def _target(target: str) -> tuple[str, str]:
-    if target.startswith(_TARGET):
-        place, dot, name = target[len(_TARGET) :].partition(".")
-        if dot and name and place in _TARGET_PLACES:
-            return place, name
-    raise IntegrationFailure(
-        f"the request parameter {target!r} is not a mapping target: expected "
-        "integration.request.header|querystring|path.NAME"
-    )
+    found = split_target(target)
+    if found is None:
+        raise IntegrationFailure(
+            f"the request parameter {target!r} is not a mapping target: expected {TARGETS}"
+        )
+    return found
 
 
 class _Sources:
@@ -148,26 +151,25 @@ class _Sources:
         self._document: tuple[Any] | None = None
 
     def values(self, target: str, source: str) -> list[str] | None:
-        if len(source) >= 2 and source.startswith("'") and source.endswith("'"):
+        if is_literal(source):
             return [source[1:-1]]
-        if source == _BODY or source.startswith(_BODY + "."):
+        if source == BODY or source.startswith(BODY + "."):
             return self._body(target, source)
-        if source.startswith(_METHOD_REQUEST):
-            place, dot, name = source[len(_METHOD_REQUEST) :].partition(".")
-            if dot and name and place in _METHOD_REQUEST_PLACES:
+        if source.startswith(METHOD_REQUEST_PREFIX):
+            place, dot, name = source[len(METHOD_REQUEST_PREFIX) :].partition(".")
+            if dot and name and place in METHOD_REQUEST_PLACES:
                 return self._method_request(place, name)
-        elif source.startswith("stageVariables."):
-            value = self.match.stage.variables.get(source[len("stageVariables.") :])
+        elif source.startswith(STAGE_VARIABLES_PREFIX):
+            value = self.match.stage.variables.get(source[len(STAGE_VARIABLES_PREFIX) :])
             return None if value is None else [value]
-        elif source.startswith("context."):
+        elif source.startswith(CONTEXT_PREFIX):
             if self._context is None:
                 self._context = flatten(self.ctx.variables or {})
             value = self._context.get(source)
             return None if value is None else [value]
         raise IntegrationFailure(
             f"the request parameter {target} maps from {source!r}, which is not a source API Gateway maps from "
-            "(method.request.path|querystring|multivaluequerystring|header|multivalueheader.NAME, "
-            "method.request.body[.JSONPATH], stageVariables.NAME, context.NAME or a 'literal')"
+            f"({SOURCES})"
         )
 
     def _method_request(self, place: str, name: str) -> list[str] | None:
@@ -189,10 +191,10 @@ class _Sources:
 
     def _body(self, target: str, source: str) -> list[str] | None:
         text = self.request.body.decode("utf-8", "replace")
-        if source == _BODY:
+        if source == BODY:
             return [text]
         try:
-            path = body_path(source[len(_BODY) + 1 :])
+            path = body_path(source[len(BODY) + 1 :])
         except JsonPathError as error:
             raise IntegrationFailure(
                 f"the request parameter {target} maps from {source!r}: {error}"
