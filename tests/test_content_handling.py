@@ -614,3 +614,43 @@ def test_mangling_a_text_body_is_logged_with_what_to_do(
         "text, as AWS does, each invalid byte sequence replaced by U+FFFD; list the type to pass the bytes intact"
         in caplog.text
     )
+
+
+# --- HTTP_PROXY: no integration response, so the recorded "none" rows (a decision for proxies) -----------
+
+
+@pytest.fixture
+def upstream() -> Iterator[Upstream]:
+    backend = Upstream()
+    yield backend
+    backend.close()
+
+
+def proxy_api(url: str) -> str:
+    integration = {"type": "http_proxy", "uri": url + "/file", "httpMethod": "ANY"}
+    operation = {"responses": {"200": {"description": "ok"}}, "x-amazon-apigateway-integration": integration}
+    return json.dumps({"/file": {"x-amazon-apigateway-any-method": operation}})
+
+
+def test_http_proxy_passes_binary_types_intact_and_reads_other_bodies_as_text_decision(
+    served: MakeHarness, upstream: Upstream
+) -> None:
+    apig = served(proxy_api(upstream.url), binary_types=PNG)
+    apig.put("/Prod/file", content=RAW, headers={"Content-Type": "image/png"})
+    assert upstream.last.body == RAW
+    apig.put("/Prod/file", content=RAW, headers={"Content-Type": "application/octet-stream"})
+    assert upstream.last.body == MANGLED
+
+
+def test_http_proxy_answer_is_binary_or_base64_as_the_first_accept_type_asks_decision(
+    served: MakeHarness, upstream: Upstream
+) -> None:
+    apig = served(proxy_api(upstream.url), binary_types=PNG)
+    upstream.respond = lambda received: Answer(headers=[("Content-Type", "image/png")], body=RAW)
+    assert apig.get("/Prod/file", headers={"Accept": "image/png"}).content == RAW
+    assert apig.get("/Prod/file", headers={"Accept": "text/html"}).content == b64(RAW)
+    upstream.respond = lambda received: Answer(headers=[("Content-Type", "text/plain")], body=ENC)
+    assert apig.get("/Prod/file", headers={"Accept": "image/png"}).content == RAW
+    upstream.respond = lambda received: Answer(headers=[("Content-Type", "text/plain")], body=TXT)
+    refused = apig.get("/Prod/file", headers={"Accept": "image/png"})
+    assert (refused.status, refused.json()) == (500, {"message": "Internal server error"})
