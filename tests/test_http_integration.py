@@ -534,3 +534,13 @@ def test_a_url_that_is_not_one_is_the_invalid_endpoint_500(url: str) -> None:
     assert raised.value.reason.startswith(
         "Execution failed due to configuration error: Invalid endpoint address: b:"
     )
+
+
+def test_the_log_has_one_line_per_request_not_httpxs_own_too(
+    served: Serve, upstream: Upstream, caplog: pytest.LogCaptureFixture
+) -> None:
+    apig = served({"/p": {"get": http(upstream.url, method="GET")}})
+    with caplog.at_level(logging.INFO):
+        assert apig.get("/Prod/p").status_code == 200
+    assert [record.name for record in caplog.records if "HTTP Request" in record.getMessage()] == []
+    assert any(record.name.startswith("apig_emu") for record in caplog.records)

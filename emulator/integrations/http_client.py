@@ -12,12 +12,17 @@ is AWS's 504, and a backend that cannot be reached is AWS's 500 (``errors.Endpoi
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 
 import httpx
 
 from emulator.errors import EndpointUnreachable, IntegrationFailure, IntegrationTimeout
 from emulator.integrations.base import BackendReply, within
+
+# httpx logs every request it sends at INFO ("HTTP Request: GET …"): beside the gateway's access line that
+# is a second line per request in serve's log, saying less. Its warnings still show.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 #: API Gateway's payload limit applies to what a backend answers too: past it the gateway gives up
 #: with a 500 rather than hold an unbounded body in memory.
