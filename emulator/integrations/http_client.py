@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass, field
 
 import httpx
+import sniffio  # noqa: F401  (httpcore imports it per pool lock; present, that import is a dict lookup)
 
 from emulator.errors import EndpointUnreachable, IntegrationFailure, IntegrationTimeout
 from emulator.integrations.base import BackendReply, within
