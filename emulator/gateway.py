@@ -89,7 +89,12 @@ class Gateway:
         self.invoker = invoker
         self.bus = bus or Bus()
         self.bus.subscribe(log)
-        self.chain = build_chain(Integrations(invoker))
+        self.integrations = Integrations(invoker)
+        self.chain = build_chain(self.integrations)
+
+    async def aclose(self) -> None:
+        """Close what the integrations keep open (the AWS services' connections); the invoker is its owner's."""
+        await self.integrations.aclose()
 
     async def handle_scope(self, scope: Mapping[str, Any], receive: Receive) -> GatewayResponse:
         ctx = RequestContext(new_ids(), self.deployment)
