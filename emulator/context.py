@@ -23,8 +23,8 @@ from emulator.routing import RouteMatch
 
 if TYPE_CHECKING:
     from emulator.deployment import Deployment
-    from emulator.integrations.aws_service import ServiceCall
     from emulator.integrations.base import BackendReply, IntegrationKind
+    from emulator.integrations.http_client import OutboundRequest
 
 #: ``$context.identity``'s keys, in the order AWS sends them; ``null`` unless a caller is known.
 IDENTITY_KEYS = (
@@ -60,8 +60,8 @@ class RequestContext:
     event: Any = None
     #: The body the integration request's template rendered for other backends (a MOCK's ``{"statusCode": 200}``).
     rendered_request: str | None = None
-    #: The request an AWS service integration sends, before it is signed.
-    service_call: ServiceCall | None = None
+    #: The call the integration request built for a backend reached over HTTP (HTTP, HTTP_PROXY).
+    outbound: OutboundRequest | None = None
     #: The Lambda function called, and its invocation, once it was called.
     function: Function | None = None
     invocation: Invocation | None = None

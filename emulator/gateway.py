@@ -26,7 +26,7 @@ from emulator.events import RequestIds
 from emulator.exchanges import Exchange
 from emulator.gateway_responses import ErrorScope, error_response
 from emulator.integration_response import integration_response
-from emulator.integrations import Integrations
+from emulator.integrations import Backends, Integrations
 from emulator.logs import log_exchange
 from emulator.method_response import method_response
 from emulator.request import GatewayRequest, Receive, headers_from_scope, request_from_scope
@@ -89,12 +89,13 @@ class Gateway:
         self.invoker = invoker
         self.bus = bus or Bus()
         self.bus.subscribe(log)
-        self.integrations = Integrations(invoker)
-        self.chain = build_chain(self.integrations)
+        self.backends = Backends(invoker)
+        self.chain = build_chain(Integrations(self.backends))
 
     async def aclose(self) -> None:
-        """Close what the integrations keep open (the AWS services' connections); the invoker is its owner's."""
-        await self.integrations.aclose()
+        """Release what the gateway holds between requests (the HTTP client's connections); not the invoker,
+        which whoever made it closes."""
+        await self.backends.aclose()
 
     async def handle_scope(self, scope: Mapping[str, Any], receive: Receive) -> GatewayResponse:
         ctx = RequestContext(new_ids(), self.deployment)

@@ -3,11 +3,11 @@
 The model holds everything a definition can say (an imported document says a lot); the gateway
 executes part of it. For each part it does not, the choice is one of two, and the note says which:
 
-- the method answers AWS's 500 and the log says why: integrations of a kind not executed (HTTP,
-  HTTP_PROXY), an AWS service integration with no endpoint to call, mapping templates that need Velocity, header mappings from sources not
+- the method answers AWS's 500 and the log says why: an AWS service integration with no endpoint to
+  call, mapping templates that need Velocity, header mappings from sources not
   read yet. Serving such a method some other way would hide the difference;
 - the method is served without it: authorizers, IAM, API keys, request validators, the resource
-  policy, request parameter mappings and content handling. The rest of the method works, which is
+  policy and content handling. The rest of the method works, which is
   what a developer needs while those features are on their way.
 
 ``deploy`` computes the notes once; ``routes``, ``serve`` and the inspector all read that one list.
@@ -20,18 +20,7 @@ from dataclasses import dataclass
 
 from emulator.aws.endpoints import endpoint_for, missing_endpoint
 from emulator.aws.targets import NotAServiceUri, is_service_uri, service_target
-from emulator.model import (
-    AWS,
-    AWS_PROXY,
-    HTTP,
-    HTTP_PROXY,
-    MOCK,
-    AwsSettings,
-    Definitions,
-    Integration,
-    Method,
-    RestApi,
-)
+from emulator.model import AWS, AWS_PROXY, HTTP, MOCK, AwsSettings, Definitions, Integration, Method, RestApi
 from emulator.velocity import static_text
 
 #: The response header sources the integration response step reads (``integration_response.py``).
@@ -104,14 +93,12 @@ def _validates_something(api: RestApi, method: Method) -> bool:
 
 def _integration_notes(integration: Integration) -> list[str]:
     kind = integration.type
-    if kind in (HTTP, HTTP_PROXY):
-        return [f"{kind} integration: not executed yet; requests answer 500"]
     notes: list[str] = []
-    if kind in (AWS, MOCK) and _needs_velocity(integration.request_templates.values()):
+    if kind in (AWS, MOCK, HTTP) and _needs_velocity(integration.request_templates.values()):
         notes.append(
             "request mapping template needs Velocity: not executed yet; requests it applies to answer 500"
         )
-    if kind in (AWS, MOCK):
+    if kind in (AWS, MOCK, HTTP):
         templates = [
             template
             for response in integration.responses
@@ -134,10 +121,6 @@ def _integration_notes(integration: Integration) -> list[str]:
                 f"response header mapping from {', '.join(sources)}: not executed yet; responses it applies to "
                 "answer 500"
             )
-    if kind in (AWS, AWS_PROXY) and integration.request_parameters:
-        notes.append(
-            f"integration request parameters ({', '.join(sorted(integration.request_parameters))}): not applied yet"
-        )
     handling = {response.content_handling for response in integration.responses}
     # A MOCK reads the body only through a template that needs Velocity (a preflight's never does), so
     # converting the request's body changes nothing there.

@@ -206,7 +206,7 @@ def test_a_json_action_is_the_rendered_template_with_the_services_target_signed_
     assert signature_problem(sent, "file-secret") is None
     assert signature_problem(sent, "another-secret") == "the signature does not match"
     assert (
-        f"AWS dynamodb action PutItem in eu-west-1 -> POST {upstream.url}/ (from aws.endpoints.dynamodb ("
+        f"AWS dynamodb action PutItem in eu-west-1 -> POST {upstream.url}/ (endpoint from aws.endpoints.dynamodb ("
         in caplog.text
     )
     assert f"signed with aws.credentials credentials; role {ROLE} not assumed" in caplog.text
@@ -384,10 +384,11 @@ def test_an_unreachable_endpoint_is_a_500_whose_log_names_it(
     with caplog.at_level(logging.WARNING, logger="apig_emu.gateway"):
         answer = apig.post("/Prod/items", json={})
     assert (answer.status, answer.json()) == (500, {"message": "Internal server error"})
+    # The answer AWS gave for an invalid endpoint (recorded), as for an HTTP integration.
     assert (
-        f"dynamodb action PutItem: the endpoint {url} (from --aws-endpoint-url) cannot be reached"
-        in caplog.text
-    )
+        "POST /Prod/items -> 500: Execution failed due to configuration error: Invalid endpoint address: AWS "
+        f"dynamodb action PutItem to the endpoint {url} (from --aws-endpoint-url): POST {url}/ failed: ConnectError"
+    ) in caplog.text
 
 
 def test_a_service_slower_than_the_integration_timeout_is_a_504(served: Serve, upstream: Upstream) -> None:

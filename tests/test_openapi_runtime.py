@@ -206,8 +206,6 @@ def test_the_notes_say_each_part_not_executed_yet_grouped_by_method(served: Make
     assert grouped(not_executed(apig.definitions)) == [
         "api 'shop': response header mapping from context.requestId: not executed yet; responses it applies to "
         "answer 500: GET /m0, GET /m1, GET /m2, GET /m3, GET /m4 and 2 more",
-        "api 'shop': integration request parameters (integration.request.header.X-Amz-Invocation-Type): not "
-        "applied yet: GET /m0, GET /m1, GET /m2, GET /m3, GET /m4 and 2 more",
         "api 'shop': contentHandling CONVERT_TO_BINARY: not applied yet: GET /m0, GET /m1, GET /m2, GET /m3, "
         "GET /m4 and 2 more",
         "api 'shop': IAM authorization (AWS_IAM): not enforced yet; served without a signature: GET /m0, GET /m1, "

@@ -270,8 +270,10 @@ class Harness:
         if self._client is not None:
             self._client.close()
         try:
-            self.portal.call(self.gateway.aclose)
-            self.portal.call(self.invoker.aclose)
+            try:
+                self.portal.call(self.gateway.aclose)
+            finally:
+                self.portal.call(self.invoker.aclose)
         finally:
             self._owned.close()
 
