@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import pytest
 
@@ -124,10 +124,12 @@ def signature_problem(request: Received, secret: str) -> str | None:
     query = "&".join(f"{encode(k)}={encode(v)}" for k, v in sorted(request.query))
     headers = "".join(f"{name}:{' '.join(request.headers[name].split())}\n" for name in signed)
     payload = request.headers.get("x-amz-content-sha256") or hashlib.sha256(request.body).hexdigest()
-    canonical = "\n".join(
-        [request.method, quote(request.path, safe="/-_.~"), query, headers, found["signed"], payload]
-    )
     scope = found["scope"]
+    # Every service but S3 encodes the (already encoded) path a second time.
+    path = (
+        quote(unquote(request.path), safe="/-_.~") if "/s3/" in scope else quote(request.path, safe="/-_.~")
+    )
+    canonical = "\n".join([request.method, path, query, headers, found["signed"], payload])
     text = "\n".join(
         [
             "AWS4-HMAC-SHA256",

@@ -525,3 +525,127 @@ SERVICE_DOCUMENT = {
         },
     },
 }
+
+
+# Request parameter mapping
+
+
+def test_request_parameters_fill_the_paths_placeholders_the_query_and_the_headers(
+    served: Serve, upstream: Upstream
+) -> None:
+    uri = "arn:aws:apigateway:eu-west-1:s3:path/{bucket}/{key}"
+    operation_ = operation(
+        uri,
+        httpMethod="PUT",
+        requestParameters={
+            "integration.request.path.bucket": "stageVariables.bucket",
+            "integration.request.path.key": "method.request.path.key",
+            "integration.request.querystring.tagging": "'team=pets'",
+            "integration.request.header.Content-Type": "method.request.header.Content-Type",
+            "integration.request.header.x-amz-acl": "'private'",
+        },
+    )
+    apig = served(
+        {"/files/{key}": {"put": operation_}},
+        aws=f'endpoint_url: "{upstream.url}"\ncredentials: {{access_key_id: AKID, secret_access_key: s3cret}}',
+        stages="Prod: {variables: {bucket: photos}}",
+    )
+    answer = apig.put("/Prod/files/cat%20one.png", content=b"\x89PNG", headers={"Content-Type": "image/png"})
+    assert answer.status == 200
+    [sent] = upstream.received
+    assert (sent.method, sent.path, sent.query, sent.body) == (
+        "PUT",
+        "/photos/cat%20one.png",
+        [("tagging", "team=pets")],
+        b"\x89PNG",
+    )
+    assert (sent.headers["content-type"], sent.headers["x-amz-acl"]) == ("image/png", "private")
+    # S3 signs its payload's hash as a header of its own.
+    assert sent.headers["x-amz-content-sha256"] != ""
+    assert credential_scope(sent) == ("AKID", "eu-west-1", "s3")
+    assert signature_problem(sent, "s3cret") is None
+
+
+def test_a_mapped_authorization_header_fails_every_call_as_on_aws(
+    served: Serve, upstream: Upstream, caplog: pytest.LogCaptureFixture
+) -> None:
+    apig = served(
+        {
+            "/items": {
+                "post": operation(
+                    "arn:aws:apigateway:eu-west-1:dynamodb:action/PutItem",
+                    template=PUT_ITEM,
+                    requestParameters={"integration.request.header.Authorization": "'Bearer x'"},
+                )
+            }
+        },
+        aws_endpoint_url=upstream.url,
+    )
+    with caplog.at_level(logging.WARNING, logger="apig_emu.gateway"):
+        answer = apig.post("/Prod/items", json={})
+    assert (answer.status, answer.json()) == (500, {"message": "Internal server error"})
+    assert upstream.received == []
+    assert "the request parameter integration.request.header.Authorization cannot be mapped" in caplog.text
+
+
+# The "Lambda-less" API against moto's real services
+
+
+def boto3_client(service: str, url: str) -> Any:
+    import boto3
+
+    return boto3.client(
+        service,
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+def test_sqs_send_message_by_action_with_the_body_mapped_onto_the_query(served: Serve, moto: str) -> None:
+    sqs = boto3_client("sqs", moto)
+    queue = sqs.create_queue(QueueName="shipping")["QueueUrl"]
+    apig = served(
+        {
+            "/ship": {
+                "post": operation(
+                    "arn:aws:apigateway:us-east-1:sqs:action/SendMessage",
+                    requestParameters={
+                        "integration.request.querystring.QueueUrl": f"'{queue}'",
+                        "integration.request.querystring.MessageBody": "method.request.body",
+                    },
+                )
+            }
+        },
+        aws_endpoint_url=moto,
+    )
+    answer = apig.post("/Prod/ship", json={"order": "o-1", "to": "Bordeaux"})
+    assert answer.status == 200
+    assert "<SendMessageResponse" in answer.text
+    [message] = sqs.receive_message(QueueUrl=queue)["Messages"]
+    assert json.loads(message["Body"]) == {"order": "o-1", "to": "Bordeaux"}
+
+
+def test_sqs_send_message_by_path_with_the_form_content_type_mapped_as_aws_docs_show(
+    served: Serve, moto: str
+) -> None:
+    sqs = boto3_client("sqs", moto)
+    queue = sqs.create_queue(QueueName="audit")["QueueUrl"]
+    apig = served(
+        {
+            "/audit": {
+                "post": operation(
+                    "arn:aws:apigateway:us-east-1:sqs:path/123456789012/audit",
+                    template="Action=SendMessage&MessageBody=audited",
+                    requestParameters={
+                        "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'"
+                    },
+                )
+            }
+        },
+        aws_endpoint_url=moto,
+    )
+    assert apig.post("/Prod/audit", json={}).status == 200
+    [message] = sqs.receive_message(QueueUrl=queue)["Messages"]
+    assert message["Body"] == "audited"

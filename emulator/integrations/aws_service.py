@@ -185,7 +185,8 @@ def _path(target: ServiceTarget, parameters: IntegrationParameters, backend: str
                 f"{backend} names {{{found[1]}}} in its uri, and no request parameter "
                 f"integration.request.path.{found[1]} maps a value onto it"
             )
-        return quote(value, safe="/")
+        # As for an HTTP uri: what the client already percent-encoded stays encoded once.
+        return quote(value, safe="/%:@!$&'()*+,;=~")
 
     path = "/" + _PATH_PLACEHOLDER.sub(parameter, target.path)
     if target.subdomain and target.service == "s3":
