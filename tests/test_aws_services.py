@@ -27,6 +27,7 @@ from emulator.testing import Harness
 from tests.aws_services import Upstream, credential_scope, moto, moto_server, signature_problem, upstream
 
 __all__ = ["moto", "moto_server", "upstream"]
+pytest_plugins = ["pytester"]
 
 ROLE = "arn:aws:iam::123456789012:role/apigateway-dynamodb"
 PUT_ITEM = '{"TableName": "items", "Item": {"id": {"S": "1"}}}'
@@ -649,3 +650,89 @@ def test_sqs_send_message_by_path_with_the_form_content_type_mapped_as_aws_docs_
     assert apig.post("/Prod/audit", json={}).status == 200
     [message] = sqs.receive_message(QueueUrl=queue)["Messages"]
     assert message["Body"] == "audited"
+
+
+# The command line and the pytest plugin
+
+
+def write_service_config(folder: Path, aws: str = "") -> Path:
+    (folder / "api.json").write_text(json.dumps(SERVICE_DOCUMENT))
+    config = folder / "apig.yaml"
+    config.write_text("apis: {shop: {openapi: api.json, stages: {Prod: {}}}}\n" + aws)
+    return config
+
+
+def test_routes_marks_a_service_without_an_endpoint_and_the_flag_names_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from emulator.cli import main
+
+    config = write_service_config(tmp_path)
+    assert main(["routes", "--config", str(config)]) == 0
+    table = capsys.readouterr().out
+    assert "no endpoint for AWS service 'dynamodb': start apig-emu with --aws-endpoint-url URL" in table
+    assert main(["routes", "--config", str(config), "--aws-endpoint-url", "http://127.0.0.1:5000"]) == 0
+    assert "no endpoint for AWS service" not in capsys.readouterr().out
+
+
+def test_a_flag_that_is_not_a_url_is_an_error_that_names_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from emulator.cli import main
+
+    config = write_service_config(tmp_path)
+    assert main(["routes", "--config", str(config), "--aws-endpoint-url", "127.0.0.1:5000"]) == 1
+    assert "--aws-endpoint-url: '127.0.0.1:5000' is not an http:// or https:// URL" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_serve_sends_a_service_call_where_the_flag_says(tmp_path: Path, upstream: Upstream) -> None:
+    import requests
+
+    from tests.test_cli import start_serve
+
+    config = write_service_config(
+        tmp_path, "aws: {credentials: {access_key_id: AKID, secret_access_key: s3cret}}\n"
+    )
+    process, url = start_serve("--config", str(config), "--aws-endpoint-url", upstream.url, cwd=tmp_path)
+    try:
+        answer = requests.post(f"{url}/Prod/items", json={}, timeout=30)
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0]
+    assert answer.status_code == 200, output
+    [sent] = upstream.received
+    assert (sent.headers["x-amz-target"], sent.body) == ("DynamoDB_20120810.PutItem", PUT_ITEM.encode())
+    assert signature_problem(sent, "s3cret") is None
+    assert (
+        f"AWS dynamodb action PutItem in eu-west-1 -> POST {upstream.url}/ (endpoint from --aws-endpoint-url)"
+        in output
+    )
+
+
+@pytest.mark.slow
+def test_the_pytest_plugins_fixture_points_apig_at_a_server_the_tests_start(
+    pytester: pytest.Pytester, upstream: Upstream
+) -> None:
+    from tests.conftest import PYTESTER_ARGS
+
+    write_service_config(pytester.path)
+    pytester.makeini("[pytest]\napig_config = apig.yaml\n")
+    pytester.makeconftest(
+        f"""
+        import pytest
+
+        @pytest.fixture(scope="session")
+        def apig_aws_endpoint_url():
+            return {upstream.url!r}
+        """
+    )
+    pytester.makepyfile(
+        """
+        def test_put(apig):
+            assert apig.post("/Prod/items", json={}).status == 200
+        """
+    )
+    pytester.runpytest(*PYTESTER_ARGS).assert_outcomes(passed=1)
+    [sent] = upstream.received
+    assert sent.headers["x-amz-target"] == "DynamoDB_20120810.PutItem"
