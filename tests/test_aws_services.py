@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import textwrap
 import threading
 from collections.abc import Callable, Iterator
@@ -672,7 +673,9 @@ def test_routes_marks_a_service_without_an_endpoint_and_the_flag_names_one(
     table = capsys.readouterr().out
     assert "no endpoint for AWS service 'dynamodb': start apig-emu with --aws-endpoint-url URL" in table
     assert main(["routes", "--config", str(config), "--aws-endpoint-url", "http://127.0.0.1:5000"]) == 0
-    assert "no endpoint for AWS service" not in capsys.readouterr().out
+    table = capsys.readouterr().out
+    assert "no endpoint for AWS service" not in table
+    assert re.search(r"POST +http://localhost:3000/Prod/items +aws-service +dynamodb PutItem ", table)
 
 
 def test_a_flag_that_is_not_a_url_is_an_error_that_names_it(
