@@ -3,8 +3,8 @@
 The model holds everything a definition can say (an imported document says a lot); the gateway
 executes part of it. For each part it does not, the choice is one of two, and the note says which:
 
-- the method answers AWS's 500 and the log says why: integrations of a kind not executed (AWS
-  services), mapping templates that need Velocity, header mappings from sources not
+- the method answers AWS's 500 and the log says why: an AWS service integration with no endpoint to
+  call, mapping templates that need Velocity, header mappings from sources not
   read yet. Serving such a method some other way would hide the difference;
 - the method is served without it: authorizers, IAM, API keys, request validators and the
   resource policy. The rest of the method works, which is
@@ -18,8 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from emulator.config.lambda_uris import UnresolvedFunction, lambda_target
-from emulator.model import AWS, HTTP, MOCK, Definitions, Integration, Method, RestApi
+from emulator.aws.endpoints import endpoint_for, missing_endpoint
+from emulator.aws.targets import NotAServiceUri, is_service_uri, service_target
+from emulator.model import AWS, HTTP, MOCK, AwsSettings, Definitions, Integration, Method, RestApi
 from emulator.velocity import static_text
 
 #: The response header sources the integration response step reads (``integration_response.py``).
@@ -45,7 +46,8 @@ def not_executed(definitions: Definitions) -> tuple[Note, ...]:
         notes += [Note(api.name, text) for text in _api_notes(api)]
         for resource, method in api.methods():
             notes += [
-                Note(api.name, text, resource.path, method.http_method) for text in method_notes(api, method)
+                Note(api.name, text, resource.path, method.http_method)
+                for text in method_notes(api, method, definitions.aws)
             ]
     return tuple(notes)
 
@@ -58,9 +60,11 @@ def _api_notes(api: RestApi) -> list[str]:
     return []
 
 
-def method_notes(api: RestApi, method: Method) -> list[str]:
+def method_notes(api: RestApi, method: Method, aws: AwsSettings | None = None) -> list[str]:
     """Each part of ``method`` not executed yet, and what a request meets instead."""
     notes = _integration_notes(method.integration)
+    if aws is not None:
+        notes += _endpoint_notes(method.integration, aws)
     if method.authorization_type in ("CUSTOM", "COGNITO_USER_POOLS"):
         notes.append(
             f"authorizer '{method.authorizer}' ({method.authorization_type}): not enforced yet; served without it"
@@ -89,8 +93,6 @@ def _validates_something(api: RestApi, method: Method) -> bool:
 
 def _integration_notes(integration: Integration) -> list[str]:
     kind = integration.type
-    if kind == AWS and not _is_lambda(integration):
-        return ["AWS service integration: not executed yet; requests answer 500"]
     notes: list[str] = []
     if kind in (AWS, MOCK, HTTP) and _needs_velocity(integration.request_templates.values()):
         notes.append(
@@ -122,11 +124,18 @@ def _integration_notes(integration: Integration) -> list[str]:
     return notes
 
 
-def _is_lambda(integration: Integration) -> bool:
+def _endpoint_notes(integration: Integration, aws: AwsSettings) -> list[str]:
+    """A service integration with nowhere to call: said when serving starts, not only at the first 500."""
+    if integration.type != AWS or not is_service_uri(integration.uri):
+        return []
+    assert integration.uri is not None
     try:
-        return integration.uri is not None and lambda_target(integration.uri) is not None
-    except UnresolvedFunction:
-        return True
+        service = service_target(integration.uri).service
+    except NotAServiceUri as error:
+        return [f"AWS service integration: {error}; requests answer 500"]
+    if endpoint_for(aws, service) is not None:
+        return []
+    return [f"AWS service integration: {missing_endpoint(service)}; requests answer 500"]
 
 
 def _needs_velocity(templates: Iterable[str]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +13,7 @@ from emulator.config.errors import ConfigError
 from emulator.config.nodes import did_you_mean, one_of, where
 from emulator.config.schema import DocumentDecls, TriggerDecl
 from emulator.config.stage_functions import stage_function_warnings
-from emulator.model import Definitions, Location, Method
+from emulator.model import AwsSettings, Definitions, Location, Method
 
 if TYPE_CHECKING:
     from emulator.config.openapi.binding import Documents
@@ -87,6 +88,9 @@ def assemble(
     if openapi is not None:
         openapi.finish()
     definitions = builder.build()
+    aws = _aws_settings(builder, documents)
+    if aws is not None:
+        definitions = dataclasses.replace(definitions, aws=aws)
     return definitions, builder.errors, [*builder.warnings, *stage_function_warnings(definitions)]
 
 
@@ -112,6 +116,19 @@ def _method(trigger: TriggerDecl, mock: MockAnswer | None) -> Method:
         location=trigger.location,
         function_arn=lambda_arn(trigger.function),
     )
+
+
+def _aws_settings(builder: DefinitionsBuilder, documents: Sequence[DocumentDecls]) -> AwsSettings | None:
+    """The one ``aws:`` section of the configuration's files; a second one is an error naming both."""
+    found = [document.aws for document in documents if document.aws is not None]
+    for extra in found[1:]:
+        assert extra.location is not None and found[0].location is not None
+        builder.error(
+            extra.location,
+            f"the aws: section is defined in both {where(found[0].location)} and {where(extra.location)}; "
+            "keep one",
+        )
+    return found[0] if found else None
 
 
 def _unknown_api(name: str, known: list[str]) -> str:

@@ -1,7 +1,9 @@
 """The registry of integration kinds: a method's ``integration.type`` picks its implementation here.
 
 Each kind is made once per gateway from its ``Backends``: what it calls through (the Lambda invoker,
-the shared HTTP client). A new kind is one more entry with the same two parts.
+the shared HTTP client). A new kind is one more entry with the same two parts. An ``AWS`` integration
+is Lambda's (``lambda_custom``) unless its uri names another service's action or path
+(``aws_service``).
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from emulator.aws.targets import is_service_uri
 from emulator.context import RequestContext
 from emulator.errors import IntegrationFailure
+from emulator.integrations.aws_service import AwsServiceIntegration
 from emulator.integrations.base import BackendReply, IntegrationKind
 from emulator.integrations.http import HttpIntegration, HttpProxyIntegration
 from emulator.integrations.http_client import HttpClient, OutboundRequest
@@ -55,11 +59,14 @@ class Integrations:
     def __init__(self, backends: Backends) -> None:
         self.backends = backends
         self.kinds = {name: factory(backends) for name, factory in REGISTRY.items()}
+        self.aws_service = AwsServiceIntegration(backends.http)
 
     async def request(self, ctx: RequestContext) -> None:
         assert ctx.match is not None
         integration = ctx.match.method.integration
-        kind = self.kinds.get(integration.type)
+        kind: IntegrationKind | None = self.kinds.get(integration.type)
+        if integration.type == AWS and is_service_uri(integration.uri):
+            kind = self.aws_service
         if kind is None:
             raise IntegrationFailure(
                 f"{integration.describe()}: {integration.type} integrations are not executed yet"

@@ -186,7 +186,8 @@ def _function_of(integration: Integration, stage: Stage) -> str:
     try:
         if lambda_target(integration.uri) is None:
             raise IntegrationFailure(
-                f"{integration.describe()}: AWS service integrations are not executed yet (only Lambda's)"
+                f"{integration.describe()}: the uri names neither a Lambda function nor an AWS service's "
+                "action/ or path/"
             )
         return resolve_function(integration.uri, stage.name, stage.variables)
     except UnresolvedFunction as error:
