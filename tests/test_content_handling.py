@@ -26,6 +26,7 @@ from emulator.mapping import content_handling
 from emulator.mapping.content_handling import Unconvertible, convert_request, convert_response
 from emulator.not_executed import grouped, not_executed
 from emulator.testing import EventError, Harness, json_event
+from tests.aws_services import moto_server
 from tests.conftest import LAMBDAS
 from tests.upstream import Answer, Received, Upstream
 
@@ -36,6 +37,8 @@ ENC = base64.b64encode(RAW)
 MANGLED = RAW.decode("utf-8", "replace").encode()
 ERROR = "500"
 PNG_BYTES = bytes([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0xFF])
+
+__all__ = ["moto_server"]
 
 PAYLOADS = {"RAW": RAW, "ENC": ENC, "TXT": TXT}
 CTT, CTB = "CONVERT_TO_TEXT", "CONVERT_TO_BINARY"
@@ -654,3 +657,138 @@ def test_http_proxy_answer_is_binary_or_base64_as_the_first_accept_type_asks_dec
     upstream.respond = lambda received: Answer(headers=[("Content-Type", "text/plain")], body=TXT)
     refused = apig.get("/Prod/file", headers={"Accept": "image/png"})
     assert (refused.status, refused.json()) == (500, {"message": "Internal server error"})
+
+
+# --- the recording's own setup: an S3 integration (moto's S3), PUT to store and GET to read --------------
+
+S3_BUCKET = "a8-binary"
+
+
+def s3_api(handling: str | None, response_handling: str | None) -> dict[str, Any]:
+    """A.8's method: ``/{object_path+}`` to ``s3:path/<bucket>/{object_path}``, Content-Type mapped."""
+
+    def method(verb: str) -> dict[str, Any]:
+        integration: dict[str, Any] = {
+            "type": "aws",
+            "uri": f"arn:aws:apigateway:us-east-1:s3:path/{S3_BUCKET}/{{object_path}}",
+            "httpMethod": verb,
+            "passthroughBehavior": "when_no_match",
+            "requestParameters": {
+                "integration.request.path.object_path": "method.request.path.object_path",
+                "integration.request.header.Content-Type": "method.request.header.Content-Type",
+            },
+            "responses": {"default": {"statusCode": "200"}},
+        }
+        if handling:
+            integration["contentHandling"] = handling
+        if response_handling:
+            integration["responses"]["default"]["contentHandling"] = response_handling
+        parameters = [
+            {"name": "object_path", "in": "path", "required": True, "schema": {"type": "string"}},
+            {"name": "Content-Type", "in": "header", "schema": {"type": "string"}},
+        ]
+        return {
+            "parameters": parameters,
+            "responses": {"200": {"description": "ok"}},
+            "x-amazon-apigateway-integration": integration,
+        }
+
+    return {"/{object_path+}": {"put": method("PUT"), "get": method("GET")}}
+
+
+@pytest.fixture(scope="module")
+def s3(
+    tmp_path_factory: pytest.TempPathFactory, moto_server: str
+) -> Iterator[Callable[..., tuple[Harness, Any]]]:
+    """``s3(binary_types, handling, response_handling)``: a harness over A.8's S3 API and a boto3 client."""
+    import boto3
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=moto_server,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    harnesses: dict[tuple[Any, ...], Harness] = {}
+
+    def make(
+        binary_types: tuple[str, ...], handling: str | None = None, response_handling: str | None = None
+    ) -> tuple[Harness, Any]:
+        if S3_BUCKET not in {bucket["Name"] for bucket in client.list_buckets()["Buckets"]}:
+            client.create_bucket(Bucket=S3_BUCKET)
+        key = (binary_types, handling, response_handling)
+        if key not in harnesses:
+            folder = tmp_path_factory.mktemp("s3")
+            document = {
+                "openapi": "3.0.1",
+                "info": {"title": "s3", "version": "1"},
+                "x-amazon-apigateway-binary-media-types": list(binary_types),
+                "paths": s3_api(handling, response_handling),
+            }
+            (folder / "api.json").write_text(json.dumps(document))
+            (folder / "apig.yaml").write_text("apis:\n  s3: {openapi: api.json}\n")
+            harnesses[key] = Harness(folder / "apig.yaml", aws_endpoint_url=moto_server)
+        return harnesses[key], client
+
+    yield make
+    for harness in harnesses.values():
+        harness.close()
+
+
+def test_a8_an_s3_integration_stores_and_reads_as_recorded(s3: Callable[..., tuple[Harness, Any]]) -> None:
+    """Two cells of each matrix through the recording's own setup, in the fast suite; all of them below."""
+    apig, client = s3(PNG, CTB)
+    assert apig.put("/Prod/fast-enc", content=ENC, headers={"Content-Type": "text/plain"}).status == 200
+    assert client.get_object(Bucket=S3_BUCKET, Key="fast-enc")["Body"].read() == RAW
+    refused = apig.put("/Prod/fast-txt", content=TXT, headers={"Content-Type": "text/plain"})
+    assert refused.status == 500
+    client.put_object(Bucket=S3_BUCKET, Key="fast-raw", Body=RAW, ContentType="image/png")
+    assert apig.get("/Prod/fast-raw", headers={"Accept": "text/plain"}).content == b64(RAW)
+    assert apig.get("/Prod/fast-raw", headers={"Accept": "image/png"}).content == RAW
+
+
+@pytest.mark.slow  # every cell through moto's S3 (a harness per setting): CI runs them, --fast does not
+@pytest.mark.parametrize(("handling", "content_type", "binary_types", "expected"), REQUEST_MATRIX)
+@pytest.mark.parametrize("payload", list(PAYLOADS))
+def test_a8_request_matrix_through_an_s3_integration(
+    s3: Callable[..., tuple[Harness, Any]],
+    handling: str | None,
+    content_type: str,
+    binary_types: tuple[str, ...],
+    expected: tuple[bytes | str, ...],
+    payload: str,
+) -> None:
+    apig, client = s3(binary_types, handling)
+    key = f"put-{handling}-{content_type.replace('/', '-')}-{len(binary_types)}-{payload}"
+    answer = apig.put(f"/Prod/{key}", content=PAYLOADS[payload], headers={"Content-Type": content_type})
+    wanted = expected[list(PAYLOADS).index(payload)]
+    stored = client.list_objects_v2(Bucket=S3_BUCKET, Prefix=key).get("Contents", [])
+    if wanted == ERROR:
+        assert (answer.status, answer.json(), stored) == (500, {"message": "Internal server error"}, [])
+    else:
+        assert answer.status == 200
+        assert client.get_object(Bucket=S3_BUCKET, Key=key)["Body"].read() == wanted
+
+
+@pytest.mark.slow  # every cell through moto's S3 (a harness per setting): CI runs them, --fast does not
+@pytest.mark.parametrize(("handling", "binary_types", "content_type", "accept", "expected"), RESPONSE_MATRIX)
+@pytest.mark.parametrize("payload", list(PAYLOADS))
+def test_a8_response_matrix_through_an_s3_integration(
+    s3: Callable[..., tuple[Harness, Any]],
+    handling: str | None,
+    binary_types: tuple[str, ...],
+    content_type: str,
+    accept: str | None,
+    expected: tuple[bytes | str, ...],
+    payload: str,
+) -> None:
+    apig, client = s3(binary_types, response_handling=handling)
+    key = f"get-{content_type.replace('/', '-')}-{payload}"
+    client.put_object(Bucket=S3_BUCKET, Key=key, Body=PAYLOADS[payload], ContentType=content_type)
+    answer = apig.get(f"/Prod/{key}", headers={"Accept": accept or ""})
+    wanted = expected[list(PAYLOADS).index(payload)]
+    if wanted == ERROR:
+        assert (answer.status, answer.json()) == (500, {"message": "Internal server error"})
+    else:
+        assert (answer.status, answer.content) == (200, wanted)

@@ -26,6 +26,7 @@ from emulator.errors import IntegrationFailure
 from emulator.integrations.base import REFUSED_LAMBDA_HEADERS
 from emulator.integrations.http_client import HttpClient, OutboundRequest
 from emulator.integrations.request_mapping import mapped_request
+from emulator.mapping.content_handling import integration_body
 from emulator.mapping.parameters import IntegrationParameters, map_request_parameters, mapped_headers
 from emulator.model import AwsCredentials
 
@@ -61,7 +62,7 @@ class AwsServiceIntegration:
         # writes Authorization.
         mapped = mapped_headers(parameters, refused=REFUSED_LAMBDA_HEADERS, dropped=(), backend=backend)
         text = mapped_request(ctx)
-        body = ctx.request.body if text is None else text.encode()
+        body = integration_body(ctx) if text is None else text.encode()
         headers = [
             ("Accept", "application/json"),
             ("User-Agent", f"AmazonAPIGateway_{ctx.match.api.id}"),
