@@ -277,6 +277,26 @@ def write_openapi_config(folder: Path, paths: int, suffix: str) -> Path:
     return config
 
 
+def write_http_proxy_config(folder: Path, backend_port: int) -> Path:
+    """``/bench`` as an HTTP_PROXY integration in front of the baseline's server: the cost of the gateway's
+    hop (the call through the shared HTTP client) on top of the same handler."""
+    document = folder / "bench-http-proxy.json"
+    integration = {
+        "type": "http_proxy",
+        "httpMethod": "GET",
+        "uri": f"http://127.0.0.1:{backend_port}/Prod/bench",
+    }
+    data = {
+        "openapi": "3.0.1",
+        "info": {"title": "bench", "version": "1"},
+        "paths": {"/bench": {"get": {"x-amazon-apigateway-integration": integration}}},
+    }
+    document.write_text(json.dumps(data, indent=2) + "\n")
+    config = folder / "bench-http-proxy.yaml"
+    config.write_text(f"apis:\n  bench: {{openapi: {document.name}, stages: {{Prod: {{}}}}}}\n")
+    return config
+
+
 def openapi_routes_of(paths: int) -> int:
     """A ``GET`` on every path, a ``POST`` and an ``OPTIONS`` on every other one."""
     return paths + 2 * ((paths + 1) // 2)
@@ -629,6 +649,11 @@ def main() -> int:
         port = free_port()
         command = apig_command(config, port, isolation, quiet=log is None)
         variants.append(Variant(name, command, port, script, log=log or "devnull"))
+    port = free_port()
+    http_proxy = write_http_proxy_config(folder, variants[0].port)
+    variants.append(
+        Variant("HTTP_PROXY to the baseline's server", apig_command(http_proxy, port, "thread"), port)
+    )
 
     if args.serverless_offline:
         port = free_port()
