@@ -552,14 +552,15 @@ def test_request_parameters_fill_the_paths_placeholders_the_query_and_the_header
         aws=f'endpoint_url: "{upstream.url}"\ncredentials: {{access_key_id: AKID, secret_access_key: s3cret}}',
         stages="Prod: {variables: {bucket: photos}}",
     )
-    answer = apig.put("/Prod/files/cat%20one.png", content=b"\x89PNG", headers={"Content-Type": "image/png"})
+    # Text (valid UTF-8): without binary media types AWS reads a body as text (tests/test_content_handling.py).
+    answer = apig.put("/Prod/files/cat%20one.png", content=b"PNG", headers={"Content-Type": "image/png"})
     assert answer.status == 200
     [sent] = upstream.received
     assert (sent.method, sent.path, sent.query, sent.body) == (
         "PUT",
         "/photos/cat%20one.png",
         [("tagging", "team=pets")],
-        b"\x89PNG",
+        b"PNG",
     )
     assert (sent.headers["content-type"], sent.headers["x-amz-acl"]) == ("image/png", "private")
     # S3 signs its payload's hash as a header of its own.
@@ -739,3 +740,70 @@ def test_the_pytest_plugins_fixture_points_apig_at_a_server_the_tests_start(
     pytester.runpytest(*PYTESTER_ARGS).assert_outcomes(passed=1)
     [sent] = upstream.received
     assert sent.headers["x-amz-target"] == "DynamoDB_20120810.PutItem"
+
+
+def test_the_lambda_less_example_writes_reads_and_queries_dynamodb_and_queues_on_sqs(moto: str) -> None:
+    """config/orders.yaml, as README shows it: no function, only templates, against moto's DynamoDB and SQS."""
+    from tests.conftest import ROOT
+
+    dynamodb, sqs = boto3_client("dynamodb", moto), boto3_client("sqs", moto)
+    dynamodb.create_table(
+        TableName="orders",
+        KeySchema=[
+            {"AttributeName": "customer", "KeyType": "HASH"},
+            {"AttributeName": "id", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "customer", "AttributeType": "S"},
+            {"AttributeName": "id", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    queue = sqs.create_queue(QueueName="shipping")["QueueUrl"]
+    with Harness(ROOT / "config" / "orders.yaml", aws_endpoint_url=moto) as apig:
+        lamp = apig.post("/Prod/orders", json={"customer": "ada", "item": 'desk "lamp"', "quantity": 2})
+        assert lamp.status == 201
+        lamp_id = lamp.json()["id"]
+        assert lamp_id == apig.exchanges[-1].ids.request_id
+        chair_id = apig.post("/Prod/orders", json={"customer": "ada", "item": "chair", "quantity": 1}).json()[
+            "id"
+        ]
+        apig.post("/Prod/orders", json={"customer": "bob", "item": "sofa", "quantity": 1})
+
+        # What the template wrote is what DynamoDB holds, quotes escaped by $util.escapeJavaScript.
+        stored = dynamodb.get_item(TableName="orders", Key={"customer": {"S": "ada"}, "id": {"S": lamp_id}})
+        assert stored["Item"]["item"] == {"S": 'desk "lamp"'}
+        assert stored["Item"]["quantity"] == {"N": "2"}
+
+        got = apig.get(f"/Prod/customers/ada/orders/{lamp_id}")
+        assert (got.status, got.json()) == (
+            200,
+            {"id": lamp_id, "customer": "ada", "item": 'desk "lamp"', "quantity": 2},
+        )
+        missing = apig.get("/Prod/customers/ada/orders/nothing")
+        assert (missing.status, missing.json()) == (404, {"message": "no such order"})
+
+        listed = apig.get("/Prod/customers/ada/orders")
+        assert listed.status == 200
+        assert listed.json() == {
+            "orders": sorted(
+                [
+                    {"id": lamp_id, "item": 'desk "lamp"', "quantity": 2},
+                    {"id": chair_id, "item": "chair", "quantity": 1},
+                ],
+                key=lambda order: str(order["id"]),
+            )
+        }
+        assert apig.get("/Prod/customers/eve/orders").json() == {"orders": []}
+
+        # DynamoDB's own refusal, selected by its 400 onto the method's 400.
+        refused = apig.post("/Prod/orders", json={"customer": "ada", "item": "x", "quantity": "many"})
+        assert refused.status == 400
+        assert refused.json()["message"] != ""
+        # passthroughBehavior never: a body no template is for is AWS's 415, and DynamoDB never sees it.
+        assert apig.post("/Prod/orders", content=b"x", headers={"Content-Type": "text/plain"}).status == 415
+
+        shipped = apig.post("/Prod/shipments", json={"order": lamp_id, "to": "Bordeaux & co"})
+        assert (shipped.status, shipped.json()) == (202, {"queued": True})
+    [message] = sqs.receive_message(QueueUrl=queue)["Messages"]
+    assert json.loads(message["Body"]) == {"order": lamp_id, "to": "Bordeaux & co"}

@@ -19,9 +19,7 @@ import pytest
 from emulator.app import create_app
 from emulator.config import ConfigWarning
 from emulator.deployment import deploy
-from emulator.errors import EndpointUnreachable, IntegrationFailure
 from emulator.gateway import Gateway
-from emulator.integrations import HttpClient, OutboundRequest
 from emulator.not_executed import grouped, not_executed
 from emulator.request import GatewayRequest
 from emulator.runtime.threads import ThreadInvoker
@@ -447,7 +445,7 @@ def test_unreachable_endpoint_is_the_recorded_500_invalid_endpoint_address(
     assert response.content == b'{"message": "Internal server error"}'
     assert response.headers["x-amzn-ErrorType"] == "InternalServerErrorException"
     assert "Execution failed due to configuration error: Invalid endpoint address" in caplog.text
-    assert f"GET {closed.url} failed: ConnectError" in caplog.text
+    assert f"GET {closed.url} failed: ConnectionRefusedError" in caplog.text
 
 
 def test_one_pooled_connection_is_reused_and_closed_with_the_harness(
@@ -501,46 +499,3 @@ def test_the_app_closes_the_shared_client_when_serve_stops(served: Serve, upstre
 
     assert asyncio.run(lifespan()) == 200
     assert upstream.closed.wait(60)
-
-
-def test_a_backend_answer_past_the_payload_limit_is_a_500_not_held_in_memory(upstream: Upstream) -> None:
-    upstream.respond = lambda received: Answer(body=b"x" * 11)
-
-    async def call(limit: int) -> bytes:
-        client = HttpClient(max_response_bytes=limit)
-        try:
-            reply = await client.send(
-                OutboundRequest("GET", upstream.url), timeout_ms=29000, backend="backend"
-            )
-        finally:
-            await client.aclose()
-        return reply.body
-
-    assert asyncio.run(call(11)) == b"x" * 11
-    with pytest.raises(
-        IntegrationFailure, match=r"backend answered http://127\.0\.0\.1:\d+ with more than 10 bytes"
-    ):
-        asyncio.run(call(10))
-
-
-@pytest.mark.parametrize("url", ["ftp://127.0.0.1/x", "http://bad host/x", "http://127.0.0.1:99999/x"])
-def test_a_url_that_is_not_one_is_the_invalid_endpoint_500(url: str) -> None:
-    async def call() -> None:
-        await HttpClient().send(OutboundRequest("GET", url), timeout_ms=29000, backend="b")
-
-    with pytest.raises(EndpointUnreachable) as raised:
-        asyncio.run(call())
-    assert raised.value.status == 500
-    assert raised.value.reason.startswith(
-        "Execution failed due to configuration error: Invalid endpoint address: b:"
-    )
-
-
-def test_the_log_has_one_line_per_request_not_httpxs_own_too(
-    served: Serve, upstream: Upstream, caplog: pytest.LogCaptureFixture
-) -> None:
-    apig = served({"/p": {"get": http(upstream.url, method="GET")}})
-    with caplog.at_level(logging.INFO):
-        assert apig.get("/Prod/p").status_code == 200
-    assert [record.name for record in caplog.records if "HTTP Request" in record.getMessage()] == []
-    assert any(record.name.startswith("apig_emu") for record in caplog.records)

@@ -43,6 +43,9 @@ class Answer:
     status: int = 200
     headers: list[tuple[str, str]] = field(default_factory=lambda: [("Content-Type", "application/json")])
     body: bytes = b"{}"
+    #: ``False``: no Content-Length is added, and the body ends when the backend closes the connection
+    #: (unless the headers give a framing of their own, e.g. ``Transfer-Encoding: chunked``).
+    framed: bool = True
 
 
 def echo(received: Received) -> Answer:
@@ -85,12 +88,15 @@ class Upstream:
                 self.send_response_only(answer.status)
                 for name, value in answer.headers:
                     self.send_header(name, value)
-                if not any(name.lower() == "content-length" for name, _ in answer.headers):
+                if answer.framed and not any(name.lower() == "content-length" for name, _ in answer.headers):
                     self.send_header("Content-Length", str(len(answer.body)))
                 self.end_headers()
-                self.wfile.write(answer.body)
+                if received.method != "HEAD":
+                    self.wfile.write(answer.body)
+                if not answer.framed:
+                    self.close_connection = True
 
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _serve
+            do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _serve
 
             def finish(self) -> None:
                 super().finish()
