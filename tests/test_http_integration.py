@@ -24,7 +24,7 @@ from emulator.not_executed import grouped, not_executed
 from emulator.request import GatewayRequest
 from emulator.runtime.threads import ThreadInvoker
 from emulator.testing import Harness
-from tests.conftest import LAMBDAS
+from tests.conftest import LAMBDAS, inspector_client
 from tests.upstream import Answer, Upstream
 
 OK = {"200": {"description": "ok"}}
@@ -495,3 +495,26 @@ def test_the_app_closes_the_shared_client_when_serve_stops(served: Serve, upstre
 
     assert asyncio.run(lifespan()) == 200
     assert upstream.closed.wait(60)
+
+
+def test_the_inspector_shows_the_call_as_the_backend_got_it_and_its_answer_before_mapping(
+    served: Serve, upstream: Upstream
+) -> None:
+    """What a mapping produced is what a developer checks first when a backend misbehaves."""
+    upstream.respond = lambda received: Answer(404, [("Content-Type", "text/plain")], b"no such pet")
+    parameters = {"integration.request.querystring.kind": "method.request.querystring.type"}
+    apig = served(
+        {"/pets": {"get": http(upstream.url + "/pets", method="GET", requestParameters=parameters)}}
+    )
+    with inspector_client(apig) as inspector:
+        assert inspector.get("/Prod/pets?type=dog").status_code == 200
+        [record] = inspector.get("/_emu/api/invocations").json()
+    sent = record["integrationRequest"]
+    assert (sent["method"], sent["url"]) == ("GET", f"{upstream.url}/pets?kind=dog")
+    assert ["User-Agent", f"AmazonAPIGateway_{api_id(apig)}"] in sent["headers"]
+    assert sent["bodyLength"] == 0
+    answer = record["integrationResponse"]
+    assert (answer["status"], answer["body"]) == (404, "no such pet")
+    assert ["Content-Type", "text/plain"] in answer["headers"]
+    assert record["response"]["status"] == 200
+    assert record["event"] is None
