@@ -62,6 +62,12 @@ class RequestContext:
     rendered_request: str | None = None
     #: The call the integration request built for a backend reached over HTTP (HTTP, HTTP_PROXY).
     outbound: OutboundRequest | None = None
+    #: ``$context.requestOverride`` and ``$context.responseOverride``, once a mapping template read them:
+    #: what a request template sets there, the integration request and the response phase apply.
+    request_override: dict[str, Any] | None = None
+    response_override: dict[str, Any] | None = None
+    #: ``$context`` as mapping templates read it (``emulator.mapping.variables``), built on first use.
+    template_context: dict[str, Any] | None = None
     #: The Lambda function called, and its invocation, once it was called.
     function: Function | None = None
     invocation: Invocation | None = None
