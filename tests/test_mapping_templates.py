@@ -10,12 +10,14 @@ import base64
 import json
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from emulator.cli import main
 from emulator.config.builder import DefinitionsBuilder
+from emulator.mapping.compiled import template_errors
 from emulator.model import (
     AWS,
     MOCK,
@@ -27,6 +29,7 @@ from emulator.model import (
     GatewayResponseSpec,
     Integration,
     IntegrationResponse,
+    Location,
     Method,
     MethodResponse,
     RestApi,
@@ -700,32 +703,28 @@ def test_templates_that_do_not_parse_are_validate_errors_with_their_place(
     assert (code, out) == (1, "")
     assert err.replace(f"{tmp_path}/", "").splitlines() == [
         "3 errors in the API definitions:",
-        "api.yaml:5: paths./items.post: the request template for application/json of POST /items is not valid "
-        "Velocity: at line 2, column 23 of the template: parameter list: expected ), before the end of the line",
-        "api.yaml:5: paths./items.post: the response template for application/json of the 200 integration response "
-        "of POST /items is not valid Velocity: at line 1, column 12 of the template: foreach directive: expected "
-        "in, before '$y)#end'",
-        "apig.yaml:2: apis.shop: the template of the gateway response DEFAULT_4XX is not valid Velocity: at line 1, "
-        "column 8 of the template: if directive: expected #else, #elseif or #end, but the template ends",
+        "api.yaml:11: paths./items.post.x-amazon-apigateway-integration.requestTemplates.application/json: the "
+        "request template for application/json of POST /items is not valid Velocity: at line 2, column 23 of the "
+        "template: parameter list: expected ), before the end of the line",
+        "api.yaml:19: paths./items.post.x-amazon-apigateway-integration.responses.default.responseTemplates."
+        "application/json: the response template for application/json of the 200 integration response of POST "
+        "/items is not valid Velocity: at line 1, column 12 of the template: foreach directive: expected in, "
+        "before '$y)#end'",
+        "api.yaml:23: x-amazon-apigateway-gateway-responses.DEFAULT_4XX.responseTemplates.application/json: the "
+        "template of the gateway response DEFAULT_4XX is not valid Velocity: at line 1, column 8 of the template: "
+        "if directive: expected #else, #elseif or #end, but the template ends",
     ]
 
 
-@pytest.mark.parametrize(
-    ("action", "status", "message"),
-    [
-        ("pass", 200, None),
-        ("four", 405, "Error: Raising four hundred from within the Lambda function"),
-        ("five", 502, "Error: Raising five hundred from within the Lambda function"),
-    ],
-)
-def test_3_2_lambda_selection_patterns_match_the_error_message(
-    apig: Harness, action: str, status: int, message: str | None
-) -> None:
-    response = apig.post("/dev/selection", json={"action": action})
-    assert response.status == status
-    if message is None:
-        assert response.text == '"Pass"'
-        return
-    error = response.json()
-    assert (error["errorMessage"], error["errorType"]) == (message, "Exception")
-    assert set(error) == {"errorMessage", "errorType", "requestId", "stackTrace"}
+def test_a_template_error_without_a_location_of_its_own_is_reported_at_its_method() -> None:
+    builder = DefinitionsBuilder()
+    builder.add_api(RestApi("shop", "abcdefghij", stages={"dev": Stage("dev", "")}))
+    method = mock("#if($x)", IntegrationResponse("200"))
+    at = Location("apig.yaml", "mocks.m.triggers[0]", 7)
+    builder.add_method("shop", "/m", replace(method, location=at))
+    (error,) = template_errors(builder.build())
+    assert str(error) == (
+        "apig.yaml:7: mocks.m.triggers[0]: the request template for application/json of GET /m is not valid "
+        "Velocity: at line 1, column 8 of the template: if directive: expected #else, #elseif or #end, but the "
+        "template ends"
+    )

@@ -11,6 +11,8 @@ The integration request is what API Gateway would send (reference A.6, A.7(b), 9
 - proxy, the backend sees the client's headers as a Lambda proxy event has them (hop-by-hop ones
   gone, ``X-Forwarded-For`` appended with the client's address) and the body as it came, text or
   binary as ``binaryMediaTypes`` say (``emulator.mapping.content_handling``);
+- what a request template sets in ``$context.requestOverride`` (header, querystring, path) has the
+  last word over the mappings;
 - a mapped ``Content-Length`` or ``Transfer-Encoding`` fails every call with a 500; ``Connection``,
   ``Proxy-Authenticate``, ``TE``, ``Via`` and ``Expect`` mappings are dropped silently.
 
@@ -32,7 +34,12 @@ from emulator.integrations.base import BackendReply
 from emulator.integrations.http_client import HttpClient, OutboundRequest
 from emulator.integrations.request_mapping import mapped_request
 from emulator.mapping.content_handling import integration_body, proxied_body, request_payload
-from emulator.mapping.parameters import IntegrationParameters, map_request_parameters, mapped_headers
+from emulator.mapping.parameters import (
+    IntegrationParameters,
+    apply_request_override,
+    map_request_parameters,
+    mapped_headers,
+)
 from emulator.model import EDGE, Integration
 
 #: Mapped request headers that make every call fail with a 500 (recorded, reference A.7(b)).
@@ -82,9 +89,6 @@ class HttpIntegration:
         integration = ctx.match.method.integration
         parameters = map_request_parameters(ctx)
         backend = integration.describe()
-        mapped = mapped_headers(
-            parameters, refused=REFUSED_HTTP_HEADERS, dropped=DROPPED_HTTP_HEADERS, backend=backend
-        )
         if self.proxy:
             body = request_payload(ctx, templated=False)
             headers = _proxy_headers(ctx)
@@ -92,6 +96,10 @@ class HttpIntegration:
             text = mapped_request(ctx)
             body = integration_body(ctx) if text is None else text.encode()
             headers = _gateway_headers(ctx, body)
+            apply_request_override(parameters, ctx.request_override)
+        mapped = mapped_headers(
+            parameters, refused=REFUSED_HTTP_HEADERS, dropped=DROPPED_HTTP_HEADERS, backend=backend
+        )
         ctx.outbound = OutboundRequest(
             method=_method(integration, ctx.request.method),
             url=integration_url(ctx, parameters, forward_query=self.proxy),
