@@ -389,7 +389,8 @@ def test_an_unreachable_endpoint_is_a_500_whose_log_names_it(
     # The answer AWS gave for an invalid endpoint (recorded), as for an HTTP integration.
     assert (
         "POST /Prod/items -> 500: Execution failed due to configuration error: Invalid endpoint address: AWS "
-        f"dynamodb action PutItem to the endpoint {url} (from --aws-endpoint-url): POST {url}/ failed: ConnectError"
+        f"dynamodb action PutItem to the endpoint {url} (from --aws-endpoint-url): POST {url}/ failed: "
+        "ConnectionRefusedError"
     ) in caplog.text
 
 
