@@ -455,6 +455,32 @@ def test_31_form_body_without_a_template_is_400_and_with_one_the_template_is_the
     assert apig.post("/Prod/mapped", json={"a": 1}).json() == {"a": 1}
 
 
+#: Reference 3.1's two usual fixes: the body as a JSON string, or the form's fields as an object.
+BODY_AS_STRING = "{\"body\": $input.json('$')}"
+FORM_TO_JSON = (
+    "{#foreach($pair in $input.body.split('&'))#set($kv = $pair.split('='))"
+    '"$util.urlDecode($kv[0])": "$util.urlDecode($kv[1])"#if($foreach.hasNext), #end#end}'
+)
+
+
+@pytest.mark.parametrize(
+    ("template", "event"),
+    [
+        (BODY_AS_STRING, {"body": "name=Ada+L&city=Caf%C3%A9"}),
+        (FORM_TO_JSON, {"name": "Ada L", "city": "Caf\u00e9"}),
+    ],
+    ids=["body_as_a_string", "form_to_json"],
+)
+def test_31_the_usual_templates_make_a_form_body_an_event(
+    served: MakeHarness, template: str, event: Any
+) -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    apig = served(lambda_method("/form", templates={"application/x-www-form-urlencoded": template}))
+    answer = apig.post("/Prod/form", content=b"name=Ada+L&city=Caf%C3%A9", headers=form)
+    assert (answer.status, answer.json()) == (200, event)
+    assert apig.invocations_of("echo")[-1].event == event
+
+
 def test_the_event_factory_builds_the_event_the_server_sends(served: MakeHarness, tmp_path: Path) -> None:
     """``json_event`` goes through the gateway's own request mapping: contentHandling, templates, passthrough."""
     apig = served(
@@ -494,9 +520,15 @@ class ObjectStore:
         return Answer(headers=[("Content-Type", content_type)], body=self.objects[path])
 
 
-def bucket_api(url: str, handling: str | None, response_handling: str | None) -> dict[str, Any]:
+def bucket_api(
+    url: str,
+    handling: str | None,
+    response_handling: str | None,
+    templates: dict[str, str] | None = None,
+    response_templates: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """A.8's method: ``/{object_path+}`` ANY to the bucket, Content-Type and response-content-type mapped,
-    no templates, WHEN_NO_MATCH."""
+    WHEN_NO_MATCH, no templates unless given."""
     integration: dict[str, Any] = {
         "type": "http",
         "uri": url + "/bucket/{object_path}",
@@ -513,6 +545,10 @@ def bucket_api(url: str, handling: str | None, response_handling: str | None) ->
         integration["contentHandling"] = handling
     if response_handling:
         integration["responses"]["default"]["contentHandling"] = response_handling
+    if templates:
+        integration["requestTemplates"] = templates
+    if response_templates:
+        integration["responses"]["default"]["responseTemplates"] = response_templates
     parameters = [
         {"name": "object_path", "in": "path", "required": True, "schema": {"type": "string"}},
         {"name": "Content-Type", "in": "header", "schema": {"type": "string"}},
@@ -603,6 +639,58 @@ def test_a8_response_matrix_through_an_http_integration(
         assert (answer.status, answer.json()) == (500, {"message": "Internal server error"})
     else:
         assert (answer.status, answer.content) == (200, wanted)
+
+
+DATA_TEMPLATE = {"application/json": '{"data": "$input.body"}'}
+
+
+def test_a8_convert_to_binary_and_a_request_template_through_the_bucket(
+    served: MakeHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Recorded: CONVERT_TO_BINARY with ``{"data": "$input.body"}`` for application/json. ENC as image/png
+    (no binary media types; no template for it: passed through) is stored decoded (RAW); ENC as
+    application/json, where the template applies, is a 500."""
+    store = ObjectStore()
+    try:
+        apig = served(json.dumps(bucket_api(store.upstream.url, CTB, None, templates=DATA_TEMPLATE)))
+        assert apig.put("/Prod/passed", content=ENC, headers={"Content-Type": "image/png"}).status == 200
+        assert store.objects["/bucket/passed"] == RAW
+        with caplog.at_level(logging.WARNING, logger="apig_emu.gateway"):
+            templated = apig.put("/Prod/templated", content=ENC, headers={"Content-Type": "application/json"})
+        assert (templated.status, templated.json()) == (500, {"message": "Internal server error"})
+        assert "/bucket/templated" not in store.objects
+        assert "a mapping template applies and reads text, but the payload is binary" in caplog.text
+    finally:
+        store.upstream.close()
+
+
+def test_a8_convert_to_text_and_the_only_response_template_read_base64(served: MakeHarness) -> None:
+    """Recorded: CONVERT_TO_TEXT with ``{"data": "$input.body"}`` as the only response template, a binary
+    object and ``Accept: image/png``: that template is used although Accept does not name it, and
+    ``$input.body`` is the base64 text."""
+    store = ObjectStore()
+    try:
+        document = bucket_api(store.upstream.url, None, CTT, response_templates=DATA_TEMPLATE)
+        apig = served(json.dumps(document), binary_types=PNG)
+        store.objects["/bucket/object"] = RAW
+        answer = apig.get(
+            "/Prod/object", headers={"Accept": "image/png", "response-content-type": "image/png"}
+        )
+        assert (answer.status, answer.json()) == (200, {"data": ENC.decode()})
+        assert answer.content == b'{"data": "' + ENC + b'"}'
+    finally:
+        store.upstream.close()
+
+
+def test_convert_to_text_gives_a_request_template_the_binary_body_as_base64(served: MakeHarness) -> None:
+    """AWS-doc api-gateway-payload-encodings-workflow: a template reads a binary payload through
+    ``$input.body`` as its base64 string once CONVERT_TO_TEXT converted it."""
+    apig = served(
+        lambda_method("/upload", handling=CTT, templates={"image/png": '{"image": "$input.body"}'}),
+        binary_types=PNG,
+    )
+    answer = apig.post("/Prod/upload", content=RAW, headers={"Content-Type": "image/png"})
+    assert (answer.status, answer.json()) == (200, {"image": ENC.decode()})
 
 
 def test_mangling_a_text_body_is_logged_with_what_to_do(
