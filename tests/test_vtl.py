@@ -346,3 +346,19 @@ def test_a_rendering_error_names_its_line_and_expression() -> None:
 def test_include_and_parse_are_not_supported() -> None:
     with pytest.raises(TemplateRenderError, match="no loader available"):
         render("#include('other.vm')")
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("#set($total = 0)#foreach($i in [1..3])#set($total = $total + $i)#end$total", "6"),
+        ("#foreach($a in [1..2])#foreach($b in [1..2])$a$b #end#end", "11 12 21 22 "),
+        ("#foreach($i in [1..2])#set($inner = $i)#end$inner", "2"),
+        ('#macro(greet $n)hi $n#end#greet("x") #greet($input.body)', "hi x hi {}"),
+        ('#set($input = "mine")$input', "mine"),
+    ],
+)
+def test_scopes_as_velocity_keeps_them(template: str, expected: str) -> None:
+    """``#set`` in a loop assigns where the name lives (else in the loop), loops nest, macros see the
+    template's variables, and a template may shadow a built-in name."""
+    assert render(template) == expected

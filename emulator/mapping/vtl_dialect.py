@@ -61,6 +61,32 @@ class ContextMap(OpaqueMap):
         raise KeyError(key)
 
 
+class Scope(operators.LocalNamespace):  # type: ignore[misc]
+    """A template scope (a ``#foreach`` body, the template's top level) that finds its enclosing scopes'
+    names without raising: airspeed's raises and catches a ``KeyError`` at every level for every name
+    it does not hold itself."""
+
+    def __missing__(self, key: str) -> Any:
+        return self.parent[key]
+
+    def find_outermost(self, key: str) -> Any:
+        """The innermost scope that holds ``key`` (where ``#set`` assigns it), else ``None``."""
+        if dict.__contains__(self, key):
+            return self
+        parent = self.parent
+        return parent.find_outermost(key) if isinstance(parent, operators.LocalNamespace) else None
+
+    def set_inherited(self, key: str, value: Any) -> None:
+        """``#set``: where the name lives, else at the template's top level, as Velocity's ``#foreach`` has
+        no scope of its own but its loop variable (a total summed in a loop is read after it)."""
+        scope = self.find_outermost(key)
+        if scope is None:
+            scope = self
+            while isinstance(scope.parent, operators.LocalNamespace):
+                scope = scope.parent
+        scope[key] = value
+
+
 def json_text(value: Any) -> str:
     """Compact JSON as json-smart writes it (no spaces, non-ASCII kept)."""
     return _ENCODER.encode(value)
@@ -294,7 +320,7 @@ class ForeachDirective(operators.ForeachDirective):  # type: ignore[misc]
             del items[MAX_FOREACH_ITERATIONS:]
         length = len(items)
         for count, item in enumerate(items, 1):
-            local = operators.LocalNamespace(namespace)
+            local = Scope(namespace)
             local["velocityCount"] = count
             local["velocityHasNext"] = count < length
             local["foreach"] = {
@@ -306,6 +332,27 @@ class ForeachDirective(operators.ForeachDirective):  # type: ignore[misc]
             }
             local[self.loop_var_name] = item
             self.block.evaluate(stream, local, loader)
+
+
+_general_expression = operators.Expression.calculate
+_parse_value = operators.Value.parse
+
+
+def _expression(self: Any, namespace: Any, loader: Any) -> Any:
+    """An expression of one value, or of two and an operator, without airspeed's operator-precedence
+    stacks (most conditions: ``$x``, ``$a == "b"``, ``$foreach.hasNext``)."""
+    terms = self.expression
+    if len(terms) == 1:
+        return terms[0].calculate(namespace, loader)
+    if len(terms) == 3:
+        return terms[1].apply_to(terms[0].calculate(namespace, loader), terms[2].calculate(namespace, loader))
+    return _general_expression(self, namespace, loader)
+
+
+def _value(self: Any) -> None:
+    """A value calculates as what it wraps: bound once when parsed, a call less each time it is read."""
+    _parse_value(self)
+    self.calculate = self.expression.calculate
 
 
 def _condition(self: Any, namespace: Any, loader: Any) -> bool:
@@ -330,6 +377,8 @@ def install() -> None:
     table.update({"==": equals, "eq": equals, "+": _plus, "/": _divide, "%": _modulo})
     table["!="] = table["ne"] = lambda left, right: not equals(left, right)
     operators.Condition.calculate = _condition
+    operators.Expression.calculate = _expression
+    operators.Value.parse = _value
     operators.UnaryOperatorValue.calculate = _negation
     operators.ForeachDirective = ForeachDirective
     methods = operators.__additional_methods__
