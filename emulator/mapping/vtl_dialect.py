@@ -3,14 +3,16 @@
 AWS runs Apache Velocity over Java objects, and templates depend on how those print: a map from
 ``$input.path`` prints as Java's ``Map.toString`` (``{k=v, k2=v2}``), a JSON array from it as compact
 JSON (json-smart's ``JSONArray``), a list the template built as ``[a, b]``, ``true`` in lower case
-(reference A.1). A missing value equals both ``$null`` and ``""``, and is false in ``#if``; Java's
-string, list and map methods work (``.size()``, ``.keySet()``, ``.containsKey()``, ``.put()``
-returning the previous value); ``#foreach`` over a map walks its values and stops after AWS's
-1,000 iterations.
+(reference A.1). A missing value equals both ``$null`` and ``""``; Java's string, list and map
+methods work (``.size()``, ``.keySet()``, ``.containsKey()``, ``.put()`` returning the previous value);
+``#foreach`` over a map walks its values and stops after AWS's 1,000 iterations. What airspeed-ext
+already does as AWS does is kept, however odd: LocalStack recorded on AWS that ``#if($undefined)`` is
+true and ``!$undefined`` false, and that a ``#macro`` call, ``#evaluate`` and ``#return`` print as
+written (AWS runs none of them).
 
-airspeed-ext reads its printing function, operator table, condition and ``#foreach`` directive from
-its module when a template is parsed or rendered, so ``install`` replaces those there, once, for
-every template of the process (apig-emu is airspeed's only user in it).
+airspeed-ext reads its printing function, operator table, expressions and directives from its module
+when a template is parsed or rendered, so ``install`` replaces those there, once, for every template
+of the process (apig-emu is airspeed's only user in it).
 """
 
 from __future__ import annotations
@@ -137,13 +139,6 @@ def _java_double(value: float) -> str:
     assert isinstance(exponent, int)
     text = "".join(map(str, digits))
     return f"{'-' if sign else ''}{text[0]}.{text[1:] or '0'}E{exponent + len(text) - 1}"
-
-
-def truthy(value: Any) -> bool:
-    """``#if``: a missing value and ``false`` are false; so is what airspeed-ext already finds empty."""
-    if value is None:
-        return False
-    return bool(value)
 
 
 def equals(left: Any, right: Any) -> bool:
@@ -355,19 +350,16 @@ def _value(self: Any) -> None:
     self.calculate = self.expression.calculate
 
 
-def _condition(self: Any, namespace: Any, loader: Any) -> bool:
-    return truthy(self.expression.calculate(namespace, loader))
-
-
-def _negation(self: Any, namespace: Any, loader: Any) -> bool:
-    return not truthy(self.value.calculate(namespace, loader))
+def _literal(self: Any, stream: Any, namespace: Any, loader: Any) -> None:
+    """A directive AWS does not run (a macro call, ``#evaluate``) is printed as written, as AWS prints it."""
+    stream.write(self.my_text())
 
 
 _installed = False
 
 
 def install() -> None:
-    """Teach airspeed-ext AWS's printing, comparisons, conditions, Java methods and loop limit (once)."""
+    """Teach airspeed-ext AWS's printing, comparisons, Java methods, directives and loop limit (once)."""
     global _installed
     if _installed:
         return
@@ -376,10 +368,11 @@ def install() -> None:
     table = operators.BinaryOperator.OPERATORS
     table.update({"==": equals, "eq": equals, "+": _plus, "/": _divide, "%": _modulo})
     table["!="] = table["ne"] = lambda left, right: not equals(left, right)
-    operators.Condition.calculate = _condition
     operators.Expression.calculate = _expression
     operators.Value.parse = _value
-    operators.UnaryOperatorValue.calculate = _negation
+    operators.MacroCall.evaluate_raw = _literal
+    operators.EvaluateDirective.evaluate_raw = _literal
+    operators.ReturnDirective.evaluate_raw = _literal
     operators.ForeachDirective = ForeachDirective
     methods = operators.__additional_methods__
     methods[str] = {**methods.get(str, {}), **_STRING_METHODS}
