@@ -385,6 +385,14 @@ def test_scopes_as_velocity_keeps_them(template: str, expected: str) -> None:
         ),
         ("#set($var = 1)#foreach ($i in [2, 3, 4])$var,#set($var = $i)#end$var", "1,2,3,4"),
         ("#set($i = 1)$i,#foreach ($i in [2, 3, 4])$i,#set($i = $i)#end$i", "1,2,3,4,1"),
+        ("#set($a = 100.0 / 50)$a", "2.0"),
+        ("#set($value = 3)#set( $modulus = ($value % 2) )$modulus", "1"),
+        ("#set($a = 4 > 2 + 5)$a|#set($a = 5 + 4 > 2)$a|#set($a = 2 + 5 * 4)$a", "false|true|22"),
+        ("#define ( $hello)hi#end$hello()$hello()", "hi()hi()"),
+        (
+            'Hello $name|Hello $ |<span style="color: #13ff93">',
+            'Hello |Hello $ |<span style="color: #13ff93">',
+        ),
     ],
 )
 def test_what_aws_was_recorded_doing_with_undefined_values_and_unsupported_directives(
