@@ -23,6 +23,7 @@ from emulator.model import (
     MOCK,
     NEVER,
     NOWHERE,
+    REGIONAL,
     WHEN_NO_MATCH,
     WHEN_NO_TEMPLATES,
     Function,
@@ -205,6 +206,43 @@ A7_HEADERS = (
 )
 
 
+#: Reference A.7(a): the headers the client sent, and what a request template's $input.params saw of each.
+A7A_SENT = {
+    "Accept": "application/json",
+    "Accept-Charset": "UTF-8",
+    "Accept-Encoding": "br",
+    "Age": "request_Age",
+    "Authorization": "Unauthorized",
+    "Content-Encoding": "deflate",
+    "Content-MD5": "request_Content-MD5",
+    "Content-Type": "application/json",
+    "Date": "request_Date",
+    "Max-Forwards": "2",
+    "Pragma": "cache",
+    "Proxy-Authenticate": "Basic",
+    "Range": "bytes=500-999",
+    "Referer": "https://example.com/",
+    "Server": "https://example.com/",
+    "TE": "deflate",
+    "Trailer": "Expires",
+    "Upgrade": "HTTP/2.0",
+    "User-Agent": "localStack/0.0",
+    "Via": "p.example.net",
+    "Warn": "299 localStack/0.0",
+    "WWW-Authenticate": "Basic YWxhZGRpbjpvcGVuc2VzYW1l",
+}
+A7A_STRIPPED = (
+    "Content-MD5",
+    "Max-Forwards",
+    "Proxy-Authenticate",
+    "Server",
+    "TE",
+    "Trailer",
+    "Upgrade",
+    "WWW-Authenticate",
+)
+
+
 @pytest.fixture(scope="module")
 def apig() -> Iterator[Harness]:
     builder = DefinitionsBuilder()
@@ -220,7 +258,15 @@ def apig() -> Iterator[Harness]:
             ),
         )
     }
-    builder.add_api(RestApi("shop", "abcdefghij", stages={"dev": stage}, gateway_responses=gateway_responses))
+    # REGIONAL, as the recordings of A.7 were made (an edge API's CloudFront replaces Via).
+    api = RestApi(
+        "shop",
+        "abcdefghij",
+        stages={"dev": stage},
+        gateway_responses=gateway_responses,
+        endpoint_type=REGIONAL,
+    )
+    builder.add_api(api)
     for name, handler in (
         ("boom", "cases.boom"),
         ("echo", "cases.echo"),
@@ -304,6 +350,8 @@ def apig() -> Iterator[Harness]:
         ),
     )
     builder.add_method("shop", "/a9", lambda_method(request_templates={JSON: A9_REQUEST}))
+    a7a_template = "{" + ", ".join(f'"{name}": "$input.params(\'{name}\')"' for name in A7A_SENT) + "}"
+    builder.add_method("shop", "/a7a", lambda_method(request_templates={JSON: a7a_template}, verb="GET"))
     builder.add_method(
         "shop",
         "/by-type",
@@ -500,6 +548,14 @@ def test_a7c_static_response_header_mappings_are_set_remapped_or_dropped(apig: H
         assert received.get(name.lower()) != f"response_param_{name}"
     assert "transfer-encoding" not in received
     assert not any(value == "response_param_Transfer-Encoding" for value in received.values())
+
+
+def test_a7a_a_request_template_sees_the_headers_aws_passes_and_not_those_it_strips(apig: Harness) -> None:
+    response = apig.get("/dev/a7a", headers=A7A_SENT)
+    assert response.status == 200
+    seen = response.json()
+    expected = {name: "" if name in A7A_STRIPPED else value for name, value in A7A_SENT.items()}
+    assert seen == expected
 
 
 def test_a9_context_keys_in_awss_order_with_nested_maps_printed_empty(apig: Harness) -> None:
