@@ -259,7 +259,9 @@ def returning(value: Any) -> Callable[[Any, Any], Any]:
     return lambda event, context: value
 
 
-def test_lambda_returning_base64_text_is_served_as_binary_with_convert_to_binary(served: MakeHarness) -> None:
+def test_lambda_returning_base64_text_is_served_as_binary_with_convert_to_binary_decision(
+    served: MakeHarness,
+) -> None:
     """The non-proxy way to serve an image from a function: it returns base64, the integration response
     converts it (its JSON string quotes are no part of the base64: a decision, see ``to_binary``)."""
     apig = served(lambda_method("/image", response_handling=CTB))
@@ -320,7 +322,7 @@ def test_lambda_base64_text_is_decoded_when_the_first_accept_type_is_binary(serv
     assert text.content == json.dumps(ENC.decode()).encode()
 
 
-def test_lambda_json_is_binary_when_its_type_is_listed_and_base64_for_a_text_accept(
+def test_lambda_json_is_binary_when_its_type_is_listed_and_base64_for_a_text_accept_decision(
     served: MakeHarness,
 ) -> None:
     """Row "none | binary | text Accept": a function's JSON answer is application/json, so listing that type
@@ -373,7 +375,7 @@ def test_a8_convert_to_binary_with_a_request_template(
 
 
 @pytest.mark.parametrize(("body", "readable"), [(TXT, True), (b"", True), (ENC, True), (RAW, False)])
-def test_a_template_reads_only_a_payload_that_is_text_after_the_conversion(
+def test_a_template_reads_only_a_payload_that_is_text_after_the_conversion_decision(
     body: bytes, readable: bool
 ) -> None:
     if readable:
