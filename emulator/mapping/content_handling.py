@@ -1,17 +1,22 @@
-"""``contentHandling`` and ``binaryMediaTypes`` for non-proxy integrations: text or binary, and converting between them.
+"""``contentHandling`` and ``binaryMediaTypes``: whether a payload is text or binary, and converting it.
 
 API Gateway sees every payload as text or binary: a request's by its ``Content-Type``, a backend's
 answer by its own, either binary when the API's ``binaryMediaTypes`` lists it. Each side then has a
 kind it wants: the integration's (request) or integration response's (response) ``contentHandling``
 names it (``CONVERT_TO_TEXT``, ``CONVERT_TO_BINARY``); without one, a request stays what it is and a
 response takes the kind of the client's first ``Accept`` media type, matched as for a Lambda proxy's
-``isBase64Encoded`` (``proxy_response.accept_matches``, validated: a wildcard Accept never matches). One conversion serves all four
-cases, as recorded against AWS (reference A.8):
+``isBase64Encoded`` (``proxy_response.accept_matches``, validated: a wildcard Accept never matches).
+One conversion serves all four cases, as recorded against AWS (reference A.8):
 
 - binary to binary, as it is; binary to text, base64-encoded;
 - text to text, as UTF-8, so invalid bytes become U+FFFD (AWS mangles them so: the reason to list a
   type in ``binaryMediaTypes``);
 - text to binary, base64-decoded; text that is not base64 is AWS's 500, a configuration error.
+
+Non-proxy integrations convert at two hooks (the request mapping, the integration response step);
+an HTTP_PROXY integration both ways without a ``contentHandling`` of its own (a decision: AWS's
+conversions are recorded for non-proxy integrations). A Lambda proxy's ``isBase64Encoded`` is
+another mechanism (``events``, ``proxy_response``).
 
 A mapping template reads the converted payload as text (``$input.body`` of a binary one is its
 base64 only after ``CONVERT_TO_TEXT``); a payload still binary after the conversion cannot be
@@ -42,7 +47,6 @@ if TYPE_CHECKING:
     from emulator.integrations.base import BackendReply
 
 CONVERT_TO_BINARY = "CONVERT_TO_BINARY"
-CONVERT_TO_TEXT = "CONVERT_TO_TEXT"
 
 log = logging.getLogger("apig_emu.integration")
 
