@@ -389,7 +389,7 @@ def test_an_unreachable_endpoint_is_a_500_whose_log_names_it(
     # The answer AWS gave for an invalid endpoint (recorded), as for an HTTP integration.
     assert (
         "POST /Prod/items -> 500: Execution failed due to configuration error: Invalid endpoint address: AWS "
-        f"dynamodb action PutItem to the endpoint {url} (from --aws-endpoint-url): POST {url}/ failed: ConnectError"
+        f"dynamodb action PutItem to the endpoint {url} (from --aws-endpoint-url): POST {url}/ failed: "
     ) in caplog.text
 
 
@@ -806,3 +806,43 @@ def test_the_lambda_less_example_writes_reads_and_queries_dynamodb_and_queues_on
         assert (shipped.status, shipped.json()) == (202, {"queued": True})
     [message] = sqs.receive_message(QueueUrl=queue)["Messages"]
     assert json.loads(message["Body"]) == {"order": lamp_id, "to": "Bordeaux & co"}
+
+
+def test_sqs_takes_its_json_protocol_when_the_call_says_so(served: Serve, moto: str) -> None:
+    """As LocalStack's AWS-validated SQS test sends it: the amz-json Content-Type mapped, a JSON template."""
+    sqs = boto3_client("sqs", moto)
+    queue = sqs.create_queue(QueueName="events")["QueueUrl"]
+    template = '{"QueueUrl": "' + queue + '", "MessageBody": "$util.escapeJavaScript($input.body)"}'
+    apig = served(
+        {
+            "/events": {
+                "post": operation(
+                    "arn:aws:apigateway:us-east-1:sqs:action/SendMessage",
+                    template=template,
+                    requestParameters={
+                        "integration.request.header.Content-Type": "'application/x-amz-json-1.0'"
+                    },
+                )
+            }
+        },
+        aws_endpoint_url=moto,
+    )
+    answer = apig.post("/Prod/events", json={"kind": "signup"})
+    assert answer.status == 200
+    assert set(answer.json()) >= {"MessageId", "MD5OfMessageBody"}
+    assert apig.exchanges[-1].event["headers"]["X-Amz-Target"] == "AmazonSQS.SendMessage"
+    [message] = sqs.receive_message(QueueUrl=queue)["Messages"]
+    assert json.loads(message["Body"]) == {"kind": "signup"}
+
+
+def test_two_files_with_an_aws_section_are_an_error_naming_both(tmp_path: Path) -> None:
+    from emulator.config.loader import load
+
+    (tmp_path / "a.yaml").write_text("apis: {shop: {}}\naws: {region: eu-west-1}\n")
+    (tmp_path / "b.yaml").write_text("aws:\n  region: us-east-1\n")
+    errors = [str(error) for error in load(tmp_path).errors]
+    assert any(
+        f"b.yaml:1: aws: the aws: section is defined in both {tmp_path / 'a.yaml'}:2 and {tmp_path / 'b.yaml'}:1"
+        in error
+        for error in errors
+    ), errors
