@@ -214,6 +214,7 @@ def test_a_json_action_is_the_rendered_template_with_the_services_target_signed_
     assert f"signed with aws.credentials credentials; role {ROLE} not assumed" in caplog.text
     # What was sent is the exchange's (the inspector shows it), its body as the service received it.
     event = apig.exchanges[-1].event
+    assert event["headers"]["X-Amz-Security-Token"] == "***"
     assert (event["service"], event["action"], event["url"], event["body"]) == (
         "dynamodb",
         "PutItem",

@@ -36,6 +36,7 @@ log = logging.getLogger("apig_emu.integration")
 
 #: What a query-protocol service reads an action's parameters from.
 _FORM = "application/x-www-form-urlencoded; charset=utf-8"
+_TOKEN = "x-amz-security-token"
 _PATH_PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.\-]+)\+?\}")
 
 
@@ -112,7 +113,8 @@ class AwsServiceIntegration:
             "region": region,
             "method": method,
             "url": url,
-            "headers": dict(signed),
+            # The session token is a secret; the signature and the access key id are not.
+            "headers": {name: "***" if name.lower() == _TOKEN else value for name, value in signed},
             "body": body.decode("utf-8", "replace"),
         }
         role = f"; role {integration.credentials} not assumed" if integration.credentials else ""
