@@ -164,6 +164,8 @@ class IntegrationResponse:
     content_handling: str | None = None
     #: The emulator's own: a file read on every request as the body (a mock a frontend developer edits).
     body_file: Path | None = None
+    #: The emulator's own: where each response template is defined (by content type), for its errors.
+    template_locations: Mapping[str, Location] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,8 @@ class Integration:
     latency_ms: int = 0
     #: The emulator's own: the YAML ``mocks:`` entry this integration came from, for tables and messages.
     mock_name: str | None = None
+    #: The emulator's own: where each request template is defined (by content type), for its errors.
+    template_locations: Mapping[str, Location] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def is_proxy(self) -> bool:
@@ -319,6 +323,8 @@ class GatewayResponseSpec:
     headers: tuple[tuple[str, str], ...] = ()
     #: The ``application/json`` template, e.g. ``{"message":$context.error.messageString}``.
     template: str | None = None
+    #: The emulator's own: where the template is defined, for its errors.
+    template_location: Location | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

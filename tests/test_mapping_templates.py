@@ -10,23 +10,27 @@ import base64
 import json
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from emulator.cli import main
 from emulator.config.builder import DefinitionsBuilder
+from emulator.mapping.compiled import template_errors
 from emulator.model import (
     AWS,
     MOCK,
     NEVER,
     NOWHERE,
+    REGIONAL,
     WHEN_NO_MATCH,
     WHEN_NO_TEMPLATES,
     Function,
     GatewayResponseSpec,
     Integration,
     IntegrationResponse,
+    Location,
     Method,
     MethodResponse,
     RestApi,
@@ -202,6 +206,43 @@ A7_HEADERS = (
 )
 
 
+#: Reference A.7(a): the headers the client sent, and what a request template's $input.params saw of each.
+A7A_SENT = {
+    "Accept": "application/json",
+    "Accept-Charset": "UTF-8",
+    "Accept-Encoding": "br",
+    "Age": "request_Age",
+    "Authorization": "Unauthorized",
+    "Content-Encoding": "deflate",
+    "Content-MD5": "request_Content-MD5",
+    "Content-Type": "application/json",
+    "Date": "request_Date",
+    "Max-Forwards": "2",
+    "Pragma": "cache",
+    "Proxy-Authenticate": "Basic",
+    "Range": "bytes=500-999",
+    "Referer": "https://example.com/",
+    "Server": "https://example.com/",
+    "TE": "deflate",
+    "Trailer": "Expires",
+    "Upgrade": "HTTP/2.0",
+    "User-Agent": "localStack/0.0",
+    "Via": "p.example.net",
+    "Warn": "299 localStack/0.0",
+    "WWW-Authenticate": "Basic YWxhZGRpbjpvcGVuc2VzYW1l",
+}
+A7A_STRIPPED = (
+    "Content-MD5",
+    "Max-Forwards",
+    "Proxy-Authenticate",
+    "Server",
+    "TE",
+    "Trailer",
+    "Upgrade",
+    "WWW-Authenticate",
+)
+
+
 @pytest.fixture(scope="module")
 def apig() -> Iterator[Harness]:
     builder = DefinitionsBuilder()
@@ -217,7 +258,15 @@ def apig() -> Iterator[Harness]:
             ),
         )
     }
-    builder.add_api(RestApi("shop", "abcdefghij", stages={"dev": stage}, gateway_responses=gateway_responses))
+    # REGIONAL, as the recordings of A.7 were made (an edge API's CloudFront replaces Via).
+    api = RestApi(
+        "shop",
+        "abcdefghij",
+        stages={"dev": stage},
+        gateway_responses=gateway_responses,
+        endpoint_type=REGIONAL,
+    )
+    builder.add_api(api)
     for name, handler in (
         ("boom", "cases.boom"),
         ("echo", "cases.echo"),
@@ -301,6 +350,8 @@ def apig() -> Iterator[Harness]:
         ),
     )
     builder.add_method("shop", "/a9", lambda_method(request_templates={JSON: A9_REQUEST}))
+    a7a_template = "{" + ", ".join(f'"{name}": "$input.params(\'{name}\')"' for name in A7A_SENT) + "}"
+    builder.add_method("shop", "/a7a", lambda_method(request_templates={JSON: a7a_template}, verb="GET"))
     builder.add_method(
         "shop",
         "/by-type",
@@ -497,6 +548,14 @@ def test_a7c_static_response_header_mappings_are_set_remapped_or_dropped(apig: H
         assert received.get(name.lower()) != f"response_param_{name}"
     assert "transfer-encoding" not in received
     assert not any(value == "response_param_Transfer-Encoding" for value in received.values())
+
+
+def test_a7a_a_request_template_sees_the_headers_aws_passes_and_not_those_it_strips(apig: Harness) -> None:
+    response = apig.get("/dev/a7a", headers=A7A_SENT)
+    assert response.status == 200
+    seen = response.json()
+    expected = {name: "" if name in A7A_STRIPPED else value for name, value in A7A_SENT.items()}
+    assert seen == expected
 
 
 def test_a9_context_keys_in_awss_order_with_nested_maps_printed_empty(apig: Harness) -> None:
@@ -700,32 +759,28 @@ def test_templates_that_do_not_parse_are_validate_errors_with_their_place(
     assert (code, out) == (1, "")
     assert err.replace(f"{tmp_path}/", "").splitlines() == [
         "3 errors in the API definitions:",
-        "api.yaml:5: paths./items.post: the request template for application/json of POST /items is not valid "
-        "Velocity: at line 2, column 23 of the template: parameter list: expected ), before the end of the line",
-        "api.yaml:5: paths./items.post: the response template for application/json of the 200 integration response "
-        "of POST /items is not valid Velocity: at line 1, column 12 of the template: foreach directive: expected "
-        "in, before '$y)#end'",
-        "apig.yaml:2: apis.shop: the template of the gateway response DEFAULT_4XX is not valid Velocity: at line 1, "
-        "column 8 of the template: if directive: expected #else, #elseif or #end, but the template ends",
+        "api.yaml:11: paths./items.post.x-amazon-apigateway-integration.requestTemplates.application/json: the "
+        "request template for application/json of POST /items is not valid Velocity: at line 2, column 23 of the "
+        "template: parameter list: expected ), before the end of the line",
+        "api.yaml:19: paths./items.post.x-amazon-apigateway-integration.responses.default.responseTemplates."
+        "application/json: the response template for application/json of the 200 integration response of POST "
+        "/items is not valid Velocity: at line 1, column 12 of the template: foreach directive: expected in, "
+        "before '$y)#end'",
+        "api.yaml:23: x-amazon-apigateway-gateway-responses.DEFAULT_4XX.responseTemplates.application/json: the "
+        "template of the gateway response DEFAULT_4XX is not valid Velocity: at line 1, column 8 of the template: "
+        "if directive: expected #else, #elseif or #end, but the template ends",
     ]
 
 
-@pytest.mark.parametrize(
-    ("action", "status", "message"),
-    [
-        ("pass", 200, None),
-        ("four", 405, "Error: Raising four hundred from within the Lambda function"),
-        ("five", 502, "Error: Raising five hundred from within the Lambda function"),
-    ],
-)
-def test_3_2_lambda_selection_patterns_match_the_error_message(
-    apig: Harness, action: str, status: int, message: str | None
-) -> None:
-    response = apig.post("/dev/selection", json={"action": action})
-    assert response.status == status
-    if message is None:
-        assert response.text == '"Pass"'
-        return
-    error = response.json()
-    assert (error["errorMessage"], error["errorType"]) == (message, "Exception")
-    assert set(error) == {"errorMessage", "errorType", "requestId", "stackTrace"}
+def test_a_template_error_without_a_location_of_its_own_is_reported_at_its_method() -> None:
+    builder = DefinitionsBuilder()
+    builder.add_api(RestApi("shop", "abcdefghij", stages={"dev": Stage("dev", "")}))
+    method = mock("#if($x)", IntegrationResponse("200"))
+    at = Location("apig.yaml", "mocks.m.triggers[0]", 7)
+    builder.add_method("shop", "/m", replace(method, location=at))
+    (error,) = template_errors(builder.build())
+    assert str(error) == (
+        "apig.yaml:7: mocks.m.triggers[0]: the request template for application/json of GET /m is not valid "
+        "Velocity: at line 1, column 8 of the template: if directive: expected #else, #elseif or #end, but the "
+        "template ends"
+    )

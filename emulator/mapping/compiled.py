@@ -20,7 +20,8 @@ from emulator.model import Definitions, Location
 
 @dataclass(frozen=True)
 class TemplateSite:
-    """Where a template is defined, as messages name it."""
+    """Where a template is defined, as messages name it: the template's own key where the loader kept it,
+    else its method's (or API's)."""
 
     location: Location
     #: e.g. ``request template for application/json of POST /items``.
@@ -53,20 +54,20 @@ def template_sites(definitions: Definitions) -> Iterator[TemplateSite]:
             name = f"{method.http_method} {resource.path}"
             integration = method.integration
             for content_type, text in integration.request_templates.items():
-                yield TemplateSite(method.location, f"request template for {content_type} of {name}", text)
+                where = integration.template_locations.get(content_type, method.location)
+                yield TemplateSite(where, f"request template for {content_type} of {name}", text)
             for response in integration.responses:
                 for content_type, text in response.response_templates.items():
                     yield TemplateSite(
-                        method.location,
+                        response.template_locations.get(content_type, method.location),
                         f"response template for {content_type} of the {response.status} integration response "
                         f"of {name}",
                         text,
                     )
         for response_type, spec in api.gateway_responses.items():
             if spec.template is not None:
-                yield TemplateSite(
-                    api.location, f"template of the gateway response {response_type}", spec.template
-                )
+                where = spec.template_location or api.location
+                yield TemplateSite(where, f"template of the gateway response {response_type}", spec.template)
 
 
 def compile_one(text: str) -> Compiled:

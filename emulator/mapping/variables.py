@@ -210,9 +210,13 @@ def overrides(ctx: RequestContext) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def template_context(ctx: RequestContext) -> ContextMap:
-    """``$context`` for a mapping template: AWS's keys in AWS's order, with the request's overrides."""
-    request_override, response_override = overrides(ctx)
-    return context_map(ctx.variables or {}, request_override, response_override)
+    """``$context`` for a mapping template: AWS's keys in AWS's order, with the request's overrides; built
+    once per request, so the request and response templates share it as they share it on AWS."""
+    context = ctx.template_context
+    if not isinstance(context, ContextMap):
+        request_override, response_override = overrides(ctx)
+        context = ctx.template_context = context_map(ctx.variables or {}, request_override, response_override)
+    return context
 
 
 def context_map(
@@ -226,9 +230,9 @@ def context_map(
     context = ContextMap()
     for key, value in variables.items():
         if key == "identity":
-            context[key] = OpaqueMap((name, value.get(name)) for name in TEMPLATE_IDENTITY_KEYS)
+            context[key] = OpaqueMap([(name, value.get(name)) for name in TEMPLATE_IDENTITY_KEYS])
             continue
-        context[key] = OpaqueMap(value) if isinstance(value, Mapping) else value
+        context[key] = OpaqueMap(value) if isinstance(value, dict) else value
         if key == "protocol" and request_override is not None:
             context["requestOverride"] = request_override
         elif key == "deploymentId" and response_override is not None:
