@@ -176,6 +176,8 @@ class Gateway:
                 function=ctx.function,
                 invocation=ctx.invocation,
                 error=ctx.error,
+                outbound=ctx.outbound,
+                backend=ctx.backend if ctx.outbound is not None else None,
             )
         )
         return response

@@ -712,17 +712,22 @@ def main() -> int:
         port = free_port()
         command = apig_command(config, port, isolation, quiet=log is None)
         variants.append(Variant(name, command, port, script, log=log or "devnull", only_2xx=script is None))
-    port = free_port()
-    http_proxy = write_http_proxy_config(folder, variants[0].port)
-    variants.append(
-        Variant("HTTP_PROXY to the baseline's server", apig_command(http_proxy, port, "thread"), port)
-    )
     for isolation in ("thread", "process"):
         port = free_port()
         command = apig_command(mapped, port, isolation)
         variants.append(
             Variant(f"{isolation}, non-proxy, request and response templates", command, port, mapped_script)
         )
+    port = free_port()
+    http_proxy = write_http_proxy_config(folder, variants[0].port)
+    variants.append(
+        Variant(
+            "HTTP_PROXY to the baseline's server",
+            apig_command(http_proxy, port, "thread"),
+            port,
+            only_2xx=True,
+        )
+    )
 
     if args.serverless_offline:
         port = free_port()

@@ -186,3 +186,58 @@ def test_a_header_that_would_break_the_request_is_refused_before_sending(
     with pytest.raises(IntegrationFailure, match="cannot be sent"):
         send_all(OutboundRequest("GET", upstream.url, [(name, value)]))
     assert upstream.received == []
+
+
+class DroppingBackend:
+    """Answers ``200`` on keep-alive connections until ``drop`` is set; then reads each request and hangs up."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0), backlog=16)
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/"
+        self.drop = threading.Event()
+        self.dropped = 0
+        self.connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+
+    def _serve(self, connection: socket.socket) -> None:
+        with connection:
+            connection.settimeout(WAIT)
+            while connection.recv(65536):
+                if self.drop.is_set():
+                    self.dropped += 1
+                    return
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_request_the_backend_drops_is_sent_at_most_twice_however_many_connections_are_idle() -> None:
+    backend = DroppingBackend()
+
+    async def run() -> None:
+        client = HttpClient()
+        try:
+            call = OutboundRequest("POST", backend.url, body=b"charge the card")
+            await asyncio.gather(*[client.send(call, timeout_ms=29000, backend="b") for _ in range(3)])
+            backend.drop.set()
+            with pytest.raises(EndpointUnreachable, match="closed the connection without answering"):
+                await client.send(call, timeout_ms=29000, backend="b")
+        finally:
+            await client.aclose()
+
+    try:
+        asyncio.run(run())
+    finally:
+        backend.close()
+    assert backend.connections == 4  # three kept alive, one opened for the second try
+    assert backend.dropped == 2

@@ -24,8 +24,8 @@ from emulator.not_executed import grouped, not_executed
 from emulator.request import GatewayRequest
 from emulator.runtime.threads import ThreadInvoker
 from emulator.testing import Harness
-from tests.conftest import LAMBDAS
-from tests.upstream import Answer, Upstream
+from tests.conftest import LAMBDAS, inspector_client
+from tests.upstream import Answer, Received, Upstream
 
 OK = {"200": {"description": "ok"}}
 #: The client headers of the recorded matrix (reference A.7), sent on a GET.
@@ -495,3 +495,191 @@ def test_the_app_closes_the_shared_client_when_serve_stops(served: Serve, upstre
 
     assert asyncio.run(lifespan()) == 200
     assert upstream.closed.wait(60)
+
+
+def test_the_inspector_shows_the_call_as_the_backend_got_it_and_its_answer_before_mapping(
+    served: Serve, upstream: Upstream
+) -> None:
+    """What a mapping produced is what a developer checks first when a backend misbehaves."""
+    upstream.respond = lambda received: Answer(404, [("Content-Type", "text/plain")], b"no such pet")
+    parameters = {"integration.request.querystring.kind": "method.request.querystring.type"}
+    apig = served(
+        {"/pets": {"get": http(upstream.url + "/pets", method="GET", requestParameters=parameters)}}
+    )
+    with inspector_client(apig) as inspector:
+        assert inspector.get("/Prod/pets?type=dog").status_code == 200
+        [record] = inspector.get("/_emu/api/invocations").json()
+    sent = record["integrationRequest"]
+    assert (sent["method"], sent["url"]) == ("GET", f"{upstream.url}/pets?kind=dog")
+    assert ["User-Agent", f"AmazonAPIGateway_{api_id(apig)}"] in sent["headers"]
+    assert sent["bodyLength"] == 0
+    answer = record["integrationResponse"]
+    assert (answer["status"], answer["body"]) == (404, "no such pet")
+    assert ["Content-Type", "text/plain"] in answer["headers"]
+    assert record["response"]["status"] == 200
+    assert record["event"] is None
+
+
+# --- mapping templates on an HTTP integration: the recordings' own setup (A.1, A.2) ------------------------------
+
+A2_RAW = "#set($result = $input.body)$result"
+A2_STR = "Action=SendMessage&MessageBody=$input.body"
+A2_ATTR = "#set($result = $input.body.testAccess)$result"
+A2_URL = "EncodedBody=$util.urlEncode($input.body)&EncodedBodyAccess=$util.urlEncode($input.body.testAccess)"
+A2_BODIES = (b"", b'{"some": "value"}', b"some raw data")
+
+
+def templated(upstream: Upstream, request: str, response: str) -> dict[str, Any]:
+    operation = http(upstream.url, requestTemplates={"application/json": request})
+    operation["x-amazon-apigateway-integration"]["responses"] = {
+        "default": {"statusCode": "200", "responseTemplates": {"application/json": response}}
+    }
+    return operation
+
+
+@pytest.mark.parametrize(
+    ("request_template", "response_template", "expected"),
+    [
+        (A2_RAW, A2_RAW, ["{}", '{"some": "value"}', "some raw data"]),
+        (
+            A2_STR,
+            A2_RAW,
+            [
+                "Action=SendMessage&MessageBody={}",
+                'Action=SendMessage&MessageBody={"some": "value"}',
+                "Action=SendMessage&MessageBody=some raw data",
+            ],
+        ),
+        (
+            A2_RAW,
+            A2_STR,
+            [
+                "Action=SendMessage&MessageBody={}",
+                'Action=SendMessage&MessageBody={"some": "value"}',
+                "Action=SendMessage&MessageBody=some raw data",
+            ],
+        ),
+        (
+            A2_STR,
+            A2_STR,
+            [
+                "Action=SendMessage&MessageBody=Action=SendMessage&MessageBody={}",
+                'Action=SendMessage&MessageBody=Action=SendMessage&MessageBody={"some": "value"}',
+                "Action=SendMessage&MessageBody=Action=SendMessage&MessageBody=some raw data",
+            ],
+        ),
+        (A2_ATTR, A2_RAW, ["{}", "{}", "{}"]),
+        (
+            A2_URL,
+            A2_RAW,
+            [
+                "EncodedBody=%7B%7D&EncodedBodyAccess=",
+                "EncodedBody=%7B%22some%22%3A+%22value%22%7D&EncodedBodyAccess=",
+                "EncodedBody=some+raw+data&EncodedBodyAccess=",
+            ],
+        ),
+    ],
+)
+def test_a2_input_body_through_an_http_integration_that_echoes_the_body(
+    served: Serve, upstream: Upstream, request_template: str, response_template: str, expected: list[str]
+) -> None:
+    """Recorded: an HTTP integration to a function URL that answers the body it was sent."""
+    upstream.respond = lambda received: Answer(body=received.body)
+    apig = served({"/echo": {"post": templated(upstream, request_template, response_template)}})
+    answers = [
+        apig.post("/Prod/echo", content=body, headers={"Content-Type": "application/json"}).text
+        for body in A2_BODIES
+    ]
+    assert answers == expected
+
+
+A1_PATH = '#set($result = $input.path("$.json"))$result'
+A1_NULLS = (
+    '#set($result = $input.path("{path}")){{"body": $result, "nested": $result.nested, "isNull": '
+    '#if( $result == $null )"true"#else"false"#end, "isEmptyString": #if( $result == "" )"true"#else"false"#end}}'
+)
+
+
+def json_echo(received: Received) -> Answer:
+    """Reference A.1's echo server: the JSON the client sent, under ``json``."""
+    sent = json.loads(received.body) if received.body else None
+    return Answer(body=json.dumps({"json": sent}).encode())
+
+
+@pytest.mark.parametrize(
+    ("template", "sent", "expected"),
+    [
+        (A1_PATH, b'{"foo": "bar"}', "{foo=bar}"),
+        (A1_PATH, b'[{"foo": "bar"}]', '[{"foo":"bar"}]'),
+        (A1_PATH, b'{"foo": [{"nested": "bar"}]}', '{foo=[{"nested":"bar"}]}'),
+        (
+            A1_PATH,
+            b'{"bigger": "dict", "to": "test", "with": "separators"}',
+            "{bigger=dict, to=test, with=separators}",
+        ),
+        (A1_PATH + ".nested", b'{"nested": {"foo": "bar"}}', "{foo=bar}"),
+        (A1_PATH + ".nested", b'{"nested": [{"foo": "bar"}]}', '[{"foo":"bar"}]'),
+        (A1_PATH + "[0]", b'[{"foo": "bar"}]', "{foo=bar}"),
+        (A1_PATH + "[0]", b'[[{"foo": "bar"}]]', '[{"foo":"bar"}]'),
+        (A1_PATH + ".toString()", b'{"foo": "bar"}', "{foo=bar}"),
+        (A1_PATH + ".toString()", b'{"list": [{"foo": "bar"}]}', '{list=[{"foo":"bar"}]}'),
+        (
+            A1_NULLS.format(path="$.nonExisting"),
+            b"",
+            '{"body": , "nested": , "isNull": "true", "isEmptyString": "true"}',
+        ),
+        (
+            A1_NULLS.format(path="$.json.listValue"),
+            b'{"listValue": []}',
+            '{"body": [], "nested": , "isNull": "false", "isEmptyString": "false"}',
+        ),
+        (
+            A1_NULLS.format(path="$.json.listValue"),
+            b'{"listValue": null}',
+            '{"body": , "nested": , "isNull": "true", "isEmptyString": "true"}',
+        ),
+    ],
+)
+def test_a1_input_path_in_the_response_template_of_an_http_integration(
+    served: Serve, upstream: Upstream, template: str, sent: bytes, expected: str
+) -> None:
+    """Recorded: POST through an HTTP integration to an echo server, the response template printing a path."""
+    upstream.respond = json_echo
+    operation = http(upstream.url)
+    operation["x-amazon-apigateway-integration"]["responses"] = {
+        "default": {"statusCode": "200", "responseTemplates": {"application/json": template}}
+    }
+    apig = served({"/echo": {"post": operation}})
+    response = apig.post("/Prod/echo", content=sent, headers={"Content-Type": "application/json"})
+    assert (response.status_code, response.text) == (200, expected)
+
+
+def test_a_request_template_overrides_header_query_and_path_over_the_mappings(
+    served: Serve, upstream: Upstream
+) -> None:
+    """``$context.requestOverride`` has the last word over ``requestParameters`` (AWS's documented order)."""
+    template = (
+        '#set($context.requestOverride.header.X-Tenant = "from-template")'
+        "#set($context.requestOverride.querystring.page = 7)"
+        '#set($context.requestOverride.path.item = "over/ridden")'
+        '{"sent": "$input.params(\'id\')"}'
+    )
+    parameters = {
+        "integration.request.header.X-Tenant": "method.request.header.X-Tenant",
+        "integration.request.querystring.page": "'1'",
+        "integration.request.path.item": "method.request.path.id",
+    }
+    operation = http(
+        upstream.url + "/items/{item}",
+        requestParameters=parameters,
+        requestTemplates={"application/json": template},
+    )
+    apig = served({"/items/{id}": {"post": operation}})
+    response = apig.post(
+        "/Prod/items/3", content=b"{}", headers={"X-Tenant": "acme", "Content-Type": "application/json"}
+    )
+    assert response.status_code == 200
+    got = upstream.last
+    assert got.target == "/items/over/ridden?page=7"
+    assert got.header("X-Tenant") == "from-template"
+    assert got.body == b'{"sent": "3"}'

@@ -10,6 +10,8 @@ The integration request is what API Gateway would send (reference A.6, A.7(b), 9
   client's body, as the passthrough behaviour says;
 - proxy, the backend sees the client's headers as a Lambda proxy event has them (hop-by-hop ones
   gone, ``X-Forwarded-For`` appended with the client's address) and the body as it came;
+- what a request template sets in ``$context.requestOverride`` (header, querystring, path) has the
+  last word over the mappings;
 - a mapped ``Content-Length`` or ``Transfer-Encoding`` fails every call with a 500; ``Connection``,
   ``Proxy-Authenticate``, ``TE``, ``Via`` and ``Expect`` mappings are dropped silently.
 
@@ -29,7 +31,12 @@ from emulator.events import event_headers
 from emulator.integrations.base import BackendReply
 from emulator.integrations.http_client import HttpClient, OutboundRequest
 from emulator.integrations.request_mapping import mapped_request
-from emulator.mapping.parameters import IntegrationParameters, map_request_parameters, mapped_headers
+from emulator.mapping.parameters import (
+    IntegrationParameters,
+    apply_request_override,
+    map_request_parameters,
+    mapped_headers,
+)
 from emulator.model import EDGE, Integration
 
 #: Mapped request headers that make every call fail with a 500 (recorded, reference A.7(b)).
@@ -79,9 +86,6 @@ class HttpIntegration:
         integration = ctx.match.method.integration
         parameters = map_request_parameters(ctx)
         backend = integration.describe()
-        mapped = mapped_headers(
-            parameters, refused=REFUSED_HTTP_HEADERS, dropped=DROPPED_HTTP_HEADERS, backend=backend
-        )
         if self.proxy:
             body = ctx.request.body
             headers = _proxy_headers(ctx)
@@ -89,6 +93,10 @@ class HttpIntegration:
             text = mapped_request(ctx)
             body = ctx.request.body if text is None else text.encode()
             headers = _gateway_headers(ctx, body)
+            apply_request_override(parameters, ctx.request_override)
+        mapped = mapped_headers(
+            parameters, refused=REFUSED_HTTP_HEADERS, dropped=DROPPED_HTTP_HEADERS, backend=backend
+        )
         ctx.outbound = OutboundRequest(
             method=_method(integration, ctx.request.method),
             url=integration_url(ctx, parameters, forward_query=self.proxy),

@@ -131,12 +131,18 @@ class HttpClient:
         idle = self._idle.get(origin)
         while idle:
             connection = idle.pop()
+            if connection.closed_by_peer:
+                # The backend ended it while it was idle (its keep-alive timeout): never reused.
+                connection.close()
+                continue
             try:
                 reply = await connection.roundtrip(head, request, self.max_response_bytes, backend)
             except _Stale:
-                # The backend closed the idle connection before it read this request: safe to send again.
+                # It ended just as the request went out, without a byte of answer: sent once more, on a
+                # new connection, as HTTP clients do; never more than once, so a backend that drops a
+                # request it read does not get it again and again.
                 connection.close()
-                continue
+                break
             except BaseException:
                 connection.close()
                 raise
@@ -236,6 +242,10 @@ class _Connection:
         self.reusable = answer.complete and answer.keep_alive
         status = parser.get_status_code()
         return BackendReply(status, answer.headers, b"".join(answer.body), selector=str(status))
+
+    @property
+    def closed_by_peer(self) -> bool:
+        return self.reader.at_eof() or self.writer.transport.is_closing()
 
     def close(self) -> None:
         self.reusable = False

@@ -102,6 +102,32 @@ def map_parameters(parameters: Mapping[str, str], ctx: RequestContext) -> Integr
     return mapped
 
 
+def apply_request_override(parameters: IntegrationParameters, override: Mapping[str, Any] | None) -> None:
+    """What a request template set in ``$context.requestOverride`` (``header``, ``querystring``, ``path``),
+    over what the mappings gave: a template has the last word, as on AWS. A null value sets nothing."""
+    if not override:
+        return
+    for name, value in (override.get("header") or {}).items():
+        if value is not None:
+            lower = str(name).lower()
+            parameters.headers = [(key, old) for key, old in parameters.headers if key.lower() != lower]
+            parameters.headers.append((str(name), _text(value)))
+    for name, value in (override.get("querystring") or {}).items():
+        if value is not None:
+            parameters.querystring = [(key, old) for key, old in parameters.querystring if key != name]
+            parameters.querystring.append((str(name), _text(value)))
+    for name, value in (override.get("path") or {}).items():
+        if value is not None:
+            parameters.path[str(name)] = _text(value)
+
+
+def _text(value: Any) -> str:
+    """A template's value as text: Velocity's booleans print ``true``, numbers as written."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def source_values(source: str, ctx: RequestContext) -> list[str] | None:
     """The value(s) of one mapping source for this request; ``None`` when it has none."""
     return _Sources(ctx).values(source, source)
