@@ -213,14 +213,19 @@ def test_a_json_action_is_the_rendered_template_with_the_services_target_signed_
     )
     assert f"signed with aws.credentials credentials; role {ROLE} not assumed" in caplog.text
     # What was sent is the exchange's (the inspector shows it), its body as the service received it.
-    event = apig.exchanges[-1].event
-    assert event["headers"]["X-Amz-Security-Token"] == "***"
-    assert (event["service"], event["action"], event["url"], event["body"]) == (
-        "dynamodb",
-        "PutItem",
-        f"{upstream.url}/",
-        PUT_ITEM,
-    )
+    exchange = apig.exchanges[-1]
+    assert exchange.event == {
+        "service": "dynamodb",
+        "action": "PutItem",
+        "path": None,
+        "region": "eu-west-1",
+        "endpoint": f"{upstream.url} (from aws.endpoints.dynamodb ({apig.definitions.aws.location}))",
+        "credentials": "aws.credentials",
+        "role": ROLE,
+    }
+    assert exchange.outbound is not None and exchange.outbound.url == f"{upstream.url}/"
+    assert exchange.outbound.body == PUT_ITEM.encode()
+    assert exchange.backend is not None and exchange.backend.body == b'{"ConsumedCapacity": null}'
 
 
 def test_a_query_action_sends_action_version_and_the_uris_parameters_form_encoded(
@@ -569,6 +574,36 @@ def test_request_parameters_fill_the_paths_placeholders_the_query_and_the_header
     assert signature_problem(sent, "s3cret") is None
 
 
+def test_the_request_templates_request_override_has_the_last_word(served: Serve, upstream: Upstream) -> None:
+    template = (
+        "#set($context.requestOverride.path.key = $input.path('$.name'))"
+        "#set($context.requestOverride.header['x-amz-meta-owner'] = 'ada')"
+        "#set($context.requestOverride.querystring.versionId = '7')"
+        "$input.path('$.content')"
+    )
+    apig = served(
+        {
+            "/files": {
+                "put": operation(
+                    "arn:aws:apigateway:eu-west-1:s3:path/photos/{key}",
+                    template=template,
+                    httpMethod="PUT",
+                    requestParameters={
+                        "integration.request.path.key": "'mapped.txt'",
+                        "integration.request.header.x-amz-meta-owner": "'mapped'",
+                    },
+                )
+            }
+        },
+        aws=f'endpoint_url: "{upstream.url}"\ncredentials: {{access_key_id: AKID, secret_access_key: s3cret}}',
+    )
+    assert apig.put("/Prod/files", json={"name": "notes.txt", "content": "hello"}).status == 200
+    [sent] = upstream.received
+    assert (sent.path, sent.query, sent.body) == ("/photos/notes.txt", [("versionId", "7")], b"hello")
+    assert sent.headers["x-amz-meta-owner"] == "ada"
+    assert signature_problem(sent, "s3cret") is None
+
+
 def test_a_mapped_authorization_header_fails_every_call_as_on_aws(
     served: Serve, upstream: Upstream, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -831,7 +866,8 @@ def test_sqs_takes_its_json_protocol_when_the_call_says_so(served: Serve, moto: 
     answer = apig.post("/Prod/events", json={"kind": "signup"})
     assert answer.status == 200
     assert set(answer.json()) >= {"MessageId", "MD5OfMessageBody"}
-    assert apig.exchanges[-1].event["headers"]["X-Amz-Target"] == "AmazonSQS.SendMessage"
+    outbound = apig.exchanges[-1].outbound
+    assert outbound is not None and outbound.header("X-Amz-Target") == "AmazonSQS.SendMessage"
     [message] = sqs.receive_message(QueueUrl=queue)["Messages"]
     assert json.loads(message["Body"]) == {"kind": "signup"}
 

@@ -26,7 +26,12 @@ from emulator.errors import IntegrationFailure
 from emulator.integrations.base import REFUSED_LAMBDA_HEADERS
 from emulator.integrations.http_client import HttpClient, OutboundRequest
 from emulator.integrations.request_mapping import mapped_request
-from emulator.mapping.parameters import IntegrationParameters, map_request_parameters, mapped_headers
+from emulator.mapping.parameters import (
+    IntegrationParameters,
+    apply_request_override,
+    map_request_parameters,
+    mapped_headers,
+)
 from emulator.model import AwsCredentials
 
 if TYPE_CHECKING:
@@ -36,7 +41,6 @@ log = logging.getLogger("apig_emu.integration")
 
 #: What a query-protocol service reads an action's parameters from.
 _FORM = "application/x-www-form-urlencoded; charset=utf-8"
-_TOKEN = "x-amz-security-token"
 _PATH_PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.\-]+)\+?\}")
 
 
@@ -58,11 +62,13 @@ class AwsServiceIntegration:
             raise IntegrationFailure(f"{integration.describe()}: {error}") from None
         backend = f"{integration.describe()} ({target.describe()})"
         parameters = map_request_parameters(ctx)
+        text = mapped_request(ctx)
+        body = ctx.request.body if text is None else text.encode()
+        # The request template's $context.requestOverride has the last word over the mappings, as on AWS.
+        apply_request_override(parameters, ctx.request_override)
         # What a Lambda Invoke refuses, an AWS integration refuses alike (reference A.7(b)); the signer
         # writes Authorization.
         mapped = mapped_headers(parameters, refused=REFUSED_LAMBDA_HEADERS, dropped=(), backend=backend)
-        text = mapped_request(ctx)
-        body = ctx.request.body if text is None else text.encode()
         headers = [
             ("Accept", "application/json"),
             ("User-Agent", f"AmazonAPIGateway_{ctx.match.api.id}"),
@@ -104,18 +110,16 @@ class AwsServiceIntegration:
             body=body,
         )
         ctx.outbound = OutboundRequest(method, url, signed, body)
-        # The exchange's record of what was sent (the inspector shows it where a Lambda's event would be).
+        # What the exchange (and the inspector) says beside the outbound request: which call, and whose
+        # endpoint and credentials.
         ctx.event = {
             "service": target.service,
             "action": target.action,
             "path": target.path,
-            "endpoint": f"{endpoint.url} (from {endpoint.source})",
             "region": region,
-            "method": method,
-            "url": url,
-            # The session token is a secret; the signature and the access key id are not.
-            "headers": {name: "***" if name.lower() == _TOKEN else value for name, value in signed},
-            "body": body.decode("utf-8", "replace"),
+            "endpoint": f"{endpoint.url} (from {endpoint.source})",
+            "credentials": source,
+            "role": integration.credentials,
         }
         role = f"; role {integration.credentials} not assumed" if integration.credentials else ""
         log.info(
