@@ -20,7 +20,7 @@ from urllib.parse import quote_plus, unquote_plus
 from emulator.context import RequestContext
 from emulator.events import event_headers
 from emulator.mapping.jsonpath import compile_path
-from emulator.mapping.vtl_dialect import ContextMap, JsonList, OpaqueMap, java_string, json_text
+from emulator.mapping.vtl_dialect import ContextMap, JsonList, OpaqueMap, Scope, java_string, json_text
 from emulator.model import EDGE
 
 #: ``$context.identity``'s keys in the order AWS's ``keySet()`` lists them in a template (A.9).
@@ -66,6 +66,11 @@ class TemplateInput:
     method request's parameters."""
 
     __slots__ = ("_body", "_document", "_params", "_params_source", "_text")
+
+    def __getitem__(self, name: str) -> Any:
+        """``$input.body``, ``$input.json``: the engine tries an item before an attribute; answering it
+        here spares an exception per reference."""
+        return getattr(self, name, None) if not name.startswith("_") else None
 
     def __init__(self, body: bytes, params: Callable[[], dict[str, dict[str, str]]]) -> None:
         self._body = body
@@ -127,6 +132,10 @@ class TemplateUtil:
     """``$util``: the functions AWS documents, with Java's answers (``urlEncode`` is ``URLEncoder``'s)."""
 
     __slots__ = ()
+
+    def __getitem__(self, name: str) -> Any:
+        """``$util.urlEncode``: see ``TemplateInput.__getitem__``."""
+        return getattr(self, name, None) if not name.startswith("_") else None
 
     def escapeJavaScript(self, text: Any) -> str | None:
         if text is None:
@@ -256,14 +265,13 @@ def request_parameters(ctx: RequestContext) -> dict[str, dict[str, str]]:
     return {"path": path, "querystring": dict(request.query_pairs()), "header": headers}
 
 
-class TemplateVariables(dict[str, Any]):
+class TemplateVariables(Scope):
     """A template's top-level names, each built when first read (a template that does not name
-    ``$context`` never builds it)."""
-
-    __slots__ = ("_builders",)
+    ``$context`` never builds it). It is the engine's outermost scope itself, so a name found here costs
+    no exception (airspeed would wrap a plain mapping in a scope that raises on every miss)."""
 
     def __init__(self, builders: Mapping[str, Callable[[], Any]]) -> None:
-        super().__init__()
+        super().__init__({})
         self._builders = builders
 
     def __missing__(self, key: str) -> Any:
@@ -272,6 +280,9 @@ class TemplateVariables(dict[str, Any]):
             raise KeyError(key)
         value = self[key] = builder()
         return value
+
+    def find_outermost(self, key: str) -> Scope | None:
+        return self if key in self or key in self._builders else None
 
 
 def template_variables(ctx: RequestContext, body: bytes) -> TemplateVariables:

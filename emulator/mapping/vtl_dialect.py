@@ -3,14 +3,16 @@
 AWS runs Apache Velocity over Java objects, and templates depend on how those print: a map from
 ``$input.path`` prints as Java's ``Map.toString`` (``{k=v, k2=v2}``), a JSON array from it as compact
 JSON (json-smart's ``JSONArray``), a list the template built as ``[a, b]``, ``true`` in lower case
-(reference A.1). A missing value equals both ``$null`` and ``""``, and is false in ``#if``; Java's
-string, list and map methods work (``.size()``, ``.keySet()``, ``.containsKey()``, ``.put()``
-returning the previous value); ``#foreach`` over a map walks its values and stops after AWS's
-1,000 iterations.
+(reference A.1). A missing value equals both ``$null`` and ``""``; Java's string, list and map
+methods work (``.size()``, ``.keySet()``, ``.containsKey()``, ``.put()`` returning the previous value);
+``#foreach`` over a map walks its values and stops after AWS's 1,000 iterations. What airspeed-ext
+already does as AWS does is kept, however odd: LocalStack recorded on AWS that ``#if($undefined)`` is
+true and ``!$undefined`` false, and that a ``#macro`` call, ``#evaluate`` and ``#return`` print as
+written (AWS runs none of them).
 
-airspeed-ext reads its printing function, operator table, condition and ``#foreach`` directive from
-its module when a template is parsed or rendered, so ``install`` replaces those there, once, for
-every template of the process (apig-emu is airspeed's only user in it).
+airspeed-ext reads its printing function, operator table, expressions and directives from its module
+when a template is parsed or rendered, so ``install`` replaces those there, once, for every template
+of the process (apig-emu is airspeed's only user in it).
 """
 
 from __future__ import annotations
@@ -59,6 +61,32 @@ class ContextMap(OpaqueMap):
         if key == "isCanaryRequest":
             return False
         raise KeyError(key)
+
+
+class Scope(operators.LocalNamespace):  # type: ignore[misc]
+    """A template scope (a ``#foreach`` body, the template's top level) that finds its enclosing scopes'
+    names without raising: airspeed's raises and catches a ``KeyError`` at every level for every name
+    it does not hold itself."""
+
+    def __missing__(self, key: str) -> Any:
+        return self.parent[key]
+
+    def find_outermost(self, key: str) -> Any:
+        """The innermost scope that holds ``key`` (where ``#set`` assigns it), else ``None``."""
+        if dict.__contains__(self, key):
+            return self
+        parent = self.parent
+        return parent.find_outermost(key) if isinstance(parent, operators.LocalNamespace) else None
+
+    def set_inherited(self, key: str, value: Any) -> None:
+        """``#set``: where the name lives, else at the template's top level, as Velocity's ``#foreach`` has
+        no scope of its own but its loop variable (a total summed in a loop is read after it)."""
+        scope = self.find_outermost(key)
+        if scope is None:
+            scope = self
+            while isinstance(scope.parent, operators.LocalNamespace):
+                scope = scope.parent
+        scope[key] = value
 
 
 def json_text(value: Any) -> str:
@@ -111,13 +139,6 @@ def _java_double(value: float) -> str:
     assert isinstance(exponent, int)
     text = "".join(map(str, digits))
     return f"{'-' if sign else ''}{text[0]}.{text[1:] or '0'}E{exponent + len(text) - 1}"
-
-
-def truthy(value: Any) -> bool:
-    """``#if``: a missing value and ``false`` are false; so is what airspeed-ext already finds empty."""
-    if value is None:
-        return False
-    return bool(value)
 
 
 def equals(left: Any, right: Any) -> bool:
@@ -294,7 +315,7 @@ class ForeachDirective(operators.ForeachDirective):  # type: ignore[misc]
             del items[MAX_FOREACH_ITERATIONS:]
         length = len(items)
         for count, item in enumerate(items, 1):
-            local = operators.LocalNamespace(namespace)
+            local = Scope(namespace)
             local["velocityCount"] = count
             local["velocityHasNext"] = count < length
             local["foreach"] = {
@@ -308,19 +329,37 @@ class ForeachDirective(operators.ForeachDirective):  # type: ignore[misc]
             self.block.evaluate(stream, local, loader)
 
 
-def _condition(self: Any, namespace: Any, loader: Any) -> bool:
-    return truthy(self.expression.calculate(namespace, loader))
+_general_expression = operators.Expression.calculate
+_parse_value = operators.Value.parse
 
 
-def _negation(self: Any, namespace: Any, loader: Any) -> bool:
-    return not truthy(self.value.calculate(namespace, loader))
+def _expression(self: Any, namespace: Any, loader: Any) -> Any:
+    """An expression of one value, or of two and an operator, without airspeed's operator-precedence
+    stacks (most conditions: ``$x``, ``$a == "b"``, ``$foreach.hasNext``)."""
+    terms = self.expression
+    if len(terms) == 1:
+        return terms[0].calculate(namespace, loader)
+    if len(terms) == 3:
+        return terms[1].apply_to(terms[0].calculate(namespace, loader), terms[2].calculate(namespace, loader))
+    return _general_expression(self, namespace, loader)
+
+
+def _value(self: Any) -> None:
+    """A value calculates as what it wraps: bound once when parsed, a call less each time it is read."""
+    _parse_value(self)
+    self.calculate = self.expression.calculate
+
+
+def _literal(self: Any, stream: Any, namespace: Any, loader: Any) -> None:
+    """A directive AWS does not run (a macro call, ``#evaluate``) is printed as written, as AWS prints it."""
+    stream.write(self.my_text())
 
 
 _installed = False
 
 
 def install() -> None:
-    """Teach airspeed-ext AWS's printing, comparisons, conditions, Java methods and loop limit (once)."""
+    """Teach airspeed-ext AWS's printing, comparisons, Java methods, directives and loop limit (once)."""
     global _installed
     if _installed:
         return
@@ -329,8 +368,11 @@ def install() -> None:
     table = operators.BinaryOperator.OPERATORS
     table.update({"==": equals, "eq": equals, "+": _plus, "/": _divide, "%": _modulo})
     table["!="] = table["ne"] = lambda left, right: not equals(left, right)
-    operators.Condition.calculate = _condition
-    operators.UnaryOperatorValue.calculate = _negation
+    operators.Expression.calculate = _expression
+    operators.Value.parse = _value
+    operators.MacroCall.evaluate_raw = _literal
+    operators.EvaluateDirective.evaluate_raw = _literal
+    operators.ReturnDirective.evaluate_raw = _literal
     operators.ForeachDirective = ForeachDirective
     methods = operators.__additional_methods__
     methods[str] = {**methods.get(str, {}), **_STRING_METHODS}
