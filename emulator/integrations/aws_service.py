@@ -15,10 +15,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from emulator.aws.endpoints import endpoint_for, missing_endpoint, region_for
+from emulator.aws.endpoints import Endpoint, endpoint_for, missing_endpoint, region_for
 from emulator.aws.targets import NotAServiceUri, ServiceTarget, service_target
 from emulator.config.lambda_uris import STAGE_VARIABLE
 from emulator.context import RequestContext
@@ -69,15 +69,7 @@ class AwsServiceIntegration:
         # What a Lambda Invoke refuses, an AWS integration refuses alike (reference A.7(b)); the signer
         # writes Authorization.
         mapped = mapped_headers(parameters, refused=REFUSED_LAMBDA_HEADERS, dropped=(), backend=backend)
-        headers = [
-            ("Accept", "application/json"),
-            ("User-Agent", f"AmazonAPIGateway_{ctx.match.api.id}"),
-            ("X-Amzn-Apigateway-Api-Id", ctx.match.api.id),
-            ("X-Amzn-Trace-Id", ctx.ids.trace_id),
-        ]
-        content_type = ctx.request.header("content-type")
-        if body and content_type:
-            headers.append(("Content-Type", content_type))
+        headers = _gateway_headers(ctx, body)
         for name, value in mapped:
             _set(headers, name, value)
         query = list(target.action_parameters)
@@ -110,17 +102,7 @@ class AwsServiceIntegration:
             body=body,
         )
         ctx.outbound = OutboundRequest(method, url, signed, body)
-        # What the exchange (and the inspector) says beside the outbound request: which call, and whose
-        # endpoint and credentials.
-        ctx.event = {
-            "service": target.service,
-            "action": target.action,
-            "path": target.path,
-            "region": region,
-            "endpoint": f"{endpoint.url} (from {endpoint.source})",
-            "credentials": source,
-            "role": integration.credentials,
-        }
+        ctx.event = _summary(target, region, endpoint, source, integration.credentials)
         role = f"; role {integration.credentials} not assumed" if integration.credentials else ""
         log.info(
             "AWS %s in %s -> %s %s (endpoint from %s), signed with %s credentials%s",
@@ -148,6 +130,38 @@ class AwsServiceIntegration:
 
             signer = self._signers[credentials] = Signer(credentials)
         return signer
+
+
+def _gateway_headers(ctx: RequestContext, body: bytes) -> list[tuple[str, str]]:
+    """What API Gateway sends a service before any mapping: as to an HTTP backend (reference 9, A.6)."""
+    assert ctx.request is not None and ctx.match is not None
+    api_id = ctx.match.api.id
+    headers = [
+        ("Accept", "application/json"),
+        ("User-Agent", f"AmazonAPIGateway_{api_id}"),
+        ("X-Amzn-Apigateway-Api-Id", api_id),
+        ("X-Amzn-Trace-Id", ctx.ids.trace_id),
+    ]
+    content_type = ctx.request.header("content-type")
+    if body and content_type:
+        headers.append(("Content-Type", content_type))
+    return headers
+
+
+def _summary(
+    target: ServiceTarget, region: str, endpoint: Endpoint, credentials: str, role: str | None
+) -> dict[str, Any]:
+    """What the exchange (and the inspector) says beside the outbound request: which call, whose endpoint
+    (and where it was named), which credentials and role."""
+    return {
+        "service": target.service,
+        "action": target.action,
+        "path": target.path,
+        "region": region,
+        "endpoint": f"{endpoint.url} (from {endpoint.source})",
+        "credentials": credentials,
+        "role": role,
+    }
 
 
 def _as_action(target: ServiceTarget, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
