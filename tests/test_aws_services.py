@@ -213,13 +213,19 @@ def test_a_json_action_is_the_rendered_template_with_the_services_target_signed_
     )
     assert f"signed with aws.credentials credentials; role {ROLE} not assumed" in caplog.text
     # What was sent is the exchange's (the inspector shows it), its body as the service received it.
-    event = apig.exchanges[-1].event
-    assert (event["service"], event["action"], event["url"], event["body"]) == (
-        "dynamodb",
-        "PutItem",
-        f"{upstream.url}/",
-        PUT_ITEM,
-    )
+    exchange = apig.exchanges[-1]
+    assert exchange.event == {
+        "service": "dynamodb",
+        "action": "PutItem",
+        "path": None,
+        "region": "eu-west-1",
+        "endpoint": f"{upstream.url} (from aws.endpoints.dynamodb ({apig.definitions.aws.location}))",
+        "credentials": "aws.credentials",
+        "role": ROLE,
+    }
+    assert exchange.outbound is not None and exchange.outbound.url == f"{upstream.url}/"
+    assert exchange.outbound.body == PUT_ITEM.encode()
+    assert exchange.backend is not None and exchange.backend.body == b'{"ConsumedCapacity": null}'
 
 
 def test_a_query_action_sends_action_version_and_the_uris_parameters_form_encoded(
@@ -390,7 +396,6 @@ def test_an_unreachable_endpoint_is_a_500_whose_log_names_it(
     assert (
         "POST /Prod/items -> 500: Execution failed due to configuration error: Invalid endpoint address: AWS "
         f"dynamodb action PutItem to the endpoint {url} (from --aws-endpoint-url): POST {url}/ failed: "
-        "ConnectionRefusedError"
     ) in caplog.text
 
 
@@ -567,6 +572,36 @@ def test_request_parameters_fill_the_paths_placeholders_the_query_and_the_header
     # S3 signs its payload's hash as a header of its own.
     assert sent.headers["x-amz-content-sha256"] != ""
     assert credential_scope(sent) == ("AKID", "eu-west-1", "s3")
+    assert signature_problem(sent, "s3cret") is None
+
+
+def test_the_request_templates_request_override_has_the_last_word(served: Serve, upstream: Upstream) -> None:
+    template = (
+        "#set($context.requestOverride.path.key = $input.path('$.name'))"
+        "#set($context.requestOverride.header['x-amz-meta-owner'] = 'ada')"
+        "#set($context.requestOverride.querystring.versionId = '7')"
+        "$input.path('$.content')"
+    )
+    apig = served(
+        {
+            "/files": {
+                "put": operation(
+                    "arn:aws:apigateway:eu-west-1:s3:path/photos/{key}",
+                    template=template,
+                    httpMethod="PUT",
+                    requestParameters={
+                        "integration.request.path.key": "'mapped.txt'",
+                        "integration.request.header.x-amz-meta-owner": "'mapped'",
+                    },
+                )
+            }
+        },
+        aws=f'endpoint_url: "{upstream.url}"\ncredentials: {{access_key_id: AKID, secret_access_key: s3cret}}',
+    )
+    assert apig.put("/Prod/files", json={"name": "notes.txt", "content": "hello"}).status == 200
+    [sent] = upstream.received
+    assert (sent.path, sent.query, sent.body) == ("/photos/notes.txt", [("versionId", "7")], b"hello")
+    assert sent.headers["x-amz-meta-owner"] == "ada"
     assert signature_problem(sent, "s3cret") is None
 
 
@@ -808,3 +843,44 @@ def test_the_lambda_less_example_writes_reads_and_queries_dynamodb_and_queues_on
         assert (shipped.status, shipped.json()) == (202, {"queued": True})
     [message] = sqs.receive_message(QueueUrl=queue)["Messages"]
     assert json.loads(message["Body"]) == {"order": lamp_id, "to": "Bordeaux & co"}
+
+
+def test_sqs_takes_its_json_protocol_when_the_call_says_so(served: Serve, moto: str) -> None:
+    """As LocalStack's AWS-validated SQS test sends it: the amz-json Content-Type mapped, a JSON template."""
+    sqs = boto3_client("sqs", moto)
+    queue = sqs.create_queue(QueueName="events")["QueueUrl"]
+    template = '{"QueueUrl": "' + queue + '", "MessageBody": "$util.escapeJavaScript($input.body)"}'
+    apig = served(
+        {
+            "/events": {
+                "post": operation(
+                    "arn:aws:apigateway:us-east-1:sqs:action/SendMessage",
+                    template=template,
+                    requestParameters={
+                        "integration.request.header.Content-Type": "'application/x-amz-json-1.0'"
+                    },
+                )
+            }
+        },
+        aws_endpoint_url=moto,
+    )
+    answer = apig.post("/Prod/events", json={"kind": "signup"})
+    assert answer.status == 200
+    assert set(answer.json()) >= {"MessageId", "MD5OfMessageBody"}
+    outbound = apig.exchanges[-1].outbound
+    assert outbound is not None and outbound.header("X-Amz-Target") == "AmazonSQS.SendMessage"
+    [message] = sqs.receive_message(QueueUrl=queue)["Messages"]
+    assert json.loads(message["Body"]) == {"kind": "signup"}
+
+
+def test_two_files_with_an_aws_section_are_an_error_naming_both(tmp_path: Path) -> None:
+    from emulator.config.loader import load
+
+    (tmp_path / "a.yaml").write_text("apis: {shop: {}}\naws: {region: eu-west-1}\n")
+    (tmp_path / "b.yaml").write_text("aws:\n  region: us-east-1\n")
+    errors = [str(error) for error in load(tmp_path).errors]
+    assert any(
+        f"b.yaml:1: aws: the aws: section is defined in both {tmp_path / 'a.yaml'}:2 and {tmp_path / 'b.yaml'}:1"
+        in error
+        for error in errors
+    ), errors

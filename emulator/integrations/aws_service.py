@@ -15,10 +15,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from emulator.aws.endpoints import endpoint_for, missing_endpoint, region_for
+from emulator.aws.endpoints import Endpoint, endpoint_for, missing_endpoint, region_for
 from emulator.aws.targets import NotAServiceUri, ServiceTarget, service_target
 from emulator.config.lambda_uris import STAGE_VARIABLE
 from emulator.context import RequestContext
@@ -27,7 +27,12 @@ from emulator.integrations.base import REFUSED_LAMBDA_HEADERS
 from emulator.integrations.http_client import HttpClient, OutboundRequest
 from emulator.integrations.request_mapping import mapped_request
 from emulator.mapping.content_handling import integration_body
-from emulator.mapping.parameters import IntegrationParameters, map_request_parameters, mapped_headers
+from emulator.mapping.parameters import (
+    IntegrationParameters,
+    apply_request_override,
+    map_request_parameters,
+    mapped_headers,
+)
 from emulator.model import AwsCredentials
 
 if TYPE_CHECKING:
@@ -58,20 +63,14 @@ class AwsServiceIntegration:
             raise IntegrationFailure(f"{integration.describe()}: {error}") from None
         backend = f"{integration.describe()} ({target.describe()})"
         parameters = map_request_parameters(ctx)
+        text = mapped_request(ctx)
+        body = integration_body(ctx) if text is None else text.encode()
+        # The request template's $context.requestOverride has the last word over the mappings, as on AWS.
+        apply_request_override(parameters, ctx.request_override)
         # What a Lambda Invoke refuses, an AWS integration refuses alike (reference A.7(b)); the signer
         # writes Authorization.
         mapped = mapped_headers(parameters, refused=REFUSED_LAMBDA_HEADERS, dropped=(), backend=backend)
-        text = mapped_request(ctx)
-        body = integration_body(ctx) if text is None else text.encode()
-        headers = [
-            ("Accept", "application/json"),
-            ("User-Agent", f"AmazonAPIGateway_{ctx.match.api.id}"),
-            ("X-Amzn-Apigateway-Api-Id", ctx.match.api.id),
-            ("X-Amzn-Trace-Id", ctx.ids.trace_id),
-        ]
-        content_type = ctx.request.header("content-type")
-        if body and content_type:
-            headers.append(("Content-Type", content_type))
+        headers = _gateway_headers(ctx, body)
         for name, value in mapped:
             _set(headers, name, value)
         query = list(target.action_parameters)
@@ -104,18 +103,7 @@ class AwsServiceIntegration:
             body=body,
         )
         ctx.outbound = OutboundRequest(method, url, signed, body)
-        # The exchange's record of what was sent (the inspector shows it where a Lambda's event would be).
-        ctx.event = {
-            "service": target.service,
-            "action": target.action,
-            "path": target.path,
-            "endpoint": f"{endpoint.url} (from {endpoint.source})",
-            "region": region,
-            "method": method,
-            "url": url,
-            "headers": dict(signed),
-            "body": body.decode("utf-8", "replace"),
-        }
+        ctx.event = _summary(target, region, endpoint, source, integration.credentials)
         role = f"; role {integration.credentials} not assumed" if integration.credentials else ""
         log.info(
             "AWS %s in %s -> %s %s (endpoint from %s), signed with %s credentials%s",
@@ -143,6 +131,38 @@ class AwsServiceIntegration:
 
             signer = self._signers[credentials] = Signer(credentials)
         return signer
+
+
+def _gateway_headers(ctx: RequestContext, body: bytes) -> list[tuple[str, str]]:
+    """What API Gateway sends a service before any mapping: as to an HTTP backend (reference 9, A.6)."""
+    assert ctx.request is not None and ctx.match is not None
+    api_id = ctx.match.api.id
+    headers = [
+        ("Accept", "application/json"),
+        ("User-Agent", f"AmazonAPIGateway_{api_id}"),
+        ("X-Amzn-Apigateway-Api-Id", api_id),
+        ("X-Amzn-Trace-Id", ctx.ids.trace_id),
+    ]
+    content_type = ctx.request.header("content-type")
+    if body and content_type:
+        headers.append(("Content-Type", content_type))
+    return headers
+
+
+def _summary(
+    target: ServiceTarget, region: str, endpoint: Endpoint, credentials: str, role: str | None
+) -> dict[str, Any]:
+    """What the exchange (and the inspector) says beside the outbound request: which call, whose endpoint
+    (and where it was named), which credentials and role."""
+    return {
+        "service": target.service,
+        "action": target.action,
+        "path": target.path,
+        "region": region,
+        "endpoint": f"{endpoint.url} (from {endpoint.source})",
+        "credentials": credentials,
+        "role": role,
+    }
 
 
 def _as_action(target: ServiceTarget, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
