@@ -253,15 +253,21 @@ def test_a_query_action_sends_action_version_and_the_uris_parameters_form_encode
 
 
 def test_a_path_is_the_services_rest_path_with_stage_variables_resolved(
-    served: Serve, upstream: Upstream
+    served: Serve, upstream: Upstream, caplog: pytest.LogCaptureFixture
 ) -> None:
     uri = "arn:aws:apigateway:eu-west-1:sqs:path/123456789012/${stageVariables.queue}"
     apig = served(
         {"/orders": {"get": operation(uri, httpMethod="GET")}},
         aws=f'endpoint_url: "{upstream.url}"\ncredentials: {{access_key_id: AKID, secret_access_key: s3cret}}',
-        stages="live: {variables: {queue: orders}}",
+        stages="live: {variables: {queue: orders}}, dev: {}",
     )
     assert apig.get("/live/orders").status == 200
+    with caplog.at_level(logging.WARNING, logger="apig_emu.gateway"):
+        assert apig.get("/dev/orders").status == 500
+    assert (
+        f"GET /dev/orders -> 500: AWS integration {uri} names ${{stageVariables.queue}}, which stage 'dev' does "
+        "not define" in caplog.text
+    )
     [sent] = upstream.received
     assert (sent.method, sent.path) == ("GET", "/123456789012/orders")
     assert credential_scope(sent) == ("AKID", "eu-west-1", "sqs")
