@@ -164,6 +164,9 @@ class IntegrationResponse:
     content_handling: str | None = None
     #: The emulator's own: a file read on every request as the body (a mock a frontend developer edits).
     body_file: Path | None = None
+    #: Content type -> where its template starts (the definition's line, or line 1 of the template's
+    #: own file), so a template that does not compile is reported there. Not part of what AWS stores.
+    template_locations: Mapping[str, Location] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,8 @@ class Integration:
     latency_ms: int = 0
     #: The emulator's own: the YAML ``mocks:`` entry this integration came from, for tables and messages.
     mock_name: str | None = None
+    #: Content type -> where its request template starts (as ``IntegrationResponse.template_locations``).
+    template_locations: Mapping[str, Location] = field(default_factory=dict, compare=False)
 
     @property
     def is_proxy(self) -> bool:

@@ -241,7 +241,8 @@ def _plain(value: object) -> object:
         return {
             field.name: _plain(getattr(value, field.name))
             for field in dataclasses.fields(value)
-            if not isinstance(getattr(value, field.name), Location) and field.name != "handler_location"
+            if not isinstance(getattr(value, field.name), Location)
+            and field.name not in ("handler_location", "template_locations")
         }
     if isinstance(value, Mapping):
         return {key: _plain(item) for key, item in value.items()}
