@@ -9,6 +9,7 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
@@ -71,6 +72,9 @@ class Reader:
     def __init__(self, file: str) -> None:
         self.file = file
         self.errors: list[ConfigError] = []
+        #: The files its values name that are read once, when loading (templates, models): sources of the
+        #: definitions like the file itself, so hot reload redeploys when one changes.
+        self.named_files: list[Path] = []
         self._constructor = SafeConstructor()
 
     def location(self, field: Field) -> Location:

@@ -111,6 +111,7 @@ def _file_path(reader: Reader, field: Field, what: str) -> Path | None:
 
 
 def _read(reader: Reader, field: Field, path: Path, limit: int, what: str) -> bytes | None:
+    reader.named_files.append(path)
     if not path.exists():
         reader.error(field, f"no such file: {path}")
         return None
