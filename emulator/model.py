@@ -198,6 +198,8 @@ class Integration:
     latency_ms: int = 0
     #: The emulator's own: the YAML ``mocks:`` entry this integration came from, for tables and messages.
     mock_name: str | None = None
+    #: The emulator's own: the YAML ``integrations:`` entry it came from, for tables and messages.
+    name: str | None = None
     #: Content type -> where its request template starts (as ``IntegrationResponse.template_locations``).
     template_locations: Mapping[str, Location] = field(default_factory=dict, compare=False)
 
@@ -212,11 +214,13 @@ class Integration:
         return None
 
     def describe(self) -> str:
-        """How messages name the backend: ``function 'x'``, ``mock 'x'``, ``MOCK integration``…"""
+        """How messages name the backend: ``function 'x'``, ``mock 'x'``, ``integration 'x'``, ``MOCK integration``…"""
         if self.function is not None:
             return f"function '{self.function}'"
         if self.mock_name is not None:
             return f"mock '{self.mock_name}'"
+        if self.name is not None:
+            return f"integration '{self.name}'"
         return f"{self.type} integration" + (f" {self.uri}" if self.uri else "")
 
 

@@ -205,6 +205,7 @@ def _integration(integration: Integration, renamed: Mapping[str, str]) -> Integr
         function=renamed.get(integration.function or "", integration.function),
         latency_ms=0,
         mock_name=None,
+        name=None,
         responses=tuple(_response(response) for response in integration.responses),
     )
 

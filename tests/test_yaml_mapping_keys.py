@@ -435,6 +435,22 @@ def test_integrations_of_each_type(tmp_path: Path) -> None:
     assert list(teapot.method_responses) == ["418"]
 
 
+def test_a_mock_integration_without_templates_answers_200_as_the_console_sets_it_up(tmp_path: Path) -> None:
+    definitions = loaded(
+        tmp_path,
+        """
+        apis: {shop: {}}
+        integrations:
+          ping:
+            type: mock
+            triggers: [{api: shop, resource: /ping, method: GET}]
+        """,
+    )
+    ping = method(definitions, "/ping", "GET").integration
+    assert ping.request_templates == {"application/json": '{"statusCode": 200}'}
+    assert ping.responses == (IntegrationResponse("200"),)
+
+
 def test_an_integrations_file_alone_is_recognised_as_apig_definitions(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("apis: {shop: {}}\n")
     (tmp_path / "b.yaml").write_text(
@@ -810,3 +826,27 @@ def test_a_trigger_on_a_document_operation_takes_its_method_request_from_the_doc
         "11: functions.f.triggers[0].request_parameters: POST /orders is an operation of api 'shop''s OpenAPI "
         "document, whose parameters, request body and validator it takes; set them there"
     ]
+
+
+def test_an_integration_is_named_in_messages_and_tables(tmp_path: Path) -> None:
+    from emulator.table import backend_label
+
+    text = """
+    apis: {shop: {}}
+    functions:
+      f:
+        handler: cases.echo
+        triggers: [{api: shop, resource: /items, method: GET}]
+    integrations:
+      catalogue:
+        type: http
+        uri: http://127.0.0.1:9000/items
+        triggers: [{api: shop, resource: /items, method: GET}, {api: shop, resource: /all, method: GET}]
+    """
+    assert errors(tmp_path, text) == [
+        f"11: integrations.catalogue.triggers[0]: GET /items on api 'shop' is integrated with both function 'f' "
+        f"({tmp_path / 'apig.yaml'}:6) and integration 'catalogue' ({tmp_path / 'apig.yaml'}:11); a method "
+        "integrates with exactly one function or integration"
+    ]
+    definitions = loaded(tmp_path, text.replace("/items, method: GET}, {", "/other, method: GET}, {"))
+    assert backend_label(method(definitions, "/all", "GET")) == "(catalogue)"

@@ -356,12 +356,15 @@ class DefinitionsBuilder:
         existing = methods.get(method.http_method)
         if existing is not None:
             either_mock = existing.integration.type == MOCK or method.integration.type == MOCK
+            either_named = existing.integration.name is not None or method.integration.name is not None
             self.error(
                 method.location,
                 f"{method.http_method} {path} on api '{api}' is integrated with both "
                 f"{existing.integration.describe()} ({where(existing.location)}) and "
                 f"{method.integration.describe()} ({where(method.location)}); "
-                "a method integrates with exactly one function" + (" or mock" if either_mock else ""),
+                "a method integrates with exactly one function"
+                + (" or mock" if either_mock else "")
+                + (" or integration" if either_named else ""),
             )
             return
         methods[method.http_method] = method

@@ -41,6 +41,8 @@ TYPES = {"http": HTTP, "http_proxy": HTTP_PROXY, "aws": AWS, "mock": MOCK}
 KEYS = ("type", "uri", "http_method", "credentials", *MAPPING_KEYS)
 #: What a proxy integration passes through untouched, so a key that would map it says nothing.
 _NOT_FOR_PROXY = ("request_templates", "passthrough_behavior", "content_handling", "responses")
+#: What the console puts in a new MOCK integration: every request answers the 200 integration response.
+MOCK_REQUEST_TEMPLATE = '{"statusCode": 200}'
 _SERVICE_URI = re.compile(r"arn:aws[a-z-]*:apigateway:[^:\s]+:[^:\s]+:(action|path)/\S+")
 _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}|\*):(role|user)/\S+")
 
@@ -86,14 +88,18 @@ def read_integration(
     if not ok:
         return None
     settings = mapping.mapping
+    templates = dict(settings.request_templates)
+    if kind == MOCK and "request_templates" not in keys:
+        templates = {"application/json": MOCK_REQUEST_TEMPLATE}
     responses: tuple[IntegrationResponse, ...] = ()
     if kind != HTTP_PROXY:
         responses = settings.responses or (IntegrationResponse("200"),)
     integration = Integration(
+        name=name,
         type=kind,
         uri=uri,
         http_method=http_method,
-        request_templates=dict(settings.request_templates),
+        request_templates=templates,
         request_parameters=dict(settings.request_parameters),
         passthrough_behavior=settings.passthrough_behavior,
         content_handling=settings.content_handling,
