@@ -850,3 +850,57 @@ def test_an_integration_is_named_in_messages_and_tables(tmp_path: Path) -> None:
     ]
     definitions = loaded(tmp_path, text.replace("/items, method: GET}, {", "/other, method: GET}, {"))
     assert backend_label(method(definitions, "/all", "GET")) == "(catalogue)"
+
+
+def test_b1_validator_setup_is_what_aws_stores(tmp_path: Path) -> None:
+    """Reference B.1's recorded setup written in the YAML: the method stores exactly the recorded
+    requestParameters, requestModels and validator, and the api the model and validator."""
+    definitions = loaded(
+        tmp_path,
+        """
+        apis:
+          shop:
+            models:
+              testSchema:
+                $schema: http://json-schema.org/draft-04/schema#
+                title: testSchema
+                type: object
+                properties: {a: {type: number}, b: {type: number}}
+                required: [a, b]
+            request_validators:
+              test-validator: {validate_request_parameters: true, validate_request_body: true}
+        functions:
+          nested:
+            handler: cases.echo_event
+            triggers:
+              - api: shop
+                resource: /nested/{test}
+                method: POST
+                proxy: true
+                request_parameters:
+                  method.request.path.test: true
+                  method.request.querystring.qs1: true
+                  method.request.header.x-header-param: true
+                request_models: {application/json: testSchema}
+                request_validator: test-validator
+        """,
+    )
+    api = definitions.apis["shop"]
+    assert api.models["testSchema"].schema == {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "title": "testSchema",
+        "type": "object",
+        "properties": {"a": {"type": "number"}, "b": {"type": "number"}},
+        "required": ["a", "b"],
+    }
+    assert api.request_validators == {"test-validator": RequestValidator("test-validator", True, True)}
+    posted = method(definitions, "/nested/{test}", "POST")
+    assert posted.request_parameters == {
+        "method.request.path.test": True,
+        "method.request.querystring.qs1": True,
+        "method.request.header.x-header-param": True,
+    }
+    assert (posted.request_models, posted.request_validator) == (
+        {"application/json": "testSchema"},
+        "test-validator",
+    )

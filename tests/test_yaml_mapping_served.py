@@ -191,3 +191,32 @@ def test_editing_a_template_file_redeploys(tmp_path: Path) -> None:
         template.write_text('{"statusCode": 503}')
         reloader.apply([str(template)])
         assert harness.get("/Prod/ping").status_code == 503
+
+
+def test_a3_mock_with_cdks_unquoted_status_and_a_2xx_pattern_answers_200_with_no_body(
+    make_harness: MakeHarness,
+) -> None:
+    """Reference A.3 (recorded): ``{statusCode: 200}`` as CDK writes it, an integration response 200 with
+    selectionPattern ``2\\d{2}`` and no template, a path parameter mapped: GET answers 200 with an empty
+    body, and the integration stored is the recorded one (no httpMethod, no uri, WHEN_NO_MATCH, 29000)."""
+    harness = make_harness(
+        r"""
+        apis: {shop: {}}
+        integrations:
+          cdk:
+            type: mock
+            request_templates: {application/json: "{statusCode: 200}"}
+            request_parameters: {integration.request.path.id: method.request.path.id}
+            responses:
+              - {status_code: 200, selection_pattern: '2\d{2}'}
+            triggers:
+              - {api: shop, resource: "/{id}", method: GET}
+        """
+    )
+    integration = harness.definitions.apis["shop"].resources["/{id}"].methods["GET"].integration
+    assert (integration.type, integration.http_method, integration.uri) == ("MOCK", None, None)
+    assert (integration.passthrough_behavior, integration.timeout_ms) == ("WHEN_NO_MATCH", 29000)
+    assert integration.request_parameters == {"integration.request.path.id": "method.request.path.id"}
+    response = harness.get("/Prod/42")
+    assert response.status_code == 200
+    assert response.content == b""
