@@ -601,6 +601,21 @@ functions:
             id="template-type",
         ),
         pytest.param(
+            "integration:\n  request_parameters: {integration.request.header.X-Ids: 'method.request.body.items[?(@.id)]'}",
+            "14: functions.f.triggers[0].integration.request_parameters.integration.request.header.X-Ids: invalid "
+            "mapping expression 'method.request.body.items[?(@.id)]': JSONPath '$.items[?(@.id)]', at character 8: "
+            "filter expressions ('[?(...)]') are not supported",
+            id="request-body-path",
+        ),
+        pytest.param(
+            "integration:\n  responses:\n    - status_code: 200\n      response_parameters: "
+            "{method.response.header.X-Count: integration.response.body.count..}",
+            "16: functions.f.triggers[0].integration.responses[0].response_parameters.method.response.header."
+            "X-Count: invalid mapping expression 'integration.response.body.count..': JSONPath '$.count..', at "
+            "character 10: '..' must be followed by a name, '*' or '['",
+            id="response-body-path",
+        ),
+        pytest.param(
             "request_parameters: {method.request.path.sku: true}",
             "13: functions.f.triggers[0].request_parameters.method.request.path.sku: 'method.request.path.sku' "
             "names no variable of the resource '/orders/{id}'; its variables are: id",

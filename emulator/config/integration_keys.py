@@ -34,6 +34,7 @@ from emulator.config.errors import HINT, ConfigError
 from emulator.config.method_request import path_variables
 from emulator.config.nodes import Field, Reader, one_of
 from emulator.config.template_sources import Template, read_template
+from emulator.mapping.jsonpath import JsonPathError, body_path
 from emulator.model import (
     CONTENT_HANDLINGS,
     MAX_TIMEOUT_MS,
@@ -186,9 +187,22 @@ class _State:
                     _literal_hint(source),
                 )
                 continue
+            if not self._body_path(entry, source, "method.request.body."):
+                continue
             parameters[target] = source
             self.parameter_locations[target] = self.reader.location(entry)
         return parameters
+
+    def _body_path(self, field: Field, source: str, prefix: str) -> bool:
+        """Whether a body mapping's JSONPath (``method.request.body.a.b``) is one API Gateway evaluates."""
+        if not source.startswith(prefix):
+            return True
+        try:
+            body_path(source[len(prefix) :])
+        except JsonPathError as exc:
+            self.error(field, f"invalid mapping expression '{source}': {exc}")
+            return False
+        return True
 
     def _source(self, field: Field) -> str | None:
         """A mapping expression: a string; a YAML boolean or number is AWS's error, and a likely slip."""
@@ -308,7 +322,8 @@ class _State:
                     _literal_hint(source),
                 )
                 continue
-            parameters[target] = source
+            if self._body_path(entry, source, "integration.response.body."):
+                parameters[target] = source
         return parameters
 
 
