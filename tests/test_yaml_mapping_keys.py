@@ -493,6 +493,13 @@ functions:
             id="integration-on-proxy",
         ),
         pytest.param(
+            "integration: {passthroughBehavior: NEVER}",
+            "13: functions.f.triggers[0].integration.passthroughBehavior: unknown key 'passthroughBehavior' (did "
+            "you mean 'passthrough_behavior'?); expected one of content_handling, passthrough_behavior, "
+            "request_parameters, request_templates, responses, timeout_ms",
+            id="aws-spelling",
+        ),
+        pytest.param(
             "integration: {passthrough_behavior: SOMETIMES}",
             "13: functions.f.triggers[0].integration.passthrough_behavior: unknown value 'SOMETIMES'; expected one "
             "of NEVER, WHEN_NO_MATCH, WHEN_NO_TEMPLATES",

@@ -62,8 +62,15 @@ def one_of(names: Sequence[str]) -> str:
 
 
 def did_you_mean(name: str, names: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, names, n=1)
+    """A suggestion for a misspelt name; AWS's camelCase (``requestTemplates``) finds the snake_case key."""
+    spelt = _spelling(name)
+    same = [candidate for candidate in names if _spelling(candidate) == spelt]
+    close = same or difflib.get_close_matches(name, names, n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _spelling(name: str) -> str:
+    return name.replace("_", "").replace("-", "").lower()
 
 
 class Reader:
