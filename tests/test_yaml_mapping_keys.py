@@ -574,7 +574,8 @@ functions:
             "integration:\n  request_parameters: {method.request.header.X: method.request.header.X}",
             "14: functions.f.triggers[0].integration.request_parameters.method.request.header.X: invalid integration "
             "request parameter 'method.request.header.X'; expected integration.request.header.NAME, "
-            "integration.request.querystring.NAME or integration.request.path.NAME",
+            "integration.request.querystring.NAME, integration.request.path.NAME, "
+            "integration.request.multivalueheader.NAME or integration.request.multivaluequerystring.NAME",
             id="request-target",
         ),
         pytest.param(

@@ -65,7 +65,9 @@ RESPONSE_KEYS = (
 )
 #: ``$default`` is the template used when no other matches the request's Content-Type.
 DEFAULT_TEMPLATE_KEY = "$default"
-_REQUEST_TARGET = re.compile(r"integration\.request\.(header|querystring|path)\.(.+)")
+_REQUEST_TARGET = re.compile(
+    r"integration\.request\.(header|querystring|path|multivalueheader|multivaluequerystring)\.(.+)"
+)
 _REQUEST_SOURCE = re.compile(
     r"method\.request\.(path|querystring|multivaluequerystring|header|multivalueheader)\.(.+)"
     r"|method\.request\.body(\..+)?"
@@ -169,10 +171,11 @@ class _State:
                 self.error(
                     entry,
                     f"invalid integration request parameter '{target}'; expected integration.request.header.NAME, "
-                    "integration.request.querystring.NAME or integration.request.path.NAME",
+                    "integration.request.querystring.NAME, integration.request.path.NAME, "
+                    "integration.request.multivalueheader.NAME or integration.request.multivaluequerystring.NAME",
                 )
                 continue
-            if match[1] == "header" and rules.header_name_problem(match[2]):
+            if match[1].endswith("header") and rules.header_name_problem(match[2]):
                 self.error(entry, f"'{target}': {rules.header_name_problem(match[2])}")
                 continue
             source = self._source(entry)
