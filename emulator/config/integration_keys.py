@@ -96,12 +96,13 @@ class MappingDecl:
     timeout_ms: int | None = None
     #: Where each integration request parameter is, for ``sources_problems``.
     parameter_locations: Mapping[str, Location] = field(default_factory=dict)
-    #: ``False`` when a value was refused (reported): the trigger is not built.
-    ok: bool = True
 
 
 def read_mapping(reader: Reader, keys: dict[str, Field], *, what: str) -> MappingDecl:
-    """The mapping keys among ``keys``; ``what`` names the integration in messages (``an http integration``)."""
+    """The mapping keys among ``keys``; ``what`` names the integration in messages (``an http integration``).
+
+    A wrong value is reported and left out, so that the rest is still checked, as the trigger is.
+    """
     state = _State(reader)
     templates, locations = state.templates(keys.get("request_templates"))
     passthrough = WHEN_NO_MATCH
@@ -114,32 +115,25 @@ def read_mapping(reader: Reader, keys: dict[str, Field], *, what: str) -> Mappin
     timeout = None
     if "timeout_ms" in keys:
         timeout = reader.integer(keys["timeout_ms"], MIN_TIMEOUT_MS, MAX_TIMEOUT_MS)
-        state.ok = state.ok and timeout is not None
     responses = state.responses(keys["responses"], what) if "responses" in keys else ()
     mapping = IntegrationMapping(templates, parameters, passthrough, handling, responses, locations)
-    return MappingDecl(mapping, timeout, state.parameter_locations, state.ok)
+    return MappingDecl(mapping, timeout, state.parameter_locations)
 
 
 class _State:
-    """One reading: the locations found and whether everything was accepted."""
+    """One reading, and the locations it found."""
 
     def __init__(self, reader: Reader) -> None:
         self.reader = reader
-        self.ok = True
         self.parameter_locations: dict[str, Location] = {}
-
-    def error(self, field: Field, message: str, hint: str | None = None) -> None:
-        self.reader.error(field, message, hint)
-        self.ok = False
 
     def choice(self, field: Field, allowed: tuple[str, ...]) -> str | None:
         written = self.reader.string(field)
         if written is None:
-            self.ok = False
             return None
         if written.upper() in allowed:
             return written.upper()
-        self.error(field, f"unknown value '{written}'; expected one of {one_of(allowed)}")
+        self.reader.error(field, f"unknown value '{written}'; expected one of {one_of(allowed)}")
         return None
 
     def templates(self, field: Field | None) -> tuple[dict[str, str], dict[str, Location]]:
@@ -148,16 +142,14 @@ class _State:
         locations: dict[str, Location] = {}
         entries = self.reader.entries(field) if field is not None else {}
         if entries is None:
-            self.ok = False
             return templates, locations
         for content_type, entry in entries.items():
             problem = None if content_type == DEFAULT_TEMPLATE_KEY else rules.media_type_problem(content_type)
             if problem:
-                self.error(entry, f"{problem} (or {DEFAULT_TEMPLATE_KEY})")
+                self.reader.error(entry, f"{problem} (or {DEFAULT_TEMPLATE_KEY})")
                 continue
             template: Template | None = read_template(self.reader, entry)
             if template is None:
-                self.ok = False
                 continue
             templates[content_type] = template.text
             locations[content_type] = template.location
@@ -168,7 +160,7 @@ class _State:
         for target, entry in (self.reader.entries(field) or {}).items() if field is not None else []:
             match = _REQUEST_TARGET.fullmatch(target)
             if match is None:
-                self.error(
+                self.reader.error(
                     entry,
                     f"invalid integration request parameter '{target}'; expected integration.request.header.NAME, "
                     "integration.request.querystring.NAME, integration.request.path.NAME, "
@@ -176,13 +168,13 @@ class _State:
                 )
                 continue
             if match[1].endswith("header") and rules.header_name_problem(match[2]):
-                self.error(entry, f"'{target}': {rules.header_name_problem(match[2])}")
+                self.reader.error(entry, f"'{target}': {rules.header_name_problem(match[2])}")
                 continue
             source = self._source(entry)
             if source is None:
                 continue
             if not _REQUEST_SOURCE.fullmatch(source):
-                self.error(
+                self.reader.error(
                     entry,
                     f"invalid mapping expression '{source}' for '{target}'; expected method.request.path|querystring|"
                     "multivaluequerystring|header|multivalueheader.NAME, method.request.body, "
@@ -203,7 +195,7 @@ class _State:
         try:
             body_path(source[len(prefix) :])
         except JsonPathError as exc:
-            self.error(field, f"invalid mapping expression '{source}': {exc}")
+            self.reader.error(field, f"invalid mapping expression '{source}': {exc}")
             return False
         return True
 
@@ -213,26 +205,20 @@ class _State:
         if isinstance(node, ScalarNode) and node.tag != "tag:yaml.org,2002:str":
             text = self.reader.text(field)
             if text is not None:
-                self.error(
+                self.reader.error(
                     field,
                     f"a mapping expression is a string; got {text}",
                     f"a literal value is written in single quotes inside the YAML string: \"'{text}'\"",
                 )
-            else:
-                self.ok = False
             return None
-        source = self.reader.string(field)
-        if source is None:
-            self.ok = False
-        return source
+        return self.reader.string(field)
 
     def responses(self, field: Field, what: str) -> tuple[IntegrationResponse, ...]:
         items = self.reader.sequence(field)
         if items is None:
-            self.ok = False
             return ()
         if not items:
-            self.error(field, f"{what} needs at least one response when 'responses' is given")
+            self.reader.error(field, f"{what} needs at least one response when 'responses' is given")
         responses: list[IntegrationResponse] = []
         patterns: dict[str | None, Field] = {}
         for item in items:
@@ -246,7 +232,7 @@ class _State:
                     if response.selection_pattern is None
                     else f"selection_pattern {response.selection_pattern!r}"
                 )
-                self.error(
+                self.reader.error(
                     item,
                     f"{which} is given twice (first at line {first.line}); "
                     "each integration response has its own selection pattern",
@@ -259,15 +245,13 @@ class _State:
         reader = self.reader
         keys = reader.mapping(field, required=("status_code",), optional=RESPONSE_KEYS[1:])
         if keys is None or "status_code" not in keys:
-            self.ok = False
             return None
-        ok_before = self.ok
-        self.ok = True
+        # A response with a wrong value is left out whole: answering in its place with part of it would
+        # differ from every definition AWS could store.
+        errors_before = len(reader.errors)
         status = reader.text(keys["status_code"])
-        if status is None:
-            self.ok = False
-        elif not _STATUS.fullmatch(status):
-            self.error(
+        if status is not None and not _STATUS.fullmatch(status):
+            self.reader.error(
                 keys["status_code"],
                 f"invalid status_code '{status}'; expected an HTTP status from 100 to 599",
             )
@@ -277,9 +261,7 @@ class _State:
         handling = (
             self.choice(keys["content_handling"], CONTENT_HANDLINGS) if "content_handling" in keys else None
         )
-        accepted = self.ok
-        self.ok = ok_before and accepted
-        if not accepted or status is None:
+        if len(reader.errors) > errors_before or status is None:
             return None
         return IntegrationResponse(
             status, pattern, parameters, templates, handling, template_locations=locations
@@ -288,15 +270,14 @@ class _State:
     def _pattern(self, field: Field) -> str | None:
         """A regular expression; empty is the default response, as AWS treats an empty pattern."""
         pattern = self.reader.text(field)
-        if pattern is None:
-            self.ok = False
-            return None
         if not pattern:
             return None
         try:
             re.compile(pattern)
         except re.error as exc:
-            self.error(field, f"selection_pattern {pattern!r} is not a valid regular expression: {exc}")
+            self.reader.error(
+                field, f"selection_pattern {pattern!r} is not a valid regular expression: {exc}"
+            )
         return pattern
 
     def _response_parameters(self, field: Field | None) -> dict[str, str]:
@@ -307,7 +288,7 @@ class _State:
             )
             problem = rules.header_name_problem(header) if header else None
             if not header or problem:
-                self.error(
+                self.reader.error(
                     entry,
                     f"invalid response parameter '{target}'; expected method.response.header.NAME"
                     + (f" ({problem})" if problem else ""),
@@ -317,7 +298,7 @@ class _State:
             if source is None:
                 continue
             if not _RESPONSE_SOURCE.fullmatch(source):
-                self.error(
+                self.reader.error(
                     entry,
                     f"invalid mapping expression '{source}' for '{target}'; expected integration.response.header.NAME, "
                     "integration.response.multivalueheader.NAME, integration.response.body, "

@@ -50,13 +50,15 @@ _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}|\*):(role|user)/\S+")
 def read_integration(
     reader: Reader, name: str, keys: dict[str, Field]
 ) -> tuple[Integration, MappingDecl] | None:
-    """The integration an entry describes, its ``http_method`` ``None`` when each method's verb is meant;
-    ``None`` after reporting what is wrong."""
+    """The integration an entry describes, its ``http_method`` ``None`` when each method's verb is meant.
+
+    A wrong value is reported and left out, and the rest still describes the integration, so that its
+    triggers are checked too; ``None`` only without a known ``type``.
+    """
     # Without a type (reported as a missing key) nothing else can be judged.
     kind = _type(reader, keys["type"]) if "type" in keys else None
     if kind is None:
         return None
-    ok = True
     if kind == HTTP_PROXY:
         for key in _NOT_FOR_PROXY:
             if key in keys:
@@ -65,13 +67,9 @@ def read_integration(
                     f"'{key}' does not apply to an http_proxy integration, which passes the request and the "
                     "response through as they are; use type: http to map them",
                 )
-                ok = False
     mapping = read_mapping(reader, keys, what=f"integration '{name}'")
     uri = _uri(reader, keys, kind)
-    ok = ok and mapping.ok and (uri is not None or kind == MOCK)
     http_method = _http_method(reader, keys, kind)
-    if "http_method" in keys and http_method is None:
-        ok = False
     if http_method is None and kind == AWS:
         http_method = "POST"  # AWS services' actions are POSTed
     credentials = None
@@ -84,9 +82,6 @@ def read_integration(
                 "like arn:aws:iam::123456789012:role/apigw-dynamodb",
             )
             credentials = None
-        ok = ok and credentials is not None
-    if not ok:
-        return None
     settings = mapping.mapping
     templates = dict(settings.request_templates)
     if kind == MOCK and "request_templates" not in keys:

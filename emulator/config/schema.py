@@ -383,8 +383,9 @@ def _trigger(
             mapping = None
         else:
             timeout_ms = mapping.timeout_ms
-    broken = "integration" in keys and (mapping is None or not mapping.ok)
-    if api is None or path is None or method is None or stage is None or timeout_ms is None or broken:
+    # A wrong value of the integration block is reported and left out; the trigger is still placed, so
+    # the checks that need every file (its models, its validator, the api) report alongside.
+    if api is None or path is None or method is None or stage is None or timeout_ms is None:
         return None
     if kind == "integration" and integration is None:
         return None
