@@ -927,3 +927,63 @@ def test_b1_validator_setup_is_what_aws_stores(tmp_path: Path) -> None:
         {"application/json": "testSchema"},
         "test-validator",
     )
+
+
+def test_a_trigger_names_models_and_validators_of_an_api_in_another_file(tmp_path: Path) -> None:
+    (tmp_path / "a-apis.yaml").write_text(
+        "apis:\n  shop:\n    models: {Order: {type: object}}\n"
+        "    request_validators: {body: {validate_request_body: true}}\n"
+    )
+    (tmp_path / "b-functions.yaml").write_text(
+        "functions:\n  f:\n    handler: cases.echo\n    triggers:\n"
+        "      - {api: shop, resource: /o, method: POST, request_models: {application/json: Order}, "
+        "request_validator: body}\n"
+    )
+    posted = method(load_definitions(tmp_path, code_dir=LAMBDAS), "/o", "POST")
+    assert (posted.request_models, posted.request_validator) == ({"application/json": "Order"}, "body")
+
+
+def test_an_integrations_trigger_integrates_an_openapi_operation_keeping_its_method_request(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "api.yaml").write_text(
+        textwrap.dedent(
+            """
+            openapi: 3.0.1
+            info: {title: t, version: '1'}
+            paths:
+              /items/{id}:
+                get:
+                  parameters:
+                    - {name: id, in: path, required: true, schema: {type: string}}
+                    - {name: page, in: query, required: false, schema: {type: string}}
+                  responses: {'200': {description: ok}}
+            """
+        )
+    )
+    definitions = loaded(
+        tmp_path,
+        """
+        apis:
+          shop: {openapi: api.yaml}
+        integrations:
+          catalogue:
+            type: http
+            uri: http://127.0.0.1:9000/items/{id}
+            request_parameters:
+              integration.request.path.id: method.request.path.id
+              integration.request.querystring.page: method.request.querystring.page
+            triggers:
+              - {api: shop, resource: "/items/{id}", method: GET}
+        """,
+    )
+    got = method(definitions, "/items/{id}", "GET")
+    assert got.request_parameters == {
+        "method.request.path.id": True,
+        "method.request.querystring.page": False,
+    }
+    assert (got.integration.type, got.integration.name, got.integration.http_method) == (
+        HTTP,
+        "catalogue",
+        "GET",
+    )
