@@ -987,3 +987,45 @@ def test_an_integrations_trigger_integrates_an_openapi_operation_keeping_its_met
         "catalogue",
         "GET",
     )
+
+
+def test_a_model_refers_to_another_as_aws_stores_it(tmp_path: Path) -> None:
+    """Reference B.1: models refer to models by AWS's absolute URL; the YAML may write the OpenAPI forms,
+    and a reference that names no model is an error naming the ones there are."""
+    definitions = loaded(
+        tmp_path,
+        """
+        apis:
+          shop:
+            id: abcdef1234
+            models:
+              Orders: {type: array, items: {$ref: "#/definitions/Order"}}
+              Order:
+                type: object
+                properties:
+                  status: {oneOf: [{type: "null"}, {$ref: "#/components/schemas/Status"}]}
+                  note: {$ref: "#/properties/other"}
+              Status: {$ref: "https://apigateway.amazonaws.com/restapis/xyz0000000/models/Empty"}
+        """,
+    )
+    models = definitions.apis["shop"].models
+    url = "https://apigateway.amazonaws.com/restapis/abcdef1234/models/"
+    assert models["Orders"].schema == {"type": "array", "items": {"$ref": url + "Order"}}
+    assert models["Order"].schema["properties"] == {
+        "status": {"oneOf": [{"type": "null"}, {"$ref": url + "Status"}]},
+        "note": {"$ref": "#/properties/other"},
+    }
+    assert models["Status"].schema == {"$ref": url + "Empty"}
+    assert errors(
+        tmp_path,
+        """
+        apis:
+          shop:
+            models:
+              Orders: {type: array, items: {$ref: "#/definitions/Ordr"}}
+              Order: {type: object}
+        """,
+    ) == [
+        "5: apis.shop.models.Orders: $ref '#/definitions/Ordr' at /items/$ref names no model of this api (did "
+        "you mean 'Order'?); its models are: Empty, Error, Order, Orders"
+    ]

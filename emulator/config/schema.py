@@ -266,7 +266,7 @@ def _api(reader: Reader, name: str, field: Field, bindings: list[OpenApiBinding]
     responses = (
         read_gateway_responses(reader, keys["gateway_responses"]) if "gateway_responses" in keys else {}
     )
-    models = read_models(reader, keys["models"]) if "models" in keys else {}
+    models = read_models(reader, keys["models"], api_id) if "models" in keys else {}
     validators = (
         read_request_validators(reader, keys["request_validators"]) if "request_validators" in keys else {}
     )
