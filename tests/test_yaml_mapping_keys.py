@@ -609,6 +609,12 @@ functions:
             id="template-type",
         ),
         pytest.param(
+            "integration:\n  responses:\n    - {status_code: 200, response_templates: {$default: x}}",
+            "15: functions.f.triggers[0].integration.responses[0].response_templates.$default: invalid media type "
+            "'$default'; expected type/subtype, like image/png, image/* or */*",
+            id="response-template-default",
+        ),
+        pytest.param(
             "integration:\n  request_parameters: {integration.request.header.X-Ids: 'method.request.body.items[?(@.id)]'}",
             "14: functions.f.triggers[0].integration.request_parameters.integration.request.header.X-Ids: invalid "
             "mapping expression 'method.request.body.items[?(@.id)]': JSONPath '$.items[?(@.id)]', at character 8: "

@@ -220,3 +220,26 @@ def test_a3_mock_with_cdks_unquoted_status_and_a_2xx_pattern_answers_200_with_no
     response = harness.get("/Prod/42")
     assert response.status_code == 200
     assert response.content == b""
+
+
+def test_a_default_request_template_takes_a_content_type_no_other_matches(make_harness: MakeHarness) -> None:
+    harness = make_harness(
+        """
+        apis: {shop: {}}
+        functions:
+          any:
+            handler: cases.echo
+            triggers:
+              - api: shop
+                resource: /any
+                method: POST
+                integration:
+                  passthrough_behavior: NEVER
+                  request_templates:
+                    application/json: '{"via": "json"}'
+                    $default: '{"via": "default"}'
+        """
+    )
+    csv = harness.post("/Prod/any", content=b"a,b", headers={"Content-Type": "text/csv"})
+    assert (csv.status_code, csv.json()) == (200, {"via": "default"})
+    assert harness.post("/Prod/any", json={}).json() == {"via": "json"}

@@ -104,7 +104,7 @@ def read_mapping(reader: Reader, keys: dict[str, Field], *, what: str) -> Mappin
     A wrong value is reported and left out, so that the rest is still checked, as the trigger is.
     """
     state = _State(reader)
-    templates, locations = state.templates(keys.get("request_templates"))
+    templates, locations = state.templates(keys.get("request_templates"), request=True)
     passthrough = WHEN_NO_MATCH
     if "passthrough_behavior" in keys:
         passthrough = state.choice(keys["passthrough_behavior"], PASSTHROUGH_BEHAVIORS) or WHEN_NO_MATCH
@@ -136,17 +136,23 @@ class _State:
         self.reader.error(field, f"unknown value '{written}'; expected one of {one_of(allowed)}")
         return None
 
-    def templates(self, field: Field | None) -> tuple[dict[str, str], dict[str, Location]]:
-        """Templates by content type, and where each starts: the YAML value's line, or its file's first."""
+    def templates(
+        self, field: Field | None, *, request: bool = False
+    ) -> tuple[dict[str, str], dict[str, Location]]:
+        """Templates by content type, and where each starts: the YAML value's line, or its file's first.
+
+        A request template may also be ``$default``, for a Content-Type no other matches (reference 3.1).
+        """
         templates: dict[str, str] = {}
         locations: dict[str, Location] = {}
         entries = self.reader.entries(field) if field is not None else {}
         if entries is None:
             return templates, locations
         for content_type, entry in entries.items():
-            problem = None if content_type == DEFAULT_TEMPLATE_KEY else rules.media_type_problem(content_type)
+            default = request and content_type == DEFAULT_TEMPLATE_KEY
+            problem = None if default else rules.media_type_problem(content_type)
             if problem:
-                self.reader.error(entry, f"{problem} (or {DEFAULT_TEMPLATE_KEY})")
+                self.reader.error(entry, f"{problem}" + (f" (or {DEFAULT_TEMPLATE_KEY})" if request else ""))
                 continue
             template: Template | None = read_template(self.reader, entry)
             if template is None:
