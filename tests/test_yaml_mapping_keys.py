@@ -534,6 +534,12 @@ functions:
             id="status-missing",
         ),
         pytest.param(
+            "integration: {responses: []}",
+            "13: functions.f.triggers[0].integration.responses: this integration needs at least one response when "
+            "'responses' is given",
+            id="no-responses",
+        ),
+        pytest.param(
             "integration:\n  responses:\n    - {status_code: 200}\n    - {status_code: 500, selection_pattern: ''}",
             "16: functions.f.triggers[0].integration.responses[1]: the default response (no selection_pattern) is "
             "given twice (first at line 15); each integration response has its own selection pattern",
@@ -852,8 +858,8 @@ def test_a_trigger_on_a_document_operation_takes_its_method_request_from_the_doc
                 request_parameters: {method.request.querystring.page: false}
         """,
     ) == [
-        "11: functions.f.triggers[0].request_parameters: POST /orders is an operation of api 'shop''s OpenAPI "
-        "document, whose parameters, request body and validator it takes; set them there"
+        "11: functions.f.triggers[0].request_parameters: POST /orders is an operation of the OpenAPI document "
+        "of api 'shop', whose parameters, request body and validator it takes; set them there"
     ]
 
 

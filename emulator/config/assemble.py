@@ -100,13 +100,13 @@ def assemble(
             if trigger.request.location is not None:
                 builder.error(
                     trigger.request.location,
-                    f"{method.http_method} {trigger.path} is an operation of api '{trigger.api}''s OpenAPI document, "
-                    "whose parameters, request body and validator it takes; set them there",
+                    f"{method.http_method} {trigger.path} is an operation of the OpenAPI document of api "
+                    f"'{trigger.api}', whose parameters, request body and validator it takes; set them there",
                 )
             method = openapi.integrate(trigger.api, trigger.path, method)
         else:
-            where_ = f"{method.http_method} {trigger.path}"
-            builder.errors.extend(trigger.request.check(builder.api(trigger.api), where_))
+            site = f"{method.http_method} {trigger.path}"
+            builder.errors.extend(trigger.request.check(builder.api(trigger.api), site))
         if trigger.mapping is not None:
             builder.errors.extend(sources_problems(method, trigger.path, trigger.mapping.parameter_locations))
         builder.add_method(

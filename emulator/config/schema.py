@@ -168,13 +168,14 @@ def _integration(reader: Reader, name: str, field: Field, references: list[ApiRe
     if keys is None:
         return IntegrationDecl(name, location, ())
     read = read_integration(reader, name, keys)
+    integration, mapping = read if read is not None else (None, None)
     items = reader.sequence(keys["triggers"]) if "triggers" in keys else []
     triggers = []
     for item in items or []:
-        integration = read[0] if read else None
+        # Checked even when the entry is wrong, so one run shows every error; placed only when it is not.
         trigger = _trigger(reader, name, item, references, integration=integration, kind="integration")
-        if trigger is not None and read is not None and name:
-            triggers.append(dataclasses.replace(trigger, mapping=read[1]))
+        if trigger is not None and name:
+            triggers.append(dataclasses.replace(trigger, mapping=mapping))
     return IntegrationDecl(name, location, tuple(triggers))
 
 
