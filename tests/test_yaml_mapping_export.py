@@ -144,3 +144,18 @@ def test_validate_reports_a_template_file_and_an_unknown_model_at_their_lines(
     (tmp_path / "templates" / "csv.vtl").write_text('{"csv": true}')
     config.write_text(config.read_text().replace("request_models: {application/json: Order}", ""))
     assert main(["validate", "--config", str(config), "--code-dir", str(LAMBDAS)]) == 0
+
+
+def test_b1_null_alternative_exports_as_openapi_writes_null() -> None:
+    """Reference B.1's ``oneOf: [{"type": "null"}, {"$ref": …}]``: OpenAPI 3.0 has no null type, so the
+    export writes null alone as nullable with null its only value, which validates as draft 4's did."""
+    from emulator.export.schemas import openapi_schema
+
+    problems: list[str] = []
+    url = "https://apigateway.amazonaws.com/restapis/abcdef1234/models/StatusModel"
+    schema = openapi_schema({"oneOf": [{"type": "null"}, {"$ref": url}]}, problems)
+    assert schema == {
+        "oneOf": [{"nullable": True, "enum": [None]}, {"$ref": "#/components/schemas/StatusModel"}]
+    }
+    assert problems == []
+    assert openapi_schema(schema["oneOf"][0], problems) == schema["oneOf"][0]  # read back, the same
