@@ -321,8 +321,13 @@ def answer(server: LiveServer, call: Call) -> object:
 
 
 def without_mock_name(route: dict[str, Any]) -> dict[str, Any]:
-    """A route as the inspector shows it, less a mock's name: the emulator's label, which AWS cannot store."""
-    return {key: value for key, value in route.items() if key != "target" or route["integration"] != "mock"}
+    """A route as the inspector shows it, less the name of a mock or an ``integrations:`` entry: the
+    emulator's label, which AWS cannot store (a Lambda integration's target is its function)."""
+    return {
+        key: value
+        for key, value in route.items()
+        if key != "target" or route["integration"] in ("lambda", "lambda-proxy")
+    }
 
 
 @contextmanager
