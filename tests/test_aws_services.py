@@ -889,3 +889,57 @@ def test_two_files_with_an_aws_section_are_an_error_naming_both(tmp_path: Path) 
         in error
         for error in errors
     ), errors
+
+
+def test_a_dynamodb_integration_written_in_the_yamls_own_keys_against_moto(tmp_path: Path, moto: str) -> None:
+    """The YAML's integrations: entries (type: aws) and its aws: section; aws.region sends the uri's
+    eu-west-1 calls to the us-east-1 table the test made."""
+    boto3_client("dynamodb", moto).create_table(
+        TableName="notes",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    config = tmp_path / "apig.yaml"
+    config.write_text(
+        textwrap.dedent(
+            f"""
+            apis:
+              notes: {{stages: {{Prod: {{}}}}}}
+            aws:
+              endpoints: {{dynamodb: "{moto}"}}
+              region: us-east-1
+            integrations:
+              saveNote:
+                type: aws
+                uri: arn:aws:apigateway:eu-west-1:dynamodb:action/PutItem
+                http_method: POST
+                credentials: arn:aws:iam::123456789012:role/notes-writer
+                request_templates:
+                  application/json: >-
+                    {{"TableName": "notes", "Item": {{"id": {{"S": "$input.params('id')"}},
+                    "text": {{"S": "$util.escapeJavaScript($input.path('$.text'))"}}}}}}
+                responses:
+                  - status_code: 204
+                triggers:
+                  - {{api: notes, resource: "/notes/{{id}}", method: PUT}}
+              readNote:
+                type: aws
+                uri: arn:aws:apigateway:eu-west-1:dynamodb:action/GetItem
+                http_method: POST
+                request_templates:
+                  application/json: '{{"TableName": "notes", "Key": {{"id": {{"S": "$input.params(''id'')"}}}}}}'
+                responses:
+                  - status_code: 200
+                    response_templates:
+                      application/json: '{{"text": "$util.escapeJavaScript($input.path(''$.Item.text.S''))"}}'
+                triggers:
+                  - {{api: notes, resource: "/notes/{{id}}", method: GET}}
+            """
+        )
+    )
+    with Harness(config) as apig:
+        assert apig.put("/Prod/notes/n1", json={"text": "buy milk"}).status == 204
+        read = apig.get("/Prod/notes/n1")
+        assert (read.status, read.json()) == (200, {"text": "buy milk"})
+        assert apig.exchanges[-2].event["role"] == "arn:aws:iam::123456789012:role/notes-writer"
