@@ -197,6 +197,8 @@ class Integration:
     latency_ms: int = 0
     #: The emulator's own: the YAML ``mocks:`` entry this integration came from, for tables and messages.
     mock_name: str | None = None
+    #: The emulator's own: the YAML ``integrations:`` entry it came from, for tables and messages.
+    name: str | None = None
     #: The emulator's own: where each request template is defined (by content type), for its errors.
     template_locations: Mapping[str, Location] = field(default_factory=dict, compare=False, repr=False)
 
@@ -211,11 +213,13 @@ class Integration:
         return None
 
     def describe(self) -> str:
-        """How messages name the backend: ``function 'x'``, ``mock 'x'``, ``MOCK integration``…"""
+        """How messages name the backend: ``function 'x'``, ``mock 'x'``, ``integration 'x'``, ``MOCK integration``…"""
         if self.function is not None:
             return f"function '{self.function}'"
         if self.mock_name is not None:
             return f"mock '{self.mock_name}'"
+        if self.name is not None:
+            return f"integration '{self.name}'"
         return f"{self.type} integration" + (f" {self.uri}" if self.uri else "")
 
 

@@ -205,6 +205,7 @@ def _integration(integration: Integration, renamed: Mapping[str, str]) -> Integr
         function=renamed.get(integration.function or "", integration.function),
         latency_ms=0,
         mock_name=None,
+        name=None,
         responses=tuple(_response(response) for response in integration.responses),
     )
 
@@ -241,10 +242,8 @@ def _plain(value: object) -> object:
         return {
             field.name: _plain(getattr(value, field.name))
             for field in dataclasses.fields(value)
-            # compare=False: where a part was read (template_locations), which no definition decides.
-            if field.compare
-            and not isinstance(getattr(value, field.name), Location)
-            and field.name != "handler_location"
+            if not isinstance(getattr(value, field.name), Location)
+            and field.name not in ("handler_location", "template_locations")
         }
     if isinstance(value, Mapping):
         return {key: _plain(item) for key, item in value.items()}

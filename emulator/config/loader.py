@@ -70,15 +70,15 @@ def load_yaml(
     code_root = (Path(code_dir) if code_dir is not None else Path.cwd()).resolve()
     documents, errors = read_documents(Path(path))
     declarations: list[DocumentDecls] = []
+    sources = [document.file for document in documents]
     for document in documents:
         if document.root is None:
             continue
         reader = Reader(str(document.file))
         declarations.append(read_document(reader, root_field(document.root), code_root))
         errors.extend(reader.errors)
-    definitions, assembly_errors, warnings = assemble(
-        declarations, (document.file for document in documents), mocks=mocks
-    )
+        sources.extend(file for file in reader.named_files if file not in sources)
+    definitions, assembly_errors, warnings = assemble(declarations, sources, mocks=mocks)
     errors.extend(assembly_errors)
     importable: dict[str, Function] = {}
     for declaration in declarations:

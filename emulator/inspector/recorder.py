@@ -284,7 +284,11 @@ def record_json(
             "resource": match.resource.path,
             "method": match.method.http_method,
             "integration": integration_label(match.method),
-            "target": match.method.integration.function or match.method.integration.mock_name,
+            "target": (
+                match.method.integration.function
+                or match.method.integration.mock_name
+                or match.method.integration.name
+            ),
         }
     gateway_error = None
     if exchange.error is not None:
