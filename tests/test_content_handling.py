@@ -882,3 +882,39 @@ def test_a8_response_matrix_through_an_s3_integration(
         assert (answer.status, answer.json()) == (500, {"message": "Internal server error"})
     else:
         assert (answer.status, answer.content) == (200, wanted)
+
+
+# --- in the YAML's own keys (part E's ``content_handling``) -------------------------------------------------
+
+
+README_YAML = """
+apis:
+  shop:
+    binary_media_types: [image/png]
+functions:
+  thumbnail:
+    handler: cases.echo
+    triggers:
+      - api: shop
+        resource: /thumbnail
+        method: POST
+        integration:
+          content_handling: CONVERT_TO_BINARY
+          responses:
+            - status_code: 200
+              content_handling: CONVERT_TO_BINARY
+              response_parameters:
+                method.response.header.Content-Type: "'image/png'"
+"""
+
+
+def test_the_yaml_keys_convert_as_the_readme_shows(make_harness: MakeHarness) -> None:
+    """The README's example in the YAML: a function returning base64 serves the image's bytes; the request's
+    own ``content_handling`` decodes a base64 upload before the function reads it as JSON."""
+    apig = make_harness(README_YAML)
+    with apig.override("thumbnail", returning(base64.b64encode(PNG_BYTES).decode())):
+        answer = apig.post("/Prod/thumbnail", headers={"Accept": "text/html"})
+    assert (answer.status, answer.headers["Content-Type"], answer.content) == (200, "image/png", PNG_BYTES)
+    with apig.override("thumbnail", returning(ENC.decode())):
+        apig.post("/Prod/thumbnail", content=b64(b'{"size": 64}'), headers={"Content-Type": "text/plain"})
+    assert apig.invocations_of("thumbnail")[-1].event == {"size": 64}
