@@ -22,11 +22,11 @@ from emulator.context import RequestContext
 from emulator.errors import ApiConfigurationError, IntegrationFailure
 from emulator.limited_files import MAX_BODY_FILE_BYTES, FileRefused, read_limited
 from emulator.mapping.content_handling import response_payload
+from emulator.mapping.java_values import java_string, json_text
 from emulator.mapping.jsonpath import JsonPathError, body_path
 from emulator.mapping.response_headers import unsafe_value, wire_name
 from emulator.mapping.variables import parse_json, template_variables
 from emulator.mapping.vtl import TemplateRenderError
-from emulator.mapping.vtl_dialect import java_string, json_text
 from emulator.model import METHOD_RESPONSE_HEADER, IntegrationResponse
 from emulator.response import GatewayResponse
 from emulator.templates import DEFAULT_CONTENT_TYPE, response_template

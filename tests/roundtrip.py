@@ -242,7 +242,9 @@ def _plain(value: object) -> object:
         return {
             field.name: _plain(getattr(value, field.name))
             for field in dataclasses.fields(value)
-            if not isinstance(getattr(value, field.name), Location)
+            # compare=False: what the model itself leaves out of equality (where a template was read).
+            if field.compare
+            and not isinstance(getattr(value, field.name), Location)
             and field.name not in ("handler_location", "template_locations")
         }
     if isinstance(value, Mapping):

@@ -81,7 +81,7 @@ def test_answers_are_read_raw_whatever_their_framing(upstream: Upstream) -> None
     assert (head.status, head.body, head.selector) == (200, b"", "200")
 
 
-def test_keep_alive_connections_are_reused_and_a_stale_one_replaced(upstream: Upstream) -> None:
+def test_keep_alive_connections_are_reused_until_the_backend_closes_one(upstream: Upstream) -> None:
     answers = iter([Answer(), Answer(), Answer(200, [("Connection", "close")], b"{}"), Answer()])
     upstream.respond = lambda received: next(answers)
     send_all(*[OutboundRequest("GET", upstream.url) for _ in range(4)])
@@ -90,7 +90,7 @@ def test_keep_alive_connections_are_reused_and_a_stale_one_replaced(upstream: Up
     assert ports[0] == ports[1] == ports[2] != ports[3]
 
 
-def test_a_connection_the_backend_closed_while_idle_is_retried_on_a_new_one(upstream: Upstream) -> None:
+def test_a_connection_the_backend_closed_while_idle_is_never_used_again(upstream: Upstream) -> None:
     async def run() -> tuple[int, int]:
         client = HttpClient()
         try:

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
+from emulator.mapping.java_values import ContextMap, OpaqueMap
 from emulator.mapping.variables import UTIL, TemplateInput, TemplateVariables, escape_javascript
 from emulator.mapping.vtl import TemplateRenderError, TemplateSyntaxError, compile_template
-from emulator.mapping.vtl_dialect import MAX_FOREACH_ITERATIONS, ContextMap, OpaqueMap
+from emulator.mapping.vtl_dialect import MAX_FOREACH_ITERATIONS
 
 NO_PARAMS: dict[str, dict[str, str]] = {"path": {}, "querystring": {}, "header": {}}
 

@@ -19,8 +19,8 @@ from urllib.parse import quote_plus, unquote_plus
 
 from emulator.context import RequestContext
 from emulator.events import event_headers
+from emulator.mapping.java_values import ContextMap, JsonList, OpaqueMap, java_string, json_text
 from emulator.mapping.jsonpath import compile_path
-from emulator.mapping.vtl_dialect import ContextMap, JsonList, OpaqueMap, Scope, java_string, json_text
 from emulator.model import EDGE
 
 #: ``$context.identity``'s keys in the order AWS's ``keySet()`` lists them in a template (A.9).
@@ -265,13 +265,14 @@ def request_parameters(ctx: RequestContext) -> dict[str, dict[str, str]]:
     return {"path": path, "querystring": dict(request.query_pairs()), "header": headers}
 
 
-class TemplateVariables(Scope):
+class TemplateVariables(dict[str, Any]):
     """A template's top-level names, each built when first read (a template that does not name
-    ``$context`` never builds it). It is the engine's outermost scope itself, so a name found here costs
-    no exception (airspeed would wrap a plain mapping in a scope that raises on every miss)."""
+    ``$context`` never builds it)."""
+
+    __slots__ = ("_builders",)
 
     def __init__(self, builders: Mapping[str, Callable[[], Any]]) -> None:
-        super().__init__({})
+        super().__init__()
         self._builders = builders
 
     def __missing__(self, key: str) -> Any:
@@ -280,9 +281,6 @@ class TemplateVariables(Scope):
             raise KeyError(key)
         value = self[key] = builder()
         return value
-
-    def find_outermost(self, key: str) -> Scope | None:
-        return self if key in self or key in self._builders else None
 
 
 def template_variables(ctx: RequestContext, body: bytes) -> TemplateVariables:

@@ -16,12 +16,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-import airspeed
-
-from emulator.mapping import vtl_dialect
 from emulator.velocity import static_text
-
-vtl_dialect.install()
 
 _EXPECTED = re.compile(
     r"^line \d+, column \d+: expected (?P<expected>.*) in (?P<element>[a-z ]+), got: (?P<got>.*) \.\.\.$",
@@ -51,7 +46,7 @@ class TemplateRenderError(Exception):
 class Template:
     """One mapping template, parsed; ``render`` is safe to call from many requests at once."""
 
-    __slots__ = ("_root", "static", "text")
+    __slots__ = ("_failed", "_root", "_scope", "static", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -59,6 +54,11 @@ class Template:
         self.static = static_text(text)
         self._root: Any = None
         if self.static is None:
+            airspeed = _engine()
+            from emulator.mapping.vtl_dialect import Scope
+
+            self._scope = Scope
+            self._failed = airspeed.TemplateExecutionError
             compiled = airspeed.Template(text)
             try:
                 compiled.ensure_compiled()
@@ -71,14 +71,30 @@ class Template:
         if self.static is not None:
             return self.static
         try:
-            return str(self._root.merge(variables))
-        except airspeed.TemplateExecutionError as error:
+            # The template's own scope, over the variables: names found without an exception each.
+            return str(self._root.merge(self._scope(variables)))
+        except self._failed as error:
             line = self.text.count("\n", 0, error.start) + 1
             cause = error.__cause__
             problem = f"{type(cause).__name__}: {cause}" if cause is not None else str(error)
             raise TemplateRenderError(line, f"in {error.element.my_text().strip()!r}: {problem}") from None
         except RecursionError:
             raise TemplateRenderError(1, "the template nests too deeply to render") from None
+
+
+def _engine() -> Any:
+    """airspeed, taught AWS's dialect; imported with the first template that needs it.
+
+    Not at start: airspeed imports ``six``, whose import hook a server without templates has no use
+    for (with it, the soak's memory grew 3x faster between its phases), and an import a deployment
+    does not need is start-up time.
+    """
+    import airspeed
+
+    from emulator.mapping import vtl_dialect
+
+    vtl_dialect.install()
+    return airspeed
 
 
 def _problem(message: str) -> str:
