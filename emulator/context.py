@@ -24,6 +24,7 @@ from emulator.routing import RouteMatch
 if TYPE_CHECKING:
     from emulator.deployment import Deployment
     from emulator.integrations.base import BackendReply, IntegrationKind
+    from emulator.integrations.http_client import OutboundRequest
 
 #: ``$context.identity``'s keys, in the order AWS sends them; ``null`` unless a caller is known.
 IDENTITY_KEYS = (
@@ -55,10 +56,21 @@ class RequestContext:
     variables: dict[str, Any] | None = None
     #: The integration kind serving the method, from the integration request on.
     kind: IntegrationKind | None = None
+    #: The body the integration receives, converted by contentHandling (``emulator.mapping.content_handling``);
+    #: ``request.body`` stays what the client sent.
+    integration_body: bytes | None = None
     #: The event the integration request built for a Lambda function.
     event: Any = None
     #: The body the integration request's template rendered for other backends (a MOCK's ``{"statusCode": 200}``).
     rendered_request: str | None = None
+    #: The call the integration request built for a backend reached over HTTP (HTTP, HTTP_PROXY).
+    outbound: OutboundRequest | None = None
+    #: ``$context.requestOverride`` and ``$context.responseOverride``, once a mapping template read them:
+    #: what a request template sets there, the integration request and the response phase apply.
+    request_override: dict[str, Any] | None = None
+    response_override: dict[str, Any] | None = None
+    #: ``$context`` as mapping templates read it (``emulator.mapping.variables``), built on first use.
+    template_context: dict[str, Any] | None = None
     #: The Lambda function called, and its invocation, once it was called.
     function: Function | None = None
     invocation: Invocation | None = None

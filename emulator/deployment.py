@@ -1,11 +1,10 @@
 """A deployment: everything a request needs, compiled once from the definitions and never changed.
 
-``deploy`` is pure: it reads the model and builds the router and the request validators' checks
-(and, as the mapping and access-control features arrive, compiled templates and authorizers) beside
-it. What it cannot build is a load error too (``deployment_errors``), so ``validate`` reports it
-where it is written. Reloading a changed
-config deploys anew and swaps the gateway's deployment, as each deploy on AWS is a new deployment of
-the stage; a request keeps the deployment it started with.
+``deploy`` is pure: it reads the model and builds the router, every mapping template (compiled) and
+the request validators' checks (and, as the access-control features arrive, authorizers) beside it.
+What it cannot build is a load error too (``deployment_errors``), so ``validate`` reports it where it
+is written. Reloading a changed config deploys anew and swaps the gateway's deployment, as each deploy
+on AWS is a new deployment of the stage; a request keeps the deployment it started with.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from dataclasses import dataclass, field
 
 from emulator.config.errors import ConfigError, ConfigErrors
 from emulator.method_request import MethodKey, RequestCheck, compile_checks
+from emulator.mapping.compiled import Compiled, Templates, compile_one, compile_templates
 from emulator.model import Definitions
 from emulator.not_executed import Note, not_executed
 from emulator.routing import Router
@@ -28,6 +28,8 @@ class Deployment:
     notes: tuple[Note, ...] = ()
     #: What each method's request validator checks, for the methods whose validator checks something.
     request_checks: Mapping[MethodKey, RequestCheck] = field(default_factory=dict)
+    #: Every mapping template of the definitions, compiled, by its text (``emulator.mapping.compiled``).
+    templates: Templates = field(default_factory=dict, compare=False, repr=False)
     #: Advice the log gives once per deployment rather than on every request (a reload gives it anew):
     #: keys of what was said.
     advised: set[str] = field(default_factory=set, compare=False, repr=False)
@@ -38,6 +40,13 @@ class Deployment:
             return False
         self.advised.add(key)
         return True
+
+    def template(self, text: str) -> Compiled:
+        """The compiled template for ``text``; one the definitions did not hold (changed since) is compiled now."""
+        compiled = self.templates.get(text)
+        if compiled is None:
+            compiled = self.templates[text] = compile_one(text)
+        return compiled
 
 
 def deploy(definitions: Definitions) -> Deployment:
@@ -50,6 +59,7 @@ def deploy(definitions: Definitions) -> Deployment:
         router=Router(definitions),
         notes=not_executed(definitions),
         request_checks=checks,
+        templates=compile_templates(definitions),
     )
 
 

@@ -164,6 +164,8 @@ class IntegrationResponse:
     content_handling: str | None = None
     #: The emulator's own: a file read on every request as the body (a mock a frontend developer edits).
     body_file: Path | None = None
+    #: The emulator's own: where each response template is defined (by content type), for its errors.
+    template_locations: Mapping[str, Location] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,10 @@ class Integration:
     latency_ms: int = 0
     #: The emulator's own: the YAML ``mocks:`` entry this integration came from, for tables and messages.
     mock_name: str | None = None
+    #: The emulator's own: the YAML ``integrations:`` entry it came from, for tables and messages.
+    name: str | None = None
+    #: The emulator's own: where each request template is defined (by content type), for its errors.
+    template_locations: Mapping[str, Location] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def is_proxy(self) -> bool:
@@ -207,11 +213,13 @@ class Integration:
         return None
 
     def describe(self) -> str:
-        """How messages name the backend: ``function 'x'``, ``mock 'x'``, ``MOCK integration``…"""
+        """How messages name the backend: ``function 'x'``, ``mock 'x'``, ``integration 'x'``, ``MOCK integration``…"""
         if self.function is not None:
             return f"function '{self.function}'"
         if self.mock_name is not None:
             return f"mock '{self.mock_name}'"
+        if self.name is not None:
+            return f"integration '{self.name}'"
         return f"{self.type} integration" + (f" {self.uri}" if self.uri else "")
 
 
@@ -319,6 +327,8 @@ class GatewayResponseSpec:
     headers: tuple[tuple[str, str], ...] = ()
     #: The ``application/json`` template, e.g. ``{"message":$context.error.messageString}``.
     template: str | None = None
+    #: The emulator's own: where the template is defined, for its errors.
+    template_location: Location | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -441,6 +451,40 @@ class Serving:
 
 
 @dataclass(frozen=True)
+class AwsCredentials:
+    """Keys that sign requests to AWS services (the YAML's ``aws.credentials``), instead of botocore's chain."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str | None = None
+
+    def __repr__(self) -> str:
+        # Never the secret: settings are printed in messages and kept by the inspector's records.
+        return f"AwsCredentials(access_key_id={self.access_key_id!r}, secret_access_key=***)"
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    """The emulator's own: where AWS service integrations send their calls, in which region, as whom.
+
+    On AWS the uri names the service and API Gateway knows its endpoint; locally a user points each
+    service at moto's server, LocalStack or DynamoDB Local (``emulator/aws/endpoints.py`` adds the
+    command line and the environment to these).
+    """
+
+    #: Every service's endpoint (``aws.endpoint_url``).
+    endpoint_url: str | None = None
+    #: One service's endpoint, by the service's name in the uri (``dynamodb``, ``sqs``…).
+    endpoints: Mapping[str, str] = field(default_factory=dict)
+    #: Replaces the region every uri names; ``None``: the uri's.
+    region: str | None = None
+    credentials: AwsCredentials | None = None
+    #: ``--aws-endpoint-url`` (or the harness's ``aws_endpoint_url``): every service's, winning over the file.
+    command_line_endpoint_url: str | None = None
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
 class Definitions:
     """Everything one configuration describes: APIs, the functions their methods integrate with, API keys."""
 
@@ -451,3 +495,4 @@ class Definitions:
     #: The files it was read from, for reloading and messages.
     sources: tuple[Path, ...] = ()
     serving: Serving = field(default_factory=Serving)
+    aws: AwsSettings = field(default_factory=AwsSettings)

@@ -205,6 +205,7 @@ def _integration(integration: Integration, renamed: Mapping[str, str]) -> Integr
         function=renamed.get(integration.function or "", integration.function),
         latency_ms=0,
         mock_name=None,
+        name=None,
         responses=tuple(_response(response) for response in integration.responses),
     )
 
@@ -241,7 +242,10 @@ def _plain(value: object) -> object:
         return {
             field.name: _plain(getattr(value, field.name))
             for field in dataclasses.fields(value)
-            if not isinstance(getattr(value, field.name), Location) and field.name != "handler_location"
+            # compare=False: what the model itself leaves out of equality (where a template was read).
+            if field.compare
+            and not isinstance(getattr(value, field.name), Location)
+            and field.name not in ("handler_location", "template_locations")
         }
     if isinstance(value, Mapping):
         return {key: _plain(item) for key, item in value.items()}

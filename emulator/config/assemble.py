@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from emulator.account import lambda_arn
-from emulator.config.builder import DefinitionsBuilder, MockAnswer, lambda_method, mock_method
+from emulator.config.builder import (
+    DefinitionsBuilder,
+    MockAnswer,
+    integration_method,
+    lambda_method,
+    mock_method,
+)
 from emulator.config.errors import ConfigError
+from emulator.config.integration_keys import sources_problems
 from emulator.config.nodes import did_you_mean, one_of, where
 from emulator.config.schema import DocumentDecls, TriggerDecl
 from emulator.config.stage_functions import stage_function_warnings
-from emulator.model import Definitions, Location, Method
+from emulator.model import AwsSettings, Definitions, Location, Method
 
 if TYPE_CHECKING:
     from emulator.config.openapi.binding import Documents
@@ -66,6 +74,18 @@ def assemble(
                 )
                 continue
             triggers.extend(mock.triggers)
+    first_integrations: dict[str, Location] = {}
+    for document in documents:
+        for integration in document.integrations:
+            first = first_integrations.setdefault(integration.name, integration.location)
+            if first is not integration.location:
+                builder.error(
+                    integration.location,
+                    f"integration '{integration.name}' is defined in both {where(first)} and "
+                    f"{where(integration.location)}",
+                )
+                continue
+            triggers.extend(integration.triggers)
     if openapi is not None:
         openapi.add_operations()
     broken = {name for document in documents for name in document.broken_apis}
@@ -76,17 +96,29 @@ def assemble(
         if not builder.has_api(trigger.api):
             continue  # reported above, or its api's own errors are
         builder.add_stage(trigger.api, trigger.stage)
-        method = _method(trigger, mocks.get(trigger.function) if trigger.mock is None else trigger.mock)
+        method = _method(trigger, _mock_of(trigger, mocks))
+        if openapi is not None and openapi.declares(trigger.api, trigger.path, method.http_method):
+            if trigger.request.location is not None:
+                builder.error(
+                    trigger.request.location,
+                    f"{method.http_method} {trigger.path} is an operation of the OpenAPI document of api "
+                    f"'{trigger.api}', whose parameters, request body and validator it takes; set them there",
+                )
+            method = openapi.integrate(trigger.api, trigger.path, method)
+        else:
+            site = f"{method.http_method} {trigger.path}"
+            builder.errors.extend(trigger.request.check(builder.api(trigger.api), site))
+        if trigger.mapping is not None:
+            builder.errors.extend(sources_problems(method, trigger.path, trigger.mapping.parameter_locations))
         builder.add_method(
-            trigger.api,
-            trigger.path,
-            openapi.integrate(trigger.api, trigger.path, method) if openapi is not None else method,
-            path_location=trigger.path_location,
-            cors=trigger.cors,
+            trigger.api, trigger.path, method, path_location=trigger.path_location, cors=trigger.cors
         )
     if openapi is not None:
         openapi.finish()
     definitions = builder.build()
+    aws = _aws_settings(builder, documents)
+    if aws is not None:
+        definitions = dataclasses.replace(definitions, aws=aws)
     return definitions, builder.errors, [*builder.warnings, *stage_function_warnings(definitions)]
 
 
@@ -101,9 +133,23 @@ def _documents(
     return Documents(builder, documents, mocks)
 
 
+def _mock_of(trigger: TriggerDecl, mocks: Mapping[str, MockAnswer]) -> MockAnswer | None:
+    """A mock's answer; ``serve --mock`` answering for a function's trigger; ``None`` otherwise."""
+    if trigger.mock is not None or trigger.integration is not None:
+        return trigger.mock
+    return mocks.get(trigger.function)
+
+
 def _method(trigger: TriggerDecl, mock: MockAnswer | None) -> Method:
+    request = trigger.request.request
     if mock is not None:
-        return mock_method(trigger.method, mock, timeout_ms=trigger.timeout_ms, location=trigger.location)
+        return mock_method(
+            trigger.method, mock, timeout_ms=trigger.timeout_ms, location=trigger.location, request=request
+        )
+    if trigger.integration is not None:
+        return integration_method(
+            trigger.method, trigger.integration, location=trigger.location, request=request
+        )
     return lambda_method(
         trigger.method,
         trigger.function,
@@ -111,7 +157,22 @@ def _method(trigger: TriggerDecl, mock: MockAnswer | None) -> Method:
         timeout_ms=trigger.timeout_ms,
         location=trigger.location,
         function_arn=lambda_arn(trigger.function),
+        mapping=trigger.mapping.mapping if trigger.mapping is not None else None,
+        request=request,
     )
+
+
+def _aws_settings(builder: DefinitionsBuilder, documents: Sequence[DocumentDecls]) -> AwsSettings | None:
+    """The one ``aws:`` section of the configuration's files; a second one is an error naming both."""
+    found = [document.aws for document in documents if document.aws is not None]
+    for extra in found[1:]:
+        assert extra.location is not None and found[0].location is not None
+        builder.error(
+            extra.location,
+            f"the aws: section is defined in both {where(found[0].location)} and {where(extra.location)}; "
+            "keep one",
+        )
+    return found[0] if found else None
 
 
 def _unknown_api(name: str, known: list[str]) -> str:

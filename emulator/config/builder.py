@@ -10,6 +10,7 @@ every problem with its location instead of stopping at the first.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -19,11 +20,15 @@ from emulator.config.errors import ConfigError
 from emulator.config.lambda_uris import invocation_uri
 from emulator.config.nodes import where
 from emulator.ids import resource_id, stable_id
+from emulator.mapping.expressions import mapping_problem
 from emulator.model import (
     AWS,
     AWS_PROXY,
+    HTTP,
+    HTTP_PROXY,
     METHOD_RESPONSE_HEADER,
     MOCK,
+    WHEN_NO_MATCH,
     ApiKey,
     CorsConfig,
     Definitions,
@@ -43,24 +48,110 @@ from emulator.model import (
 from emulator.velocity import literal_template
 
 
+@dataclass(frozen=True)
+class MethodRequest:
+    """What a method asks of a request (AWS's method request): parameters, body models, a validator."""
+
+    #: ``method.request.path|querystring|header.X`` -> whether it is required.
+    parameters: Mapping[str, bool] = field(default_factory=dict)
+    #: Content type -> the name of one of the API's models.
+    models: Mapping[str, str] = field(default_factory=dict)
+    #: The name of one of the API's request validators.
+    validator: str | None = None
+
+
+NO_REQUEST = MethodRequest()
+
+
+@dataclass(frozen=True)
+class IntegrationMapping:
+    """The mapping settings a non-proxy Lambda trigger adds to its integration (AWS's methodIntegration).
+
+    ``responses`` empty means the console's default, one 200 integration response passing the payload.
+    """
+
+    request_templates: Mapping[str, str] = field(default_factory=dict)
+    request_parameters: Mapping[str, str] = field(default_factory=dict)
+    passthrough_behavior: str = WHEN_NO_MATCH
+    content_handling: str | None = None
+    responses: tuple[IntegrationResponse, ...] = ()
+    #: Where each request template starts (``Integration.template_locations``).
+    template_locations: Mapping[str, Location] = field(default_factory=dict)
+
+
 def lambda_method(
-    verb: str, function: str, *, proxy: bool, timeout_ms: int, location: Location, function_arn: str
+    verb: str,
+    function: str,
+    *,
+    proxy: bool,
+    timeout_ms: int,
+    location: Location,
+    function_arn: str,
+    mapping: IntegrationMapping | None = None,
+    request: MethodRequest = NO_REQUEST,
 ) -> Method:
     """A method integrated with a Lambda function, as the console creates it.
 
     Non-proxy: one default integration response (200, the payload passed through) and its method
-    response; a function error is a 200 too, until an integration response selects it.
+    response, unless ``mapping`` says otherwise; a function error is a 200 too, until an integration
+    response selects it. Each status an integration response answers gets its method response, as AWS
+    refuses an integration response without one.
     """
+    mapping = mapping or IntegrationMapping()
     integration = Integration(
         type=AWS_PROXY if proxy else AWS,
         uri=invocation_uri(function_arn),
         function=function,
         http_method="POST",
+        request_templates=dict(mapping.request_templates),
+        request_parameters=dict(mapping.request_parameters),
+        passthrough_behavior=mapping.passthrough_behavior,
+        content_handling=mapping.content_handling,
         timeout_ms=timeout_ms,
-        responses=() if proxy else (IntegrationResponse("200"),),
+        responses=() if proxy else mapping.responses or (IntegrationResponse("200"),),
+        template_locations=dict(mapping.template_locations),
     )
-    responses = {} if proxy else {"200": MethodResponse("200", {}, {"application/json": "Empty"})}
-    return Method(verb, integration, location=location, method_responses=responses)
+    return integration_method(verb, integration, location=location, request=request)
+
+
+def integration_method(
+    verb: str, integration: Integration, *, location: Location, request: MethodRequest = NO_REQUEST
+) -> Method:
+    """A method bound to ``integration``, with the method responses its integration responses need.
+
+    An HTTP or HTTP_PROXY integration without an ``http_method`` calls its backend with the method's
+    own verb (``ANY`` passes the client's on).
+    """
+    if integration.http_method is None and integration.type in (HTTP, HTTP_PROXY):
+        integration = replace(integration, http_method=verb)
+    return Method(
+        verb,
+        integration,
+        location=location,
+        request_parameters=dict(request.parameters),
+        request_models=dict(request.models),
+        request_validator=request.validator,
+        method_responses=declared_responses(integration.responses),
+    )
+
+
+def declared_responses(responses: tuple[IntegrationResponse, ...]) -> dict[str, MethodResponse]:
+    """The method responses that ``responses`` answer with: each status, declaring the headers mapped onto it.
+
+    AWS stores an ``Empty`` model for each, as the console does for the 200 it creates.
+    """
+    declared: dict[str, MethodResponse] = {}
+    for response in responses:
+        headers = {
+            target: False
+            for target in response.response_parameters
+            if target.startswith(METHOD_RESPONSE_HEADER)
+        }
+        own = declared.get(response.status)
+        if own is not None:
+            headers = {**own.response_parameters, **headers}
+        declared[response.status] = MethodResponse(response.status, headers, {"application/json": "Empty"})
+    return declared
 
 
 @dataclass(frozen=True)
@@ -78,7 +169,9 @@ class MockAnswer:
     latency_ms: int = 0
 
 
-def mock_method(verb: str, answer: MockAnswer, *, timeout_ms: int, location: Location) -> Method:
+def mock_method(
+    verb: str, answer: MockAnswer, *, timeout_ms: int, location: Location, request: MethodRequest = NO_REQUEST
+) -> Method:
     """AWS's MOCK integration for a fixed answer: a request template that selects the status, and one
     integration response that maps the headers and holds the body as its template."""
     status = str(answer.status)
@@ -98,8 +191,7 @@ def mock_method(verb: str, answer: MockAnswer, *, timeout_ms: int, location: Loc
         latency_ms=answer.latency_ms,
         mock_name=answer.name,
     )
-    declared = MethodResponse(status, dict.fromkeys(parameters, False), {"application/json": "Empty"})
-    return Method(verb, integration, location=location, method_responses={status: declared})
+    return integration_method(verb, integration, location=location, request=request)
 
 
 def answered_by_mock(method: Method, answer: MockAnswer | None) -> Method:
@@ -185,6 +277,10 @@ class DefinitionsBuilder:
     def api_names(self) -> list[str]:
         return list(self._apis)
 
+    def api(self, name: str) -> RestApi:
+        """An added API's settings (models, validators…), without its resources."""
+        return self._apis[name].api
+
     def stage_names(self, api: str) -> list[str]:
         return list(self._apis[api].stages)
 
@@ -257,16 +353,23 @@ class DefinitionsBuilder:
             if rules.is_variable(segment):
                 tree.variable_children.setdefault(parent, (segment, path, path_location))
             tree.resources.setdefault(_join(parent, segment), {})
+        for target, source in method.integration.request_parameters.items():
+            problem = mapping_problem(target, source)
+            if problem is not None:
+                self.error(method.location, f"{method.http_method} {path} on api '{api}': {problem}")
         methods = tree.resources[path]
         existing = methods.get(method.http_method)
         if existing is not None:
             either_mock = existing.integration.type == MOCK or method.integration.type == MOCK
+            either_named = existing.integration.name is not None or method.integration.name is not None
             self.error(
                 method.location,
                 f"{method.http_method} {path} on api '{api}' is integrated with both "
                 f"{existing.integration.describe()} ({where(existing.location)}) and "
                 f"{method.integration.describe()} ({where(method.location)}); "
-                "a method integrates with exactly one function" + (" or mock" if either_mock else ""),
+                "a method integrates with exactly one function"
+                + (" or mock" if either_mock else "")
+                + (" or integration" if either_named else ""),
             )
             return
         methods[method.http_method] = method

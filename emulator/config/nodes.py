@@ -9,6 +9,7 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
@@ -61,8 +62,15 @@ def one_of(names: Sequence[str]) -> str:
 
 
 def did_you_mean(name: str, names: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, names, n=1)
+    """A suggestion for a misspelt name; AWS's camelCase (``requestTemplates``) finds the snake_case key."""
+    spelt = _spelling(name)
+    same = [candidate for candidate in names if _spelling(candidate) == spelt]
+    close = same or difflib.get_close_matches(name, names, n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _spelling(name: str) -> str:
+    return name.replace("_", "").replace("-", "").lower()
 
 
 class Reader:
@@ -71,6 +79,9 @@ class Reader:
     def __init__(self, file: str) -> None:
         self.file = file
         self.errors: list[ConfigError] = []
+        #: The files its values name that are read once, when loading (templates, models): sources of the
+        #: definitions like the file itself, so hot reload redeploys when one changes.
+        self.named_files: list[Path] = []
         self._constructor = SafeConstructor()
 
     def location(self, field: Field) -> Location:

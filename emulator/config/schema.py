@@ -14,8 +14,15 @@ from pathlib import Path
 from yaml.nodes import MappingNode
 
 from emulator.config import rules
+from emulator.config.api_models import read_models, read_request_validators
+from emulator.config.aws_section import read_aws
 from emulator.config.builder import MockAnswer
 from emulator.config.gateway_responses import read_gateway_responses
+from emulator.config.integration_keys import MAPPING_KEYS, MappingDecl, read_mapping
+from emulator.config.integrations_section import KEYS as INTEGRATION_KEYS
+from emulator.config.integrations_section import read_integration
+from emulator.config.method_request import KEYS as METHOD_REQUEST_KEYS
+from emulator.config.method_request import MethodRequestDecl, read_method_request
 from emulator.config.mocks import MOCK_RESPONSE_KEYS, read_mock_response
 from emulator.config.nodes import Field, Reader, one_of
 from emulator.ids import stable_id
@@ -24,8 +31,10 @@ from emulator.model import (
     EDGE,
     ENDPOINT_TYPES,
     HTTP_METHODS,
+    AwsSettings,
     CorsConfig,
     Function,
+    Integration,
     Location,
     RestApi,
     Stage,
@@ -49,6 +58,21 @@ class TriggerDecl:
     location: Location
     #: A ``mocks:`` entry's answer; ``None`` for a function's trigger.
     mock: MockAnswer | None = None
+    #: An ``integrations:`` entry's integration (``http_method`` ``None``: the method's verb).
+    integration: Integration | None = None
+    #: The method request keys (``request_parameters``, ``request_models``, ``request_validator``).
+    request: MethodRequestDecl = dataclasses.field(default_factory=MethodRequestDecl)
+    #: A non-proxy Lambda trigger's ``integration:`` block; an ``integrations:`` entry's mapping keys.
+    mapping: MappingDecl | None = None
+
+
+@dataclass(frozen=True)
+class IntegrationDecl:
+    """An ``integrations:`` entry: one AWS Integration and the methods bound to it."""
+
+    name: str
+    location: Location
+    triggers: tuple[TriggerDecl, ...]
 
 
 @dataclass(frozen=True)
@@ -100,10 +124,13 @@ class DocumentDecls:
     apis: list[RestApi]
     functions: list[FunctionDecl]
     mocks: list[MockDecl] = dataclasses.field(default_factory=list)
+    integrations: list[IntegrationDecl] = dataclasses.field(default_factory=list)
     references: list[ApiReference] = dataclasses.field(default_factory=list)
     #: Apis declared with errors: a trigger naming one is not also told the api is unknown.
     broken_apis: list[str] = dataclasses.field(default_factory=list)
     openapi: list[OpenApiBinding] = dataclasses.field(default_factory=list)
+    #: The file's ``aws:`` section (``config/aws_section.py``), if it has one.
+    aws: AwsSettings | None = None
 
 
 _CORS_KEYS = (
@@ -118,9 +145,11 @@ _CORS_KEYS = (
 
 def read_document(reader: Reader, root: Field, code_dir: Path) -> DocumentDecls:
     decls = DocumentDecls([], [])
-    top = reader.mapping(root, optional=("apis", "functions", "mocks"))
+    top = reader.mapping(root, optional=("apis", "functions", "mocks", "integrations", "aws"))
     if top is None:
         return decls
+    if "aws" in top:
+        decls.aws = read_aws(reader, top["aws"])
     for name, field in _named(reader, top.get("apis")):
         api = _api(reader, name, field, decls.openapi)
         if api is not None:
@@ -132,7 +161,28 @@ def read_document(reader: Reader, root: Field, code_dir: Path) -> DocumentDecls:
         decls.functions.append(_function(reader, name, field, code_dir, decls.references))
     for name, field in _named(reader, top.get("mocks")):
         decls.mocks.append(_mock(reader, name, field, decls.references))
+    for name, field in _named(reader, top.get("integrations")):
+        decls.integrations.append(_integration(reader, name, field, decls.references))
     return decls
+
+
+def _integration(reader: Reader, name: str, field: Field, references: list[ApiReference]) -> IntegrationDecl:
+    location = reader.location(field)
+    if not name:
+        reader.error(field, "an integration name must not be empty")
+    keys = reader.mapping(field, required=("type",), optional=(*INTEGRATION_KEYS[1:], "triggers"))
+    if keys is None:
+        return IntegrationDecl(name, location, ())
+    read = read_integration(reader, name, keys)
+    integration, mapping = read if read is not None else (None, None)
+    items = reader.sequence(keys["triggers"]) if "triggers" in keys else []
+    triggers = []
+    for item in items or []:
+        # Checked even when the entry is wrong, so one run shows every error; placed only when it is not.
+        trigger = _trigger(reader, name, item, references, integration=integration, kind="integration")
+        if trigger is not None and name:
+            triggers.append(dataclasses.replace(trigger, mapping=mapping))
+    return IntegrationDecl(name, location, tuple(triggers))
 
 
 def _mock(reader: Reader, name: str, field: Field, references: list[ApiReference]) -> MockDecl:
@@ -161,6 +211,8 @@ def _named(reader: Reader, field: Field | None) -> list[tuple[str, Field]]:
 _FROM_DOCUMENT = {
     "binary_media_types": "x-amazon-apigateway-binary-media-types",
     "gateway_responses": "x-amazon-apigateway-gateway-responses",
+    "models": "components.schemas, or definitions in Swagger 2.0",
+    "request_validators": "x-amazon-apigateway-request-validators",
 }
 
 
@@ -170,7 +222,16 @@ def _api(reader: Reader, name: str, field: Field, bindings: list[OpenApiBinding]
         return None
     keys = reader.mapping(
         field,
-        optional=("id", "openapi", "binary_media_types", "endpoint_type", "stages", "gateway_responses"),
+        optional=(
+            "id",
+            "openapi",
+            "binary_media_types",
+            "endpoint_type",
+            "stages",
+            "gateway_responses",
+            "models",
+            "request_validators",
+        ),
     )
     if keys is None:
         return None
@@ -212,6 +273,10 @@ def _api(reader: Reader, name: str, field: Field, bindings: list[OpenApiBinding]
     responses = (
         read_gateway_responses(reader, keys["gateway_responses"]) if "gateway_responses" in keys else {}
     )
+    models = read_models(reader, keys["models"], api_id) if "models" in keys else {}
+    validators = (
+        read_request_validators(reader, keys["request_validators"]) if "request_validators" in keys else {}
+    )
     return RestApi(
         name,
         api_id,
@@ -220,6 +285,8 @@ def _api(reader: Reader, name: str, field: Field, bindings: list[OpenApiBinding]
         location=reader.location(field),
         gateway_responses=responses,
         endpoint_type=endpoint_type,
+        models=models,
+        request_validators=validators,
     )
 
 
@@ -272,20 +339,29 @@ def _function(
     return FunctionDecl(name, location, importable if valid else None, triggers, importable)
 
 
+#: The keys of each kind of trigger: a function's, a mock's (no ``proxy``: a MOCK has none), an
+#: ``integrations:`` entry's (whose timeout is the integration's own).
+_TRIGGER_KEYS = {
+    "function": ("stage", "proxy", "cors", "timeout_ms", "integration", *METHOD_REQUEST_KEYS),
+    "mock": ("stage", "cors", "timeout_ms", *METHOD_REQUEST_KEYS),
+    "integration": ("stage", "cors", *METHOD_REQUEST_KEYS),
+}
+
+
 def _trigger(
     reader: Reader,
-    function: str,
+    owner: str,
     field: Field,
     references: list[ApiReference],
     *,
     mock: MockAnswer | None = None,
+    integration: Integration | None = None,
+    kind: str = "function",
 ) -> TriggerDecl | None:
-    """A function's trigger, or with ``mock`` a mock's: the same keys, less ``proxy`` (a MOCK has none)."""
-    keys = reader.mapping(
-        field,
-        required=("api", "resource", "method"),
-        optional=("stage", "cors", "timeout_ms") if mock else ("stage", "proxy", "cors", "timeout_ms"),
-    )
+    """A trigger of a function, a mock (``mock``) or an ``integrations:`` entry (``integration``, ``None``
+    when the entry itself is wrong: its triggers are still checked)."""
+    kind = "mock" if mock is not None else kind
+    keys = reader.mapping(field, required=("api", "resource", "method"), optional=_TRIGGER_KEYS[kind])
     if keys is None:
         return None
     api = reader.name(keys["api"]) if "api" in keys else None
@@ -303,10 +379,25 @@ def _trigger(
     proxy = reader.boolean(keys["proxy"]) if "proxy" in keys else False
     cors = _cors(reader, keys["cors"]) if "cors" in keys else None
     timeout_ms = reader.integer(keys["timeout_ms"], 50, 29000) if "timeout_ms" in keys else 29000
+    request = read_method_request(reader, keys, path)
+    mapping = _integration_block(reader, keys, bool(proxy)) if "integration" in keys else None
+    if mapping is not None and mapping.timeout_ms is not None:
+        if "timeout_ms" in keys:
+            reader.error(
+                keys["integration"],
+                "give timeout_ms once: on the trigger or in its integration block (it is the integration's)",
+            )
+            mapping = None
+        else:
+            timeout_ms = mapping.timeout_ms
+    # A wrong value of the integration block is reported and left out; the trigger is still placed, so
+    # the checks that need every file (its models, its validator, the api) report alongside.
     if api is None or path is None or method is None or stage is None or timeout_ms is None:
         return None
+    if kind == "integration" and integration is None:
+        return None
     return TriggerDecl(
-        function,
+        owner,
         api,
         path,
         reader.location(keys["resource"]),
@@ -317,7 +408,26 @@ def _trigger(
         cors,
         reader.location(field),
         mock,
+        integration,
+        request,
+        mapping,
     )
+
+
+def _integration_block(reader: Reader, keys: dict[str, Field], proxy: bool) -> MappingDecl | None:
+    """A non-proxy Lambda trigger's ``integration:`` block; on a proxy trigger, an error naming it."""
+    field = keys["integration"]
+    if proxy:
+        reader.error(
+            field,
+            "'integration' maps a non-proxy (proxy: false) Lambda integration; a Lambda proxy integration "
+            "passes the request and the function's response through as they are",
+        )
+        return None
+    block = reader.mapping(field, optional=MAPPING_KEYS)
+    if block is None:
+        return None
+    return read_mapping(reader, block, what="this integration")
 
 
 def _method(reader: Reader, field: Field) -> str | None:

@@ -78,8 +78,9 @@ def openapi_schema(schema: Mapping[str, object], problems: list[str], where: str
                 problems.append(f"{here}: {value!r} names no model of this API; left out")
             else:
                 result["$ref"] = SCHEMAS_REF + found.group("name")
-        elif key == "type" and isinstance(value, list):
-            types = value
+        elif key == "type" and (isinstance(value, list) or value == "null"):
+            # OpenAPI 3.0 has no "null" type: draft 4's is written as nullable (below).
+            types = value if isinstance(value, list) else [value]
         elif key == "properties" and isinstance(value, Mapping):
             result[key] = {name: _subschema(sub, problems, f"{here}/{name}") for name, sub in value.items()}
         elif key in _SUBSCHEMA_LISTS and isinstance(value, list):
@@ -108,6 +109,10 @@ def _one_type(types: list[object], schema: dict[str, object]) -> None:
     named = [kind for kind in types if kind != "null"]
     if len(named) < len(types):
         schema["nullable"] = True
+    if types and not named and "enum" not in schema:
+        # Null alone (draft 4's ``{"type": "null"}``, as in ``oneOf: [{"type": "null"}, …]``): nullable says
+        # null is allowed, the enum that nothing else is.
+        schema["enum"] = [None]
     if len(named) == 1:
         schema["type"] = named[0]
     elif named:

@@ -6,8 +6,10 @@ integration responses' selection patterns are matched against (reference section
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
+from typing import Any
 
 from emulator.context import RequestContext
 from emulator.errors import BadRequestBody
@@ -15,29 +17,37 @@ from emulator.events import build_json_event
 from emulator.integrations.base import BackendReply, LambdaInvocation
 from emulator.integrations.proxy_hint import proxy_hint
 from emulator.integrations.request_mapping import mapped_request
+from emulator.mapping.content_handling import integration_body
 from emulator.runtime.invoker import Invoker
 
 log = logging.getLogger("apig_emu.integration")
 
 
+def non_proxy_event(ctx: RequestContext) -> Any:
+    """The function's event: the mapped request (a template's text, or the body as contentHandling left it)
+    read as JSON. The testing event factories build theirs here too, so a unit test gets what the server sends.
+    """
+    assert ctx.request is not None
+    text = mapped_request(ctx)
+    # A template's text is the payload as a client's body would be: Lambda reads it as JSON.
+    request = replace(ctx.request, body=integration_body(ctx) if text is None else text.encode())
+    try:
+        return build_json_event(request)
+    except BadRequestBody as error:
+        if text is None:
+            raise
+        raise BadRequestBody(
+            f"the request template's text is not JSON, which a Lambda function's event must be: {text[:200]!r}",
+            message=error.message,
+        ) from None
+
+
 class LambdaCustomIntegration:
-    def __init__(self, invoker: Invoker) -> None:
-        self.call = LambdaInvocation(invoker)
+    def __init__(self, invoker: Invoker, background: set[asyncio.Task[None]] | None = None) -> None:
+        self.call = LambdaInvocation(invoker, background)
 
     async def request(self, ctx: RequestContext) -> None:
-        assert ctx.request is not None
-        text = mapped_request(ctx)
-        # A template's text is the payload as a client's body would be: Lambda reads it as JSON.
-        request = ctx.request if text is None else replace(ctx.request, body=text.encode())
-        try:
-            ctx.event = build_json_event(request)
-        except BadRequestBody as error:
-            if text is None:
-                raise
-            raise BadRequestBody(
-                f"the request template's text is not JSON, which a Lambda function's event must be: {text[:200]!r}",
-                message=error.message,
-            ) from None
+        ctx.event = non_proxy_event(ctx)
 
     async def invoke(self, ctx: RequestContext) -> None:
         assert ctx.match is not None and ctx.request is not None

@@ -14,6 +14,7 @@ from emulator.context import RequestContext
 from emulator.errors import IntegrationFailure, IntegrationTimeout
 from emulator.integrations.base import BackendReply
 from emulator.integrations.request_mapping import mapped_request
+from emulator.mapping.content_handling import integration_body
 
 
 class MockIntegration:
@@ -21,7 +22,7 @@ class MockIntegration:
         assert ctx.request is not None
         text = mapped_request(ctx)
         # Without a template the body passes through and is read the same way (passthrough behaviour).
-        ctx.rendered_request = ctx.request.body.decode("utf-8", "replace") if text is None else text
+        ctx.rendered_request = integration_body(ctx).decode("utf-8", "replace") if text is None else text
 
     async def invoke(self, ctx: RequestContext) -> None:
         assert ctx.match is not None

@@ -26,8 +26,9 @@ import yaml
 from emulator.context import RequestContext
 from emulator.deployment import deploy
 from emulator.errors import GatewayError
-from emulator.events import RequestIds, build_json_event, build_proxy_event
+from emulator.events import RequestIds, build_proxy_event
 from emulator.gateway import new_ids, route, trace
+from emulator.integrations.lambda_custom import non_proxy_event
 from emulator.model import AWS, AWS_PROXY, Definitions, Function
 from emulator.request import GatewayRequest, request_from_scope
 from emulator.routing import RouteMatch, split_path
@@ -177,7 +178,7 @@ class EventFactory:
         if integration == AWS_PROXY:
             return match, build_proxy_event(request, match, ctx.variables, ctx.ids.trace_id)
         try:
-            return match, build_json_event(request)
+            return match, non_proxy_event(ctx)
         except GatewayError as error:
             raise EventError(
                 f"{where}: the gateway would answer {error.status} {error.body().decode()}",

@@ -67,6 +67,10 @@ class Documents:
                         name, operation.path, self._mocked(operation), path_location=operation.path_location
                     )
 
+    def declares(self, api: str, path: str, verb: str) -> bool:
+        """Whether a document's operation without an integration waits there for a trigger's."""
+        return (api, path, verb) in self.pending
+
     def integrate(self, api: str, path: str, method: Method) -> Method:
         """A trigger's method; on an operation without an integration, that operation given the trigger's."""
         operation = self.pending.pop((api, path, method.http_method), None)

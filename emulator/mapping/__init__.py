@@ -1,0 +1,1 @@
+"""API Gateway's mapping layer: JSONPath, Velocity templates and the variables they read."""
