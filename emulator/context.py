@@ -59,6 +59,12 @@ class RequestContext:
     event: Any = None
     #: The body the integration request's template rendered for other backends (a MOCK's ``{"statusCode": 200}``).
     rendered_request: str | None = None
+    #: ``$context.requestOverride`` and ``$context.responseOverride``, once a mapping template read them:
+    #: what a request template sets there, the integration request and the response phase apply.
+    request_override: dict[str, Any] | None = None
+    response_override: dict[str, Any] | None = None
+    #: ``$context`` as mapping templates read it (``emulator.mapping.variables``), built on first use.
+    template_context: dict[str, Any] | None = None
     #: The Lambda function called, and its invocation, once it was called.
     function: Function | None = None
     invocation: Invocation | None = None

@@ -14,13 +14,16 @@ the status of every type that falls back to it (AWS documents this for both).
 from __future__ import annotations
 
 import json
-import re
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from emulator.context import flatten
 from emulator.errors import GatewayError
+from emulator.mapping.compiled import compile_one
+from emulator.mapping.variables import UTIL, TemplateVariables, context_map
+from emulator.mapping.vtl import TemplateRenderError
 from emulator.model import (
     DEFAULT_4XX,
     DEFAULT_5XX,
@@ -33,11 +36,7 @@ from emulator.model import (
 from emulator.request import GatewayRequest
 from emulator.response import GatewayResponse
 
-# ``$context.error.message``, ``${context.requestId}``, ``$!stageVariables.table``: VTL's plain and formal references.
-_REFERENCE = re.compile(
-    r"\$!?(?:\{(?P<formal>(?:context|stageVariables)(?:\.[A-Za-z0-9_]+)+)\}"
-    r"|(?P<plain>(?:context|stageVariables)(?:\.[A-Za-z_][A-Za-z0-9_]*)+))"
-)
+log = logging.getLogger("apig_emu.gateway")
 
 
 @dataclass(frozen=True)
@@ -66,8 +65,48 @@ def error_response(error: GatewayError, scope: ErrorScope | None = None) -> Gate
         else:
             headers.append((name, value))
     # Without a template of its own, the body is AWS's default (with its exact spacing).
-    body = error.body() if spec.template is None else render_template(spec.template, variables).encode()
+    body = error.body() if spec.template is None else _render(spec.template, error, scope)
     return GatewayResponse(status=spec.status or error.status, headers=headers, body=body)
+
+
+def _render(template: str, error: GatewayError, scope: ErrorScope) -> bytes:
+    """A customised gateway response's template, through the same engine as mapping templates.
+
+    One that fails (or never parsed: ``validate`` reports that) gives AWS's default body instead, and
+    the log says why: an error's answer must not become another error.
+    """
+    compiled = compile_one(template)
+    if compiled.static is not None:
+        return compiled.static.encode()
+    stage = scope.stage
+    names = TemplateVariables(
+        {
+            "context": lambda: context_map(scope.variables, extra={"error": error_variables(error)}),
+            "stageVariables": lambda: dict(stage.variables) if stage is not None else {},
+            "util": lambda: UTIL,
+        }
+    )
+    try:
+        return compiled.render(names).encode()
+    except TemplateRenderError as failure:
+        log.warning(
+            "the template of the gateway response %s failed at line %d: %s; AWS's default body is sent instead",
+            error.response_type,
+            failure.line,
+            failure.problem,
+        )
+        return error.body()
+
+
+def error_variables(error: GatewayError) -> dict[str, str]:
+    """``$context.error``: the message, the message as a JSON string, the response type and, for a body
+    that failed its model, the validation detail."""
+    return {
+        "message": error.message,
+        "messageString": json.dumps(error.message),
+        "responseType": error.response_type,
+        "validationErrorString": getattr(error, "validation_error", ""),
+    }
 
 
 def _applicable(error: GatewayError, api: RestApi | None) -> GatewayResponseSpec | None:
@@ -102,26 +141,9 @@ def header_value(expression: str, scope: ErrorScope, variables: Mapping[str, str
     return expression
 
 
-def render_template(template: str, variables: Mapping[str, str]) -> str:
-    """Substitute ``$context.…`` and ``$stageVariables.…``; an unknown reference renders empty, as on AWS."""
-
-    def replace(match: re.Match[str]) -> str:
-        name = match.group("formal") or match.group("plain")
-        return variables.get(name, "")
-
-    return _REFERENCE.sub(replace, template)
-
-
 def _variables(error: GatewayError, scope: ErrorScope) -> dict[str, str]:
     values = flatten(scope.variables)
-    values.update(
-        {
-            "context.error.message": error.message,
-            "context.error.messageString": json.dumps(error.message),
-            "context.error.responseType": error.response_type,
-            "context.error.validationErrorString": "",
-        }
-    )
+    values.update({f"context.error.{key}": value for key, value in error_variables(error).items()})
     if scope.stage is not None:
         values.update({f"stageVariables.{key}": value for key, value in scope.stage.variables.items()})
     return values

@@ -164,9 +164,8 @@ class IntegrationResponse:
     content_handling: str | None = None
     #: The emulator's own: a file read on every request as the body (a mock a frontend developer edits).
     body_file: Path | None = None
-    #: Content type -> where its template starts (the definition's line, or line 1 of the template's
-    #: own file), so a template that does not compile is reported there. Not part of what AWS stores.
-    template_locations: Mapping[str, Location] = field(default_factory=dict, compare=False)
+    #: The emulator's own: where each response template is defined (by content type), for its errors.
+    template_locations: Mapping[str, Location] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -200,8 +199,8 @@ class Integration:
     mock_name: str | None = None
     #: The emulator's own: the YAML ``integrations:`` entry it came from, for tables and messages.
     name: str | None = None
-    #: Content type -> where its request template starts (as ``IntegrationResponse.template_locations``).
-    template_locations: Mapping[str, Location] = field(default_factory=dict, compare=False)
+    #: The emulator's own: where each request template is defined (by content type), for its errors.
+    template_locations: Mapping[str, Location] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def is_proxy(self) -> bool:
@@ -328,6 +327,8 @@ class GatewayResponseSpec:
     headers: tuple[tuple[str, str], ...] = ()
     #: The ``application/json`` template, e.g. ``{"message":$context.error.messageString}``.
     template: str | None = None
+    #: The emulator's own: where the template is defined, for its errors.
+    template_location: Location | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ The model holds everything a definition can say (an imported document says a lot
 executes part of it. For each part it does not, the choice is one of two, and the note says which:
 
 - the method answers AWS's 500 and the log says why: integrations of a kind not executed (HTTP,
-  HTTP_PROXY, AWS services), mapping templates that need Velocity, header mappings from sources not
-  read yet. Serving such a method some other way would hide the difference;
+  HTTP_PROXY, AWS services), header mappings from sources API Gateway does not know. Serving such a
+  method some other way would hide the difference;
 - the method is served without it: authorizers, IAM, API keys, request validators, the resource
   policy, request parameter mappings and content handling. The rest of the method works, which is
   what a developer needs while those features are on their way.
@@ -23,7 +23,13 @@ from emulator.model import AWS, AWS_PROXY, HTTP, HTTP_PROXY, MOCK, Definitions, 
 from emulator.velocity import static_text
 
 #: The response header sources the integration response step reads (``integration_response.py``).
-_READ_SOURCES = ("integration.response.header.",)
+_READ_SOURCES = (
+    "integration.response.header.",
+    "integration.response.multivalueheader.",
+    "integration.response.body.",
+    "stageVariables.",
+    "context.",
+)
 _READ_EXACT = ("integration.response.body",)
 #: How many methods a grouped line at start names before saying how many more.
 _SHOWN = 5
@@ -94,20 +100,7 @@ def _integration_notes(integration: Integration) -> list[str]:
     if kind == AWS and not _is_lambda(integration):
         return ["AWS service integration: not executed yet; requests answer 500"]
     notes: list[str] = []
-    if kind in (AWS, MOCK) and _needs_velocity(integration.request_templates.values()):
-        notes.append(
-            "request mapping template needs Velocity: not executed yet; requests it applies to answer 500"
-        )
     if kind in (AWS, MOCK):
-        templates = [
-            template
-            for response in integration.responses
-            for template in response.response_templates.values()
-        ]
-        if _needs_velocity(templates):
-            notes.append(
-                "response mapping template needs Velocity: not executed yet; responses it applies to answer 500"
-            )
         sources = sorted(
             {
                 source
@@ -118,8 +111,8 @@ def _integration_notes(integration: Integration) -> list[str]:
         )
         if sources:
             notes.append(
-                f"response header mapping from {', '.join(sources)}: not executed yet; responses it applies to "
-                "answer 500"
+                f"response header mapping from {', '.join(sources)}: not a source API Gateway knows; responses "
+                "it applies to answer 500"
             )
     if kind in (AWS, AWS_PROXY) and integration.request_parameters:
         notes.append(

@@ -239,7 +239,7 @@ PETSHOP_CALLS = [
     Call("GET", "/Test/pets"),
 ]
 #: tests/fixtures' API exported from API Gateway: a function chosen per stage, a non-proxy method whose
-#: error response needs Velocity (not executed yet: a 500), Cognito and API-key security (not enforced
+#: error response maps the function's error through a Velocity template, Cognito and API-key security (not enforced
 #: yet), customised gateway responses, and a trigger's method under the document's resources.
 PETS_EXPORT_CALLS = [
     Call("GET", "/live/pets?limit=5"),

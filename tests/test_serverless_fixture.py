@@ -28,9 +28,9 @@ METHOD   URL                                        INTEGRATION         FUNCTION
 GET      http://127.0.0.1:3000/dev/hello/{name}     lambda-proxy        hello        yes   dev-shop (4r17thfs42)
 OPTIONS  http://127.0.0.1:3000/dev/hello/{name}     cors-preflight      -            yes   dev-shop (4r17thfs42)
 OPTIONS  http://127.0.0.1:3000/dev/orders           cors-preflight      -            yes   dev-shop (4r17thfs42)
-POST     http://127.0.0.1:3000/dev/orders           lambda (non-proxy)  createOrder  yes   dev-shop (4r17thfs42)  1,2,3
-GET      http://127.0.0.1:3000/dev/status           lambda (non-proxy)  status             dev-shop (4r17thfs42)  1
-GET      http://127.0.0.1:3000/dev/status/payments  lambda (non-proxy)  status             dev-shop (4r17thfs42)  1,4
+POST     http://127.0.0.1:3000/dev/orders           lambda (non-proxy)  createOrder  yes   dev-shop (4r17thfs42)  1,2
+GET      http://127.0.0.1:3000/dev/status           lambda (non-proxy)  status             dev-shop (4r17thfs42)
+GET      http://127.0.0.1:3000/dev/status/payments  lambda (non-proxy)  status             dev-shop (4r17thfs42)  3
 """
 
 
@@ -49,11 +49,8 @@ def test_the_route_table() -> None:
     loaded = load_serverless(SERVICE, environ={})
     table = format_table(loaded.definitions, "http://127.0.0.1:3000", not_executed(loaded.definitions))
     assert table.startswith(ROUTES)
-    assert (
-        "  [1] request mapping template needs Velocity: not executed yet; requests it applies to answer 500"
-        in table
-    )
-    assert "  [2] authorizer '1_Shop123' (COGNITO_USER_POOLS): not enforced yet; served without it" in table
+    assert "Velocity" not in table
+    assert "  [1] authorizer '1_Shop123' (COGNITO_USER_POOLS): not enforced yet; served without it" in table
 
 
 def test_what_the_service_deploys() -> None:
@@ -122,14 +119,36 @@ def test_an_error_marked_with_a_status_selects_its_integration_response(harness:
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_serverless_s_default_request_template_is_kept_and_answers_500_until_velocity(
-    harness: Harness,
-) -> None:
-    """Serverless's default template needs Velocity: the method says so rather than send the body raw."""
+def test_serverless_s_default_request_template_makes_its_event_from_a_json_body(harness: Harness) -> None:
+    """Serverless's default template (``#define``, ``$input.json``, maps written as JSON) renders the event
+    a handler written for Serverless reads."""
     response = harness.post("/dev/orders", json={"item": "tea", "quantity": 2})
-    assert response.status_code == 500
-    (exchange,) = harness.exchanges
-    assert "needs Velocity, which is not executed yet" in str(exchange.error)
+    assert (response.status_code, response.json()) == (
+        200,
+        {"id": "order-1", "item": "tea", "quantity": 2, "by": ""},
+    )
+    (event,) = [invocation.event for invocation in harness.invocations]
+    assert event["body"] == {"item": "tea", "quantity": 2}
+    assert (event["method"], event["stage"], event["requestPath"]) == ("POST", "dev", "/orders")
+    assert event["headers"]["Content-Type"] == "application/json"
+    assert (event["query"], event["path"], event["stageVariables"], event["enhancedAuthContext"]) == (
+        {},
+        {},
+        {},
+        {},
+    )
+    assert event["identity"]["sourceIp"] == "127.0.0.1"
+    assert event["cognitoPoolClaims"] == {"sub": ""}
+
+
+def test_serverless_s_default_form_template_turns_the_fields_into_the_body(harness: Harness) -> None:
+    """Every field arrives as text, decoded, with a single quote kept (the template undoes escapeJavaScript's)."""
+    harness.post(
+        "/dev/orders",
+        content=b"item=green+tea&quantity=3&note=it%27s",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert harness.invocations[-1].event["body"] == {"item": "green tea", "quantity": "3", "note": "it's"}
 
 
 def test_the_never_passthrough_refuses_a_content_type_without_a_template(harness: Harness) -> None:

@@ -5,7 +5,8 @@ parameters); the options here apply alike to every format's model, so they are a
 any loader: ``--env-vars``; ``--stage``, which keeps only that stage of each API; ``--no-stage-prefix``,
 which serves them at the root as a service's ``noPrependStageInUrl`` does; then the warnings
 about functions written for another Python, which depend on ``--isolation`` and on what the PATH
-offers (``runtime/interpreters.py``).
+offers (``runtime/interpreters.py``). Mapping templates that do not parse are errors of every format
+alike, found here too (``mapping/compiled.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from emulator.config.errors import ConfigError
 from emulator.config.loaded import Loaded, LoadOptions
 from emulator.config.nodes import did_you_mean
 from emulator.config.runtimes import runtime_warnings
+from emulator.mapping.compiled import template_errors
 from emulator.model import Definitions, Location, RestApi, Stage
 
 
@@ -30,6 +32,9 @@ def apply_options(loaded: Loaded, options: LoadOptions, path: Path) -> Loaded:
         loaded = _one_stage(loaded, options.stage, path)
     if options.no_stage_prefix:
         loaded = dataclasses.replace(loaded, definitions=at_root(loaded.definitions))
+    broken = template_errors(loaded.definitions)
+    if broken:
+        loaded = dataclasses.replace(loaded, errors=[*loaded.errors, *broken])
     found = runtime_warnings(loaded.definitions.functions.values(), options.isolation)
     if found:
         loaded = dataclasses.replace(loaded, warnings=[*loaded.warnings, *found])

@@ -37,7 +37,8 @@ def read_gateway_responses(reader: Reader, field: Field) -> dict[str, GatewayRes
         status = reader.integer(keys["status"], 100, 599) if "status" in keys else None
         template = reader.text(keys["body"]) if "body" in keys else None
         headers = _headers(reader, keys.get("headers"))
-        specs[response_type] = GatewayResponseSpec(response_type, status, headers, template)
+        where = reader.location(keys["body"]) if "body" in keys else None
+        specs[response_type] = GatewayResponseSpec(response_type, status, headers, template, where)
     return specs
 
 

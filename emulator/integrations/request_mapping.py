@@ -3,14 +3,18 @@
 Which template applies is the request's Content-Type's (``templates.request_template``); without one,
 the passthrough behaviour decides: ``WHEN_NO_MATCH`` passes the body through, ``WHEN_NO_TEMPLATES``
 only when the integration has no templates at all, ``NEVER`` never; a refused body is AWS's 415.
+The template was compiled with the deployment; one that fails while rendering is AWS's 500, with the
+line and the reason in the log.
 """
 
 from __future__ import annotations
 
 from emulator.context import RequestContext
-from emulator.errors import IntegrationFailure, UnsupportedMediaType
+from emulator.errors import ApiConfigurationError, UnsupportedMediaType
+from emulator.mapping.variables import template_variables
+from emulator.mapping.vtl import TemplateRenderError
 from emulator.model import NEVER, WHEN_NO_TEMPLATES
-from emulator.templates import media_type, request_template, static_text
+from emulator.templates import media_type, request_template
 
 
 def mapped_request(ctx: RequestContext) -> str | None:
@@ -27,10 +31,13 @@ def mapped_request(ctx: RequestContext) -> str | None:
                 f"passthroughBehavior is {behavior}"
             )
         return None
-    text = static_text(template)
-    if text is None:
-        raise IntegrationFailure(
-            f"the request template of {integration.describe()} for {media_type(content_type)!r} needs Velocity, "
-            f"which is not executed yet: {template[:200]!r}"
-        )
-    return text
+    compiled = ctx.deployment.template(template)
+    if compiled.static is not None:
+        return compiled.static
+    try:
+        return compiled.render(template_variables(ctx, ctx.request.body))
+    except TemplateRenderError as error:
+        raise ApiConfigurationError(
+            f"the request template of {integration.describe()} for {media_type(content_type)!r} failed at line "
+            f"{error.line}: {error.problem} (Unable to transform request)"
+        ) from None

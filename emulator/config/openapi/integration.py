@@ -31,6 +31,7 @@ from emulator.model import (
     WHEN_NO_MATCH,
     Integration,
     IntegrationResponse,
+    Location,
     MethodResponse,
 )
 
@@ -115,12 +116,14 @@ def read_integration(
     if "timeoutInMillis" in keys:
         timeout = reader.integer(keys["timeoutInMillis"], MIN_TIMEOUT_MS, MAX_TIMEOUT_MS) or MAX_TIMEOUT_MS
     _warn_unsupported(reader, keys)
+    request_templates, template_locations = _templates(reader, keys.get("requestTemplates"))
     integration = Integration(
         type=kind,
         uri=uri,
         function=function,
         http_method=http_method,
-        request_templates=_templates(reader, keys.get("requestTemplates")),
+        request_templates=request_templates,
+        template_locations=template_locations,
         request_parameters=_request_parameters(reader, keys.get("requestParameters"), operation),
         passthrough_behavior=_choice(reader, keys.get("passthroughBehavior"), PASSTHROUGH_BEHAVIORS)
         or WHEN_NO_MATCH,
@@ -238,8 +241,10 @@ def _strings(reader: DocumentReader, field: Field | None) -> tuple[str, ...]:
     return tuple(value for value, _ in reader.strings(field) or []) if field is not None else ()
 
 
-def _templates(reader: DocumentReader, field: Field | None) -> dict[str, str]:
+def _templates(reader: DocumentReader, field: Field | None) -> tuple[dict[str, str], dict[str, Location]]:
+    """The templates by content type, and where each is (a template that does not parse is an error there)."""
     templates: dict[str, str] = {}
+    locations: dict[str, Location] = {}
     for content_type, template in (reader.entries(field) or {}).items() if field is not None else []:
         if reader.is_null(template):
             templates[content_type] = ""  # AWS exports an empty template as null
@@ -247,7 +252,8 @@ def _templates(reader: DocumentReader, field: Field | None) -> dict[str, str]:
         text = reader.string(template)
         if text is not None:
             templates[content_type] = text
-    return templates
+            locations[content_type] = reader.location(template)
+    return templates, locations
 
 
 def _request_parameters(reader: DocumentReader, field: Field | None, operation: Site) -> dict[str, str]:
@@ -331,13 +337,15 @@ def _responses(
         parameters = _response_parameters(
             reader, keys.get("responseParameters"), declared, status, proxy, operation
         )
+        templates, locations = _templates(reader, keys.get("responseTemplates"))
         responses.append(
             IntegrationResponse(
                 status,
                 selection_pattern=selection,
                 response_parameters=parameters,
-                response_templates=_templates(reader, keys.get("responseTemplates")),
+                response_templates=templates,
                 content_handling=_choice(reader, keys.get("contentHandling"), CONTENT_HANDLINGS),
+                template_locations=locations,
             )
         )
     return tuple(responses)

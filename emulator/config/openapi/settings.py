@@ -169,6 +169,7 @@ def _gateway_responses(reader: DocumentReader, field: Field) -> dict[str, Gatewa
                 status = int(text)
         headers = _gateway_headers(reader, keys.get("responseParameters"))
         template = None
+        template_location = None
         for content_type, value in (
             (reader.entries(keys["responseTemplates"]) or {}).items() if "responseTemplates" in keys else []
         ):
@@ -179,7 +180,10 @@ def _gateway_responses(reader: DocumentReader, field: Field) -> dict[str, Gatewa
                 )
                 continue
             template = reader.string(value)
-        specs[response_type] = GatewayResponseSpec(response_type, status, headers, template)
+            template_location = reader.location(value)
+        specs[response_type] = GatewayResponseSpec(
+            response_type, status, headers, template, template_location
+        )
     return specs
 
 
