@@ -74,6 +74,7 @@ def create_app(gateway: Gateway, *, routes: list[BaseRoute] | None = None) -> St
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await app.state.gateway.aclose()
         await app.state.gateway.invoker.aclose()
 
     app = _App(routes=routes or [], lifespan=lifespan)

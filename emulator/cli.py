@@ -133,6 +133,17 @@ def _add_stage_prefix_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_aws_endpoint_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--aws-endpoint-url",
+        default=None,
+        metavar="URL",
+        help="where AWS service integrations (DynamoDB, SQS… actions and paths) send their signed calls, "
+        "e.g. moto_server's or LocalStack's http://127.0.0.1:5000; wins over the definitions' aws: settings "
+        "and AWS_ENDPOINT_URL. Without any, such methods answer 500 and the log says so",
+    )
+
+
 def _add_warnings_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fail-on-warnings",
@@ -191,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
         f"custom.serverless-offline.httpPort, else {DEFAULT_PORT})",
     )
     _add_stage_prefix_option(serve)
+    _add_aws_endpoint_option(serve)
     cli_frontend.add_serve_options(serve)
     cli_runtime.add_serve_options(serve)
     cli_debug.add_serve_options(serve)
@@ -219,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the port the URLs name, as serve --port (default: as serve's, else {DEFAULT_PORT})",
     )
     _add_stage_prefix_option(routes)
+    _add_aws_endpoint_option(routes)
 
     validate = commands.add_parser(
         "validate",
@@ -266,6 +279,7 @@ def load_or_report(
         stage=args.stage,
         stage_narrows=args.stage_narrows,
         no_stage_prefix=not args.stage_prefix,
+        aws_endpoint_url=getattr(args, "aws_endpoint_url", None),
     )
     errors, warnings = settle(loaded.errors, loaded.warnings, fail_on_warnings=fail_on_warnings)
     if errors:

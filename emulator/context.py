@@ -24,6 +24,7 @@ from emulator.routing import RouteMatch
 if TYPE_CHECKING:
     from emulator.deployment import Deployment
     from emulator.integrations.base import BackendReply, IntegrationKind
+    from emulator.integrations.http_client import OutboundRequest
 
 #: ``$context.identity``'s keys, in the order AWS sends them; ``null`` unless a caller is known.
 IDENTITY_KEYS = (
@@ -59,6 +60,8 @@ class RequestContext:
     event: Any = None
     #: The body the integration request's template rendered for other backends (a MOCK's ``{"statusCode": 200}``).
     rendered_request: str | None = None
+    #: The call the integration request built for a backend reached over HTTP (HTTP, HTTP_PROXY).
+    outbound: OutboundRequest | None = None
     #: ``$context.requestOverride`` and ``$context.responseOverride``, once a mapping template read them:
     #: what a request template sets there, the integration request and the response phase apply.
     request_override: dict[str, Any] | None = None

@@ -154,3 +154,24 @@ class UnsupportedMediaType(GatewayError):
     error_type = "UnsupportedMediaTypeException"
     response_type = "UNSUPPORTED_MEDIA_TYPE"
     default_message = "Unsupported Media Type"
+
+
+class EndpointUnreachable(GatewayError):
+    """An HTTP or AWS-service backend that cannot be reached: refused, unresolvable, reset, or not a URL.
+
+    Recorded on AWS (companion E): TestInvokeMethod on an integration with an invalid endpoint answers
+    500 ``{"message": "Internal server error"}``, ``InternalServerErrorException``, and its execution log
+    says ``Execution failed due to configuration error: Invalid endpoint address``. LocalStack answers a
+    504 "Network error communicating with endpoint" instead, but that is its own emulation, not a
+    recording; the 500 is the best evidence of AWS's answer, so that is this one.
+    """
+
+    status = 500
+    response_type = "INTEGRATION_FAILURE"
+    spaced_body = True
+
+    def __init__(self, reason: str = "", *, message: str | None = None) -> None:
+        super().__init__(
+            f"Execution failed due to configuration error: Invalid endpoint address: {reason}",
+            message=message,
+        )

@@ -8,7 +8,7 @@ as an ``Exchange`` to its exchange listeners (the inspector is one).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emulator.errors import GatewayError
 from emulator.events import RequestIds
@@ -17,6 +17,10 @@ from emulator.model import Function
 from emulator.request import GatewayRequest
 from emulator.response import GatewayResponse
 from emulator.routing import RouteMatch
+
+if TYPE_CHECKING:
+    from emulator.integrations.base import BackendReply
+    from emulator.integrations.http_client import OutboundRequest
 
 
 # Built for every request: slotted rather than frozen, as ``routing.RouteMatch``.
@@ -36,3 +40,6 @@ class Exchange:
     invocation: Invocation | None = None
     #: The gateway's own error that produced the response, if any.
     error: GatewayError | None = None
+    #: For a backend called over HTTP: the call as sent, and its answer before any mapping.
+    outbound: OutboundRequest | None = None
+    backend: BackendReply | None = None

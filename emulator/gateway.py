@@ -26,7 +26,7 @@ from emulator.events import RequestIds
 from emulator.exchanges import Exchange
 from emulator.gateway_responses import ErrorScope, error_response
 from emulator.integration_response import integration_response
-from emulator.integrations import Integrations
+from emulator.integrations import Backends, Integrations
 from emulator.logs import log_exchange
 from emulator.method_response import method_response
 from emulator.request import GatewayRequest, Receive, headers_from_scope, request_from_scope
@@ -89,7 +89,13 @@ class Gateway:
         self.invoker = invoker
         self.bus = bus or Bus()
         self.bus.subscribe(log)
-        self.chain = build_chain(Integrations(invoker))
+        self.backends = Backends(invoker)
+        self.chain = build_chain(Integrations(self.backends))
+
+    async def aclose(self) -> None:
+        """Release what the gateway holds between requests (the HTTP client's connections); not the invoker,
+        which whoever made it closes."""
+        await self.backends.aclose()
 
     async def handle_scope(self, scope: Mapping[str, Any], receive: Receive) -> GatewayResponse:
         ctx = RequestContext(new_ids(), self.deployment)
@@ -170,6 +176,8 @@ class Gateway:
                 function=ctx.function,
                 invocation=ctx.invocation,
                 error=ctx.error,
+                outbound=ctx.outbound,
+                backend=ctx.backend if ctx.outbound is not None else None,
             )
         )
         return response

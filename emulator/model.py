@@ -451,6 +451,40 @@ class Serving:
 
 
 @dataclass(frozen=True)
+class AwsCredentials:
+    """Keys that sign requests to AWS services (the YAML's ``aws.credentials``), instead of botocore's chain."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str | None = None
+
+    def __repr__(self) -> str:
+        # Never the secret: settings are printed in messages and kept by the inspector's records.
+        return f"AwsCredentials(access_key_id={self.access_key_id!r}, secret_access_key=***)"
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    """The emulator's own: where AWS service integrations send their calls, in which region, as whom.
+
+    On AWS the uri names the service and API Gateway knows its endpoint; locally a user points each
+    service at moto's server, LocalStack or DynamoDB Local (``emulator/aws/endpoints.py`` adds the
+    command line and the environment to these).
+    """
+
+    #: Every service's endpoint (``aws.endpoint_url``).
+    endpoint_url: str | None = None
+    #: One service's endpoint, by the service's name in the uri (``dynamodb``, ``sqs``…).
+    endpoints: Mapping[str, str] = field(default_factory=dict)
+    #: Replaces the region every uri names; ``None``: the uri's.
+    region: str | None = None
+    credentials: AwsCredentials | None = None
+    #: ``--aws-endpoint-url`` (or the harness's ``aws_endpoint_url``): every service's, winning over the file.
+    command_line_endpoint_url: str | None = None
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
 class Definitions:
     """Everything one configuration describes: APIs, the functions their methods integrate with, API keys."""
 
@@ -461,3 +495,4 @@ class Definitions:
     #: The files it was read from, for reloading and messages.
     sources: tuple[Path, ...] = ()
     serving: Serving = field(default_factory=Serving)
+    aws: AwsSettings = field(default_factory=AwsSettings)

@@ -3,11 +3,11 @@
 The model holds everything a definition can say (an imported document says a lot); the gateway
 executes part of it. For each part it does not, the choice is one of two, and the note says which:
 
-- the method answers AWS's 500 and the log says why: integrations of a kind not executed (HTTP,
-  HTTP_PROXY, AWS services), header mappings from sources API Gateway does not know. Serving such a
-  method some other way would hide the difference;
+- the method answers AWS's 500 and the log says why: an AWS service integration with no endpoint to
+  call, header mappings from sources API Gateway does not know. Serving such a method some other way
+  would hide the difference;
 - the method is served without it: authorizers, IAM, API keys, request validators, the resource
-  policy, request parameter mappings and content handling. The rest of the method works, which is
+  policy and content handling. The rest of the method works, which is
   what a developer needs while those features are on their way.
 
 ``deploy`` computes the notes once; ``routes``, ``serve`` and the inspector all read that one list.
@@ -18,8 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from emulator.config.lambda_uris import UnresolvedFunction, lambda_target
-from emulator.model import AWS, AWS_PROXY, HTTP, HTTP_PROXY, MOCK, Definitions, Integration, Method, RestApi
+from emulator.aws.endpoints import endpoint_for, missing_endpoint
+from emulator.aws.targets import NotAServiceUri, is_service_uri, service_target
+from emulator.model import AWS, AWS_PROXY, HTTP, MOCK, AwsSettings, Definitions, Integration, Method, RestApi
 from emulator.velocity import static_text
 
 #: The response header sources the integration response step reads (``integration_response.py``).
@@ -51,7 +52,8 @@ def not_executed(definitions: Definitions) -> tuple[Note, ...]:
         notes += [Note(api.name, text) for text in _api_notes(api)]
         for resource, method in api.methods():
             notes += [
-                Note(api.name, text, resource.path, method.http_method) for text in method_notes(api, method)
+                Note(api.name, text, resource.path, method.http_method)
+                for text in method_notes(api, method, definitions.aws)
             ]
     return tuple(notes)
 
@@ -64,9 +66,11 @@ def _api_notes(api: RestApi) -> list[str]:
     return []
 
 
-def method_notes(api: RestApi, method: Method) -> list[str]:
+def method_notes(api: RestApi, method: Method, aws: AwsSettings | None = None) -> list[str]:
     """Each part of ``method`` not executed yet, and what a request meets instead."""
     notes = _integration_notes(method.integration)
+    if aws is not None:
+        notes += _endpoint_notes(method.integration, aws)
     if method.authorization_type in ("CUSTOM", "COGNITO_USER_POOLS"):
         notes.append(
             f"authorizer '{method.authorizer}' ({method.authorization_type}): not enforced yet; served without it"
@@ -95,12 +99,8 @@ def _validates_something(api: RestApi, method: Method) -> bool:
 
 def _integration_notes(integration: Integration) -> list[str]:
     kind = integration.type
-    if kind in (HTTP, HTTP_PROXY):
-        return [f"{kind} integration: not executed yet; requests answer 500"]
-    if kind == AWS and not _is_lambda(integration):
-        return ["AWS service integration: not executed yet; requests answer 500"]
     notes: list[str] = []
-    if kind in (AWS, MOCK):
+    if kind in (AWS, MOCK, HTTP):
         sources = sorted(
             {
                 source
@@ -114,10 +114,6 @@ def _integration_notes(integration: Integration) -> list[str]:
                 f"response header mapping from {', '.join(sources)}: not a source API Gateway knows; responses "
                 "it applies to answer 500"
             )
-    if kind in (AWS, AWS_PROXY) and integration.request_parameters:
-        notes.append(
-            f"integration request parameters ({', '.join(sorted(integration.request_parameters))}): not applied yet"
-        )
     handling = {response.content_handling for response in integration.responses}
     # A MOCK reads the body only through a template that needs Velocity (a preflight's never does), so
     # converting the request's body changes nothing there.
@@ -132,11 +128,18 @@ def _integration_notes(integration: Integration) -> list[str]:
     return notes
 
 
-def _is_lambda(integration: Integration) -> bool:
+def _endpoint_notes(integration: Integration, aws: AwsSettings) -> list[str]:
+    """A service integration with nowhere to call: said when serving starts, not only at the first 500."""
+    if integration.type != AWS or not is_service_uri(integration.uri):
+        return []
+    assert integration.uri is not None
     try:
-        return integration.uri is not None and lambda_target(integration.uri) is not None
-    except UnresolvedFunction:
-        return True
+        service = service_target(integration.uri).service
+    except NotAServiceUri as error:
+        return [f"AWS service integration: {error}; requests answer 500"]
+    if endpoint_for(aws, service) is not None:
+        return []
+    return [f"AWS service integration: {missing_endpoint(service)}; requests answer 500"]
 
 
 def _needs_velocity(templates: Iterable[str]) -> bool:

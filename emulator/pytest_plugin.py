@@ -104,6 +104,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "apig_stage", "the stage, as --apig-stage (default: every stage, the definitions' own)", default=None
     )
     group.addoption(
+        "--apig-aws-endpoint-url",
+        default=None,
+        metavar="URL",
+        help="where the apig fixtures' AWS service integrations call, as apig-emu serve --aws-endpoint-url "
+        "(default: the apig_aws_endpoint_url ini option, else the definitions' aws: settings)",
+    )
+    parser.addini(
+        "apig_aws_endpoint_url",
+        "where AWS service integrations call, as --apig-aws-endpoint-url (moto_server, LocalStack…)",
+        default=None,
+    )
+    group.addoption(
         "--apig-no-stage-prefix",
         action="store_true",
         default=False,
@@ -230,6 +242,18 @@ def _stage_prefix(config: pytest.Config) -> bool:
 
 
 @pytest.fixture(scope="session")
+def apig_aws_endpoint_url(pytestconfig: pytest.Config) -> str | None:
+    """Where AWS service integrations call, as ``serve --aws-endpoint-url``: ``--apig-aws-endpoint-url``, else
+    the ``apig_aws_endpoint_url`` ini option, else the definitions' ``aws:`` settings and the environment.
+
+    Override it in a ``conftest.py`` to point the ``apig`` fixture at a server the tests start (moto's,
+    on a free port), as ``return f"http://127.0.0.1:{moto_port}"``.
+    """
+    url = pytestconfig.getoption("apig_aws_endpoint_url") or pytestconfig.getini("apig_aws_endpoint_url")
+    return str(url) if url else None
+
+
+@pytest.fixture(scope="session")
 def apig_isolation(pytestconfig: pytest.Config) -> str:
     """Where handlers run: ``thread`` (in this process: breakpoints and mocks work) unless the ini says otherwise."""
     return str(pytestconfig.getini("apig_isolation") or "thread")
@@ -326,13 +350,20 @@ def _harness(
     max_workers: int | None,
     *,
     stage_prefix: bool,
+    aws_endpoint_url: str | None,
 ) -> Harness:
     try:
         invoker = create_invoker(isolation, max_workers=max_workers)
     except ValueError as error:
         problem = str(error)
     else:
-        return Harness(definitions, invoker=invoker, portal=portal, stage_prefix=stage_prefix)
+        return Harness(
+            definitions,
+            invoker=invoker,
+            portal=portal,
+            stage_prefix=stage_prefix,
+            aws_endpoint_url=aws_endpoint_url,
+        )
     # Outside the except block, so the report shows the message and not the exception it replaced.
     pytest.fail(f"apig-emu: apig_isolation: {problem}", pytrace=False)
 
@@ -373,6 +404,7 @@ def apig(
     apig_definitions: Definitions,
     apig_isolation: str,
     apig_event_loop: BlockingPortal,
+    apig_aws_endpoint_url: str | None,
 ) -> Iterator[Harness]:
     """The gateway in-process, fresh for each test: ``apig.get("/Prod/items/1")``, ``apig.invocations``.
 
@@ -389,6 +421,7 @@ def apig(
         apig_event_loop,
         _max_workers(request.config),
         stage_prefix=_stage_prefix(request.config),
+        aws_endpoint_url=apig_aws_endpoint_url,
     )
     request.node.stash[_HARNESS] = harness
     in_the_report = _TracebacksInTheReport()

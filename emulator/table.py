@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from emulator.config.lambda_uris import UnresolvedFunction, resolve_function
+from emulator.aws.targets import NotAServiceUri, is_service_uri, service_target
+from emulator.config.lambda_uris import STAGE_VARIABLE, UnresolvedFunction, resolve_function
 from emulator.cors import is_preflight, maps_allow_origin
 from emulator.model import ANY, AWS, AWS_PROXY, MOCK, Definitions, Method, Resource, Stage
 from emulator.not_executed import Note, by_method
@@ -35,6 +36,8 @@ def integration_label(method: Method) -> str:
     if is_preflight(method):
         return "cors-preflight"
     kind = method.integration.type
+    if kind == AWS and is_service_uri(method.integration.uri):
+        return "aws-service"
     return _TYPE_LABELS.get(kind, kind.lower().replace("_", "-"))
 
 
@@ -47,19 +50,38 @@ def cors_enabled(resource: Resource, method: Method) -> bool:
 
 
 def backend_label(method: Method, stage: Stage | None = None) -> str:
-    """The function a method calls (on ``stage``, if a stage variable names it), ``(name)`` for a mock or an
-    ``integrations:`` entry, or nothing."""
+    """The function a method calls (on ``stage``, if a stage variable names it), ``(name)`` for a mock, the
+    call an AWS service integration makes, ``(name)`` for another ``integrations:`` entry, or nothing."""
     integration = method.integration
     if integration.function is not None:
         return integration.function
-    if integration.mock_name or integration.name:
-        return f"({integration.mock_name or integration.name})"
+    if integration.mock_name:
+        return f"({integration.mock_name})"
+    if integration.type == AWS and is_service_uri(integration.uri):
+        return _service_call(integration.uri or "", stage)
+    if integration.name:
+        return f"({integration.name})"
     if integration.uri is not None and stage is not None and "${stageVariables." in integration.uri:
         try:
             return resolve_function(integration.uri, stage.name, stage.variables)
         except UnresolvedFunction:
             return "(no function: 500)"
     return ""
+
+
+def _service_call(uri: str, stage: Stage | None) -> str:
+    """``dynamodb PutItem``, ``sqs /123456789012/orders``: what a service integration calls, on ``stage``."""
+    if stage is not None:
+        uri = STAGE_VARIABLE.sub(lambda found: stage.variables.get(found[1], found[0]), uri)
+    try:
+        target = service_target(uri)
+    except NotAServiceUri:
+        return "(not a service uri: 500)"
+    return (
+        f"{target.service} {target.action}"
+        if target.action is not None
+        else f"{target.service} /{target.path}"
+    )
 
 
 @dataclass(frozen=True)

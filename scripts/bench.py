@@ -298,6 +298,26 @@ def write_openapi_config(folder: Path, paths: int, suffix: str) -> Path:
     return config
 
 
+def write_http_proxy_config(folder: Path, backend_port: int) -> Path:
+    """``/bench`` as an HTTP_PROXY integration in front of the baseline's server: the cost of the gateway's
+    hop (the call through the shared HTTP client) on top of the same handler."""
+    document = folder / "bench-http-proxy.json"
+    integration = {
+        "type": "http_proxy",
+        "httpMethod": "GET",
+        "uri": f"http://127.0.0.1:{backend_port}/Prod/bench",
+    }
+    data = {
+        "openapi": "3.0.1",
+        "info": {"title": "bench", "version": "1"},
+        "paths": {"/bench": {"get": {"x-amazon-apigateway-integration": integration}}},
+    }
+    document.write_text(json.dumps(data, indent=2) + "\n")
+    config = folder / "bench-http-proxy.yaml"
+    config.write_text(f"apis:\n  bench: {{openapi: {document.name}, stages: {{Prod: {{}}}}}}\n")
+    return config
+
+
 def write_mapped_config(folder: Path) -> Path:
     """A non-proxy ``POST /bench`` whose request and response mapping templates render on every request."""
     lambda_uri = (
@@ -698,6 +718,16 @@ def main() -> int:
         variants.append(
             Variant(f"{isolation}, non-proxy, request and response templates", command, port, mapped_script)
         )
+    port = free_port()
+    http_proxy = write_http_proxy_config(folder, variants[0].port)
+    variants.append(
+        Variant(
+            "HTTP_PROXY to the baseline's server",
+            apig_command(http_proxy, port, "thread"),
+            port,
+            only_2xx=True,
+        )
+    )
 
     if args.serverless_offline:
         port = free_port()

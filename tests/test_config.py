@@ -385,7 +385,7 @@ def test_unknown_keys_are_named_with_the_allowed_ones(tmp_path: Path) -> None:
         f"{path}:3: apis.shop.stagez: unknown key 'stagez' (did you mean 'stages'?); "
         "expected one of binary_media_types, endpoint_type, gateway_responses, id, models, openapi, "
         "request_validators, stages",
-        f"{path}:4: resources: unknown key 'resources'; expected one of apis, functions, integrations, mocks",
+        f"{path}:4: resources: unknown key 'resources'; expected one of apis, aws, functions, integrations, mocks",
     ]
 
 

@@ -26,9 +26,11 @@ from emulator.runtime.threads import ThreadInvoker
 from emulator.table import NON_PROXY_NOTE
 from emulator.testing import GatewayClient, Harness
 from tests.conftest import LAMBDAS, ROOT
+from tests.upstream import Answer, Upstream
 
 FIXTURES = Path(__file__).parent / "fixtures" / "openapi"
 PETSTORE = FIXTURES / "petstore.apig.yaml"
+PETSTORE_BACKEND = "http://petstore-demo-endpoint.execute-api.com"
 PETS = FIXTURES / "pets-export.apig.yaml"
 ORDERS = FIXTURES / "orders-swagger.apig.yaml"
 NOT_YET = (
@@ -66,16 +68,13 @@ def test_petstore_route_table(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = routes(capsys, PETSTORE)
     assert (code, err) == (0, "")
     assert out.splitlines() == [
-        "METHOD   URL                                      INTEGRATION     FUNCTION  CORS  API                    NOT YET",
+        "METHOD   URL                                      INTEGRATION     FUNCTION  CORS  API",
         "GET      http://localhost:3000/test               mock            -               petstore (evp92q1vut)",
-        "GET      http://localhost:3000/test/pets          http            -         yes   petstore (evp92q1vut)  1",
+        "GET      http://localhost:3000/test/pets          http            -         yes   petstore (evp92q1vut)",
         "OPTIONS  http://localhost:3000/test/pets          cors-preflight  -         yes   petstore (evp92q1vut)",
-        "POST     http://localhost:3000/test/pets          http            -         yes   petstore (evp92q1vut)  1",
-        "GET      http://localhost:3000/test/pets/{petId}  http            -         yes   petstore (evp92q1vut)  1",
+        "POST     http://localhost:3000/test/pets          http            -         yes   petstore (evp92q1vut)",
+        "GET      http://localhost:3000/test/pets/{petId}  http            -         yes   petstore (evp92q1vut)",
         "OPTIONS  http://localhost:3000/test/pets/{petId}  cors-preflight  -         yes   petstore (evp92q1vut)",
-        "",
-        NOT_YET,
-        "  [1] HTTP integration: not executed yet; requests answer 500",
     ]
 
 
@@ -88,9 +87,7 @@ def test_petstore_validates_without_a_warning(capsys: pytest.CaptureFixture[str]
 
 
 @pytest.mark.parametrize("harness", [PETSTORE], indirect=True)
-def test_petstore_mocks_answer_and_http_methods_answer_500(
-    harness: Harness, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_petstore_mocks_answer(harness: Harness) -> None:
     page = harness.get("/test")
     assert page.status == 200
     assert page.headers["Content-Type"] == "text/html"
@@ -103,13 +100,30 @@ def test_petstore_mocks_answer_and_http_methods_answer_500(
         preflight.headers["Access-Control-Allow-Headers"] == "Content-Type,X-Amz-Date,Authorization,X-Api-Key"
     )
     assert preflight.headers["Access-Control-Allow-Origin"] == "*"
-    with caplog.at_level(logging.WARNING, logger="apig_emu.gateway"):
-        pets = harness.get("/test/pets?type=dog")
-    assert (pets.status, pets.json()) == (500, {"message": "Internal server error"})
-    assert (
-        "GET /test/pets -> 500: HTTP integration http://petstore-demo-endpoint.execute-api.com/petstore/pets: "
-        "HTTP integrations are not executed yet" in caplog.text
-    )
+
+
+def test_petstore_http_methods_call_their_backend(tmp_path: Path) -> None:
+    """The console's example, its public backend swapped for a local one: never the internet in tests."""
+    upstream = Upstream()
+    upstream.respond = lambda received: Answer(body=b'[{"id": 1, "type": "dog", "price": 249.99}]')
+    try:
+        document = (FIXTURES / "petstore.yaml").read_text().replace(PETSTORE_BACKEND, upstream.url)
+        (tmp_path / "petstore.yaml").write_text(document)
+        (tmp_path / "petstore.apig.yaml").write_text(PETSTORE.read_text())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConfigWarning)
+            apig = Harness(tmp_path / "petstore.apig.yaml")
+        with apig:
+            pets = apig.get("/test/pets?type=dog&page=2&ignored=1")
+            assert (pets.status, pets.json()) == (200, [{"id": 1, "type": "dog", "price": 249.99}])
+            assert pets.headers["Access-Control-Allow-Origin"] == "*"
+            assert (upstream.last.method, upstream.last.target) == ("GET", "/petstore/pets?page=2&type=dog")
+            assert apig.get("/test/pets/7").status == 200
+            assert upstream.last.target == "/petstore/pets/7"
+            assert apig.post("/test/pets", content=b'{"type": "cat"}').status == 200
+            assert (upstream.last.method, upstream.last.body) == ("POST", b'{"type": "cat"}')
+    finally:
+        upstream.close()
 
 
 # An API exported from API Gateway: Lambda proxy and non-proxy, Cognito, validators, a trigger

@@ -169,36 +169,6 @@ def test_passthrough_behaviours_decide_what_no_matching_template_means(served: M
     assert apig.post("/Prod/never", json={"statusCode": 200}).status == 415
 
 
-def test_an_aws_service_integration_answers_500_until_it_is_executed(
-    served: MakeHarness, caplog: pytest.LogCaptureFixture
-) -> None:
-    apig = served(
-        """
-        openapi: 3.0.1
-        info: {title: shop, version: "1"}
-        paths:
-          /queue:
-            post:
-              responses: {"200": {description: ok}}
-              x-amazon-apigateway-integration:
-                type: aws
-                httpMethod: POST
-                uri: arn:aws:apigateway:eu-west-1:sqs:path/210987654321/orders
-                responses: {default: {statusCode: "200"}}
-        """
-    )
-    with caplog.at_level(logging.WARNING, logger="apig_emu.gateway"):
-        answer = apig.post("/Prod/queue", json={})
-    assert answer.status == 500
-    assert (
-        "AWS integration arn:aws:apigateway:eu-west-1:sqs:path/210987654321/orders: AWS service integrations are "
-        "not executed yet (only Lambda's)" in caplog.text
-    )
-    assert grouped(not_executed(apig.definitions)) == [
-        "api 'shop': AWS service integration: not executed yet; requests answer 500: POST /queue"
-    ]
-
-
 def test_the_notes_say_each_part_not_executed_yet_grouped_by_method(served: MakeHarness) -> None:
     methods = "\n".join(
         f"""
@@ -228,8 +198,6 @@ def test_the_notes_say_each_part_not_executed_yet_grouped_by_method(served: Make
         """
     )
     assert grouped(not_executed(apig.definitions)) == [
-        "api 'shop': integration request parameters (integration.request.header.X-Amz-Invocation-Type): not "
-        "applied yet: GET /m0, GET /m1, GET /m2, GET /m3, GET /m4 and 2 more",
         "api 'shop': contentHandling CONVERT_TO_BINARY: not applied yet: GET /m0, GET /m1, GET /m2, GET /m3, "
         "GET /m4 and 2 more",
         "api 'shop': IAM authorization (AWS_IAM): not enforced yet; served without a signature: GET /m0, GET /m1, "

@@ -119,7 +119,8 @@ def test_optional_imports_are_an_extras_not_the_runtimes() -> None:
 
 
 @pytest.mark.parametrize(
-    "tool", ["pytest", "hypothesis", "mypy", "ruff", "playwright", "requests", "build", "types-pyyaml"]
+    "tool",
+    ["pytest", "hypothesis", "mypy", "ruff", "playwright", "requests", "build", "types-pyyaml", "moto"],
 )
 def test_test_tools_are_in_the_test_extra_not_the_runtime(tool: str) -> None:
     assert tool in requirements(extra="test")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ from emulator.config.integration_keys import sources_problems
 from emulator.config.nodes import did_you_mean, one_of, where
 from emulator.config.schema import DocumentDecls, TriggerDecl
 from emulator.config.stage_functions import stage_function_warnings
-from emulator.model import Definitions, Location, Method
+from emulator.model import AwsSettings, Definitions, Location, Method
 
 if TYPE_CHECKING:
     from emulator.config.openapi.binding import Documents
@@ -115,6 +116,9 @@ def assemble(
     if openapi is not None:
         openapi.finish()
     definitions = builder.build()
+    aws = _aws_settings(builder, documents)
+    if aws is not None:
+        definitions = dataclasses.replace(definitions, aws=aws)
     return definitions, builder.errors, [*builder.warnings, *stage_function_warnings(definitions)]
 
 
@@ -156,6 +160,19 @@ def _method(trigger: TriggerDecl, mock: MockAnswer | None) -> Method:
         mapping=trigger.mapping.mapping if trigger.mapping is not None else None,
         request=request,
     )
+
+
+def _aws_settings(builder: DefinitionsBuilder, documents: Sequence[DocumentDecls]) -> AwsSettings | None:
+    """The one ``aws:`` section of the configuration's files; a second one is an error naming both."""
+    found = [document.aws for document in documents if document.aws is not None]
+    for extra in found[1:]:
+        assert extra.location is not None and found[0].location is not None
+        builder.error(
+            extra.location,
+            f"the aws: section is defined in both {where(found[0].location)} and {where(extra.location)}; "
+            "keep one",
+        )
+    return found[0] if found else None
 
 
 def _unknown_api(name: str, known: list[str]) -> str:

@@ -20,6 +20,7 @@ from emulator.config.errors import ConfigError
 from emulator.config.lambda_uris import invocation_uri
 from emulator.config.nodes import where
 from emulator.ids import resource_id, stable_id
+from emulator.mapping.expressions import mapping_problem
 from emulator.model import (
     AWS,
     AWS_PROXY,
@@ -352,6 +353,10 @@ class DefinitionsBuilder:
             if rules.is_variable(segment):
                 tree.variable_children.setdefault(parent, (segment, path, path_location))
             tree.resources.setdefault(_join(parent, segment), {})
+        for target, source in method.integration.request_parameters.items():
+            problem = mapping_problem(target, source)
+            if problem is not None:
+                self.error(method.location, f"{method.http_method} {path} on api '{api}': {problem}")
         methods = tree.resources[path]
         existing = methods.get(method.http_method)
         if existing is not None:

@@ -3,7 +3,8 @@
 A loader reads what its format says (``LoadOptions`` fields its format knows, such as a template's
 parameters); the options here apply alike to every format's model, so they are applied once, after
 any loader: ``--env-vars``; ``--stage``, which keeps only that stage of each API; ``--no-stage-prefix``,
-which serves them at the root as a service's ``noPrependStageInUrl`` does; then the warnings
+which serves them at the root as a service's ``noPrependStageInUrl`` does; ``--aws-endpoint-url``,
+where AWS service integrations call; then the warnings
 about functions written for another Python, which depend on ``--isolation`` and on what the PATH
 offers (``runtime/interpreters.py``). Mapping templates that do not parse are errors of every format
 alike, found here too (``mapping/compiled.py``).
@@ -15,6 +16,7 @@ import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
+from emulator.aws.endpoints import url_problem
 from emulator.config.env_vars import apply_env_vars, read_env_vars
 from emulator.config.errors import ConfigError
 from emulator.config.loaded import Loaded, LoadOptions
@@ -32,6 +34,8 @@ def apply_options(loaded: Loaded, options: LoadOptions, path: Path) -> Loaded:
         loaded = _one_stage(loaded, options.stage, path)
     if options.no_stage_prefix:
         loaded = dataclasses.replace(loaded, definitions=at_root(loaded.definitions))
+    if options.aws_endpoint_url is not None:
+        loaded = _aws_endpoint(loaded, options.aws_endpoint_url)
     broken = template_errors(loaded.definitions)
     if broken:
         loaded = dataclasses.replace(loaded, errors=[*loaded.errors, *broken])
@@ -50,6 +54,21 @@ def at_root(definitions: Definitions) -> Definitions:
     """
     serving = dataclasses.replace(definitions.serving, stage_in_path=False)
     return dataclasses.replace(definitions, serving=serving)
+
+
+def with_aws_endpoint(definitions: Definitions, url: str) -> Definitions:
+    """``definitions`` whose AWS service integrations all call ``url`` (``--aws-endpoint-url``), whatever
+    their ``aws:`` settings name; a harness's ``aws_endpoint_url`` applies it the same way."""
+    aws = dataclasses.replace(definitions.aws, command_line_endpoint_url=url)
+    return dataclasses.replace(definitions, aws=aws)
+
+
+def _aws_endpoint(loaded: Loaded, url: str) -> Loaded:
+    problem = url_problem(url)
+    if problem is not None:
+        error = ConfigError(Location("--aws-endpoint-url"), problem)
+        return dataclasses.replace(loaded, errors=[*loaded.errors, error])
+    return dataclasses.replace(loaded, definitions=with_aws_endpoint(loaded.definitions, url))
 
 
 def _env_vars(loaded: Loaded, path: Path) -> Loaded:

@@ -45,6 +45,9 @@ class LoadOptions:
     #: ``--no-stage-prefix``: every format's APIs served at the root, as serverless-offline's
     #: ``noPrependStageInUrl`` asks in a service: both set ``Serving.stage_in_path`` (``command_line``).
     no_stage_prefix: bool = False
+    #: ``--aws-endpoint-url``: where every AWS service integration calls, winning over the definitions'
+    #: ``aws:`` settings (``command_line``).
+    aws_endpoint_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ def load(
     stage: str | None = None,
     stage_narrows: bool = True,
     no_stage_prefix: bool = False,
+    aws_endpoint_url: str | None = None,
 ) -> Loaded:
     """Read definitions of any known format (recognised by content), collecting every problem.
 
@@ -43,7 +44,8 @@ def load(
     ``isolation`` is where the handlers will run, which the warnings about runtimes depend on.
     ``stage`` is ``--stage``: serverless's ``${opt:stage}``, then only that stage of each API is kept
     (unless not ``stage_narrows``, as for ``export``).
-    ``no_stage_prefix`` serves every API at the root (``--no-stage-prefix``).
+    ``no_stage_prefix`` serves every API at the root (``--no-stage-prefix``). ``aws_endpoint_url`` is
+    where AWS service integrations call (``--aws-endpoint-url``).
     """
     from emulator.config import formats
 
@@ -56,6 +58,7 @@ def load(
         stage=stage,
         stage_narrows=stage_narrows,
         no_stage_prefix=no_stage_prefix,
+        aws_endpoint_url=aws_endpoint_url,
     )
     return formats.load(Path(path), options)
 

@@ -15,6 +15,7 @@ from yaml.nodes import MappingNode
 
 from emulator.config import rules
 from emulator.config.api_models import read_models, read_request_validators
+from emulator.config.aws_section import read_aws
 from emulator.config.builder import MockAnswer
 from emulator.config.gateway_responses import read_gateway_responses
 from emulator.config.integration_keys import MAPPING_KEYS, MappingDecl, read_mapping
@@ -30,6 +31,7 @@ from emulator.model import (
     EDGE,
     ENDPOINT_TYPES,
     HTTP_METHODS,
+    AwsSettings,
     CorsConfig,
     Function,
     Integration,
@@ -127,6 +129,8 @@ class DocumentDecls:
     #: Apis declared with errors: a trigger naming one is not also told the api is unknown.
     broken_apis: list[str] = dataclasses.field(default_factory=list)
     openapi: list[OpenApiBinding] = dataclasses.field(default_factory=list)
+    #: The file's ``aws:`` section (``config/aws_section.py``), if it has one.
+    aws: AwsSettings | None = None
 
 
 _CORS_KEYS = (
@@ -141,9 +145,11 @@ _CORS_KEYS = (
 
 def read_document(reader: Reader, root: Field, code_dir: Path) -> DocumentDecls:
     decls = DocumentDecls([], [])
-    top = reader.mapping(root, optional=("apis", "functions", "mocks", "integrations"))
+    top = reader.mapping(root, optional=("apis", "functions", "mocks", "integrations", "aws"))
     if top is None:
         return decls
+    if "aws" in top:
+        decls.aws = read_aws(reader, top["aws"])
     for name, field in _named(reader, top.get("apis")):
         api = _api(reader, name, field, decls.openapi)
         if api is not None:

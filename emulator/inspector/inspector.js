@@ -89,6 +89,14 @@ function renderDetails(rec) {
   if (rec.event !== null && rec.event !== undefined) {
     panes.append(pane("Event", jsonText(rec.event)));
   }
+  if (rec.integrationRequest) {
+    const sent = rec.integrationRequest;
+    panes.append(pane("Integration request", `${sent.method} ${sent.url}\n${headersText(sent.headers)}\n\n${bodyText(sent)}`));
+  }
+  if (rec.integrationResponse) {
+    const got = rec.integrationResponse;
+    panes.append(pane("Integration response", `${got.status}\n${headersText(got.headers)}\n\n${bodyText(got)}`));
+  }
   if (rec.function) {
     let logs = rec.logs.length ? rec.logs.join("\n") : "(no output)";
     const error = rec.functionError;

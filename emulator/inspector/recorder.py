@@ -225,6 +225,14 @@ def _estimate(exchange: Exchange) -> int:
         size += _PARSED_BODY_FACTOR * len(exchange.request.body)
     if exchange.invocation is not None:
         size += len(exchange.invocation.result.payload) + _logs_size(exchange.invocation.logs)
+    if exchange.outbound is not None:
+        size += len(exchange.outbound.body) + sum(
+            len(name) + len(value) for name, value in exchange.outbound.headers
+        )
+    if exchange.backend is not None:
+        size += len(exchange.backend.body) + sum(
+            len(name) + len(value) for name, value in exchange.backend.headers
+        )
     return size
 
 
@@ -241,6 +249,10 @@ def _keep_as_is(exchange: Exchange) -> bool:
     if len(response.body) > BODY_BYTES:
         return False
     if sum(len(name) + len(value) for name, value in response.headers) > _SMALL_BYTES:
+        return False
+    if exchange.outbound is not None and len(exchange.outbound.body) > _SMALL_BYTES:
+        return False
+    if exchange.backend is not None and len(exchange.backend.body) > BODY_BYTES:
         return False
     if invocation is None:
         return True
@@ -310,6 +322,14 @@ def record_json(
         if invocation is not None and invocation.traceback is not None
         else None,
         "gatewayError": gateway_error,
+        "integrationRequest": _outbound_json(exchange),
+        "integrationResponse": None
+        if exchange.backend is None
+        else {
+            "status": exchange.backend.status,
+            "headers": cut_headers(exchange.backend.headers, HEADERS_BYTES, TEXT_BYTES),
+            **_body_json(exchange.backend.body),
+        },
         "response": {
             "status": response.status,
             "headers": cut_headers(response.headers, HEADERS_BYTES, TEXT_BYTES),
@@ -320,6 +340,19 @@ def record_json(
             "reason": cut_text(verdict.reason, TEXT_BYTES),
             "preflight": verdict.preflight,
         },
+    }
+
+
+def _outbound_json(exchange: Exchange) -> dict[str, Any] | None:
+    """The call an HTTP or HTTP_PROXY integration made: what its mappings produced, as the backend got it."""
+    outbound = exchange.outbound
+    if outbound is None:
+        return None
+    return {
+        "method": outbound.method,
+        "url": cut_text(outbound.url, TEXT_BYTES),
+        "headers": cut_headers(outbound.headers, HEADERS_BYTES, TEXT_BYTES),
+        **_body_json(outbound.body),
     }
 
 

@@ -8,6 +8,7 @@ chain's, whatever the kind: selecting and mapping an integration response, the m
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from emulator.config.lambda_uris import UnresolvedFunction, lambda_target, resol
 from emulator.context import RequestContext
 from emulator.errors import IntegrationFailure, IntegrationTimeout, Throttled
 from emulator.invocations import Invocation, Trigger
+from emulator.mapping.parameters import map_request_parameters, mapped_headers
 from emulator.model import Function, Integration, Stage
 from emulator.runtime.invoker import Invoker
 from emulator.runtime.lambda_context import function_arn
@@ -77,21 +79,47 @@ class IntegrationKind(Protocol):
         ...
 
 
-class LambdaInvocation:
-    """The Lambda Invoke both Lambda kinds make: the method's function, within the integration's timeout."""
+#: Headers mapped onto a Lambda Invoke that fail every call with a 500 (recorded, reference A.7(b)).
+REFUSED_LAMBDA_HEADERS = (
+    "Authorization",
+    "Connection",
+    "Content-Length",
+    "Expect",
+    "Proxy-Authenticate",
+    "TE",
+    "Transfer-Encoding",
+)
+#: What Lambda's Invoke API reads from the integration request: ``Event`` answers at once, the
+#: function running on (AWS's documented way to make a method asynchronous).
+INVOCATION_TYPE = "X-Amz-Invocation-Type"
 
-    def __init__(self, invoker: Invoker) -> None:
+log = logging.getLogger("apig_emu.integration")
+
+
+class LambdaInvocation:
+    """The Lambda Invoke both Lambda kinds make: the method's function, within the integration's timeout.
+
+    ``background`` holds the asynchronous (``Event``) invocations still running, so that the gateway
+    can end them when it closes and none is garbage-collected midway.
+    """
+
+    def __init__(self, invoker: Invoker, background: set[asyncio.Task[None]] | None = None) -> None:
         self.invoker = invoker
+        self.background = background if background is not None else set()
 
     async def __call__(self, ctx: RequestContext) -> InvocationResult:
         assert ctx.match is not None
         integration = ctx.match.method.integration
+        parameters = map_request_parameters(ctx)
+        mapped_headers(parameters, refused=REFUSED_LAMBDA_HEADERS, dropped=(), backend=integration.describe())
         name = integration.function or _function_of(integration, ctx.match.stage)
         function = ctx.deployment.definitions.functions.get(name)
         if function is None:
             raise IntegrationFailure(
                 f"{integration.describe()} names the function {name!r}, which is not defined"
             )
+        if (parameters.header(INVOCATION_TYPE) or "").strip() == "Event":
+            return self._in_background(ctx, function)
         call = self.invoker.invoke(function, ctx.event, trace_id=ctx.ids.trace_id)
         try:
             result = await within(integration.timeout_ms / 1000, call)
@@ -111,6 +139,45 @@ class LambdaInvocation:
         _record(ctx, function, result, answered=True)
         return result
 
+    def _in_background(self, ctx: RequestContext, function: Function) -> InvocationResult:
+        """Lambda's answer to an ``Event`` invoke (202, no payload) now; the function runs on.
+
+        The record is the one the harness and inspector list: its result is filled in when the
+        function ends, which the log then reports, since no response will show it.
+        """
+        accepted = InvocationResult(
+            payload=b"",
+            detail=f"invoked asynchronously ({INVOCATION_TYPE}: Event): the gateway answered without waiting",
+        )
+        _record(ctx, function, accepted, answered=False)
+        invocation = ctx.invocation
+        assert invocation is not None
+        call = self.invoker.invoke(function, ctx.event, trace_id=ctx.ids.trace_id)
+
+        async def run() -> None:
+            try:
+                result = await call
+            except Exception as exc:
+                log.warning("asynchronous invocation of function %r failed: %r", function.name, exc)
+                return
+            invocation.result = result
+            error = result.error
+            outcome = (
+                "ended" if error is None else f"failed: {error.get('errorType')}: {error.get('errorMessage')}"
+            )
+            log.log(
+                logging.INFO if error is None else logging.WARNING,
+                "asynchronous invocation of function %r (request %s) %s",
+                function.name,
+                invocation.request_id,
+                outcome,
+            )
+
+        task = asyncio.ensure_future(run())
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+        return accepted
+
 
 def _function_of(integration: Integration, stage: Stage) -> str:
     """The function of a URI that names it through stage variables, for this request's stage."""
@@ -119,7 +186,8 @@ def _function_of(integration: Integration, stage: Stage) -> str:
     try:
         if lambda_target(integration.uri) is None:
             raise IntegrationFailure(
-                f"{integration.describe()}: AWS service integrations are not executed yet (only Lambda's)"
+                f"{integration.describe()}: the uri names neither a Lambda function nor an AWS service's "
+                "action/ or path/"
             )
         return resolve_function(integration.uri, stage.name, stage.variables)
     except UnresolvedFunction as error:

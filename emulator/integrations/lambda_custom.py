@@ -6,6 +6,7 @@ integration responses' selection patterns are matched against (reference section
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 
@@ -21,8 +22,8 @@ log = logging.getLogger("apig_emu.integration")
 
 
 class LambdaCustomIntegration:
-    def __init__(self, invoker: Invoker) -> None:
-        self.call = LambdaInvocation(invoker)
+    def __init__(self, invoker: Invoker, background: set[asyncio.Task[None]] | None = None) -> None:
+        self.call = LambdaInvocation(invoker, background)
 
     async def request(self, ctx: RequestContext) -> None:
         assert ctx.request is not None

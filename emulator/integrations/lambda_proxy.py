@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from emulator.context import RequestContext
 from emulator.errors import GatewayError
 from emulator.events import build_proxy_event
@@ -11,8 +13,8 @@ from emulator.runtime.invoker import Invoker
 
 
 class LambdaProxyIntegration:
-    def __init__(self, invoker: Invoker) -> None:
-        self.call = LambdaInvocation(invoker)
+    def __init__(self, invoker: Invoker, background: set[asyncio.Task[None]] | None = None) -> None:
+        self.call = LambdaInvocation(invoker, background)
 
     async def request(self, ctx: RequestContext) -> None:
         assert ctx.request is not None and ctx.match is not None and ctx.variables is not None

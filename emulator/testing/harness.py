@@ -34,7 +34,8 @@ import anyio.from_thread
 import uvicorn
 
 from emulator.app import create_app
-from emulator.config.command_line import at_root
+from emulator.aws.endpoints import url_problem
+from emulator.config.command_line import at_root, with_aws_endpoint
 from emulator.config.nodes import did_you_mean
 from emulator.deployment import deploy
 from emulator.exchanges import Exchange
@@ -79,6 +80,8 @@ class Harness:
     stage of a config loaded here, as ``serve --stage``; ``stage_prefix=False`` serves every API at the
     root, as ``serve --no-stage-prefix`` (``apig.get("/items")`` rather than ``"/Prod/items"``); by
     default the definitions say (a service's ``noPrependStageInUrl`` serves at the root too).
+    ``aws_endpoint_url`` is ``serve --aws-endpoint-url``: where AWS service integrations call (a moto
+    server the test started, say).
 
     ``invocations`` lists each function call (function, trigger, event, context values, result or
     error with its traceback, duration, captured log lines); ``exchanges`` lists every request answered,
@@ -98,10 +101,16 @@ class Harness:
         portal: anyio.from_thread.BlockingPortal | None = None,
         stage: str | None = None,
         stage_prefix: bool = True,
+        aws_endpoint_url: str | None = None,
     ) -> None:
         definitions = as_definitions(config, code_dir=code_dir, isolation=isolation, stage=stage)
         if not stage_prefix:
             definitions = at_root(definitions)
+        if aws_endpoint_url is not None:
+            problem = url_problem(aws_endpoint_url)
+            if problem is not None:
+                raise ValueError(f"aws_endpoint_url: {problem}")
+            definitions = with_aws_endpoint(definitions, aws_endpoint_url)
         self.definitions = definitions
         self.invoker = invoker if invoker is not None else create_invoker(isolation)
         self.gateway = Gateway(deploy(definitions), invoker=self.invoker)
@@ -261,7 +270,10 @@ class Harness:
         if self._client is not None:
             self._client.close()
         try:
-            self.portal.call(self.invoker.aclose)
+            try:
+                self.portal.call(self.gateway.aclose)
+            finally:
+                self.portal.call(self.invoker.aclose)
         finally:
             self._owned.close()
 
