@@ -50,17 +50,15 @@ def cors_enabled(resource: Resource, method: Method) -> bool:
 
 
 def backend_label(method: Method, stage: Stage | None = None) -> str:
-    """The function a method calls (on ``stage``, if a stage variable names it), ``(name)`` for a mock, the
-    call an AWS service integration makes, ``(name)`` for another ``integrations:`` entry, or nothing."""
+    """The function a method calls (on ``stage``, if a stage variable names it), ``(name)`` for a mock or an
+    ``integrations:`` entry, the call an AWS service integration makes, or nothing."""
     integration = method.integration
     if integration.function is not None:
         return integration.function
-    if integration.mock_name:
-        return f"({integration.mock_name})"
+    if integration.mock_name or integration.name:
+        return f"({integration.mock_name or integration.name})"
     if integration.type == AWS and is_service_uri(integration.uri):
         return _service_call(integration.uri or "", stage)
-    if integration.name:
-        return f"({integration.name})"
     if integration.uri is not None and stage is not None and "${stageVariables." in integration.uri:
         try:
             return resolve_function(integration.uri, stage.name, stage.variables)

@@ -253,15 +253,21 @@ def test_a_query_action_sends_action_version_and_the_uris_parameters_form_encode
 
 
 def test_a_path_is_the_services_rest_path_with_stage_variables_resolved(
-    served: Serve, upstream: Upstream
+    served: Serve, upstream: Upstream, caplog: pytest.LogCaptureFixture
 ) -> None:
     uri = "arn:aws:apigateway:eu-west-1:sqs:path/123456789012/${stageVariables.queue}"
     apig = served(
         {"/orders": {"get": operation(uri, httpMethod="GET")}},
         aws=f'endpoint_url: "{upstream.url}"\ncredentials: {{access_key_id: AKID, secret_access_key: s3cret}}',
-        stages="live: {variables: {queue: orders}}",
+        stages="live: {variables: {queue: orders}}, dev: {}",
     )
     assert apig.get("/live/orders").status == 200
+    with caplog.at_level(logging.WARNING, logger="apig_emu.gateway"):
+        assert apig.get("/dev/orders").status == 500
+    assert (
+        f"GET /dev/orders -> 500: AWS integration {uri} names ${{stageVariables.queue}}, which stage 'dev' does "
+        "not define" in caplog.text
+    )
     [sent] = upstream.received
     assert (sent.method, sent.path) == ("GET", "/123456789012/orders")
     assert credential_scope(sent) == ("AKID", "eu-west-1", "sqs")
@@ -883,3 +889,57 @@ def test_two_files_with_an_aws_section_are_an_error_naming_both(tmp_path: Path) 
         in error
         for error in errors
     ), errors
+
+
+def test_a_dynamodb_integration_written_in_the_yamls_own_keys_against_moto(tmp_path: Path, moto: str) -> None:
+    """The YAML's integrations: entries (type: aws) and its aws: section; aws.region sends the uri's
+    eu-west-1 calls to the us-east-1 table the test made."""
+    boto3_client("dynamodb", moto).create_table(
+        TableName="notes",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    config = tmp_path / "apig.yaml"
+    config.write_text(
+        textwrap.dedent(
+            f"""
+            apis:
+              notes: {{stages: {{Prod: {{}}}}}}
+            aws:
+              endpoints: {{dynamodb: "{moto}"}}
+              region: us-east-1
+            integrations:
+              saveNote:
+                type: aws
+                uri: arn:aws:apigateway:eu-west-1:dynamodb:action/PutItem
+                http_method: POST
+                credentials: arn:aws:iam::123456789012:role/notes-writer
+                request_templates:
+                  application/json: >-
+                    {{"TableName": "notes", "Item": {{"id": {{"S": "$input.params('id')"}},
+                    "text": {{"S": "$util.escapeJavaScript($input.path('$.text'))"}}}}}}
+                responses:
+                  - status_code: 204
+                triggers:
+                  - {{api: notes, resource: "/notes/{{id}}", method: PUT}}
+              readNote:
+                type: aws
+                uri: arn:aws:apigateway:eu-west-1:dynamodb:action/GetItem
+                http_method: POST
+                request_templates:
+                  application/json: '{{"TableName": "notes", "Key": {{"id": {{"S": "$input.params(''id'')"}}}}}}'
+                responses:
+                  - status_code: 200
+                    response_templates:
+                      application/json: '{{"text": "$util.escapeJavaScript($input.path(''$.Item.text.S''))"}}'
+                triggers:
+                  - {{api: notes, resource: "/notes/{{id}}", method: GET}}
+            """
+        )
+    )
+    with Harness(config) as apig:
+        assert apig.put("/Prod/notes/n1", json={"text": "buy milk"}).status == 204
+        read = apig.get("/Prod/notes/n1")
+        assert (read.status, read.json()) == (200, {"text": "buy milk"})
+        assert apig.exchanges[-2].event["role"] == "arn:aws:iam::123456789012:role/notes-writer"

@@ -53,9 +53,19 @@ class AwsServiceIntegration:
     async def request(self, ctx: RequestContext) -> None:
         assert ctx.request is not None and ctx.match is not None
         integration = ctx.match.method.integration
-        variables = ctx.match.stage.variables
-        # ``${stageVariables.x}`` anywhere in the uri, as API Gateway resolves it per stage.
-        uri = STAGE_VARIABLE.sub(lambda found: variables.get(found[1], ""), integration.uri or "")
+        stage = ctx.match.stage
+
+        def stage_variable(found: re.Match[str]) -> str:
+            # ``${stageVariables.x}`` anywhere in the uri, as API Gateway resolves it per stage.
+            value = stage.variables.get(found[1])
+            if value is None:
+                raise IntegrationFailure(
+                    f"{integration.describe()} names ${{stageVariables.{found[1]}}}, which stage {stage.name!r} "
+                    "does not define"
+                )
+            return value
+
+        uri = STAGE_VARIABLE.sub(stage_variable, integration.uri or "")
         try:
             target = service_target(uri)
         except NotAServiceUri as error:
