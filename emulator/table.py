@@ -51,7 +51,7 @@ def cors_enabled(resource: Resource, method: Method) -> bool:
 
 def backend_label(method: Method, stage: Stage | None = None) -> str:
     """The function a method calls (on ``stage``, if a stage variable names it), ``(name)`` for a mock or an
-    ``integrations:`` entry, or nothing."""
+    ``integrations:`` entry, the call an AWS service integration makes, or nothing."""
     integration = method.integration
     if integration.function is not None:
         return integration.function

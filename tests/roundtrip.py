@@ -242,10 +242,10 @@ def _plain(value: object) -> object:
         return {
             field.name: _plain(getattr(value, field.name))
             for field in dataclasses.fields(value)
-            # compare=False: what the model itself leaves out of equality (where a template was read).
+            # compare=False: where a part was read (template_locations), which no definition decides.
             if field.compare
             and not isinstance(getattr(value, field.name), Location)
-            and field.name not in ("handler_location", "template_locations")
+            and field.name != "handler_location"
         }
     if isinstance(value, Mapping):
         return {key: _plain(item) for key, item in value.items()}

@@ -159,3 +159,39 @@ def test_b1_null_alternative_exports_as_openapi_writes_null() -> None:
     }
     assert problems == []
     assert openapi_schema(schema["oneOf"][0], problems) == schema["oneOf"][0]  # read back, the same
+
+
+def test_a_template_that_does_not_compile_is_reported_where_the_yaml_or_its_file_has_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "bad.vtl").write_text('{"a": 1}\n#if($x\n')
+    config = tmp_path / "apig.yaml"
+    config.write_text(
+        textwrap.dedent(
+            """
+            apis: {shop: {}}
+            functions:
+              f:
+                handler: cases.echo
+                triggers:
+                  - api: shop
+                    resource: /a
+                    method: POST
+                    integration:
+                      request_templates:
+                        application/json: |
+                          {"bad": #foreach($x in)}
+                        text/plain: {file: templates/bad.vtl}
+            """
+        )
+    )
+    assert main(["validate", "--config", str(config), "--code-dir", str(LAMBDAS)]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert any(
+        line.startswith(
+            f"{config}:13: functions.f.triggers[0].integration.request_templates.application/json: "
+        )
+        for line in lines
+    ), lines
+    assert any(line.startswith(f"{tmp_path / 'templates' / 'bad.vtl'}:1: ") for line in lines), lines

@@ -79,7 +79,7 @@ def _load_apig(path: Path, options: LoadOptions) -> Loaded:
     return load_yaml(path, code_dir=options.code_dir, mocks=options.mocks)
 
 
-_APIG_KEYS = frozenset({"apis", "functions", "mocks", "integrations"})
+_APIG_KEYS = frozenset({"apis", "functions", "mocks", "integrations", "aws"})
 
 APIG = ConfigFormat(
     name="apig",
