@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from emulator.config.errors import ConfigError, ConfigErrors
-from emulator.method_request import MethodKey, RequestCheck, compile_checks
 from emulator.mapping.compiled import Compiled, Templates, compile_one, compile_templates
+from emulator.method_request import MethodKey, RequestCheck, compile_checks
 from emulator.model import Definitions
 from emulator.not_executed import Note, not_executed
 from emulator.routing import Router
