@@ -241,3 +241,16 @@ def test_a_request_the_backend_drops_is_sent_at_most_twice_however_many_connecti
         backend.close()
     assert backend.connections == 4  # three kept alive, one opened for the second try
     assert backend.dropped == 2
+
+
+def test_an_interim_1xx_before_the_answer_is_not_the_answer() -> None:
+    backend = RawBackend(
+        b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
+    )
+    try:
+        [reply] = send_all(OutboundRequest("GET", backend.url))
+    finally:
+        backend.close()
+    assert (reply.status, reply.body) == (200, b"ok")
+    assert reply.headers == [("Content-Type", "text/plain"), ("Content-Length", "2")]

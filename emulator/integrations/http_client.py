@@ -282,12 +282,19 @@ class _Answer:
         self.headers.append((name.decode("latin-1"), value.decode("latin-1")))
 
     def on_headers_complete(self) -> None:
+        if self.interim:
+            return
         framing = {name.lower() for name, _ in self.headers} & {"content-length", "transfer-encoding"}
         self.until_eof = not framing
         if self.method == "HEAD":
             # The parser would wait for the body the Content-Length announces; a HEAD answer has none.
             self.complete = True
             self.keep_alive = self.parser is not None and self.parser.should_keep_alive()
+
+    @property
+    def interim(self) -> bool:
+        status = self.parser.get_status_code() if self.parser is not None else 0
+        return 100 <= status < 200 and status != 101
 
     def on_body(self, body: bytes) -> None:
         self.size += len(body)
@@ -299,6 +306,10 @@ class _Answer:
         self.body.append(body)
 
     def on_message_complete(self) -> None:
+        if self.interim:
+            # A 1xx before the answer (103 Early Hints, a 100 Continue): not the answer, which follows.
+            self.headers = []
+            return
         self.complete = True
         self.until_eof = False
         self.keep_alive = self.parser is not None and self.parser.should_keep_alive()
