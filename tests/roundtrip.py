@@ -220,7 +220,8 @@ def _response(response: IntegrationResponse) -> IntegrationResponse:
 
 
 def comparable(api: RestApi) -> dict[str, object]:
-    """``api`` as plain data, without what no definition decides: where each part was read, the
+    """``api`` as plain data, without what no definition decides: where each part was read (``Location``s
+    and the fields the model leaves out of equality, such as where each template was), the
     deployment's id, the resources' ids and the resources without methods (both follow from the
     paths), and models in JSON Schema's spellings that OpenAPI 3.0 writes another way."""
     plain = _plain(api)
