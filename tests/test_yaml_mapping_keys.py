@@ -1016,7 +1016,7 @@ def test_a_model_refers_to_another_as_aws_stores_it(tmp_path: Path) -> None:
                 type: object
                 properties:
                   status: {oneOf: [{type: "null"}, {$ref: "#/components/schemas/Status"}]}
-                  note: {$ref: "#/properties/other"}
+                  note: {$ref: "#/properties/status"}
               Status: {$ref: "https://apigateway.amazonaws.com/restapis/xyz0000000/models/Empty"}
         """,
     )
@@ -1025,7 +1025,7 @@ def test_a_model_refers_to_another_as_aws_stores_it(tmp_path: Path) -> None:
     assert models["Orders"].schema == {"type": "array", "items": {"$ref": url + "Order"}}
     assert models["Order"].schema["properties"] == {
         "status": {"oneOf": [{"type": "null"}, {"$ref": url + "Status"}]},
-        "note": {"$ref": "#/properties/other"},
+        "note": {"$ref": "#/properties/status"},
     }
     assert models["Status"].schema == {"$ref": url + "Empty"}
     assert errors(
