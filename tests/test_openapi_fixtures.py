@@ -136,10 +136,10 @@ def test_exported_api_route_table(capsys: pytest.CaptureFixture[str]) -> None:
         ("GET", "health", "mock", "-", "", ""),
         ("GET", "pets", "lambda-proxy", "listPets", "yes", "1"),
         ("OPTIONS", "pets", "cors-preflight", "-", "yes", ""),
-        ("POST", "pets", "lambda (non-proxy)", "createPet", "yes", "1,2"),
+        ("POST", "pets", "lambda (non-proxy)", "createPet", "yes", "1"),
         ("GET", "pets/{petId}", "lambda-proxy", "{fn}", "", "1"),
         ("POST", "pets/{petId}/adoption", "lambda-proxy", "adoptPet", "", ""),
-        ("ANY", "pets/{petId}/photo", "lambda-proxy", "petPhoto", "", "3"),
+        ("ANY", "pets/{petId}/photo", "lambda-proxy", "petPhoto", "", "2"),
     ]
     expected = [
         "METHOD   URL                                               INTEGRATION         FUNCTION    CORS  API                NOT YET"
@@ -154,8 +154,7 @@ def test_exported_api_route_table(capsys: pytest.CaptureFixture[str]) -> None:
         "",
         NOT_YET,
         "  [1] authorizer 'PetsUserPool' (COGNITO_USER_POOLS): not enforced yet; served without it",
-        "  [2] response mapping template needs Velocity: not executed yet; responses it applies to answer 500",
-        "  [3] API key required: not enforced yet; served without one",
+        "  [2] API key required: not enforced yet; served without one",
         "api 'pets': resource policy (x-amazon-apigateway-policy): not enforced yet; every request is let through",
         NON_PROXY_NOTE,
     ]

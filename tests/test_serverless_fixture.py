@@ -28,9 +28,9 @@ METHOD   URL                                        INTEGRATION         FUNCTION
 GET      http://127.0.0.1:3000/dev/hello/{name}     lambda-proxy        hello        yes   dev-shop (4r17thfs42)
 OPTIONS  http://127.0.0.1:3000/dev/hello/{name}     cors-preflight      -            yes   dev-shop (4r17thfs42)
 OPTIONS  http://127.0.0.1:3000/dev/orders           cors-preflight      -            yes   dev-shop (4r17thfs42)
-POST     http://127.0.0.1:3000/dev/orders           lambda (non-proxy)  createOrder  yes   dev-shop (4r17thfs42)  1,2
-GET      http://127.0.0.1:3000/dev/status           lambda (non-proxy)  status             dev-shop (4r17thfs42)  1
-GET      http://127.0.0.1:3000/dev/status/payments  lambda (non-proxy)  status             dev-shop (4r17thfs42)  1,3
+POST     http://127.0.0.1:3000/dev/orders           lambda (non-proxy)  createOrder  yes   dev-shop (4r17thfs42)  1
+GET      http://127.0.0.1:3000/dev/status           lambda (non-proxy)  status             dev-shop (4r17thfs42)
+GET      http://127.0.0.1:3000/dev/status/payments  lambda (non-proxy)  status             dev-shop (4r17thfs42)  2
 """
 
 
