@@ -39,11 +39,13 @@ FIXTURES = Path(__file__).parent / "fixtures" / "openapi"
 APIG = ROOT / "config" / "apig.yaml"
 PETSHOP = ROOT / "config" / "petshop.yaml"
 ORDERS = ROOT / "config" / "orders.yaml"
+MAPPING = ROOT / "config" / "mapping.yaml"
 #: The bundled examples (``config/``, handlers under the checkout) and the OpenAPI fixtures.
 EXAMPLES = [
     pytest.param(APIG, ROOT, id="config/apig.yaml"),
     pytest.param(PETSHOP, ROOT, id="config/petshop.yaml"),
     pytest.param(ORDERS, ROOT, id="config/orders.yaml"),
+    pytest.param(MAPPING, ROOT, id="config/mapping.yaml"),
     *(pytest.param(path, LAMBDAS, id=path.name) for path in sorted(FIXTURES.glob("*.apig.yaml"))),
 ]
 
