@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from emulator.auth.access import Access, compile_access
 from emulator.model import Definitions
 from emulator.not_executed import Note, not_executed
 from emulator.routing import Router
@@ -21,6 +22,8 @@ class Deployment:
     router: Router
     #: What the methods define that the gateway does not execute yet (``emulator.not_executed``).
     notes: tuple[Note, ...] = ()
+    #: The authorizers' compiled checks (keys parsed once) and whether authorization is off.
+    access: Access = field(default_factory=Access)
     #: Advice the log gives once per deployment rather than on every request (a reload gives it anew):
     #: keys of what was said.
     advised: set[str] = field(default_factory=set, compare=False, repr=False)
@@ -33,5 +36,11 @@ class Deployment:
         return True
 
 
-def deploy(definitions: Definitions) -> Deployment:
-    return Deployment(definitions=definitions, router=Router(definitions), notes=not_executed(definitions))
+def deploy(definitions: Definitions, *, auth_off: bool = False) -> Deployment:
+    """``auth_off``: ``--auth off``, every method served without its authorization (``emulator.auth.step``)."""
+    return Deployment(
+        definitions=definitions,
+        router=Router(definitions),
+        notes=not_executed(definitions),
+        access=compile_access(definitions, off=auth_off),
+    )

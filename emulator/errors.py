@@ -154,3 +154,13 @@ class UnsupportedMediaType(GatewayError):
     error_type = "UnsupportedMediaTypeException"
     response_type = "UNSUPPORTED_MEDIA_TYPE"
     default_message = "Unsupported Media Type"
+
+
+class Unauthorized(GatewayError):
+    """An authorizer refused the caller's token: missing, malformed, badly signed, expired, of the wrong
+    issuer or use, or without one of the method's scopes. AWS never says which (reference 7.5)."""
+
+    status = 401
+    error_type = "UnauthorizedException"
+    response_type = "UNAUTHORIZED"
+    default_message = "Unauthorized"

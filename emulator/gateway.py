@@ -1,11 +1,11 @@
 """The request's whole life on one screen: parse, then the chain of steps, then the reply.
 
-    parse → trace → route → [method request → authorize] → integration request → invoke
+    parse → trace → route → authorize → [method request] → integration request → invoke
           → integration response → method response → reply
 
 Each step is a function of the request's context (``emulator.context``) in a module of its own; the
-chain is the list below, so a new step (request validation, authorizers, API keys: the bracketed
-slots) is one more entry. Any step may raise a ``GatewayError``, which ``gateway_responses`` turns into
+chain is the list below, so a new step (request validation: the bracketed slot) is one more entry;
+``authorize`` (``emulator.auth.step``) runs each method's authorization, resource policy and API key. Any step may raise a ``GatewayError``, which ``gateway_responses`` turns into
 AWS's answer in exactly one place. Every answer is published once on the bus (log, recorder,
 inspector).
 """
@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from emulator import ids
+from emulator.auth.step import authorize
 from emulator.bus import Bus, Listener
 from emulator.context import RequestContext, build_variables
 from emulator.deployment import Deployment
@@ -66,6 +67,7 @@ def build_chain(integrations: Integrations) -> tuple[Step, ...]:
     return (
         trace,
         route,
+        authorize,
         integrations.request,
         integrations.invoke,
         integration_response,

@@ -1,4 +1,4 @@
-"""Reading one file's ``apis`` and ``functions`` into declarations, checking each value on its own.
+"""Reading one file's ``apis``, ``functions``, ``mocks``, ``user_pools`` and ``auth_off`` into declarations, checking each value on its own.
 
 Checks that need the other files too (unknown apis, clashing methods and resources) happen when the
 declarations are assembled.
@@ -18,17 +18,20 @@ from emulator.config.builder import MockAnswer
 from emulator.config.gateway_responses import read_gateway_responses
 from emulator.config.mocks import MOCK_RESPONSE_KEYS, read_mock_response
 from emulator.config.nodes import Field, Reader, one_of
+from emulator.config.user_pools import NamedMethod, read_auth_off, read_user_pools
 from emulator.ids import stable_id
 from emulator.model import (
     DEFAULT_CONCURRENCY,
     EDGE,
     ENDPOINT_TYPES,
     HTTP_METHODS,
+    AuthOff,
     CorsConfig,
     Function,
     Location,
     RestApi,
     Stage,
+    UserPool,
 )
 
 
@@ -104,6 +107,9 @@ class DocumentDecls:
     #: Apis declared with errors: a trigger naming one is not also told the api is unknown.
     broken_apis: list[str] = dataclasses.field(default_factory=list)
     openapi: list[OpenApiBinding] = dataclasses.field(default_factory=list)
+    user_pools: list[UserPool] = dataclasses.field(default_factory=list)
+    #: ``auth_off:``, with where it is (one file may hold it) and the methods it lists.
+    auth_off: tuple[AuthOff, Location, list[NamedMethod]] | None = None
 
 
 _CORS_KEYS = (
@@ -118,9 +124,15 @@ _CORS_KEYS = (
 
 def read_document(reader: Reader, root: Field, code_dir: Path) -> DocumentDecls:
     decls = DocumentDecls([], [])
-    top = reader.mapping(root, optional=("apis", "functions", "mocks"))
+    top = reader.mapping(root, optional=("apis", "functions", "mocks", "user_pools", "auth_off"))
     if top is None:
         return decls
+    if "user_pools" in top:
+        decls.user_pools = read_user_pools(reader, top["user_pools"])
+    if "auth_off" in top:
+        read = read_auth_off(reader, top["auth_off"])
+        if read is not None:
+            decls.auth_off = (read[0], reader.location(top["auth_off"]), read[1])
     for name, field in _named(reader, top.get("apis")):
         api = _api(reader, name, field, decls.openapi)
         if api is not None:
