@@ -68,6 +68,8 @@ class RequestContext:
     response: GatewayResponse | None = None
     #: The gateway's own error, when one ended the request (for the inspector and its CORS verdict).
     error: GatewayError | None = None
+    #: A Lambda authorizer's ``usageIdentifierKey``: the API key of an API whose key source is ``AUTHORIZER``.
+    usage_identifier_key: str | None = None
 
 
 def domain_name(host: str) -> str:

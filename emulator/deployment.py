@@ -1,15 +1,17 @@
 """A deployment: everything a request needs, compiled once from the definitions and never changed.
 
-``deploy`` is pure: it reads the model and builds the router (and, as the mapping and access-control
-features arrive, compiled templates, validators and authorizers) beside it. Reloading a changed
-config deploys anew and swaps the gateway's deployment, as each deploy on AWS is a new deployment of
-the stage; a request keeps the deployment it started with.
+``deploy`` is pure: it reads the model and builds the router and the key ring (API keys by value,
+usage plans by API stage) and, as the mapping and access-control features arrive, compiled templates,
+validators and authorizers beside them. Reloading a changed config deploys anew and swaps the
+gateway's deployment, as each deploy on AWS is a new deployment of the stage; a request keeps the
+deployment it started with.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from emulator.auth.usage import KeyRing, key_ring
 from emulator.model import Definitions
 from emulator.not_executed import Note, not_executed
 from emulator.routing import Router
@@ -19,6 +21,8 @@ from emulator.routing import Router
 class Deployment:
     definitions: Definitions
     router: Router
+    #: The API keys by value and the usage plans of each API stage.
+    key_ring: KeyRing
     #: What the methods define that the gateway does not execute yet (``emulator.not_executed``).
     notes: tuple[Note, ...] = ()
     #: Advice the log gives once per deployment rather than on every request (a reload gives it anew):
@@ -34,4 +38,9 @@ class Deployment:
 
 
 def deploy(definitions: Definitions) -> Deployment:
-    return Deployment(definitions=definitions, router=Router(definitions), notes=not_executed(definitions))
+    return Deployment(
+        definitions=definitions,
+        router=Router(definitions),
+        key_ring=key_ring(definitions),
+        notes=not_executed(definitions),
+    )

@@ -18,7 +18,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from emulator import ids
+from emulator.auth.api_keys import UsagePlans
 from emulator.bus import Bus, Listener
+from emulator.clock import Clock, SystemClock
 from emulator.context import RequestContext, build_variables
 from emulator.deployment import Deployment
 from emulator.errors import GatewayError, IntegrationFailure
@@ -38,8 +40,9 @@ error_log = logging.getLogger("apig_emu.gateway")
 Step = Callable[[RequestContext], Awaitable[None]]
 
 
-def new_ids() -> RequestIds:
-    now = time.time()
+def new_ids(now: float | None = None) -> RequestIds:
+    """Fresh ids for a request arriving at ``now`` (epoch seconds, the gateway's clock; the wall clock if omitted)."""
+    now = time.time() if now is None else now
     return RequestIds(
         request_id=ids.request_id(),
         extended_request_id=ids.extended_request_id(),
@@ -62,10 +65,12 @@ async def route(ctx: RequestContext) -> None:
     ctx.variables = build_variables(ctx.ids, request, ctx.match)
 
 
-def build_chain(integrations: Integrations) -> tuple[Step, ...]:
+def build_chain(integrations: Integrations, usage_plans: UsagePlans) -> tuple[Step, ...]:
     return (
         trace,
         route,
+        usage_plans.throttle_method,
+        usage_plans.check_key,
         integrations.request,
         integrations.invoke,
         integration_response,
@@ -83,16 +88,23 @@ class Gateway:
         invoker: Invoker,
         bus: Bus | None = None,
         log: Listener = log_exchange,
+        clock: Clock | None = None,
     ) -> None:
-        """``log`` writes each exchange's log lines: records by default, ``serve``'s own writer there."""
+        """``log`` writes each exchange's log lines: records by default, ``serve``'s own writer there.
+
+        ``clock`` is the time throttles, quotas and request times read: a test's ``ManualClock``, or real time.
+        """
         self.deployment = deployment
         self.invoker = invoker
         self.bus = bus or Bus()
         self.bus.subscribe(log)
-        self.chain = build_chain(Integrations(invoker))
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        #: Its counters outlive a reload, as AWS's outlive a redeployment.
+        self.usage_plans = UsagePlans(self.clock)
+        self.chain = build_chain(Integrations(invoker), self.usage_plans)
 
     async def handle_scope(self, scope: Mapping[str, Any], receive: Receive) -> GatewayResponse:
-        ctx = RequestContext(new_ids(), self.deployment)
+        ctx = RequestContext(new_ids(self.clock.now()), self.deployment)
         started = time.perf_counter()
         try:
             request = await request_from_scope(scope, receive)
@@ -111,7 +123,7 @@ class Gateway:
         self, request: GatewayRequest, ctx: RequestContext | None = None, started: float | None = None
     ) -> GatewayResponse:
         started = time.perf_counter() if started is None else started
-        ctx = ctx or RequestContext(new_ids(), self.deployment)
+        ctx = ctx or RequestContext(new_ids(self.clock.now()), self.deployment)
         ctx.request = request
         try:
             for step in self.chain:

@@ -70,7 +70,16 @@ def test_the_loaded_definitions_already_hold_the_preflights_enable_cors_creates(
 
 def test_the_chain_lists_its_steps_in_order(apig: Harness) -> None:
     names = [getattr(step, "__name__", type(step).__name__) for step in apig.gateway.chain]
-    assert names == ["trace", "route", "request", "invoke", "integration_response", "method_response"]
+    assert names == [
+        "trace",
+        "route",
+        "throttle_method",
+        "check_key",
+        "request",
+        "invoke",
+        "integration_response",
+        "method_response",
+    ]
 
 
 def test_a_new_step_is_one_entry_in_the_chain(apig: Harness) -> None:

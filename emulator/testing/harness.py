@@ -34,6 +34,7 @@ import anyio.from_thread
 import uvicorn
 
 from emulator.app import create_app
+from emulator.clock import Clock, ManualClock
 from emulator.config.command_line import at_root
 from emulator.config.nodes import did_you_mean
 from emulator.deployment import deploy
@@ -78,7 +79,9 @@ class Harness:
     process, so debuggers and ``monkeypatch`` reach them) or ``process``. ``stage`` serves only that
     stage of a config loaded here, as ``serve --stage``; ``stage_prefix=False`` serves every API at the
     root, as ``serve --no-stage-prefix`` (``apig.get("/items")`` rather than ``"/Prod/items"``); by
-    default the definitions say (a service's ``noPrependStageInUrl`` serves at the root too).
+    default the definitions say (a service's ``noPrependStageInUrl`` serves at the root too). ``clock``
+    is the gateway's time: by default a ``ManualClock`` that stands still until ``clock.advance()``;
+    ``SystemClock()`` for real time (a harness serving a browser, say).
 
     ``invocations`` lists each function call (function, trigger, event, context values, result or
     error with its traceback, duration, captured log lines); ``exchanges`` lists every request answered,
@@ -98,13 +101,17 @@ class Harness:
         portal: anyio.from_thread.BlockingPortal | None = None,
         stage: str | None = None,
         stage_prefix: bool = True,
+        clock: Clock | None = None,
     ) -> None:
         definitions = as_definitions(config, code_dir=code_dir, isolation=isolation, stage=stage)
         if not stage_prefix:
             definitions = at_root(definitions)
         self.definitions = definitions
         self.invoker = invoker if invoker is not None else create_invoker(isolation)
-        self.gateway = Gateway(deploy(definitions), invoker=self.invoker)
+        #: The time throttles, quotas and request times read: it stands still until the test moves it
+        #: (``apig.clock.advance(1)``), so a test of a rate limit never waits and never depends on speed.
+        self.clock: Clock = clock if clock is not None else ManualClock()
+        self.gateway = Gateway(deploy(definitions), invoker=self.invoker, clock=self.clock)
         self.invocations: list[Invocation] = []
         self.exchanges: list[Exchange] = []
         self.gateway.bus.subscribe(self._record)

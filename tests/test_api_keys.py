@@ -1,0 +1,223 @@
+"""API keys and usage plans over HTTP (reference 7.2 and companion D): the key a method requires, the
+usage plan it is used through, and the plan's throttle and quota, with time from the harness's clock.
+
+Bodies and ``x-amzn-ErrorType`` values for 403 and 429 come from user reports and AWS's documentation,
+not from a recording (companion D.2); the 403 itself is recorded (D.1).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+from emulator.clock import ManualClock
+from emulator.deployment import deploy
+from emulator.testing import Harness
+from emulator.testing.client import GatewayResponseView
+from tests.conftest import ROOT, MakeHarness
+
+VALUE = "abcdefghij0123456789"
+OTHER = "zyxwvutsrq9876543210"
+DISABLED = "disabled-key-0123456789"
+STRANGER = "stranger-key-0123456789"
+
+CONFIG = f"""
+apis:
+  shop:
+    stages:
+      Prod: {{}}
+      Beta: {{}}
+api_keys:
+  partner: {{value: {VALUE}, enabled: true}}
+  second: {{value: {OTHER}}}
+  retired: {{value: {DISABLED}, enabled: false}}
+  stranger: {{value: {STRANGER}}}
+usage_plans:
+  basic:
+    stages: [{{api: shop, stage: Prod}}]
+    throttle: {{rate: 10, burst: 5}}
+    quota: {{limit: 1000, period: DAY}}
+    keys: [partner, second, retired]
+  beta_only:
+    stages: [{{api: shop, stage: Beta}}]
+    keys: [stranger]
+functions:
+  echo:
+    handler: cases.echo_event
+    triggers:
+      - {{api: shop, resource: /orders, method: GET, proxy: true, api_key_required: true}}
+      - {{api: shop, resource: /open, method: GET, proxy: true}}
+"""
+
+FORBIDDEN = b'{"message":"Forbidden"}'
+TOO_MANY = b'{"message":"Too Many Requests"}'
+LIMIT = b'{"message":"Limit Exceeded"}'
+
+
+def identity(response: GatewayResponseView) -> dict[str, Any]:
+    """The ``requestContext.identity`` of the proxy event that ``cases.echo_event`` sent back."""
+    return json.loads(response.content)["requestContext"]["identity"]  # type: ignore[no-any-return]
+
+
+def assert_forbidden(response: GatewayResponseView) -> None:
+    assert response.status_code == 403
+    assert response.content == FORBIDDEN
+    assert response.headers["x-amzn-ErrorType"] == "ForbiddenException"
+    assert response.headers["Content-Type"] == "application/json"
+
+
+def test_reference_7_2_no_key_is_403_forbidden_and_no_function_runs(harness: Harness) -> None:
+    assert_forbidden(harness.get("/Prod/orders"))
+    assert harness.invocations == []
+
+
+def test_reference_7_2_an_unknown_key_is_403(harness: Harness) -> None:
+    assert_forbidden(harness.get("/Prod/orders", headers={"x-api-key": "not-a-key-of-this-config"}))
+
+
+def test_reference_7_2_a_disabled_key_is_403(harness: Harness) -> None:
+    assert_forbidden(harness.get("/Prod/orders", headers={"x-api-key": DISABLED}))
+
+
+def test_reference_7_2_a_key_in_no_plan_of_this_stage_is_403(harness: Harness) -> None:
+    assert_forbidden(harness.get("/Prod/orders", headers={"x-api-key": STRANGER}))
+    assert harness.get("/Beta/orders", headers={"x-api-key": STRANGER}).status_code == 200
+
+
+def test_companion_d1_a_valid_key_is_served_and_named_in_the_event(harness: Harness) -> None:
+    response = harness.get("/Prod/orders", headers={"X-API-Key": VALUE})
+    assert response.status_code == 200
+    assert identity(response)["apiKey"] == VALUE
+    assert identity(response)["apiKeyId"] == harness.definitions.api_keys["partner"].id
+    assert identity(response)["sourceIp"]
+
+
+def test_a_method_without_api_key_required_ignores_keys(harness: Harness) -> None:
+    """The key is read only where the method requires one; elsewhere the identity has no apiKey (A.9)."""
+    response = harness.get("/Prod/open", headers={"x-api-key": "nonsense"})
+    assert response.status_code == 200
+    assert "apiKey" not in identity(response)
+
+
+def test_reference_7_2_the_plans_throttle_is_a_token_bucket_per_key(harness: Harness) -> None:
+    clock = harness.clock
+    assert isinstance(clock, ManualClock)
+    statuses = [harness.get("/Prod/orders", headers={"x-api-key": VALUE}).status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+    throttled = harness.get("/Prod/orders", headers={"x-api-key": VALUE})
+    assert throttled.content == TOO_MANY
+    assert throttled.headers["x-amzn-ErrorType"] == "TooManyRequestsException"
+    # Another key of the same plan has a bucket of its own.
+    assert harness.get("/Prod/orders", headers={"x-api-key": OTHER}).status_code == 200
+    # 10 per second: a tenth of a second gives back one token, not two.
+    clock.advance(0.1)
+    assert harness.get("/Prod/orders", headers={"x-api-key": VALUE}).status_code == 200
+    assert harness.get("/Prod/orders", headers={"x-api-key": VALUE}).status_code == 429
+    # A long pause fills the bucket to its burst, not beyond.
+    clock.advance(60)
+    statuses = [harness.get("/Prod/orders", headers={"x-api-key": VALUE}).status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+
+
+QUOTA = f"""
+apis:
+  shop: {{}}
+api_keys:
+  partner: {{value: {VALUE}}}
+usage_plans:
+  small:
+    stages: [{{api: shop, stage: Prod}}]
+    quota: {{limit: 3, period: PERIOD}}
+    keys: [partner]
+mocks:
+  ok:
+    status: 200
+    body: '{{"ok": true}}'
+    triggers:
+      - {{api: shop, resource: /ping, method: GET, api_key_required: true}}
+"""
+
+
+def used(apig: Harness, count: int) -> list[int]:
+    return [apig.get("/Prod/ping", headers={"x-api-key": VALUE}).status_code for _ in range(count)]
+
+
+@pytest.mark.parametrize(
+    ("period", "start", "same_period", "next_period"),
+    [
+        # DAY: midnight UTC.
+        ("DAY", datetime(2026, 3, 4, 9, 0), datetime(2026, 3, 4, 23, 59, 59), datetime(2026, 3, 5, 0, 0)),
+        # WEEK: Sunday midnight UTC (2026-03-04 is a Wednesday, 03-08 a Sunday).
+        ("WEEK", datetime(2026, 3, 4, 9, 0), datetime(2026, 3, 7, 23, 59), datetime(2026, 3, 8, 0, 0)),
+        # MONTH: the 1st, midnight UTC.
+        ("MONTH", datetime(2026, 2, 3, 9, 0), datetime(2026, 2, 28, 23, 59), datetime(2026, 3, 1, 0, 0)),
+    ],
+)
+def test_reference_7_2_the_quota_is_429_limit_exceeded_until_the_next_period(
+    make_harness: MakeHarness, period: str, start: datetime, same_period: datetime, next_period: datetime
+) -> None:
+    clock = ManualClock(start.replace(tzinfo=timezone.utc))
+    apig = make_harness(QUOTA.replace("PERIOD", period), clock=clock)
+    assert used(apig, 3) == [200, 200, 200]
+    exceeded = apig.get("/Prod/ping", headers={"x-api-key": VALUE})
+    assert exceeded.status_code == 429
+    assert exceeded.content == LIMIT
+    assert exceeded.headers["x-amzn-ErrorType"] == "LimitExceededException"
+    clock.set(same_period.replace(tzinfo=timezone.utc))
+    assert used(apig, 1) == [429]
+    clock.set(next_period.replace(tzinfo=timezone.utc))
+    assert used(apig, 4) == [200, 200, 200, 429]
+
+
+def test_the_quota_offset_counts_against_the_first_period_only(make_harness: MakeHarness) -> None:
+    clock = ManualClock(datetime(2026, 3, 4, 9, 0, tzinfo=timezone.utc))
+    config = QUOTA.replace("PERIOD", "DAY").replace("limit: 3,", "limit: 3, offset: 2,")
+    apig = make_harness(config, clock=clock)
+    assert used(apig, 2) == [200, 429]
+    clock.advance(24 * 3600)
+    assert used(apig, 4) == [200, 200, 200, 429]
+
+
+def test_a_throttled_request_does_not_use_quota(make_harness: MakeHarness) -> None:
+    config = QUOTA.replace("PERIOD", "DAY").replace(
+        "    quota:", "    throttle: {rate: 1, burst: 1}\n    quota:"
+    )
+    apig = make_harness(config)
+    assert used(apig, 3) == [200, 429, 429]
+    apig.clock.advance(1)  # type: ignore[attr-defined]
+    assert used(apig, 1) == [200]
+    apig.clock.advance(1)  # type: ignore[attr-defined]
+    assert used(apig, 1) == [200]
+    apig.clock.advance(1)  # type: ignore[attr-defined]
+    assert used(apig, 1) == [429]
+    assert apig.exchanges[-1].response.body == LIMIT
+
+
+def test_a_key_the_config_disables_is_refused_after_a_reload_of_the_definitions(
+    make_harness: MakeHarness,
+) -> None:
+    """AWS's recorded sequence (D.1): 403 without a key, 200 with it, 403 once the key is disabled."""
+    apig = make_harness(CONFIG)
+    assert apig.get("/Prod/orders").status_code == 403
+    assert apig.get("/Prod/orders", headers={"x-api-key": VALUE}).status_code == 200
+    keys = dict(apig.definitions.api_keys)
+    keys["partner"] = replace(keys["partner"], enabled=False)
+    apig.gateway.deployment = deploy(replace(apig.definitions, api_keys=keys))
+    assert_forbidden(apig.get("/Prod/orders", headers={"x-api-key": VALUE}))
+
+
+def test_the_worked_example_serves_a_partner_by_its_key() -> None:
+    """config/access/partners.yaml with handlers_example/partners.py, as the README shows them."""
+    with Harness(ROOT / "config" / "access" / "partners.yaml", code_dir=ROOT) as apig:
+        assert_forbidden(apig.get("/Prod/partner/orders"))
+        assert_forbidden(apig.get("/Prod/partner/orders", headers={"x-api-key": "retired-key-0123456789"}))
+        served = apig.get("/Prod/partner/orders", headers={"x-api-key": VALUE})
+        assert served.json() == {"apiKeyId": apig.definitions.api_keys["partner"].id, "orders": []}
+        statuses = [apig.get("/Prod/partner/orders", headers={"x-api-key": VALUE}).status for _ in range(5)]
+        assert statuses == [200, 200, 200, 200, 429]
+        apig.clock.advance(0.5)  # type: ignore[attr-defined]
+        assert apig.get("/Prod/partner/orders", headers={"x-api-key": VALUE}).status == 200
