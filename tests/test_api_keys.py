@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 
 from emulator.clock import ManualClock
+from emulator.context import RequestContext
 from emulator.deployment import deploy
+from emulator.key_listing import HEADING, format_api_keys
 from emulator.testing import Harness
 from emulator.testing.client import GatewayResponseView
 from tests.conftest import ROOT, MakeHarness
@@ -221,3 +223,54 @@ def test_the_worked_example_serves_a_partner_by_its_key() -> None:
         assert statuses == [200, 200, 200, 200, 429]
         apig.clock.advance(0.5)  # type: ignore[attr-defined]
         assert apig.get("/Prod/partner/orders", headers={"x-api-key": VALUE}).status == 200
+
+
+AUTHORIZER_SOURCE = f"""
+apis:
+  shop:
+    api_key_source: AUTHORIZER
+    stages:
+      Prod: {{}}
+api_keys:
+  partner: {{value: {VALUE}}}
+usage_plans:
+  basic:
+    stages: [{{api: shop, stage: Prod}}]
+    keys: [partner]
+functions:
+  echo:
+    handler: cases.echo_event
+    triggers:
+      - {{api: shop, resource: /orders, method: GET, proxy: true, api_key_required: true}}
+"""
+
+
+def test_reference_7_2_with_the_authorizer_source_the_key_is_the_authorizers_usage_identifier_key(
+    make_harness: MakeHarness,
+) -> None:
+    """The Lambda authorizer check fills ``usage_identifier_key``; a stand-in step plays it here, and the
+    header is then not read at all."""
+    apig = make_harness(AUTHORIZER_SOURCE)
+
+    async def authorizer(ctx: RequestContext) -> None:
+        assert ctx.request is not None
+        ctx.usage_identifier_key = ctx.request.header("x-usage-key")
+
+    chain = apig.gateway.chain
+    apig.gateway.chain = (*chain[:2], authorizer, *chain[2:])
+    assert_forbidden(apig.get("/Prod/orders", headers={"x-api-key": VALUE}))
+    assert_forbidden(apig.get("/Prod/orders", headers={"x-usage-key": "not-the-partners-key-at-all"}))
+    served = apig.get("/Prod/orders", headers={"x-usage-key": VALUE})
+    assert served.status_code == 200
+    assert identity(served)["apiKey"] == VALUE
+
+
+def test_serve_lists_each_key_with_its_value_plan_and_limits(harness: Harness) -> None:
+    """A value SAM or serverless.yml left to AWS is derived locally: the list is where it is found."""
+    assert format_api_keys(harness.definitions).splitlines() == [
+        HEADING,
+        f"  partner   {VALUE}     plan basic (shop/Prod): 10/s, burst 5, 1000 per day",
+        f"  second    {OTHER}     plan basic (shop/Prod): 10/s, burst 5, 1000 per day",
+        f"  retired   {DISABLED}  disabled: refused with 403",
+        f"  stranger  {STRANGER}  plan beta_only (shop/Beta)",
+    ]
