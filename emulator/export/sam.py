@@ -145,6 +145,8 @@ def _api_resource(
         properties["Description"] = api.description
     if stage is not None and stage.variables:
         properties["Variables"] = dict(stage.variables)
+    if stage is not None and (stage.throttle is not None or stage.method_throttles):
+        properties["MethodSettings"] = _method_settings(stage)
     properties["EndpointConfiguration"] = {"Type": api.endpoint_type}
     if api.binary_media_types:
         # SAM's own escaping: it turns "~1" back into "/" (a "/" would be read as a path in its patch).
@@ -155,6 +157,22 @@ def _api_resource(
     properties["OpenApiVersion"] = OPENAPI_VERSION
     properties["DefinitionBody"] = body
     return {"Type": "AWS::Serverless::Api", "Properties": properties}
+
+
+def _method_settings(stage: Stage) -> list[dict[str, object]]:
+    """The stage's throttling as CloudFormation writes it: ``/*`` ``*`` for the default, ``~1`` for slashes."""
+    settings = [("/*", "*", stage.throttle)] if stage.throttle is not None else []
+    for (path, verb), throttle in stage.method_throttles.items():
+        settings.append(("/" if path == "/" else "/" + path.replace("/", "~1"), verb, throttle))
+    return [
+        {
+            "ResourcePath": path,
+            "HttpMethod": verb,
+            "ThrottlingRateLimit": throttle.rate,
+            "ThrottlingBurstLimit": throttle.burst,
+        }
+        for path, verb, throttle in settings
+    ]
 
 
 def _function_resource(
