@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import emulator
-from emulator import cli_debug, cli_export, cli_frontend, cli_harness, cli_runtime
+from emulator import cli_debug, cli_export, cli_frontend, cli_harness, cli_runtime, cli_token
 from emulator.config import ConfigErrors, formats, load
 from emulator.config.builder import MockAnswer
 from emulator.config.errors import settle, warnings_report
@@ -192,6 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
         f"custom.serverless-offline.httpPort, else {DEFAULT_PORT})",
     )
     _add_stage_prefix_option(serve)
+    serve.add_argument(
+        "--auth",
+        choices=("on", "off"),
+        default="on",
+        help="off: serve every method without its authorization, its requestContext.authorizer filled "
+        "from the definitions' auth_off: (for frontend work; logged) (default: on)",
+    )
     cli_frontend.add_serve_options(serve)
     cli_runtime.add_serve_options(serve)
     cli_debug.add_serve_options(serve)
@@ -232,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_harness.add_commands(commands, _add_config_options)
     cli_export.add_command(commands, lambda parser: _add_config_options(parser, local=False))
+    cli_token.add_command(commands, _add_config_options)
     return parser
 
 
@@ -403,7 +411,7 @@ def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
         return 1
     base_url = _base_url(args.host, bound_port(sockets))
     invoker = cli_runtime.invoker_for(args, debug=debug)
-    deployment = deploy(definitions)
+    deployment = deploy(definitions, auth_off=args.auth == "off")
     gateway = Gateway(deployment, invoker=invoker, log=ExchangeLog(writer))
     print(format_table(definitions, base_url, deployment.notes), flush=True)
     _print_api_keys(definitions)
@@ -457,6 +465,7 @@ COMMANDS = {
     "validate": cmd_validate,
     **cli_harness.COMMANDS,
     **cli_export.COMMANDS,
+    **cli_token.COMMANDS,
 }
 
 

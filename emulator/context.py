@@ -22,6 +22,7 @@ from emulator.response import GatewayResponse
 from emulator.routing import RouteMatch
 
 if TYPE_CHECKING:
+    from emulator.auth.api_keys import UsagePlans
     from emulator.deployment import Deployment
     from emulator.integrations.base import BackendReply, IntegrationKind
 
@@ -70,6 +71,8 @@ class RequestContext:
     error: GatewayError | None = None
     #: A Lambda authorizer's ``usageIdentifierKey``: the API key of an API whose key source is ``AUTHORIZER``.
     usage_identifier_key: str | None = None
+    #: The gateway's usage plans (its clock and counters), which the ``authorize`` step draws on.
+    usage_plans: UsagePlans | None = None
 
 
 def domain_name(host: str) -> str:

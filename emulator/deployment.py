@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from emulator.auth.access import Access, compile_access
 from emulator.auth.usage import KeyRing, key_ring
 from emulator.model import Definitions
 from emulator.not_executed import Note, not_executed
@@ -25,6 +26,8 @@ class Deployment:
     key_ring: KeyRing
     #: What the methods define that the gateway does not execute yet (``emulator.not_executed``).
     notes: tuple[Note, ...] = ()
+    #: The authorizers' compiled checks (keys parsed once) and whether authorization is off.
+    access: Access = field(default_factory=Access)
     #: Advice the log gives once per deployment rather than on every request (a reload gives it anew):
     #: keys of what was said.
     advised: set[str] = field(default_factory=set, compare=False, repr=False)
@@ -37,10 +40,12 @@ class Deployment:
         return True
 
 
-def deploy(definitions: Definitions) -> Deployment:
+def deploy(definitions: Definitions, *, auth_off: bool = False) -> Deployment:
+    """``auth_off``: ``--auth off``, every method served without its authorization (``emulator.auth.step``)."""
     return Deployment(
         definitions=definitions,
         router=Router(definitions),
         key_ring=key_ring(definitions),
         notes=not_executed(definitions),
+        access=compile_access(definitions, off=auth_off),
     )

@@ -183,3 +183,13 @@ class LimitExceeded(GatewayError):
     error_type = "LimitExceededException"
     response_type = "QUOTA_EXCEEDED"
     default_message = "Limit Exceeded"
+
+
+class Unauthorized(GatewayError):
+    """An authorizer refused the caller's token: missing, malformed, badly signed, expired, of the wrong
+    issuer or use, or without one of the method's scopes. AWS never says which (reference 7.5)."""
+
+    status = 401
+    error_type = "UnauthorizedException"
+    response_type = "UNAUTHORIZED"
+    default_message = "Unauthorized"

@@ -1,12 +1,13 @@
 """The request's whole life on one screen: parse, then the chain of steps, then the reply.
 
-    parse → trace → route → [method request → authorize] → integration request → invoke
+    parse → trace → route → authorize → [method request] → integration request → invoke
           → integration response → method response → reply
 
 Each step is a function of the request's context (``emulator.context``) in a module of its own; the
-chain is the list below, so a new step (request validation, authorizers, API keys: the bracketed
-slots) is one more entry. Any step may raise a ``GatewayError``, which ``gateway_responses`` turns into
-AWS's answer in exactly one place. Every answer is published once on the bus (log, recorder,
+chain is the list below, so a new step (request validation: the bracketed slot) is one more entry;
+``authorize`` (``emulator.auth.step``) runs each method's throttle, authorization, resource policy and
+API key. Any step may raise a ``GatewayError``, which ``gateway_responses`` turns into AWS's answer in
+exactly one place. Every answer is published once on the bus (log, recorder,
 inspector).
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 
 from emulator import ids
 from emulator.auth.api_keys import UsagePlans
+from emulator.auth.step import authorize
 from emulator.bus import Bus, Listener
 from emulator.clock import Clock, SystemClock
 from emulator.context import RequestContext, build_variables
@@ -65,12 +67,11 @@ async def route(ctx: RequestContext) -> None:
     ctx.variables = build_variables(ctx.ids, request, ctx.match)
 
 
-def build_chain(integrations: Integrations, usage_plans: UsagePlans) -> tuple[Step, ...]:
+def build_chain(integrations: Integrations) -> tuple[Step, ...]:
     return (
         trace,
         route,
-        usage_plans.throttle_method,
-        usage_plans.check_key,
+        authorize,
         integrations.request,
         integrations.invoke,
         integration_response,
@@ -101,10 +102,10 @@ class Gateway:
         self.clock: Clock = clock if clock is not None else SystemClock()
         #: Its counters outlive a reload, as AWS's outlive a redeployment.
         self.usage_plans = UsagePlans(self.clock)
-        self.chain = build_chain(Integrations(invoker), self.usage_plans)
+        self.chain = build_chain(Integrations(invoker))
 
     async def handle_scope(self, scope: Mapping[str, Any], receive: Receive) -> GatewayResponse:
-        ctx = RequestContext(new_ids(self.clock.now()), self.deployment)
+        ctx = RequestContext(new_ids(self.clock.now()), self.deployment, usage_plans=self.usage_plans)
         started = time.perf_counter()
         try:
             request = await request_from_scope(scope, receive)
@@ -123,7 +124,7 @@ class Gateway:
         self, request: GatewayRequest, ctx: RequestContext | None = None, started: float | None = None
     ) -> GatewayResponse:
         started = time.perf_counter() if started is None else started
-        ctx = ctx or RequestContext(new_ids(self.clock.now()), self.deployment)
+        ctx = ctx or RequestContext(new_ids(self.clock.now()), self.deployment, usage_plans=self.usage_plans)
         ctx.request = request
         try:
             for step in self.chain:

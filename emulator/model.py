@@ -427,6 +427,35 @@ class UsagePlan:
 
 
 @dataclass(frozen=True)
+class UserPool:
+    """A Cognito user pool whose tokens the gateway verifies (the YAML's ``user_pools:``).
+
+    ``jwks`` is the pool's JSON Web Key Set as read from its file; ``None`` means the built-in local
+    issuer signs and verifies its tokens (``apig-emu token``).
+    """
+
+    id: str
+    jwks: Mapping[str, object] | None = None
+    jwks_path: Path | None = None
+    location: Location = NOWHERE
+
+
+@dataclass(frozen=True)
+class AuthOff:
+    """The YAML's ``auth_off:``: what a method whose authorization is skipped receives instead.
+
+    ``methods`` holds (api, resource path, verb) of the methods skipped always; ``serve --auth off``
+    skips every method's. Cognito methods get ``claims``, Lambda-authorizer methods ``principal_id``
+    and ``context``.
+    """
+
+    claims: Mapping[str, str] = field(default_factory=dict)
+    principal_id: str = "offline-user"
+    context: Mapping[str, str] = field(default_factory=dict)
+    methods: frozenset[tuple[str, str, str]] = frozenset()
+
+
+@dataclass(frozen=True)
 class Serving:
     """The emulator's own: where a definition asks to be served (serverless-offline's settings, say).
 
@@ -452,6 +481,10 @@ class Definitions:
     functions: Mapping[str, Function] = field(default_factory=dict)
     api_keys: Mapping[str, ApiKey] = field(default_factory=dict)
     usage_plans: Mapping[str, UsagePlan] = field(default_factory=dict)
+    #: Cognito user pools by pool id (``us-east-1_AbC123``); a pool an authorizer names without an
+    #: entry here is the built-in local issuer's.
+    user_pools: Mapping[str, UserPool] = field(default_factory=dict)
+    auth_off: AuthOff = field(default_factory=AuthOff)
     #: The files it was read from, for reloading and messages.
     sources: tuple[Path, ...] = ()
     serving: Serving = field(default_factory=Serving)

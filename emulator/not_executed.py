@@ -6,7 +6,7 @@ executes part of it. For each part it does not, the choice is one of two, and th
 - the method answers AWS's 500 and the log says why: integrations of a kind not executed (HTTP,
   HTTP_PROXY, AWS services), mapping templates that need Velocity, header mappings from sources not
   read yet. Serving such a method some other way would hide the difference;
-- the method is served without it: authorizers, IAM, request validators, the resource
+- the method is served without it: Lambda authorizers, IAM, request validators, the resource
   policy, request parameter mappings and content handling. The rest of the method works, which is
   what a developer needs while those features are on their way.
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from emulator.auth.access import pool_ids
 from emulator.config.lambda_uris import UnresolvedFunction, lambda_target
 from emulator.model import AWS, AWS_PROXY, HTTP, HTTP_PROXY, MOCK, Definitions, Integration, Method, RestApi
 from emulator.velocity import static_text
@@ -61,10 +62,15 @@ def _api_notes(api: RestApi) -> list[str]:
 def method_notes(api: RestApi, method: Method) -> list[str]:
     """Each part of ``method`` not executed yet, and what a request meets instead."""
     notes = _integration_notes(method.integration)
-    if method.authorization_type in ("CUSTOM", "COGNITO_USER_POOLS"):
-        notes.append(
-            f"authorizer '{method.authorizer}' ({method.authorization_type}): not enforced yet; served without it"
-        )
+    if method.authorization_type == "CUSTOM":
+        notes.append(f"authorizer '{method.authorizer}' (CUSTOM): not enforced yet; served without it")
+    elif method.authorization_type == "COGNITO_USER_POOLS":
+        authorizer = api.authorizers.get(method.authorizer or "")
+        if authorizer is not None and not pool_ids(authorizer):
+            notes.append(
+                f"authorizer '{authorizer.name}' (COGNITO_USER_POOLS) names no user pool ARN apig-emu can read "
+                f"({', '.join(authorizer.provider_arns) or 'none'}); every request answers 401"
+            )
     elif method.authorization_type == "AWS_IAM":
         notes.append("IAM authorization (AWS_IAM): not enforced yet; served without a signature")
     if _validates_something(api, method):

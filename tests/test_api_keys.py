@@ -8,8 +8,10 @@ not from a recording (companion D.2); the 403 itself is recorded (D.1).
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import replace
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -273,4 +275,76 @@ def test_serve_lists_each_key_with_its_value_plan_and_limits(harness: Harness) -
         f"  second    {OTHER}     plan basic (shop/Prod): 10/s, burst 5, 1000 per day",
         f"  retired   {DISABLED}  disabled: refused with 403",
         f"  stranger  {STRANGER}  plan beta_only (shop/Beta)",
+    ]
+
+
+BOTH = """
+openapi: 3.0.1
+info: {title: shop, version: "1"}
+components:
+  securitySchemes:
+    api_key: {type: apiKey, name: x-api-key, in: header}
+    pool:
+      type: apiKey
+      name: Authorization
+      in: header
+      x-amazon-apigateway-authtype: cognito_user_pools
+      x-amazon-apigateway-authorizer:
+        type: cognito_user_pools
+        providerARNs: ["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Local1"]
+paths:
+  /orders:
+    get:
+      security: [{pool: [], api_key: []}]
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        httpMethod: POST
+        uri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:echo/invocations
+"""
+
+BOTH_BINDING = f"""
+apis:
+  shop:
+    openapi: shop.openapi.yaml
+    stages:
+      Prod: {{throttle: {{rate: 1, burst: 3}}}}
+api_keys:
+  partner: {{value: {VALUE}}}
+usage_plans:
+  basic:
+    stages: [{{api: shop, stage: Prod}}]
+    keys: [partner]
+functions:
+  echo: {{handler: cases.echo_event}}
+"""
+
+
+def test_the_authorizer_decides_before_the_api_key_and_the_stage_throttle_before_both(
+    make_harness: MakeHarness, tmp_path: Path
+) -> None:
+    """The design's order (AWS's is not recorded): throttle, the method's authorization, then the key."""
+    (tmp_path / "shop.openapi.yaml").write_text(BOTH)
+    apig = make_harness(BOTH_BINDING)
+    token = {"Authorization": apig.token("alice")}
+    unauthorized = apig.get("/Prod/orders", headers={"x-api-key": VALUE})
+    assert (unauthorized.status_code, unauthorized.content) == (401, b'{"message":"Unauthorized"}')
+    assert_forbidden(apig.get("/Prod/orders", headers=token))
+    served = apig.get("/Prod/orders", headers={**token, "x-api-key": VALUE})
+    assert served.status_code == 200
+    assert identity(served)["apiKey"] == VALUE
+    assert served.json()["requestContext"]["authorizer"]["claims"]["sub"] == "alice"
+    # Three requests drew the stage's three tokens: the fourth is throttled, however good its credentials.
+    assert apig.get("/Prod/orders", headers={**token, "x-api-key": VALUE}).status_code == 429
+
+
+def test_auth_off_serves_a_key_requiring_method_without_a_key_and_says_so(
+    make_harness: MakeHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    apig = make_harness(CONFIG, auth="off")
+    with caplog.at_level(logging.WARNING, logger="apig_emu.auth"):
+        assert apig.get("/Prod/orders").status_code == 200
+        assert apig.get("/Prod/orders").status_code == 200
+    assert [record.getMessage() for record in caplog.records] == [
+        "api 'shop' GET /orders: the API key check is OFF; requests are served without a key and count against "
+        "no usage plan"
     ]

@@ -73,8 +73,7 @@ def test_the_chain_lists_its_steps_in_order(apig: Harness) -> None:
     assert names == [
         "trace",
         "route",
-        "throttle_method",
-        "check_key",
+        "authorize",
         "request",
         "invoke",
         "integration_response",

@@ -120,10 +120,10 @@ def test_exported_api_route_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     rows = [
         ("GET", "health", "mock", "-", "", ""),
-        ("GET", "pets", "lambda-proxy", "listPets", "yes", "1,2"),
+        ("GET", "pets", "lambda-proxy", "listPets", "yes", "1"),
         ("OPTIONS", "pets", "cors-preflight", "-", "yes", ""),
-        ("POST", "pets", "lambda (non-proxy)", "createPet", "yes", "1,3,4"),
-        ("GET", "pets/{petId}", "lambda-proxy", "{fn}", "", "1"),
+        ("POST", "pets", "lambda (non-proxy)", "createPet", "yes", "2,3"),
+        ("GET", "pets/{petId}", "lambda-proxy", "{fn}", "", ""),
         ("POST", "pets/{petId}/adoption", "lambda-proxy", "adoptPet", "", ""),
         ("ANY", "pets/{petId}/photo", "lambda-proxy", "petPhoto", "", ""),
     ]
@@ -139,10 +139,9 @@ def test_exported_api_route_table(capsys: pytest.CaptureFixture[str]) -> None:
         *expected,
         "",
         NOT_YET,
-        "  [1] authorizer 'PetsUserPool' (COGNITO_USER_POOLS): not enforced yet; served without it",
-        "  [2] request validator 'params-only': not enforced yet; requests are not validated",
-        "  [3] response mapping template needs Velocity: not executed yet; responses it applies to answer 500",
-        "  [4] request validator 'body-only': not enforced yet; requests are not validated",
+        "  [1] request validator 'params-only': not enforced yet; requests are not validated",
+        "  [2] response mapping template needs Velocity: not executed yet; responses it applies to answer 500",
+        "  [3] request validator 'body-only': not enforced yet; requests are not validated",
         "api 'pets': resource policy (x-amazon-apigateway-policy): not enforced yet; every request is let through",
         NON_PROXY_NOTE,
     ]
@@ -173,38 +172,43 @@ def test_exported_api_warning_fails_with_fail_on_warnings(capsys: pytest.Capture
 
 @pytest.mark.parametrize("harness", [PETS], indirect=True)
 def test_exported_api_served_end_to_end(harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
-    listed = harness.get("/live/pets?limit=1&species=dog")
-    # Served without its Cognito authorizer, as the route table says: no claims reach the handler.
-    assert listed.json() == {"pets": [{"id": "1", "name": "Rex", "species": "dog"}], "authorizer": None}
-    created = harness.post("/live/pets", json={"name": "Kit", "species": "cat"})
+    assert harness.get("/live/pets?limit=1&species=dog").status == 401  # its Cognito authorizer
+    # The methods ask for scopes: an access token carrying them.
+    token = {"Authorization": harness.token("alice", groups=["staff"], scopes=["pets/read", "pets/write"])}
+    listed = harness.get("/live/pets?limit=1&species=dog", headers=token)
+    body = listed.json()
+    claims = body.pop("authorizer")["claims"]
+    assert body == {"pets": [{"id": "1", "name": "Rex", "species": "dog"}]}
+    assert (claims["sub"], claims["token_use"], claims["cognito:groups"]) == ("alice", "access", "staff")
+    created = harness.post("/live/pets", json={"name": "Kit", "species": "cat"}, headers=token)
     assert (created.status, created.json()) == (201, {"id": "3", "name": "Kit", "species": "cat"})
     assert created.headers["Access-Control-Allow-Origin"] == "https://shop.example.com"
     assert harness.invocations_of("createPet")[-1].event == {"name": "Kit", "species": "cat"}
     with caplog.at_level(logging.WARNING, logger="apig_emu.gateway"):
-        refused = harness.post("/live/pets", json={"name": "Eel", "species": "eel"})
+        refused = harness.post("/live/pets", json={"name": "Eel", "species": "eel"}, headers=token)
     # The error selects the 400 response, whose template needs Velocity: AWS's 500, and the log says why.
     assert (refused.status, refused.json()) == (500, {"message": "Internal server error"})
     assert (
         "the response template for application/json needs Velocity, which is not executed yet" in caplog.text
     )
     # The stage variable names each stage's function.
-    assert harness.get("/live/pets/1").json() == {"id": "1", "name": "Rex", "species": "dog"}
-    assert harness.get("/beta/pets/2").json() == {"beta": True, "id": "2", "stage": "beta"}
+    assert harness.get("/live/pets/1", headers=token).json() == {"id": "1", "name": "Rex", "species": "dog"}
+    assert harness.get("/beta/pets/2", headers=token).json() == {"beta": True, "id": "2", "stage": "beta"}
     assert harness.invocations[-1].function == "getPetBeta"
     # The document's api_key security: the key's usage plan serves the live stage, not beta.
-    assert harness.delete("/live/pets/1/photo").status == 403
-    key = {"x-api-key": "pets-photographer-key-01"}
+    assert harness.delete("/live/pets/1/photo", headers=token).status == 403
+    key = {"x-api-key": "pets-photographer-key-01", **token}
     assert harness.get("/beta/pets/1/photo", headers=key).status == 403
     assert harness.delete("/live/pets/1/photo", headers=key).json() == {
         "method": "DELETE",
         "resource": "/pets/{petId}/photo",
     }
-    assert harness.get("/live/health").json() == {"status": "ok"}
-    assert harness.post("/live/pets/7/adoption").json() == {"adopted": "7"}
+    assert harness.get("/live/health", headers=token).json() == {"status": "ok"}
+    assert harness.post("/live/pets/7/adoption", headers=token).json() == {"adopted": "7"}
     preflight = harness.options("/live/pets")
     assert preflight.headers["Access-Control-Allow-Methods"] == "GET,POST,OPTIONS"
     # The document's gateway responses apply.
-    missing = harness.get("/live/nowhere")
+    missing = harness.get("/live/nowhere", headers=token)
     assert missing.status == 404
     assert missing.json()["message"] == "no such route"
     assert missing.headers["Access-Control-Allow-Origin"] == "https://shop.example.com"

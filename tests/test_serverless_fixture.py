@@ -28,7 +28,7 @@ METHOD   URL                                        INTEGRATION         FUNCTION
 GET      http://127.0.0.1:3000/dev/hello/{name}     lambda-proxy        hello        yes   dev-shop (4r17thfs42)
 OPTIONS  http://127.0.0.1:3000/dev/hello/{name}     cors-preflight      -            yes   dev-shop (4r17thfs42)
 OPTIONS  http://127.0.0.1:3000/dev/orders           cors-preflight      -            yes   dev-shop (4r17thfs42)
-POST     http://127.0.0.1:3000/dev/orders           lambda (non-proxy)  createOrder  yes   dev-shop (4r17thfs42)  1,2,3
+POST     http://127.0.0.1:3000/dev/orders           lambda (non-proxy)  createOrder  yes   dev-shop (4r17thfs42)  1,2
 GET      http://127.0.0.1:3000/dev/status           lambda (non-proxy)  status             dev-shop (4r17thfs42)  1
 GET      http://127.0.0.1:3000/dev/status/payments  lambda (non-proxy)  status             dev-shop (4r17thfs42)  1
 """
@@ -53,7 +53,7 @@ def test_the_route_table() -> None:
         "  [1] request mapping template needs Velocity: not executed yet; requests it applies to answer 500"
         in table
     )
-    assert "  [2] authorizer '1_Shop123' (COGNITO_USER_POOLS): not enforced yet; served without it" in table
+    assert "COGNITO_USER_POOLS" not in table  # enforced
 
 
 def test_what_the_service_deploys() -> None:
@@ -129,12 +129,14 @@ def test_serverless_s_default_request_template_is_kept_and_answers_500_until_vel
     harness: Harness,
 ) -> None:
     """Serverless's default template needs Velocity: the method says so rather than send the body raw."""
-    response = harness.post("/dev/orders", json={"item": "tea", "quantity": 2})
+    token = {"Authorization": harness.token("alice")}
+    response = harness.post("/dev/orders", json={"item": "tea", "quantity": 2}, headers=token)
     assert response.status_code == 500
     (exchange,) = harness.exchanges
     assert "needs Velocity, which is not executed yet" in str(exchange.error)
 
 
 def test_the_never_passthrough_refuses_a_content_type_without_a_template(harness: Harness) -> None:
-    response = harness.post("/dev/orders", content=b"tea", headers={"Content-Type": "text/plain"})
+    headers = {"Content-Type": "text/plain", "Authorization": harness.token("alice")}
+    response = harness.post("/dev/orders", content=b"tea", headers=headers)
     assert response.status_code == 415

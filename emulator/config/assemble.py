@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from emulator.account import lambda_arn
+from emulator.auth.access import pool_ids
 from emulator.config.builder import DefinitionsBuilder, MockAnswer, lambda_method, mock_method
 from emulator.config.errors import ConfigError
 from emulator.config.nodes import did_you_mean, one_of, where
@@ -38,6 +39,7 @@ def assemble(
     for path in sources:
         builder.add_source(path)
     openapi = _documents(builder, documents, mocks)
+    _access(builder, documents)
     for document in documents:
         for api in document.apis:
             imported = openapi.api(api.name) if openapi is not None else None
@@ -94,12 +96,61 @@ def assemble(
         for plan in document.usage_plans:
             builder.add_usage_plan(plan.plan)
     definitions = builder.build()
-    errors = builder.errors + check_references(
+    errors, warnings = access_checks(definitions, documents)
+    errors += check_references(
         definitions,
         [plan for document in documents for plan in document.usage_plans],
         [throttle for document in documents for throttle in document.method_throttles],
     )
-    return definitions, errors, [*builder.warnings, *stage_function_warnings(definitions)]
+    return (
+        definitions,
+        [*builder.errors, *errors],
+        [*builder.warnings, *stage_function_warnings(definitions), *warnings],
+    )
+
+
+def _access(builder: DefinitionsBuilder, documents: Sequence[DocumentDecls]) -> None:
+    """``user_pools:`` of every file, and the one ``auth_off:``."""
+    first: Location | None = None
+    for document in documents:
+        for pool in document.user_pools:
+            builder.add_user_pool(pool)
+        if document.auth_off is not None:
+            auth_off, location, _ = document.auth_off
+            if first is not None:
+                builder.error(location, f"auth_off is defined in both {where(first)} and {where(location)}")
+                continue
+            first = location
+            builder.set_auth_off(auth_off)
+
+
+def access_checks(
+    definitions: Definitions, documents: Sequence[DocumentDecls]
+) -> tuple[list[ConfigError], list[ConfigError]]:
+    """Errors: an ``auth_off:`` method that does not exist. Warnings: pools that look mistyped."""
+    errors: list[ConfigError] = []
+    for document in documents:
+        for (api, path, verb), location in document.auth_off[2] if document.auth_off else []:
+            found = definitions.apis.get(api)
+            resource = found.resources.get(path) if found is not None else None
+            if resource is None or verb not in resource.methods:
+                errors.append(ConfigError(location, f"auth_off: no method {verb} {path} in api '{api}'"))
+    named = {
+        pool: authorizer.location
+        for api in definitions.apis.values()
+        for authorizer in api.authorizers.values()
+        if authorizer.type == "COGNITO_USER_POOLS"
+        for pool in pool_ids(authorizer)
+    }
+    warnings = [
+        ConfigError(
+            pool.location,
+            f"user pool '{pool.id}' is named by no Cognito authorizer{did_you_mean(pool.id, list(named))}",
+        )
+        for pool in definitions.user_pools.values()
+        if pool.id not in named
+    ]
+    return errors, warnings
 
 
 def _documents(

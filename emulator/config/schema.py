@@ -1,5 +1,5 @@
-"""Reading one file's ``apis``, ``functions``, ``mocks``, ``api_keys`` and ``usage_plans`` into declarations,
-checking each value on its own.
+"""Reading one file's ``apis``, ``functions``, ``mocks``, ``user_pools``, ``auth_off``, ``api_keys`` and
+``usage_plans`` into declarations, checking each value on its own.
 
 Checks that need the other files too (unknown apis, clashing methods and resources) happen when the
 declarations are assembled.
@@ -27,6 +27,7 @@ from emulator.config.usage_plans import (
     read_throttle,
     read_usage_plans,
 )
+from emulator.config.user_pools import NamedMethod, read_auth_off, read_user_pools
 from emulator.ids import stable_id
 from emulator.model import (
     API_KEY_SOURCES,
@@ -35,11 +36,13 @@ from emulator.model import (
     ENDPOINT_TYPES,
     HTTP_METHODS,
     ApiKey,
+    AuthOff,
     CorsConfig,
     Function,
     Location,
     RestApi,
     Stage,
+    UserPool,
 )
 
 
@@ -119,6 +122,9 @@ class DocumentDecls:
     api_keys: list[ApiKey] = dataclasses.field(default_factory=list)
     usage_plans: list[PlanDecl] = dataclasses.field(default_factory=list)
     method_throttles: list[MethodThrottleDecl] = dataclasses.field(default_factory=list)
+    user_pools: list[UserPool] = dataclasses.field(default_factory=list)
+    #: ``auth_off:``, with where it is (one file may hold it) and the methods it lists.
+    auth_off: tuple[AuthOff, Location, list[NamedMethod]] | None = None
 
 
 _CORS_KEYS = (
@@ -133,9 +139,17 @@ _CORS_KEYS = (
 
 def read_document(reader: Reader, root: Field, code_dir: Path) -> DocumentDecls:
     decls = DocumentDecls([], [])
-    top = reader.mapping(root, optional=("apis", "functions", "mocks", "api_keys", "usage_plans"))
+    top = reader.mapping(
+        root, optional=("apis", "functions", "mocks", "user_pools", "auth_off", "api_keys", "usage_plans")
+    )
     if top is None:
         return decls
+    if "user_pools" in top:
+        decls.user_pools = read_user_pools(reader, top["user_pools"])
+    if "auth_off" in top:
+        read = read_auth_off(reader, top["auth_off"])
+        if read is not None:
+            decls.auth_off = (read[0], reader.location(top["auth_off"]), read[1])
     for name, field in _named(reader, top.get("apis")):
         api = _api(reader, name, field, decls)
         if api is not None:

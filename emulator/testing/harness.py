@@ -22,7 +22,7 @@ from __future__ import annotations
 import socket
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import ExitStack
@@ -34,6 +34,7 @@ import anyio.from_thread
 import uvicorn
 
 from emulator.app import create_app
+from emulator.auth.tokens import mint_for
 from emulator.clock import Clock, ManualClock
 from emulator.config.command_line import at_root
 from emulator.config.nodes import did_you_mean
@@ -49,6 +50,8 @@ from emulator.testing.config import ConfigSource, as_definitions
 from emulator.testing.events import EventFactory
 
 Handler = Callable[[Any, Any], Any]
+#: ``auth="off"`` serves every method without its authorization, as ``serve --auth off``.
+AUTH_MODES = ("on", "off")
 
 
 class Override:
@@ -102,7 +105,10 @@ class Harness:
         stage: str | None = None,
         stage_prefix: bool = True,
         clock: Clock | None = None,
+        auth: str = "on",
     ) -> None:
+        if auth not in AUTH_MODES:
+            raise ValueError(f"auth must be 'on' or 'off', not {auth!r}")
         definitions = as_definitions(config, code_dir=code_dir, isolation=isolation, stage=stage)
         if not stage_prefix:
             definitions = at_root(definitions)
@@ -111,7 +117,9 @@ class Harness:
         #: The time throttles, quotas and request times read: it stands still until the test moves it
         #: (``apig.clock.advance(1)``), so a test of a rate limit never waits and never depends on speed.
         self.clock: Clock = clock if clock is not None else ManualClock()
-        self.gateway = Gateway(deploy(definitions), invoker=self.invoker, clock=self.clock)
+        self.gateway = Gateway(
+            deploy(definitions, auth_off=auth == "off"), invoker=self.invoker, clock=self.clock
+        )
         self.invocations: list[Invocation] = []
         self.exchanges: list[Exchange] = []
         self.gateway.bus.subscribe(self._record)
@@ -213,6 +221,36 @@ class Harness:
             self.restore(function)
         self.invocations.clear()
         self.exchanges.clear()
+
+    def token(
+        self,
+        sub: str = "test-user",
+        *,
+        pool: str | None = None,
+        groups: Iterable[str] = (),
+        scopes: Iterable[str] = (),
+        claims: Mapping[str, object] | None = None,
+        expires_in: float = 3600,
+        token_use: str | None = None,
+        now: float | None = None,
+    ) -> str:
+        """A token of the built-in local issuer for ``sub``, as ``apig-emu token`` prints it: the value of
+        the ``Authorization`` header of a Cognito-protected method.
+
+        ``pool`` may be left out when the definitions have one local pool. With ``scopes`` the token is an
+        access token (``token_use`` says otherwise); ``now`` backdates it (an expired token for a test).
+        """
+        return mint_for(
+            self.definitions,
+            sub,
+            pool=pool,
+            groups=groups,
+            scopes=scopes,
+            claims=claims,
+            expires_in=expires_in,
+            token_use=token_use,
+            now=now,
+        )
 
     def invocations_of(self, function: str) -> list[Invocation]:
         return [invocation for invocation in self.invocations if invocation.function == function]
