@@ -20,6 +20,7 @@ from emulator.clock import ManualClock
 from emulator.context import RequestContext
 from emulator.deployment import deploy
 from emulator.key_listing import HEADING, format_api_keys
+from emulator.model import Throttle
 from emulator.testing import Harness
 from emulator.testing.client import GatewayResponseView
 from tests.conftest import ROOT, MakeHarness
@@ -109,7 +110,6 @@ def test_a_method_without_api_key_required_ignores_keys(harness: Harness) -> Non
 
 def test_reference_7_2_the_plans_throttle_is_a_token_bucket_per_key(harness: Harness) -> None:
     clock = harness.clock
-    assert isinstance(clock, ManualClock)
     statuses = [harness.get("/Prod/orders", headers={"x-api-key": VALUE}).status_code for _ in range(6)]
     assert statuses == [200] * 5 + [429]
     throttled = harness.get("/Prod/orders", headers={"x-api-key": VALUE})
@@ -192,11 +192,11 @@ def test_a_throttled_request_does_not_use_quota(make_harness: MakeHarness) -> No
     )
     apig = make_harness(config)
     assert used(apig, 3) == [200, 429, 429]
-    apig.clock.advance(1)  # type: ignore[attr-defined]
+    apig.clock.advance(1)
     assert used(apig, 1) == [200]
-    apig.clock.advance(1)  # type: ignore[attr-defined]
+    apig.clock.advance(1)
     assert used(apig, 1) == [200]
-    apig.clock.advance(1)  # type: ignore[attr-defined]
+    apig.clock.advance(1)
     assert used(apig, 1) == [429]
     assert apig.exchanges[-1].response.body == LIMIT
 
@@ -223,7 +223,7 @@ def test_the_worked_example_serves_a_partner_by_its_key() -> None:
         assert served.json() == {"apiKeyId": apig.definitions.api_keys["partner"].id, "orders": []}
         statuses = [apig.get("/Prod/partner/orders", headers={"x-api-key": VALUE}).status for _ in range(5)]
         assert statuses == [200, 200, 200, 200, 429]
-        apig.clock.advance(0.5)  # type: ignore[attr-defined]
+        apig.clock.advance(0.5)
         assert apig.get("/Prod/partner/orders", headers={"x-api-key": VALUE}).status == 200
 
 
@@ -348,3 +348,15 @@ def test_auth_off_serves_a_key_requiring_method_without_a_key_and_says_so(
         "api 'shop' GET /orders: the API key check is OFF; requests are served without a key and count against "
         "no usage plan"
     ]
+
+
+def test_counts_outlive_a_reload_and_a_plan_whose_limits_change_starts_afresh(harness: Harness) -> None:
+    """As AWS's usage outlives a redeployment; a changed limit is a new plan, not old counts judged anew."""
+    key = {"x-api-key": VALUE}
+    assert [harness.get("/Prod/orders", headers=key).status_code for _ in range(6)] == [200] * 5 + [429]
+    harness.gateway.deployment = deploy(harness.definitions)
+    assert harness.get("/Prod/orders", headers=key).status_code == 429
+    plans = dict(harness.definitions.usage_plans)
+    plans["basic"] = replace(plans["basic"], throttle=Throttle(10, 2))
+    harness.gateway.deployment = deploy(replace(harness.definitions, usage_plans=plans))
+    assert [harness.get("/Prod/orders", headers=key).status_code for _ in range(3)] == [200, 200, 429]

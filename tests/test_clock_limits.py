@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from emulator.auth.limits import QuotaCounter, TokenBucket, period_start
+from emulator.auth.limits import QuotaCounter, TokenBucket, period_end, period_start
 from emulator.clock import ManualClock, SystemClock
 from emulator.model import Quota, Throttle
 
@@ -90,3 +90,17 @@ def test_a_quota_counts_per_period_with_its_offset_in_the_first() -> None:
 def test_a_quota_of_zero_refuses_everything() -> None:
     counter = QuotaCounter(Quota(limit=0, period="MONTH"), T0)
     assert counter.take(T0) is False
+
+
+@pytest.mark.parametrize(
+    ("period", "moment", "end"),
+    [
+        ("DAY", datetime(2026, 2, 28, 12), datetime(2026, 3, 1)),
+        ("WEEK", datetime(2026, 3, 7, 23, 59), datetime(2026, 3, 8)),
+        ("MONTH", datetime(2026, 12, 15), datetime(2027, 1, 1)),
+        ("MONTH", datetime(2028, 2, 29, 23), datetime(2028, 3, 1)),
+    ],
+)
+def test_a_quota_period_ends_where_the_next_begins(period: str, moment: datetime, end: datetime) -> None:
+    utc = timezone.utc
+    assert period_end(period, moment.replace(tzinfo=utc).timestamp()) == end.replace(tzinfo=utc).timestamp()

@@ -40,7 +40,7 @@ def test_reference_7_2_the_stage_default_throttles_with_429_too_many_requests(ha
     refused = harness.get("/Prod/items")
     assert refused.content == b'{"message":"Too Many Requests"}'
     assert refused.headers["x-amzn-ErrorType"] == "TooManyRequestsException"
-    harness.clock.advance(1)  # type: ignore[attr-defined]
+    harness.clock.advance(1)
     assert statuses(harness, "GET", "/Prod/items", 2) == [200, 429]
 
 
@@ -51,7 +51,7 @@ def test_pinned_decision_each_method_has_its_own_bucket_under_the_stage_default(
 
 def test_a_methods_own_setting_wins_over_the_stage_default(harness: Harness) -> None:
     assert statuses(harness, "GET", "/Prod/items/1", 2) == [200, 429]
-    harness.clock.advance(0.2)  # type: ignore[attr-defined]
+    harness.clock.advance(0.2)
     assert statuses(harness, "GET", "/Prod/items/2", 2) == [200, 429]
     # A burst of 0 shuts the method: AWS's way to turn a method off without redeploying.
     assert statuses(harness, "POST", "/Prod/items", 1) == [429]

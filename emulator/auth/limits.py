@@ -17,6 +17,7 @@ WEEK = "WEEK"
 MONTH = "MONTH"
 QUOTA_PERIODS = (DAY, WEEK, MONTH)
 _SLACK_SECONDS = 1e-6
+_DAY = 24 * 3600.0
 
 
 class TokenBucket:
@@ -67,6 +68,22 @@ def period_start(period: str, now: float) -> float:
     return start.timestamp()
 
 
+def period_end(period: str, now: float) -> float:
+    """The start of the period after the one holding ``now`` (UTC has no daylight saving: days are equal)."""
+    start = period_start(period, now)
+    if period == DAY:
+        return start + _DAY
+    if period == WEEK:
+        return start + 7 * _DAY
+    moment = datetime.fromtimestamp(start, tz=timezone.utc)
+    following = (
+        moment.replace(year=moment.year + 1, month=1)
+        if moment.month == 12
+        else moment.replace(month=moment.month + 1)
+    )
+    return following.timestamp()
+
+
 class QuotaCounter:
     """Requests counted against ``limit`` per period; the first period starts ``offset`` requests in.
 
@@ -77,16 +94,16 @@ class QuotaCounter:
     def __init__(self, quota: Quota, now: float) -> None:
         self.limit = quota.limit
         self.period = quota.period
-        self._start = period_start(quota.period, now)
+        self._end = period_end(quota.period, now)
         self._used = quota.offset
         self._lock = threading.Lock()
 
     def take(self, now: float) -> bool:
         """Count one request if the period has room; ``False`` (limit exceeded) if not."""
         with self._lock:
-            start = period_start(self.period, now)
-            if start > self._start:
-                self._start, self._used = start, 0
+            # Dates are worked out only when a period ends, not on every request.
+            if now >= self._end:
+                self._end, self._used = period_end(self.period, now), 0
             if self._used >= self.limit:
                 return False
             self._used += 1

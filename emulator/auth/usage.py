@@ -2,8 +2,8 @@
 
 ``KeyRing`` is compiled once per deployment from the definitions (key values, and the usage plans of
 each API stage); ``UsageMeter`` lives as long as the gateway, across reloads, as AWS's counters outlive
-a redeployment. A counter is keyed by what it counts *and* by its limits, so a reload that changes a
-plan's throttle or quota starts that plan afresh instead of applying new limits to old counts.
+a redeployment. A counter remembers the limits it was made for, so a reload that changes a plan's
+throttle or quota starts that plan afresh instead of applying new limits to old counts.
 """
 
 from __future__ import annotations
@@ -49,24 +49,32 @@ class UsageMeter:
     """Every token bucket and quota counter in use, created on first use; thread-safe."""
 
     def __init__(self) -> None:
-        self._buckets: dict[Hashable, TokenBucket] = {}
-        self._quotas: dict[Hashable, QuotaCounter] = {}
+        #: By owner: the limits its counter was made for, and the counter.
+        self._buckets: dict[Hashable, tuple[Throttle, TokenBucket]] = {}
+        self._quotas: dict[Hashable, tuple[Quota, QuotaCounter]] = {}
         self._lock = threading.Lock()
 
     def throttle(self, owner: Hashable, throttle: Throttle, now: float) -> bool:
         """Take a token from ``owner``'s bucket for ``throttle``; ``False`` when throttled."""
-        key = (owner, throttle)
-        bucket = self._buckets.get(key)
-        if bucket is None:
+        found = self._buckets.get(owner)
+        if found is None or not _same(found[0], throttle):
             with self._lock:
-                bucket = self._buckets.setdefault(key, TokenBucket(throttle, now))
-        return bucket.take(now)
+                found = self._buckets.get(owner)
+                if found is None or not _same(found[0], throttle):
+                    found = self._buckets[owner] = (throttle, TokenBucket(throttle, now))
+        return found[1].take(now)
 
     def count(self, owner: Hashable, quota: Quota, now: float) -> bool:
         """Count a request against ``owner``'s ``quota``; ``False`` when the period's limit is used up."""
-        key = (owner, quota)
-        counter = self._quotas.get(key)
-        if counter is None:
+        found = self._quotas.get(owner)
+        if found is None or not _same(found[0], quota):
             with self._lock:
-                counter = self._quotas.setdefault(key, QuotaCounter(quota, now))
-        return counter.take(now)
+                found = self._quotas.get(owner)
+                if found is None or not _same(found[0], quota):
+                    found = self._quotas[owner] = (quota, QuotaCounter(quota, now))
+        return found[1].take(now)
+
+
+def _same(first: object, second: object) -> bool:
+    """The same limits: the very object while a deployment lasts, an equal one after a reload."""
+    return first is second or first == second
