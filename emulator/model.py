@@ -424,6 +424,9 @@ class UsagePlan:
     #: API key names.
     keys: tuple[str, ...] = ()
     location: Location = NOWHERE
+    #: Per-key throttling of one method (AWS's ``apiStages[].throttle``), by (api name, stage name,
+    #: resource path, verb); wins over ``throttle`` for that method.
+    method_throttles: Mapping[tuple[str, str, str, str], Throttle] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

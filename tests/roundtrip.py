@@ -35,6 +35,7 @@ from emulator.model import (
     Model,
     RestApi,
     Stage,
+    UsagePlan,
 )
 from emulator.templates import DEFAULT_CONTENT_TYPE, literal_template
 
@@ -64,6 +65,15 @@ def exported_binding(config: Path, code_dir: Path, folder: Path) -> Path:
     return written
 
 
+def _plan_method_throttles(plan: UsagePlan, api: str, stage: str) -> dict[str, object]:
+    throttles = {
+        f"{verb} {path}": {"rate": throttle.rate, "burst": throttle.burst}
+        for (api_name, stage_name, path, verb), throttle in plan.method_throttles.items()
+        if (api_name, stage_name) == (api, stage)
+    }
+    return {"method_throttle": throttles} if throttles else {}
+
+
 def keys_and_plans(definitions: Definitions) -> dict[str, object]:
     """``api_keys:`` and ``usage_plans:``, which an OpenAPI document does not hold: the binding keeps them."""
     written: dict[str, object] = {}
@@ -74,7 +84,10 @@ def keys_and_plans(definitions: Definitions) -> dict[str, object]:
     if definitions.usage_plans:
         written["usage_plans"] = {
             plan.name: {
-                "stages": [{"api": api, "stage": stage} for api, stage in plan.stages],
+                "stages": [
+                    {"api": api, "stage": stage, **_plan_method_throttles(plan, api, stage)}
+                    for api, stage in plan.stages
+                ],
                 "keys": list(plan.keys),
                 **(
                     {"throttle": {"rate": plan.throttle.rate, "burst": plan.throttle.burst}}

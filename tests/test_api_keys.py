@@ -360,3 +360,41 @@ def test_counts_outlive_a_reload_and_a_plan_whose_limits_change_starts_afresh(ha
     plans["basic"] = replace(plans["basic"], throttle=Throttle(10, 2))
     harness.gateway.deployment = deploy(replace(harness.definitions, usage_plans=plans))
     assert [harness.get("/Prod/orders", headers=key).status_code for _ in range(3)] == [200, 200, 429]
+
+
+PER_METHOD = f"""
+apis:
+  shop: {{}}
+api_keys:
+  partner: {{value: {VALUE}}}
+usage_plans:
+  basic:
+    stages:
+      - api: shop
+        stage: Prod
+        method_throttle:
+          "POST /orders": {{rate: 1, burst: 1}}
+    throttle: {{rate: 10, burst: 3}}
+    keys: [partner]
+mocks:
+  ok:
+    status: 200
+    body: '{{}}'
+    triggers:
+      - {{api: shop, resource: /orders, method: GET, api_key_required: true}}
+      - {{api: shop, resource: /orders, method: POST, api_key_required: true}}
+"""
+
+
+def test_a_plans_method_throttle_is_a_bucket_of_its_own_per_key(make_harness: MakeHarness) -> None:
+    """AWS's ``apiStages[].throttle``: the method's own limit for the plan's keys, beside the plan's."""
+    apig = make_harness(PER_METHOD)
+    key = {"x-api-key": VALUE}
+    assert [apig.post("/Prod/orders", headers=key).status_code for _ in range(2)] == [200, 429]
+    assert "for POST /orders: rate 1/s, burst 1" in str(apig.exchanges[-1].error)
+    assert [apig.get("/Prod/orders", headers=key).status_code for _ in range(4)] == [200, 200, 200, 429]
+    apig.clock.advance(1)
+    assert apig.post("/Prod/orders", headers=key).status_code == 200
+    assert apig.definitions.usage_plans["basic"].method_throttles == {
+        ("shop", "Prod", "/orders", "POST"): Throttle(1, 1)
+    }

@@ -175,3 +175,17 @@ def test_api_key_source_and_api_key_required_take_awss_values() -> None:
         "apig.yaml:4: apis.shop.api_key_source: unknown value 'COOKIE'; expected one of AUTHORIZER, HEADER",
         "apig.yaml:11: functions.echo.triggers[0].api_key_required: expected true or false, got 'yes please'",
     ]
+
+
+def test_a_plans_method_throttle_must_name_a_method_of_its_api() -> None:
+    plans = """usage_plans:
+  basic:
+    stages:
+      - api: shop
+        stage: Prod
+        method_throttle: {"POST /orders": {rate: 1, burst: 1}}
+"""
+    assert errors(BASE + plans) == [
+        "apig.yaml:16: usage_plans.basic.stages[0].method_throttle.POST /orders: api 'shop' has no method "
+        "'POST /orders' (did you mean 'GET /orders'?); its methods are: GET /orders"
+    ]

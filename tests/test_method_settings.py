@@ -185,3 +185,51 @@ def test_the_sam_export_writes_the_stages_throttling_as_method_settings_that_loa
         api.stages["Prod"].throttle,
         api.stages["Prod"].method_throttles,
     )
+
+
+PLAN = """
+AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: shop}
+  Plan:
+    Type: AWS::ApiGateway::UsagePlan
+    Properties:
+      ApiStages:
+        - ApiId: !Ref Api
+          Stage: live
+          Throttle:
+            /items/GET: {RateLimit: 2, BurstLimit: 4}
+            items: {RateLimit: 2, BurstLimit: 4}
+      Throttle: {RateLimit: 50, BurstLimit: 100}
+"""
+
+
+def test_a_usage_plans_api_stage_throttle_is_read_per_method(tmp_path: Path) -> None:
+    loaded = load(written(tmp_path, PLAN))
+    assert [str(error).split(": ", 2)[2] for error in loaded.errors] == [
+        "'items' names no method; write the resource path and the verb: '/items/GET'"
+    ]
+    (plan,) = loaded.definitions.usage_plans.values()
+    assert plan.method_throttles == {("Api", "live", "/items", "GET"): Throttle(2, 4)}
+    assert plan.throttle == Throttle(50, 100)
+
+
+def test_the_sam_export_writes_a_plans_method_throttle_in_its_api_stage(tmp_path: Path) -> None:
+    text = YAML.replace(
+        "mocks:",
+        "api_keys:\n  partner: {value: abcdefghij0123456789}\nusage_plans:\n  basic:\n    stages:\n"
+        '      - {api: shop, stage: Prod, method_throttle: {"GET /items/{id}": {rate: 2, burst: 3}}}\n'
+        "    keys: [partner]\nmocks:",
+    )
+    definitions = definitions_from_yaml(text, code_dir=LAMBDAS)
+    api = definitions.apis["shop"]
+    template = sam_template(
+        api, definitions, stage=api.stages["Prod"], target=Target(), notes=Notes(), template_dir=tmp_path
+    )
+    (plan,) = [
+        value for value in template["Resources"].values() if value["Type"] == "AWS::ApiGateway::UsagePlan"
+    ]
+    (api_stage,) = plan["Properties"]["ApiStages"]
+    assert api_stage["Throttle"] == {"/items/{id}/GET": {"RateLimit": 2.0, "BurstLimit": 3}}

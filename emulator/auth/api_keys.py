@@ -82,9 +82,14 @@ class UsagePlans:
         identity["apiKeyId"] = key.id
         now = self.clock.now()
         owner = ("plan", plan.name, key.name)
-        if plan.throttle is not None and not self.meter.throttle(owner, plan.throttle, now):
+        path, verb = match.resource.path, match.method.http_method
+        throttle = plan.method_throttles.get((api.name, stage.name, path, verb))
+        # A method's own throttle in the plan is a bucket of its own, per key.
+        throttled = (owner, verb, path) if throttle is not None else owner
+        throttle = throttle or plan.throttle
+        if throttle is not None and not self.meter.throttle(throttled, throttle, now):
             raise TooManyRequests(
-                f"API key '{key.name}' throttled by usage plan '{plan.name}': {_limits(plan.throttle)}"
+                f"API key '{key.name}' throttled by usage plan '{plan.name}' for {verb} {path}: {_limits(throttle)}"
             )
         if plan.quota is not None and not self.meter.count(owner, plan.quota, now):
             raise LimitExceeded(

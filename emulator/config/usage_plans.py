@@ -47,6 +47,8 @@ class PlanDecl:
     #: Each entry of ``stages``: the api and the stage, each where it was written.
     stages: tuple[tuple[Named, Named], ...]
     keys: tuple[Named, ...]
+    #: Each entry of a stage's ``method_throttle``: the method must exist.
+    methods: tuple[MethodThrottleDecl, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,10 @@ def read_usage_plans(reader: Reader, field: Field) -> list[PlanDecl]:
         entries = reader.mapping(item, optional=("stages", "throttle", "quota", "keys"))
         if entries is None:
             continue
-        stages = _plan_stages(reader, entries["stages"]) if "stages" in entries else []
+        method_throttles: dict[tuple[str, str, str, str], Throttle] = {}
+        stages, named_methods = (
+            _plan_stages(reader, entries["stages"], method_throttles) if "stages" in entries else ([], [])
+        )
         throttle = read_throttle(reader, entries["throttle"]) if "throttle" in entries else None
         quota = _quota(reader, entries["quota"]) if "quota" in entries else None
         keys = [
@@ -102,8 +107,9 @@ def read_usage_plans(reader: Reader, field: Field) -> list[PlanDecl]:
             quota=quota,
             keys=tuple(key.name for key in keys),
             location=reader.location(item),
+            method_throttles=method_throttles,
         )
-        plans.append(PlanDecl(plan, tuple(stages), tuple(keys)))
+        plans.append(PlanDecl(plan, tuple(stages), tuple(keys), tuple(named_methods)))
     return plans
 
 
@@ -158,19 +164,29 @@ def _quota(reader: Reader, field: Field) -> Quota | None:
     return Quota(limit, period.upper(), offset)
 
 
-def _plan_stages(reader: Reader, field: Field) -> list[tuple[Named, Named]]:
+def _plan_stages(
+    reader: Reader, field: Field, method_throttles: dict[tuple[str, str, str, str], Throttle]
+) -> tuple[list[tuple[Named, Named]], list[MethodThrottleDecl]]:
+    """``stages``: each ``{api, stage}``, with an optional ``method_throttle`` for the plan's keys there."""
     stages: list[tuple[Named, Named]] = []
+    named_methods: list[MethodThrottleDecl] = []
     for item in reader.sequence(field) or []:
-        entries = reader.mapping(item, required=("api", "stage"))
+        entries = reader.mapping(item, required=("api", "stage"), optional=("method_throttle",))
         if entries is None or "api" not in entries or "stage" not in entries:
             continue
         api = reader.name(entries["api"])
         stage = reader.name(entries["stage"])
-        if api is not None and stage is not None:
-            stages.append(
-                (Named(api, reader.location(entries["api"])), Named(stage, reader.location(entries["stage"])))
+        if api is None or stage is None:
+            continue
+        stages.append(
+            (Named(api, reader.location(entries["api"])), Named(stage, reader.location(entries["stage"])))
+        )
+        if "method_throttle" in entries:
+            throttles = read_method_throttles(reader, entries["method_throttle"], api, stage, named_methods)
+            method_throttles.update(
+                {(api, stage, path, verb): throttle for (path, verb), throttle in throttles.items()}
             )
-    return stages
+    return stages, named_methods
 
 
 def _named(reader: Reader, field: Field) -> list[tuple[str, Field]]:
@@ -197,8 +213,10 @@ def check_references(
                 errors.append(ConfigError(key_ref.location, _unknown("API key", key_ref.name, keys)))
     errors += _shared_stages(plans)
     errors += _shared_values(definitions.api_keys.values())
-    for throttle in throttles:
-        api = definitions.apis[throttle.api]
+    for throttle in [*throttles, *(method for decl in plans for method in decl.methods)]:
+        api = definitions.apis.get(throttle.api)
+        if api is None or throttle.stage not in api.stages:
+            continue  # the plan's unknown api or stage is reported above
         resource = api.resources.get(throttle.path)
         if resource is None or throttle.verb not in resource.methods:
             known = _methods(api)

@@ -271,11 +271,16 @@ def _usage_plans(
                 "are not in this template",
             )
         plan_id = _logical_id(plan.name, "UsagePlan", taken)
-        properties: dict[str, object] = {
-            "UsagePlanName": plan.name,
-            # SAM's name for the stage it creates from StageName.
-            "ApiStages": [{"ApiId": {"Ref": api_id}, "Stage": {"Ref": f"{api_id}.Stage"}}],
+        # SAM's name for the stage it creates from StageName.
+        api_stage: dict[str, object] = {"ApiId": {"Ref": api_id}, "Stage": {"Ref": f"{api_id}.Stage"}}
+        method_throttles = {
+            f"{path}/{verb}": {"RateLimit": throttle.rate, "BurstLimit": throttle.burst}
+            for (api_name, stage, path, verb), throttle in plan.method_throttles.items()
+            if (api_name, stage) == (api.name, stage_name)
         }
+        if method_throttles:
+            api_stage["Throttle"] = method_throttles
+        properties: dict[str, object] = {"UsagePlanName": plan.name, "ApiStages": [api_stage]}
         if plan.throttle is not None:
             properties["Throttle"] = {"RateLimit": plan.throttle.rate, "BurstLimit": plan.throttle.burst}
         if plan.quota is not None:

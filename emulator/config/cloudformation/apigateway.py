@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from emulator.config.cloudformation.method_settings import read_method_settings, stage_throttle
-from emulator.config.cloudformation.plan_limits import plan_limits
+from emulator.config.cloudformation.plan_limits import plan_limits, stage_method_throttles
 from emulator.config.cloudformation.properties import Properties
 from emulator.config.cloudformation.references import api_id
 from emulator.config.cloudformation.template import Template, TemplateResource
@@ -521,6 +521,7 @@ def _keys_and_plans(load: TemplateLoad, template: Template, by_id: dict[str, str
     for resource in template.resources(P + "UsagePlan"):
         props = _props(template, resource)
         stages = []
+        method_throttles: dict[tuple[str, str, str, str], Throttle] = {}
         for item in _items(props, "ApiStages"):
             api = by_id.get(str(item.value("ApiId")))
             stage = item.text("Stage")
@@ -528,6 +529,8 @@ def _keys_and_plans(load: TemplateLoad, template: Template, by_id: dict[str, str
                 item.error(None, "an ApiStage needs ApiId (!Ref a RestApi of the template) and Stage")
                 continue
             stages.append((api, stage))
+            for (path, verb), limits in stage_method_throttles(item).items():
+                method_throttles[(api, stage, path, verb)] = limits
         throttle, quota = plan_limits(props)
         plans[resource.logical_id] = UsagePlan(
             props.text("UsagePlanName") or resource.logical_id,
@@ -536,6 +539,7 @@ def _keys_and_plans(load: TemplateLoad, template: Template, by_id: dict[str, str
             throttle=throttle,
             quota=quota,
             location=props.location(),
+            method_throttles=method_throttles,
         )
     for resource in template.resources(P + "UsagePlanKey"):
         props = _props(template, resource)
