@@ -84,6 +84,8 @@ class Variant:
     runs: list[Figures] = field(default_factory=list)
     #: The baseline's run beside each of this variant's runs.
     beside: list[Figures] = field(default_factory=list)
+    #: Every answer must be a 2xx even with a script (the mix's are not).
+    all_2xx: bool = False
 
     @property
     def url(self) -> str:
@@ -277,6 +279,59 @@ def write_openapi_config(folder: Path, paths: int, suffix: str) -> Path:
     return config
 
 
+#: The pool the Cognito rows' authorizer names: the built-in local issuer's, as in a project's tests.
+BENCH_POOL = "us-east-1_Bench1"
+
+
+def write_auth_config(folder: Path, cognito: bool) -> tuple[Path, Path]:
+    """``/bench``'s proxy GET behind a Cognito authorizer, or the same document without it; and the wrk
+    script that sends a valid token (to both, so that the requests are the same bytes).
+
+    The token comes from the local issuer of the config's project, as ``apig-emu token`` makes it.
+    """
+    name = "cognito" if cognito else "open"
+    uri = (
+        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+        "arn:aws:lambda:us-east-1:123456789012:function:proxy/invocations"
+    )
+    scheme = {
+        "type": "apiKey",
+        "name": "Authorization",
+        "in": "header",
+        "x-amazon-apigateway-authtype": "cognito_user_pools",
+        "x-amazon-apigateway-authorizer": {
+            "type": "cognito_user_pools",
+            "providerARNs": [f"arn:aws:cognito-idp:us-east-1:123456789012:userpool/{BENCH_POOL}"],
+        },
+    }
+    get: dict[str, object] = {
+        "x-amazon-apigateway-integration": {"type": "aws_proxy", "httpMethod": "POST", "uri": uri}
+    }
+    if cognito:
+        get["security"] = [{"pool": []}]
+    document = {
+        "openapi": "3.0.1",
+        "info": {"title": "bench", "version": "1"},
+        "components": {"securitySchemes": {"pool": scheme}},
+        "paths": {"/bench": {"get": get}},
+    }
+    project = folder / name
+    project.mkdir(parents=True)
+    (project / "api.json").write_text(json.dumps(document))
+    config = project / "apig.yaml"
+    config.write_text(
+        "apis:\n  bench: {openapi: api.json, stages: {Prod: {}}}\n"
+        f"functions:\n  proxy: {{handler: bench_handlers.proxy}}\nuser_pools:\n  {BENCH_POOL}: {{}}\n"
+    )
+    from emulator.auth.tokens import mint
+    from emulator.config import load_definitions
+
+    token = mint(load_definitions(config, code_dir=APP_DIR), "bench-user", expires_in=86400)
+    script = project / "token.lua"
+    script.write_text(f'wrk.headers["Authorization"] = "{token}"\n')
+    return config, script
+
+
 def openapi_routes_of(paths: int) -> int:
     """A ``GET`` on every path, a ``POST`` and an ``OPTIONS`` on every other one."""
     return paths + 2 * ((paths + 1) // 2)
@@ -414,7 +469,7 @@ def run_wrk(variant: Variant, *, duration: int, connections: int, warm_up: bool 
     if "Socket errors" in out:
         raise RuntimeError(f"{variant.name}: wrk saw socket errors\n{out}")
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if non_2xx and variant.script is None:
+    if non_2xx and (variant.script is None or variant.all_2xx):
         raise RuntimeError(f"{variant.name}: {non_2xx.group(1)} answers were not 2xx\n{out}")
 
     def percentile(name: str) -> float:
@@ -630,6 +685,14 @@ def main() -> int:
         command = apig_command(config, port, isolation, quiet=log is None)
         variants.append(Variant(name, command, port, script, log=log or "devnull"))
 
+    for isolation in ("thread", "process"):
+        for cognito in (False, True):
+            config, token_script = write_auth_config(folder / isolation, cognito)
+            name = f"{isolation}, 1 path OpenAPI, {'Cognito, valid token' if cognito else 'no authorizer'}"
+            port = free_port()
+            command = apig_command(config, port, isolation)
+            variants.append(Variant(name, command, port, token_script, all_2xx=True))
+
     if args.serverless_offline:
         port = free_port()
         if (peer := serverless_offline_command(port)) is not None:
@@ -735,6 +798,16 @@ def main() -> int:
             "process, 1 resource",
         ),
         ("process vs serverless-offline (req/s)", "process, 1 resource", "serverless-offline, Python runner"),
+        (
+            "Cognito vs no authorizer, thread",
+            "thread, 1 path OpenAPI, Cognito, valid token",
+            "thread, 1 path OpenAPI, no authorizer",
+        ),
+        (
+            "Cognito vs no authorizer, process",
+            "process, 1 path OpenAPI, Cognito, valid token",
+            "process, 1 path OpenAPI, no authorizer",
+        ),
         (
             f"{OPENAPI_PATHS}-path OpenAPI vs 1000 YAML resources, thread",
             f"thread, {OPENAPI_PATHS}-path OpenAPI",

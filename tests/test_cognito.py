@@ -425,3 +425,60 @@ def test_the_unauthorized_gateway_response_can_be_customised(tmp_path: Path, poo
         response = apig.get("/Prod/me")
     assert (response.status, response.text) == (401, '{"error":"UNAUTHORIZED"}')
     assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+# A verified token is remembered by its exact text: nothing about it may let a bad token through
+
+
+def test_a_remembered_token_is_still_refused_once_expired(pool: Pool) -> None:
+    from emulator.auth.cognito import CognitoVerifier, PoolKeys, public_keys
+    from emulator.errors import Unauthorized
+
+    now = [1_000_000.0]
+    verifier = CognitoVerifier(
+        [PoolKeys(REAL, public_keys(pool.jwks()))], "Authorization", now=lambda: now[0]
+    )
+    token = pool.sign(iat=1_000_000, auth_time=1_000_000, exp=1_000_060)
+    assert verifier.claims(token, ())["sub"] == "7d8ca528-4931-4254-9273-ea5ee853f271"
+    now[0] = 1_000_059.5
+    assert verifier.claims(token, ())["token_use"] == "id"
+    now[0] = 1_000_060
+    with pytest.raises(Unauthorized, match="token expired"):
+        verifier.claims(token, ())
+    # Scopes are the method's: the same remembered token is checked against each method's.
+    now[0] = 1_000_000
+    with pytest.raises(Unauthorized, match="an access token is needed"):
+        verifier.claims(token, ("orders/read",))
+
+
+def test_a_remembered_token_changed_by_one_byte_is_verified_afresh(apig: Harness, pool: Pool) -> None:
+    token = pool.sign()
+    assert apig.get("/Prod/me", headers={"Authorization": token}).status == 200
+    header, payload, signature = token.split(".")
+    for changed in (
+        f"{header}.{payload}.{signature[:-1]}",
+        f"{header}.{payload[:-1]}.{signature}",
+        token + "A",
+    ):
+        refused(apig, "/Prod/me", changed)
+    assert apig.get("/Prod/me", headers={"Authorization": token}).status == 200
+
+
+def test_an_id_token_accepted_by_one_method_is_refused_by_a_scoped_one(apig: Harness, pool: Pool) -> None:
+    token = pool.sign()
+    assert apig.get("/Prod/me", headers={"Authorization": token}).status == 200
+    refused(apig, "/Prod/orders", token)
+
+
+def test_a_handler_changing_its_claims_changes_nobody_elses(apig: Harness, pool: Pool) -> None:
+    def meddle(event: dict[str, Any], context: object) -> dict[str, Any]:
+        claims = event["requestContext"]["authorizer"]["claims"]
+        before = dict(claims)
+        claims["cognito:groups"] = "root"
+        return {"statusCode": 200, "body": json.dumps(before)}
+
+    token = pool.sign()
+    with apig.override("echoEvent", meddle):
+        first = apig.get("/Prod/me", headers={"Authorization": token}).json()
+        second = apig.get("/Prod/me", headers={"Authorization": token}).json()
+    assert first["cognito:groups"] == second["cognito:groups"] == "admin,dev"

@@ -8,14 +8,20 @@ authorizer's pools published, a valid signature, the pool's issuer, an unexpired
 access token carrying one of them when it has. Any failure is the same 401 AWS answers, the reason
 kept for the log and the inspector.
 
-The keys are parsed once per deployment (``PoolKeys``); verifying a token holds no state, so nothing
-learnt from one request can let another through.
+The keys are parsed once per deployment (``PoolKeys``). A token whose signature and issuer were
+verified is remembered by its exact text, in the deployment's verifier, so that a client sending the
+same token again costs no RSA and JSON work: any other text (a single byte changed) is verified
+afresh, a refused token is never remembered, and the time and the method's ``token_use``/scopes are
+checked on every request. A reload deploys anew and forgets them all.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +39,8 @@ _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 #: Claims AWS delivers as Java's ``Date.toString()`` rather than as the number in the token.
 _DATE_CLAIMS = frozenset({"exp", "iat"})
+#: Verified tokens remembered per authorizer: a local test suite or frontend uses a handful.
+_REMEMBERED = 1024
 
 
 class JwksProblem(ValueError):
@@ -97,18 +105,40 @@ class CognitoVerifier:
         self._now = now
         # kid -> (key, issuer); a kid two pools publish verifies against each in turn.
         self._keys: dict[str, list[tuple[RSAPublicKey, str]]] = {}
+        # Exact token text -> its verified claims and those claims as delivered.
+        self._verified: OrderedDict[str, tuple[dict[str, Any], dict[str, str]]] = OrderedDict()
         for pool in self.pools:
             for kid, key in pool.keys.items():
                 self._keys.setdefault(kid, []).append((key, pool.issuer))
 
+    def claims(self, token: str | None, scopes: tuple[str, ...]) -> dict[str, str]:
+        """The claims as ``requestContext.authorizer.claims`` holds them (a fresh dict for each request)."""
+        return dict(self._check(token, scopes)[1])
+
     def verify(self, token: str | None, scopes: tuple[str, ...]) -> dict[str, Any]:
         """The token's claims, or ``Unauthorized`` with the reason; ``scopes`` are the method's."""
+        return dict(self._check(token, scopes)[0])
+
+    def _check(self, token: str | None, scopes: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, str]]:
         if not token:
             raise Unauthorized(f"no token in the {self.header} header")
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as error:
-            raise Unauthorized(f"the {self.header} header is not a JWT: {error}") from None
+        verified = self._verified.get(token)
+        if verified is None:
+            claims = self._signed(token)
+            verified = (claims, delivered_claims(claims))
+        self._check_time(verified[0])
+        _check_use(verified[0], scopes)
+        if token not in self._verified:
+            self._verified[token] = verified
+            if len(self._verified) > _REMEMBERED:
+                self._verified.popitem(last=False)
+        return verified
+
+    def _signed(self, token: str) -> dict[str, Any]:
+        """The claims of a token whose signature and issuer are good; its time and use are not checked here."""
+        header = _header(token)
+        if header is None:
+            raise Unauthorized(f"the {self.header} header is not a JWT")
         algorithm = header.get("alg")
         if algorithm != ALGORITHM:
             raise Unauthorized(f"token signed with {algorithm!r}; a user pool's tokens are {ALGORITHM}")
@@ -116,10 +146,7 @@ class CognitoVerifier:
         candidates = self._keys.get(kid) if isinstance(kid, str) else None
         if not candidates:
             raise Unauthorized(f"token signed with key {kid!r}, which none of the authorizer's pools publish")
-        claims = self._signed_claims(token, candidates)
-        self._check_time(claims)
-        _check_use(claims, scopes)
-        return claims
+        return self._signed_claims(token, candidates)
 
     def _signed_claims(self, token: str, candidates: list[tuple[RSAPublicKey, str]]) -> dict[str, Any]:
         problem = "no key"
@@ -156,6 +183,16 @@ class CognitoVerifier:
         not_before = claims.get("nbf")
         if not_before is not None and (not _is_number(not_before) or now < not_before):
             raise Unauthorized("token not valid yet (nbf)")
+
+
+def _header(token: str) -> dict[str, Any] | None:
+    """The token's header, read only to pick the key; PyJWT reads it again, strictly, when it verifies."""
+    segment = token.split(".", 1)[0]
+    try:
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, binascii.Error):
+        return None
+    return header if isinstance(header, dict) else None
 
 
 def _is_number(value: object) -> bool:

@@ -17,7 +17,6 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from emulator.auth.cognito import delivered_claims
 from emulator.context import RequestContext
 from emulator.errors import Unauthorized
 
@@ -40,8 +39,8 @@ async def cognito(ctx: RequestContext) -> None:
     verifier = ctx.deployment.access.cognito.get((api.name, method.authorizer or ""))
     if verifier is None:
         raise Unauthorized(f"method names authorizer '{method.authorizer}', which api '{api.name}' lacks")
-    claims = verifier.verify(ctx.request.header(verifier.header), method.authorization_scopes)
-    set_authorizer(ctx, {"claims": delivered_claims(claims)})
+    claims = verifier.claims(ctx.request.header(verifier.header), method.authorization_scopes)
+    set_authorizer(ctx, {"claims": claims})
 
 
 #: The method's own authorization, by its ``authorizationType``; ``NONE`` and unknown types pass.
