@@ -19,11 +19,12 @@ import pytest
 from emulator.clock import ManualClock
 from emulator.context import RequestContext
 from emulator.deployment import deploy
+from emulator.inspector.recorder import Recorder
 from emulator.key_listing import HEADING, format_api_keys
 from emulator.model import Throttle
 from emulator.testing import Harness
 from emulator.testing.client import GatewayResponseView
-from tests.conftest import ROOT, MakeHarness
+from tests.conftest import ROOT, MakeHarness, inspector_client
 
 VALUE = "abcdefghij0123456789"
 OTHER = "zyxwvutsrq9876543210"
@@ -398,3 +399,25 @@ def test_a_plans_method_throttle_is_a_bucket_of_its_own_per_key(make_harness: Ma
     assert apig.definitions.usage_plans["basic"].method_throttles == {
         ("shop", "Prod", "/orders", "POST"): Throttle(1, 1)
     }
+
+
+def test_the_inspector_says_why_a_key_was_refused_or_throttled(harness: Harness) -> None:
+    with inspector_client(harness, Recorder(capacity=10)) as inspector:
+        inspector.get("/Prod/orders", headers={"x-api-key": DISABLED})
+        for _ in range(6):
+            inspector.get("/Prod/orders", headers={"x-api-key": VALUE})
+        records = inspector.get("/_emu/api/invocations").json()
+    throttled, disabled = records[0], records[-1]
+    assert disabled["gatewayError"] == {
+        "type": "INVALID_API_KEY",
+        "status": 403,
+        "reason": "API key 'retired' is disabled",
+    }
+    assert throttled["gatewayError"]["type"] == "THROTTLED"
+    assert throttled["gatewayError"]["reason"] == (
+        "API key 'partner' throttled by usage plan 'basic' for GET /orders: rate 10/s, burst 5"
+    )
+    assert (
+        records[1]["event"]["requestContext"]["identity"]["apiKeyId"]
+        == harness.definitions.api_keys["partner"].id
+    )
