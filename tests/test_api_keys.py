@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from emulator.clock import ManualClock
 from emulator.context import RequestContext
@@ -25,6 +26,7 @@ from emulator.model import Throttle
 from emulator.testing import Harness
 from emulator.testing.client import GatewayResponseView
 from tests.conftest import ROOT, MakeHarness, inspector_client
+from tests.live import start_server
 
 VALUE = "abcdefghij0123456789"
 OTHER = "zyxwvutsrq9876543210"
@@ -421,3 +423,22 @@ def test_the_inspector_says_why_a_key_was_refused_or_throttled(harness: Harness)
         records[1]["event"]["requestContext"]["identity"]["apiKeyId"]
         == harness.definitions.api_keys["partner"].id
     )
+
+
+@pytest.mark.slow
+def test_serve_prints_the_keys_and_enforces_them_over_http(tmp_path: Path) -> None:
+    """The worked example under ``apig-emu serve``: real time, a real socket."""
+    server = start_server(
+        tmp_path, (ROOT / "config" / "access" / "partners.yaml").read_text(), "--code-dir", str(ROOT)
+    )
+    try:
+        refused = requests.get(server.url + "/Prod/partner/orders", timeout=10)
+        served = requests.get(server.url + "/Prod/partner/orders", headers={"x-api-key": VALUE}, timeout=10)
+    finally:
+        server.stop()
+    assert (refused.status_code, refused.content) == (403, FORBIDDEN)
+    assert refused.headers["x-amzn-ErrorType"] == "ForbiddenException"
+    assert served.status_code == 200
+    log = server.log()
+    assert HEADING in log
+    assert f"  partner  {VALUE}    plan basic (shop/Prod): 10/s, burst 5, 1000 per day" in log
