@@ -442,3 +442,17 @@ def test_serve_prints_the_keys_and_enforces_them_over_http(tmp_path: Path) -> No
     log = server.log()
     assert HEADING in log
     assert f"  partner  {VALUE}    plan basic (shop/Prod): 10/s, burst 5, 1000 per day" in log
+
+
+def test_request_times_follow_the_harness_clock(harness: Harness) -> None:
+    """One clock for every decision and every timestamp: a test that moves it sees its events move too."""
+    harness.clock.set(datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
+    context = json.loads(harness.get("/Prod/open").content)["requestContext"]
+    assert (context["requestTimeEpoch"], context["requestTime"]) == (
+        1893553445000,
+        "02/Jan/2030:03:04:05 +0000",
+    )
+    harness.clock.advance(1.5)
+    assert (
+        json.loads(harness.get("/Prod/open").content)["requestContext"]["requestTimeEpoch"] == 1893553446500
+    )
