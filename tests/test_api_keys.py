@@ -456,3 +456,26 @@ def test_request_times_follow_the_harness_clock(harness: Harness) -> None:
     assert (
         json.loads(harness.get("/Prod/open").content)["requestContext"]["requestTimeEpoch"] == 1893553446500
     )
+
+
+def test_the_gateway_responses_of_keys_and_limits_can_be_customised(make_harness: MakeHarness) -> None:
+    """INVALID_API_KEY, THROTTLED and QUOTA_EXCEEDED are gateway response types like any other (reference 4.1)."""
+    config = QUOTA.replace("PERIOD", "DAY").replace(
+        "  shop: {}",
+        "  shop:\n"
+        "    gateway_responses:\n"
+        '      INVALID_API_KEY: {status: 401, body: \'{"error": "send your key"}\'}\n'
+        "      QUOTA_EXCEEDED:\n"
+        "        headers: {Retry-After: \"'86400'\"}\n"
+        "      DEFAULT_4XX:\n"
+        "        headers: {Access-Control-Allow-Origin: \"'*'\"}",
+    )
+    apig = make_harness(config)
+    refused = apig.get("/Prod/ping")
+    assert (refused.status_code, refused.content) == (401, b'{"error": "send your key"}')
+    assert refused.headers["x-amzn-ErrorType"] == "ForbiddenException"
+    used(apig, 3)
+    exceeded = apig.get("/Prod/ping", headers={"x-api-key": VALUE})
+    assert (exceeded.status_code, exceeded.content) == (429, LIMIT)
+    assert exceeded.headers["Retry-After"] == "86400"
+    assert "Access-Control-Allow-Origin" not in exceeded.headers
