@@ -15,6 +15,7 @@ from emulator.config import ConfigErrors, formats, load
 from emulator.config.builder import MockAnswer
 from emulator.config.errors import settle, warnings_report
 from emulator.config.overrides import OverrideError, parse_overrides
+from emulator.key_listing import format_api_keys
 from emulator.listening import ListenError, bound_port, listen, port_number, url_port
 from emulator.log_writer import LogWriter
 from emulator.logs import TextFormatter
@@ -298,6 +299,12 @@ def _report_root_clashes(
         warn(f"{said}: {line}")
 
 
+def _print_api_keys(definitions: Definitions) -> None:
+    listing = format_api_keys(definitions)
+    if listing:
+        print(listing, flush=True)
+
+
 def _log_not_executed(notes: Iterable[Note]) -> None:
     """What the gateway serves without, or answers 500 for, until it executes it: one line per note."""
     for line in grouped(notes):
@@ -407,6 +414,7 @@ def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
     deployment = deploy(definitions, auth_off=args.auth == "off")
     gateway = Gateway(deployment, invoker=invoker, log=ExchangeLog(writer))
     print(format_table(definitions, base_url, deployment.notes), flush=True)
+    _print_api_keys(definitions)
     _log_not_executed(deployment.notes)
     _report_root_clashes(args, definitions, _log_warnings)
     print(cli_frontend.describe(args, base_url, static_sockets), flush=True)
@@ -418,6 +426,7 @@ def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
     def redeployed(new: Definitions) -> None:
         notes = not_executed(new)
         print(format_table(new, base_url, notes), flush=True)
+        _print_api_keys(new)
         _log_not_executed(notes)
         _report_root_clashes(args, new, _log_warnings)
 

@@ -22,6 +22,7 @@ from emulator.response import GatewayResponse
 from emulator.routing import RouteMatch
 
 if TYPE_CHECKING:
+    from emulator.auth.api_keys import UsagePlans
     from emulator.deployment import Deployment
     from emulator.integrations.base import BackendReply, IntegrationKind
 
@@ -68,6 +69,10 @@ class RequestContext:
     response: GatewayResponse | None = None
     #: The gateway's own error, when one ended the request (for the inspector and its CORS verdict).
     error: GatewayError | None = None
+    #: A Lambda authorizer's ``usageIdentifierKey``: the API key of an API whose key source is ``AUTHORIZER``.
+    usage_identifier_key: str | None = None
+    #: The gateway's usage plans (its clock and counters), which the ``authorize`` step draws on.
+    usage_plans: UsagePlans | None = None
 
 
 def domain_name(host: str) -> str:

@@ -156,6 +156,35 @@ class UnsupportedMediaType(GatewayError):
     default_message = "Unsupported Media Type"
 
 
+class InvalidApiKey(GatewayError):
+    """A method requiring an API key got none, an unknown or disabled one, or one no usage plan of its
+    stage holds (reference 7.2, D.1: 403 recorded; the body and header from user reports, D.2)."""
+
+    status = 403
+    error_type = "ForbiddenException"
+    response_type = "INVALID_API_KEY"
+    default_message = "Forbidden"
+
+
+class TooManyRequests(GatewayError):
+    """A stage's, a method's or a usage plan's throttle has no token left (reference 7.2, 4.2)."""
+
+    status = 429
+    error_type = "TooManyRequestsException"
+    response_type = "THROTTLED"
+    default_message = "Too Many Requests"
+
+
+class LimitExceeded(GatewayError):
+    """The API key's quota for the period is used up (reference 7.2; the message from AWS's knowledge
+    center, D.2, not recorded on the wire)."""
+
+    status = 429
+    error_type = "LimitExceededException"
+    response_type = "QUOTA_EXCEEDED"
+    default_message = "Limit Exceeded"
+
+
 class Unauthorized(GatewayError):
     """An authorizer refused the caller's token: missing, malformed, badly signed, expired, of the wrong
     issuer or use, or without one of the method's scopes. AWS never says which (reference 7.5)."""

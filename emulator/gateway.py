@@ -5,8 +5,9 @@
 
 Each step is a function of the request's context (``emulator.context``) in a module of its own; the
 chain is the list below, so a new step (request validation: the bracketed slot) is one more entry;
-``authorize`` (``emulator.auth.step``) runs each method's authorization, resource policy and API key. Any step may raise a ``GatewayError``, which ``gateway_responses`` turns into
-AWS's answer in exactly one place. Every answer is published once on the bus (log, recorder,
+``authorize`` (``emulator.auth.step``) runs each method's throttle, authorization, resource policy and
+API key. Any step may raise a ``GatewayError``, which ``gateway_responses`` turns into AWS's answer in
+exactly one place. Every answer is published once on the bus (log, recorder,
 inspector).
 """
 
@@ -18,8 +19,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from emulator import ids
+from emulator.auth.api_keys import UsagePlans
 from emulator.auth.step import authorize
 from emulator.bus import Bus, Listener
+from emulator.clock import Clock, SystemClock
 from emulator.context import RequestContext, build_variables
 from emulator.deployment import Deployment
 from emulator.errors import GatewayError, IntegrationFailure
@@ -39,8 +42,9 @@ error_log = logging.getLogger("apig_emu.gateway")
 Step = Callable[[RequestContext], Awaitable[None]]
 
 
-def new_ids() -> RequestIds:
-    now = time.time()
+def new_ids(now: float | None = None) -> RequestIds:
+    """Fresh ids for a request arriving at ``now`` (epoch seconds, the gateway's clock; the wall clock if omitted)."""
+    now = time.time() if now is None else now
     return RequestIds(
         request_id=ids.request_id(),
         extended_request_id=ids.extended_request_id(),
@@ -85,16 +89,23 @@ class Gateway:
         invoker: Invoker,
         bus: Bus | None = None,
         log: Listener = log_exchange,
+        clock: Clock | None = None,
     ) -> None:
-        """``log`` writes each exchange's log lines: records by default, ``serve``'s own writer there."""
+        """``log`` writes each exchange's log lines: records by default, ``serve``'s own writer there.
+
+        ``clock`` is the time throttles, quotas and request times read: a test's ``ManualClock``, or real time.
+        """
         self.deployment = deployment
         self.invoker = invoker
         self.bus = bus or Bus()
         self.bus.subscribe(log)
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        #: Its counters outlive a reload, as AWS's outlive a redeployment.
+        self.usage_plans = UsagePlans(self.clock)
         self.chain = build_chain(Integrations(invoker))
 
     async def handle_scope(self, scope: Mapping[str, Any], receive: Receive) -> GatewayResponse:
-        ctx = RequestContext(new_ids(), self.deployment)
+        ctx = RequestContext(new_ids(self.clock.now()), self.deployment, usage_plans=self.usage_plans)
         started = time.perf_counter()
         try:
             request = await request_from_scope(scope, receive)
@@ -113,7 +124,7 @@ class Gateway:
         self, request: GatewayRequest, ctx: RequestContext | None = None, started: float | None = None
     ) -> GatewayResponse:
         started = time.perf_counter() if started is None else started
-        ctx = ctx or RequestContext(new_ids(), self.deployment)
+        ctx = ctx or RequestContext(new_ids(self.clock.now()), self.deployment, usage_plans=self.usage_plans)
         ctx.request = request
         try:
             for step in self.chain:

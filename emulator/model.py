@@ -263,12 +263,23 @@ class Resource:
 
 
 @dataclass(frozen=True)
+class Throttle:
+    #: Requests per second, steady state, and the token bucket's size.
+    rate: float
+    burst: int
+
+
+@dataclass(frozen=True)
 class Stage:
-    """A named deployment of the whole API with its stage variables."""
+    """A named deployment of the whole API with its stage variables and throttling settings."""
 
     name: str
     deployment_id: str
     variables: Mapping[str, str] = field(default_factory=dict)
+    #: The stage's default method throttling (AWS's method settings for ``*/*``): each method its own bucket.
+    throttle: Throttle | None = None
+    #: Per-method throttling (method settings for ``/path/VERB``), by (resource path, verb); wins over ``throttle``.
+    method_throttles: Mapping[tuple[str, str], Throttle] = field(default_factory=dict)
 
 
 DEFAULT_4XX = "DEFAULT_4XX"
@@ -395,13 +406,6 @@ class ApiKey:
 
 
 @dataclass(frozen=True)
-class Throttle:
-    #: Requests per second, steady state, and the token bucket's size.
-    rate: float
-    burst: int
-
-
-@dataclass(frozen=True)
 class Quota:
     limit: int
     #: ``DAY``, ``WEEK`` or ``MONTH``.
@@ -420,6 +424,9 @@ class UsagePlan:
     #: API key names.
     keys: tuple[str, ...] = ()
     location: Location = NOWHERE
+    #: Per-key throttling of one method (AWS's ``apiStages[].throttle``), by (api name, stage name,
+    #: resource path, verb); wins over ``throttle`` for that method.
+    method_throttles: Mapping[tuple[str, str, str, str], Throttle] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ executes part of it. For each part it does not, the choice is one of two, and th
 - the method answers AWS's 500 and the log says why: integrations of a kind not executed (HTTP,
   HTTP_PROXY, AWS services), mapping templates that need Velocity, header mappings from sources not
   read yet. Serving such a method some other way would hide the difference;
-- the method is served without it: Lambda authorizers, IAM, API keys, request validators, the resource
+- the method is served without it: Lambda authorizers, IAM, request validators, the resource
   policy, request parameter mappings and content handling. The rest of the method works, which is
   what a developer needs while those features are on their way.
 
@@ -73,8 +73,6 @@ def method_notes(api: RestApi, method: Method) -> list[str]:
             )
     elif method.authorization_type == "AWS_IAM":
         notes.append("IAM authorization (AWS_IAM): not enforced yet; served without a signature")
-    if method.api_key_required:
-        notes.append("API key required: not enforced yet; served without one")
     if _validates_something(api, method):
         notes.append(
             f"request validator '{method.request_validator}': not enforced yet; requests are not validated"

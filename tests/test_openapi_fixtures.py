@@ -125,7 +125,7 @@ def test_exported_api_route_table(capsys: pytest.CaptureFixture[str]) -> None:
         ("POST", "pets", "lambda (non-proxy)", "createPet", "yes", "2,3"),
         ("GET", "pets/{petId}", "lambda-proxy", "{fn}", "", ""),
         ("POST", "pets/{petId}/adoption", "lambda-proxy", "adoptPet", "", ""),
-        ("ANY", "pets/{petId}/photo", "lambda-proxy", "petPhoto", "", "4"),
+        ("ANY", "pets/{petId}/photo", "lambda-proxy", "petPhoto", "", ""),
     ]
     expected = [
         "METHOD   URL                                               INTEGRATION         FUNCTION    CORS  API                NOT YET"
@@ -142,7 +142,6 @@ def test_exported_api_route_table(capsys: pytest.CaptureFixture[str]) -> None:
         "  [1] request validator 'params-only': not enforced yet; requests are not validated",
         "  [2] response mapping template needs Velocity: not executed yet; responses it applies to answer 500",
         "  [3] request validator 'body-only': not enforced yet; requests are not validated",
-        "  [4] API key required: not enforced yet; served without one",
         "api 'pets': resource policy (x-amazon-apigateway-policy): not enforced yet; every request is let through",
         NON_PROXY_NOTE,
     ]
@@ -196,7 +195,11 @@ def test_exported_api_served_end_to_end(harness: Harness, caplog: pytest.LogCapt
     assert harness.get("/live/pets/1", headers=token).json() == {"id": "1", "name": "Rex", "species": "dog"}
     assert harness.get("/beta/pets/2", headers=token).json() == {"beta": True, "id": "2", "stage": "beta"}
     assert harness.invocations[-1].function == "getPetBeta"
-    assert harness.delete("/live/pets/1/photo", headers=token).json() == {
+    # The document's api_key security: the key's usage plan serves the live stage, not beta.
+    assert harness.delete("/live/pets/1/photo", headers=token).status == 403
+    key = {"x-api-key": "pets-photographer-key-01", **token}
+    assert harness.get("/beta/pets/1/photo", headers=key).status == 403
+    assert harness.delete("/live/pets/1/photo", headers=key).json() == {
         "method": "DELETE",
         "resource": "/pets/{petId}/photo",
     }
@@ -221,14 +224,13 @@ def test_swagger_route_table(capsys: pytest.CaptureFixture[str]) -> None:
         "METHOD  URL                                                 INTEGRATION         FUNCTION             CORS  API                  NOT YET",
         "GET     http://localhost:3000/Prod/orders                   lambda (non-proxy)  ListOrdersFunction         orders (bsnh5cgvur)",
         "POST    http://localhost:3000/Prod/orders                   lambda-proxy        CreateOrderFunction        orders (bsnh5cgvur)  1,2",
-        "GET     http://localhost:3000/Prod/orders/{orderId}         lambda-proxy        GetOrderFunction           orders (bsnh5cgvur)  3",
+        "GET     http://localhost:3000/Prod/orders/{orderId}         lambda-proxy        GetOrderFunction           orders (bsnh5cgvur)",
         "POST    http://localhost:3000/Prod/orders/{orderId}/cancel  lambda-proxy        CancelOrderFunction        orders (bsnh5cgvur)  2",
         "ANY     http://localhost:3000/Prod/{proxy+}                 lambda-proxy        CatchAllFunction           orders (bsnh5cgvur)",
         "",
         NOT_YET,
         "  [1] authorizer 'OrdersAuthorizer' (CUSTOM): not enforced yet; served without it",
         "  [2] request validator 'all': not enforced yet; requests are not validated",
-        "  [3] API key required: not enforced yet; served without one",
         NON_PROXY_NOTE,
     ]
 
@@ -243,7 +245,11 @@ def test_swagger_api_served_end_to_end(harness: Harness) -> None:
     assert (unsupported.status, unsupported.json()) == (415, {"message": "Unsupported Media Type"})
     created = harness.post("/Prod/orders", json={"item": "cup", "quantity": 2}, headers={"X-Customer": "c-9"})
     assert created.json() == {"id": "o-2", "item": "cup", "quantity": 2, "status": "open", "customer": "c-9"}
-    assert harness.get("/Prod/orders/o-1").json()["item"] == "teapot"
+    assert harness.get("/Prod/orders/o-1").status == 403
+    assert (
+        harness.get("/Prod/orders/o-1", headers={"x-api-key": "orders-partner-key-0001"}).json()["item"]
+        == "teapot"
+    )
     cancelled = harness.post("/Prod/orders/o-1/cancel?reason=late")
     assert cancelled.json() == {"cancelled": "o-1", "reason": "late"}
     # basePath /v1 is ignored: the stage is the first segment, and /v1/orders is the catch-all's.
@@ -264,9 +270,11 @@ def test_the_readmes_worked_example_is_what_routes_prints_and_serves(
     assert main(["routes", "--config", "config/petshop.yaml"]) == 0
     assert shown.group(1) == capsys.readouterr().out
     with Harness(ROOT / "config" / "petshop.yaml", code_dir=ROOT) as apig:
-        refused = apig.post("/Prod/pets", content=b'{"name": "Tom"}')
+        assert apig.post("/Prod/pets", content=b'{"name": "Tom"}').status == 403
+        key = {"x-api-key": "petshop-demo-key-0123456789"}
+        refused = apig.post("/Prod/pets", content=b'{"name": "Tom"}', headers=key)
         assert (refused.status, refused.text) == (400, '{"message": "a pet needs a name and a species"}')
-        created = apig.post("/Prod/pets", json={"name": "Tom", "species": "cat"})
+        created = apig.post("/Prod/pets", json={"name": "Tom", "species": "cat"}, headers=key)
         assert created.status == 201
         assert apig.get(f"/Prod/pets/{created.json()['id']}").json()["name"] == "Tom"
         assert apig.get("/Prod/pets/1/photo").json() == {"photo": "https://photos.example.com/1.jpg"}
@@ -284,6 +292,12 @@ def test_the_inspector_shows_each_routes_notes() -> None:
         }
         page = client.get("/_emu/").text
         client.run(gateway.invoker.aclose)
-    assert rows[("GET", "/orders/{orderId}")] == ["API key required: not enforced yet; served without one"]
+    assert rows[("POST", "/orders")] == [
+        "authorizer 'OrdersAuthorizer' (CUSTOM): not enforced yet; served without it",
+        "request validator 'all': not enforced yet; requests are not validated",
+    ]
     assert rows[("GET", "/orders")] == []
-    assert 'title="not yet: API key required: not enforced yet; served without one"' in page
+    assert (
+        'title="not yet: request validator &#x27;all&#x27;: not enforced yet; requests are not validated"'
+        in page
+    )

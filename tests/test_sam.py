@@ -63,10 +63,8 @@ def test_validate_names_what_is_not_emulated_with_its_line(capsys: pytest.Captur
     assert code == 0
     assert "template.yaml: 2 API(s), 2 function(s), no errors" in out
     lines = err.splitlines()
-    assert (
-        "template.yaml:56: Resources.UsersApi.Properties.MethodSettings: MethodSettings is not emulated and is "
-        "ignored: the emulator does not execute it"
-    ) in lines
+    # MethodSettings' throttling is emulated now (tests/test_method_settings.py): no warning.
+    assert not [line for line in lines if "MethodSettings" in line]
     assert (
         "template.yaml:110: Resources.UsersFunction.Properties.Events.Metrics.Type: HttpApi event 'Metrics' of "
         "function 'UsersFunction' is not served: apig-emu emulates REST APIs (Type: Api), not HTTP APIs"

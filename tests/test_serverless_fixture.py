@@ -30,7 +30,7 @@ OPTIONS  http://127.0.0.1:3000/dev/hello/{name}     cors-preflight      -       
 OPTIONS  http://127.0.0.1:3000/dev/orders           cors-preflight      -            yes   dev-shop (4r17thfs42)
 POST     http://127.0.0.1:3000/dev/orders           lambda (non-proxy)  createOrder  yes   dev-shop (4r17thfs42)  1,2
 GET      http://127.0.0.1:3000/dev/status           lambda (non-proxy)  status             dev-shop (4r17thfs42)  1
-GET      http://127.0.0.1:3000/dev/status/payments  lambda (non-proxy)  status             dev-shop (4r17thfs42)  1,3
+GET      http://127.0.0.1:3000/dev/status/payments  lambda (non-proxy)  status             dev-shop (4r17thfs42)  1
 """
 
 
@@ -116,7 +116,10 @@ def test_a_lambda_method_with_its_own_template_answers_through_its_integration_r
 
 
 def test_an_error_marked_with_a_status_selects_its_integration_response(harness: Harness) -> None:
-    response = harness.get("/dev/status/payments")
+    # ``private: true``: the service's API key (a value derived from its name, as none is given) opens it.
+    assert harness.get("/dev/status/payments").status_code == 403
+    key = harness.definitions.api_keys["shop-partner"].value
+    response = harness.get("/dev/status/payments", headers={"x-api-key": key})
     assert response.status_code == 503
     assert response.json() == {"message": "down for maintenance"}
     assert response.headers["Cache-Control"] == "no-store"

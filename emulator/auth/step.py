@@ -1,13 +1,14 @@
 """The chain's ``authorize`` step: who may call the method, decided as API Gateway decides, in its order.
 
 After routing (the method is known) and before request validation (AWS authorizes first): the
-method's own authorization by its ``authorizationType`` (``COGNITO_USER_POOLS`` here; ``CUSTOM`` and
-``AWS_IAM`` register theirs in ``CHECKS``), then the API's resource policy, then the API key and usage
-plan. A refusal raises the ``GatewayError`` AWS answers with; an acceptance fills
+stage's and method's throttle (``api_keys.UsagePlans``), the method's own authorization by its
+``authorizationType`` (``COGNITO_USER_POOLS`` here; ``CUSTOM`` and ``AWS_IAM`` register theirs in
+``CHECKS``), then the API's resource policy, then the API key and its usage plan's throttle and quota. A refusal raises the ``GatewayError`` AWS answers with; an acceptance fills
 ``$context.authorizer`` (and with it the event's ``requestContext.authorizer``).
 
-``--auth off`` (or the ``auth_off:`` methods) skips the checks and fills ``$context.authorizer`` with
-the configured stand-in instead, logged once per method so that nobody mistakes it for a check.
+``--auth off`` (or the ``auth_off:`` methods) skips the checks, the API key's included, and fills
+``$context.authorizer`` with the configured stand-in instead, logged once per method so that nobody
+mistakes it for a check. Throttling still applies: it is not authorization.
 """
 
 from __future__ import annotations
@@ -47,18 +48,23 @@ CHECKS: dict[str, Check] = {"COGNITO_USER_POOLS": cognito}
 
 
 async def authorize(ctx: RequestContext) -> None:
-    match = ctx.match
-    assert match is not None
+    match, usage = ctx.match, ctx.usage_plans
+    assert match is not None and usage is not None
     method = match.method
-    access = ctx.deployment.access
-    if method.authorization_type != "NONE" and access.skips(
-        match.api.name, match.resource.path, method.http_method
-    ):
+    # The stage's and method's throttle first, so that a flood never reaches an authorizer.
+    await usage.throttle_method(ctx)
+    skipped = ctx.deployment.access.skips(match.api.name, match.resource.path, method.http_method)
+    if skipped and method.authorization_type != "NONE":
         _stand_in(ctx)
-        return
-    check = CHECKS.get(method.authorization_type)
-    if check is not None:
-        await check(ctx)
+    else:
+        check = CHECKS.get(method.authorization_type)
+        if check is not None:
+            await check(ctx)
+    if skipped and method.api_key_required:
+        _key_not_checked(ctx)
+    else:
+        # Last: with the AUTHORIZER key source the key is what the authorizer returned.
+        await usage.check_key(ctx)
 
 
 def _stand_in(ctx: RequestContext) -> None:
@@ -78,3 +84,17 @@ def _stand_in(ctx: RequestContext) -> None:
         set_authorizer(ctx, {"claims": dict(off.claims)})
     elif method.authorization_type == "CUSTOM":
         set_authorizer(ctx, {**off.context, "principalId": off.principal_id, "integrationLatency": 0})
+
+
+def _key_not_checked(ctx: RequestContext) -> None:
+    """``auth off`` on a method that requires an API key: no key is needed, none is counted."""
+    assert ctx.match is not None
+    match = ctx.match
+    where = f"{match.method.http_method} {match.resource.path}"
+    if ctx.deployment.advise_once(f"auth-off key {match.api.name} {where}"):
+        log.warning(
+            "api '%s' %s: the API key check is OFF; requests are served without a key and count against no "
+            "usage plan",
+            match.api.name,
+            where,
+        )

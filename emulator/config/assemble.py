@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from emulator.config.errors import ConfigError
 from emulator.config.nodes import did_you_mean, one_of, where
 from emulator.config.schema import DocumentDecls, TriggerDecl
 from emulator.config.stage_functions import stage_function_warnings
+from emulator.config.usage_plans import check_references
 from emulator.model import Definitions, Location, Method
 
 if TYPE_CHECKING:
@@ -88,8 +90,18 @@ def assemble(
         )
     if openapi is not None:
         openapi.finish()
+    for document in documents:
+        for key in document.api_keys:
+            builder.add_api_key(key)
+        for plan in document.usage_plans:
+            builder.add_usage_plan(plan.plan)
     definitions = builder.build()
     errors, warnings = access_checks(definitions, documents)
+    errors += check_references(
+        definitions,
+        [plan for document in documents for plan in document.usage_plans],
+        [throttle for document in documents for throttle in document.method_throttles],
+    )
     return (
         definitions,
         [*builder.errors, *errors],
@@ -154,15 +166,17 @@ def _documents(
 
 def _method(trigger: TriggerDecl, mock: MockAnswer | None) -> Method:
     if mock is not None:
-        return mock_method(trigger.method, mock, timeout_ms=trigger.timeout_ms, location=trigger.location)
-    return lambda_method(
-        trigger.method,
-        trigger.function,
-        proxy=trigger.proxy,
-        timeout_ms=trigger.timeout_ms,
-        location=trigger.location,
-        function_arn=lambda_arn(trigger.function),
-    )
+        method = mock_method(trigger.method, mock, timeout_ms=trigger.timeout_ms, location=trigger.location)
+    else:
+        method = lambda_method(
+            trigger.method,
+            trigger.function,
+            proxy=trigger.proxy,
+            timeout_ms=trigger.timeout_ms,
+            location=trigger.location,
+            function_arn=lambda_arn(trigger.function),
+        )
+    return replace(method, api_key_required=trigger.api_key_required)
 
 
 def _unknown_api(name: str, known: list[str]) -> str:

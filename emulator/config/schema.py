@@ -1,4 +1,5 @@
-"""Reading one file's ``apis``, ``functions``, ``mocks``, ``user_pools`` and ``auth_off`` into declarations, checking each value on its own.
+"""Reading one file's ``apis``, ``functions``, ``mocks``, ``user_pools``, ``auth_off``, ``api_keys`` and
+``usage_plans`` into declarations, checking each value on its own.
 
 Checks that need the other files too (unknown apis, clashing methods and resources) happen when the
 declarations are assembled.
@@ -18,13 +19,23 @@ from emulator.config.builder import MockAnswer
 from emulator.config.gateway_responses import read_gateway_responses
 from emulator.config.mocks import MOCK_RESPONSE_KEYS, read_mock_response
 from emulator.config.nodes import Field, Reader, one_of
+from emulator.config.usage_plans import (
+    MethodThrottleDecl,
+    PlanDecl,
+    read_api_keys,
+    read_method_throttles,
+    read_throttle,
+    read_usage_plans,
+)
 from emulator.config.user_pools import NamedMethod, read_auth_off, read_user_pools
 from emulator.ids import stable_id
 from emulator.model import (
+    API_KEY_SOURCES,
     DEFAULT_CONCURRENCY,
     EDGE,
     ENDPOINT_TYPES,
     HTTP_METHODS,
+    ApiKey,
     AuthOff,
     CorsConfig,
     Function,
@@ -52,6 +63,7 @@ class TriggerDecl:
     location: Location
     #: A ``mocks:`` entry's answer; ``None`` for a function's trigger.
     mock: MockAnswer | None = None
+    api_key_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,6 +119,9 @@ class DocumentDecls:
     #: Apis declared with errors: a trigger naming one is not also told the api is unknown.
     broken_apis: list[str] = dataclasses.field(default_factory=list)
     openapi: list[OpenApiBinding] = dataclasses.field(default_factory=list)
+    api_keys: list[ApiKey] = dataclasses.field(default_factory=list)
+    usage_plans: list[PlanDecl] = dataclasses.field(default_factory=list)
+    method_throttles: list[MethodThrottleDecl] = dataclasses.field(default_factory=list)
     user_pools: list[UserPool] = dataclasses.field(default_factory=list)
     #: ``auth_off:``, with where it is (one file may hold it) and the methods it lists.
     auth_off: tuple[AuthOff, Location, list[NamedMethod]] | None = None
@@ -124,7 +139,9 @@ _CORS_KEYS = (
 
 def read_document(reader: Reader, root: Field, code_dir: Path) -> DocumentDecls:
     decls = DocumentDecls([], [])
-    top = reader.mapping(root, optional=("apis", "functions", "mocks", "user_pools", "auth_off"))
+    top = reader.mapping(
+        root, optional=("apis", "functions", "mocks", "user_pools", "auth_off", "api_keys", "usage_plans")
+    )
     if top is None:
         return decls
     if "user_pools" in top:
@@ -134,7 +151,7 @@ def read_document(reader: Reader, root: Field, code_dir: Path) -> DocumentDecls:
         if read is not None:
             decls.auth_off = (read[0], reader.location(top["auth_off"]), read[1])
     for name, field in _named(reader, top.get("apis")):
-        api = _api(reader, name, field, decls.openapi)
+        api = _api(reader, name, field, decls)
         if api is not None:
             decls.apis.append(api)
         else:
@@ -144,6 +161,10 @@ def read_document(reader: Reader, root: Field, code_dir: Path) -> DocumentDecls:
         decls.functions.append(_function(reader, name, field, code_dir, decls.references))
     for name, field in _named(reader, top.get("mocks")):
         decls.mocks.append(_mock(reader, name, field, decls.references))
+    if "api_keys" in top:
+        decls.api_keys = read_api_keys(reader, top["api_keys"])
+    if "usage_plans" in top:
+        decls.usage_plans = read_usage_plans(reader, top["usage_plans"])
     return decls
 
 
@@ -173,16 +194,25 @@ def _named(reader: Reader, field: Field | None) -> list[tuple[str, Field]]:
 _FROM_DOCUMENT = {
     "binary_media_types": "x-amazon-apigateway-binary-media-types",
     "gateway_responses": "x-amazon-apigateway-gateway-responses",
+    "api_key_source": "x-amazon-apigateway-api-key-source",
 }
 
 
-def _api(reader: Reader, name: str, field: Field, bindings: list[OpenApiBinding]) -> RestApi | None:
+def _api(reader: Reader, name: str, field: Field, decls: DocumentDecls) -> RestApi | None:
     if not name:
         reader.error(field, "an api name must not be empty")
         return None
     keys = reader.mapping(
         field,
-        optional=("id", "openapi", "binary_media_types", "endpoint_type", "stages", "gateway_responses"),
+        optional=(
+            "id",
+            "openapi",
+            "binary_media_types",
+            "endpoint_type",
+            "stages",
+            "gateway_responses",
+            "api_key_source",
+        ),
     )
     if keys is None:
         return None
@@ -197,7 +227,7 @@ def _api(reader: Reader, name: str, field: Field, bindings: list[OpenApiBinding]
             # Relative to the YAML file, so a config folder can carry its documents.
             path = Path(reader.file).parent / document
             chosen = endpoint_type if "endpoint_type" in keys else None
-            bindings.append(OpenApiBinding(name, path, reader.location(keys["openapi"]), chosen))
+            decls.openapi.append(OpenApiBinding(name, path, reader.location(keys["openapi"]), chosen))
         for key, extension in _FROM_DOCUMENT.items():
             if key in keys:
                 reader.error(
@@ -217,12 +247,25 @@ def _api(reader: Reader, name: str, field: Field, bindings: list[OpenApiBinding]
     stages: dict[str, Stage] = {}
     for stage, stage_field in _named(reader, keys.get("stages")):
         if _check(reader, stage_field, rules.stage_name_problem(stage)):
-            stage_keys = reader.mapping(stage_field, optional=("variables",)) or {}
+            stage_keys = (
+                reader.mapping(stage_field, optional=("variables", "throttle", "method_throttle")) or {}
+            )
             variables = _strings_by_name(reader, stage_keys.get("variables"), rules.variable_name_problem)
+            throttle = read_throttle(reader, stage_keys["throttle"]) if "throttle" in stage_keys else None
+            method_throttles = (
+                read_method_throttles(
+                    reader, stage_keys["method_throttle"], name, stage, decls.method_throttles
+                )
+                if "method_throttle" in stage_keys
+                else {}
+            )
             # The builder gives every stage the API's one deployment.
-            stages[stage] = Stage(stage, "", variables)
+            stages[stage] = Stage(stage, "", variables, throttle, method_throttles)
     responses = (
         read_gateway_responses(reader, keys["gateway_responses"]) if "gateway_responses" in keys else {}
+    )
+    key_source = (
+        _one_of(reader, keys["api_key_source"], API_KEY_SOURCES) if "api_key_source" in keys else None
     )
     return RestApi(
         name,
@@ -232,6 +275,7 @@ def _api(reader: Reader, name: str, field: Field, bindings: list[OpenApiBinding]
         location=reader.location(field),
         gateway_responses=responses,
         endpoint_type=endpoint_type,
+        api_key_source=key_source or "HEADER",
     )
 
 
@@ -296,7 +340,7 @@ def _trigger(
     keys = reader.mapping(
         field,
         required=("api", "resource", "method"),
-        optional=("stage", "cors", "timeout_ms") if mock else ("stage", "proxy", "cors", "timeout_ms"),
+        optional=(*_TRIGGER_KEYS, "proxy") if mock is None else _TRIGGER_KEYS,
     )
     if keys is None:
         return None
@@ -315,6 +359,7 @@ def _trigger(
     proxy = reader.boolean(keys["proxy"]) if "proxy" in keys else False
     cors = _cors(reader, keys["cors"]) if "cors" in keys else None
     timeout_ms = reader.integer(keys["timeout_ms"], 50, 29000) if "timeout_ms" in keys else 29000
+    key_required = reader.boolean(keys["api_key_required"]) if "api_key_required" in keys else False
     if api is None or path is None or method is None or stage is None or timeout_ms is None:
         return None
     return TriggerDecl(
@@ -329,7 +374,12 @@ def _trigger(
         cors,
         reader.location(field),
         mock,
+        bool(key_required),
     )
+
+
+#: The keys of a function's trigger and of a mock's (which has no ``proxy``).
+_TRIGGER_KEYS = ("stage", "cors", "timeout_ms", "api_key_required")
 
 
 def _method(reader: Reader, field: Field) -> str | None:

@@ -35,6 +35,7 @@ import uvicorn
 
 from emulator.app import create_app
 from emulator.auth.tokens import mint_for
+from emulator.clock import ManualClock
 from emulator.config.command_line import at_root
 from emulator.config.nodes import did_you_mean
 from emulator.deployment import deploy
@@ -81,7 +82,10 @@ class Harness:
     process, so debuggers and ``monkeypatch`` reach them) or ``process``. ``stage`` serves only that
     stage of a config loaded here, as ``serve --stage``; ``stage_prefix=False`` serves every API at the
     root, as ``serve --no-stage-prefix`` (``apig.get("/items")`` rather than ``"/Prod/items"``); by
-    default the definitions say (a service's ``noPrependStageInUrl`` serves at the root too).
+    default the definitions say (a service's ``noPrependStageInUrl`` serves at the root too). ``clock``
+    is the gateway's time, a ``ManualClock`` that stands still until ``clock.advance()`` or
+    ``clock.set()``: throttles, quotas and request times are what the test says, never how fast the
+    machine is (``apig-emu serve`` keeps real time).
 
     ``invocations`` lists each function call (function, trigger, event, context values, result or
     error with its traceback, duration, captured log lines); ``exchanges`` lists every request answered,
@@ -101,6 +105,7 @@ class Harness:
         portal: anyio.from_thread.BlockingPortal | None = None,
         stage: str | None = None,
         stage_prefix: bool = True,
+        clock: ManualClock | None = None,
         auth: str = "on",
     ) -> None:
         if auth not in AUTH_MODES:
@@ -110,7 +115,12 @@ class Harness:
             definitions = at_root(definitions)
         self.definitions = definitions
         self.invoker = invoker if invoker is not None else create_invoker(isolation)
-        self.gateway = Gateway(deploy(definitions, auth_off=auth == "off"), invoker=self.invoker)
+        #: The time throttles, quotas and request times read: it stands still until the test moves it
+        #: (``apig.clock.advance(1)``), so a test of a rate limit never waits and never depends on speed.
+        self.clock = clock if clock is not None else ManualClock()
+        self.gateway = Gateway(
+            deploy(definitions, auth_off=auth == "off"), invoker=self.invoker, clock=self.clock
+        )
         self.invocations: list[Invocation] = []
         self.exchanges: list[Exchange] = []
         self.gateway.bus.subscribe(self._record)
