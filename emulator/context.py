@@ -23,6 +23,7 @@ from emulator.routing import RouteMatch
 
 if TYPE_CHECKING:
     from emulator.auth.api_keys import UsagePlans
+    from emulator.auth.lambda_authorizer import LambdaAuthorizers
     from emulator.deployment import Deployment
     from emulator.integrations.base import BackendReply, IntegrationKind
 
@@ -73,6 +74,11 @@ class RequestContext:
     usage_identifier_key: str | None = None
     #: The gateway's usage plans (its clock and counters), which the ``authorize`` step draws on.
     usage_plans: UsagePlans | None = None
+    #: The gateway's Lambda authorizers (its invoker, clock and their cached answers).
+    lambda_authorizers: LambdaAuthorizers | None = None
+    #: A Lambda authorizer's own invocation, when this request called one (a cached answer calls none).
+    authorizer_invocation: Invocation | None = None
+    authorizer_function: Function | None = None
 
 
 def domain_name(host: str) -> str:

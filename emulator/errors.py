@@ -20,6 +20,9 @@ class GatewayError(Exception):
     default_message: ClassVar[str] = "Internal server error"
     #: AWS renders its default template as ``{"message":"..."}``; some answers carry a space after the colon.
     spaced_body: ClassVar[bool] = False
+    #: AWS leaves the message ``null`` (the authorizer's configuration error): ``$context.error.messageString``
+    #: renders ``null`` and the default body is ``{"message": null}``.
+    null_message: ClassVar[bool] = False
 
     def __init__(self, reason: str = "", *, message: str | None = None) -> None:
         self.message = self.default_message if message is None else message
@@ -28,7 +31,10 @@ class GatewayError(Exception):
 
     def body(self) -> bytes:
         separators = (", ", ": ") if self.spaced_body else (",", ":")
-        return json.dumps({"message": self.message}, separators=separators).encode()
+        return json.dumps({"message": self.json_message()}, separators=separators).encode()
+
+    def json_message(self) -> str | None:
+        return None if self.null_message else self.message
 
 
 class MissingAuthenticationToken(GatewayError):
@@ -193,3 +199,35 @@ class Unauthorized(GatewayError):
     error_type = "UnauthorizedException"
     response_type = "UNAUTHORIZED"
     default_message = "Unauthorized"
+
+
+class AccessDenied(GatewayError):
+    """A Lambda authorizer's policy does not allow the method: an explicit ``Deny``, or no ``Allow`` covering it.
+
+    AWS's default body spells ``Message`` with a capital M here and nowhere else (reference 4.2, companion
+    C.3); ``x-amzn-ErrorType`` ``AccessDeniedException`` is UNCONFIRMED on the wire (reference 4.3 lists it).
+    """
+
+    status = 403
+    error_type = "AccessDeniedException"
+    response_type = "ACCESS_DENIED"
+    default_message = "User is not authorized to access this resource"
+
+    def body(self) -> bytes:
+        return json.dumps({"Message": self.message}, separators=(",", ":")).encode()
+
+
+#: What an explicit ``Deny`` says, against ``AccessDenied``'s default for a policy that allows nothing here.
+EXPLICIT_DENY = "User is not authorized to access this resource with an explicit deny"
+
+
+class AuthorizerConfigurationError(GatewayError):
+    """A Lambda authorizer that failed (any error but ``Unauthorized``), timed out, or answered something that
+    is not a valid authorizer response: AWS's body is literally ``{"message": null}`` (companion C.3)."""
+
+    status = 500
+    error_type = "AuthorizerConfigurationException"
+    response_type = "AUTHORIZER_CONFIGURATION_ERROR"
+    default_message = ""
+    spaced_body = True
+    null_message = True

@@ -36,3 +36,6 @@ class Exchange:
     invocation: Invocation | None = None
     #: The gateway's own error that produced the response, if any.
     error: GatewayError | None = None
+    #: A Lambda authorizer's function and invocation, when the request called one (before the integration's).
+    authorizer_function: Function | None = None
+    authorizer_invocation: Invocation | None = None

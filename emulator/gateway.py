@@ -20,6 +20,7 @@ from typing import Any
 
 from emulator import ids
 from emulator.auth.api_keys import UsagePlans
+from emulator.auth.lambda_authorizer import LambdaAuthorizers
 from emulator.auth.step import authorize
 from emulator.bus import Bus, Listener
 from emulator.clock import Clock, SystemClock
@@ -102,10 +103,20 @@ class Gateway:
         self.clock: Clock = clock if clock is not None else SystemClock()
         #: Its counters outlive a reload, as AWS's outlive a redeployment.
         self.usage_plans = UsagePlans(self.clock)
+        #: Their cached answers start afresh with each deployment.
+        self.lambda_authorizers = LambdaAuthorizers(invoker, self.clock)
         self.chain = build_chain(Integrations(invoker))
 
+    def _context(self) -> RequestContext:
+        return RequestContext(
+            new_ids(self.clock.now()),
+            self.deployment,
+            usage_plans=self.usage_plans,
+            lambda_authorizers=self.lambda_authorizers,
+        )
+
     async def handle_scope(self, scope: Mapping[str, Any], receive: Receive) -> GatewayResponse:
-        ctx = RequestContext(new_ids(self.clock.now()), self.deployment, usage_plans=self.usage_plans)
+        ctx = self._context()
         started = time.perf_counter()
         try:
             request = await request_from_scope(scope, receive)
@@ -124,7 +135,7 @@ class Gateway:
         self, request: GatewayRequest, ctx: RequestContext | None = None, started: float | None = None
     ) -> GatewayResponse:
         started = time.perf_counter() if started is None else started
-        ctx = ctx or RequestContext(new_ids(self.clock.now()), self.deployment, usage_plans=self.usage_plans)
+        ctx = ctx or self._context()
         ctx.request = request
         try:
             for step in self.chain:
@@ -183,6 +194,8 @@ class Gateway:
                 function=ctx.function,
                 invocation=ctx.invocation,
                 error=ctx.error,
+                authorizer_function=ctx.authorizer_function,
+                authorizer_invocation=ctx.authorizer_invocation,
             )
         )
         return response

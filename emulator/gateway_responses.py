@@ -117,7 +117,7 @@ def _variables(error: GatewayError, scope: ErrorScope) -> dict[str, str]:
     values.update(
         {
             "context.error.message": error.message,
-            "context.error.messageString": json.dumps(error.message),
+            "context.error.messageString": json.dumps(error.json_message()),
             "context.error.responseType": error.response_type,
             "context.error.validationErrorString": "",
         }

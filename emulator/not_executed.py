@@ -63,7 +63,12 @@ def method_notes(api: RestApi, method: Method) -> list[str]:
     """Each part of ``method`` not executed yet, and what a request meets instead."""
     notes = _integration_notes(method.integration)
     if method.authorization_type == "CUSTOM":
-        notes.append(f"authorizer '{method.authorizer}' (CUSTOM): not enforced yet; served without it")
+        custom = api.authorizers.get(method.authorizer or "")
+        if custom is None or custom.type not in ("TOKEN", "REQUEST"):
+            notes.append(
+                f"authorizer '{method.authorizer}' (CUSTOM) is no Lambda authorizer of the api; every request "
+                "answers 500"
+            )
     elif method.authorization_type == "COGNITO_USER_POOLS":
         authorizer = api.authorizers.get(method.authorizer or "")
         if authorizer is not None and not pool_ids(authorizer):

@@ -283,13 +283,22 @@ def write_openapi_config(folder: Path, paths: int, suffix: str) -> Path:
 BENCH_POOL = "us-east-1_Bench1"
 
 
-def write_auth_config(folder: Path, cognito: bool) -> tuple[Path, Path]:
-    """``/bench``'s proxy GET behind a Cognito authorizer, or the same document without it; and the wrk
-    script that sends a valid token (to both, so that the requests are the same bytes).
+#: The authorizer rows: none, Cognito with a valid token, a Lambda TOKEN authorizer whose answer is cached.
+AUTH_KINDS = {
+    "open": "no authorizer",
+    "cognito": "Cognito, valid token",
+    "lambda": "Lambda authorizer, cached",
+}
 
-    The token comes from the local issuer of the config's project, as ``apig-emu token`` makes it.
+
+def write_auth_config(folder: Path, kind: str) -> tuple[Path, Path]:
+    """``/bench``'s proxy GET behind a Cognito or a Lambda authorizer, or the same document without one; and
+    the wrk script that sends a valid token (to all, so that the requests are the same bytes).
+
+    The token comes from the local issuer of the config's project, as ``apig-emu token`` makes it; the
+    Lambda authorizer allows it for the stage and its answer is cached (300 s), as a real one's would be.
     """
-    name = "cognito" if cognito else "open"
+    name = kind
     uri = (
         "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
         "arn:aws:lambda:us-east-1:123456789012:function:proxy/invocations"
@@ -307,12 +316,25 @@ def write_auth_config(folder: Path, cognito: bool) -> tuple[Path, Path]:
     get: dict[str, object] = {
         "x-amazon-apigateway-integration": {"type": "aws_proxy", "httpMethod": "POST", "uri": uri}
     }
-    if cognito:
+    custom = {
+        "type": "apiKey",
+        "name": "Authorization",
+        "in": "header",
+        "x-amazon-apigateway-authtype": "custom",
+        "x-amazon-apigateway-authorizer": {
+            "type": "token",
+            "authorizerUri": uri.replace("function:proxy", "function:authorizer"),
+            "authorizerResultTtlInSeconds": 300,
+        },
+    }
+    if kind == "cognito":
         get["security"] = [{"pool": []}]
+    elif kind == "lambda":
+        get["security"] = [{"custom": []}]
     document = {
         "openapi": "3.0.1",
         "info": {"title": "bench", "version": "1"},
-        "components": {"securitySchemes": {"pool": scheme}},
+        "components": {"securitySchemes": {"pool": scheme, "custom": custom}},
         "paths": {"/bench": {"get": get}},
     }
     project = folder / name
@@ -321,7 +343,8 @@ def write_auth_config(folder: Path, cognito: bool) -> tuple[Path, Path]:
     config = project / "apig.yaml"
     config.write_text(
         "apis:\n  bench: {openapi: api.json, stages: {Prod: {}}}\n"
-        f"functions:\n  proxy: {{handler: bench_handlers.proxy}}\nuser_pools:\n  {BENCH_POOL}: {{}}\n"
+        "functions:\n  proxy: {handler: bench_handlers.proxy}\n  authorizer: {handler: bench_handlers.authorizer}\n"
+        f"user_pools:\n  {BENCH_POOL}: {{}}\n"
     )
     from emulator.auth.tokens import mint
     from emulator.config import load_definitions
@@ -686,9 +709,9 @@ def main() -> int:
         variants.append(Variant(name, command, port, script, log=log or "devnull"))
 
     for isolation in ("thread", "process"):
-        for cognito in (False, True):
-            config, token_script = write_auth_config(folder / isolation, cognito)
-            name = f"{isolation}, 1 path OpenAPI, {'Cognito, valid token' if cognito else 'no authorizer'}"
+        for kind, label in AUTH_KINDS.items():
+            config, token_script = write_auth_config(folder / isolation, kind)
+            name = f"{isolation}, 1 path OpenAPI, {label}"
             port = free_port()
             command = apig_command(config, port, isolation)
             variants.append(Variant(name, command, port, token_script, all_2xx=True))
@@ -806,6 +829,16 @@ def main() -> int:
         (
             "Cognito vs no authorizer, process",
             "process, 1 path OpenAPI, Cognito, valid token",
+            "process, 1 path OpenAPI, no authorizer",
+        ),
+        (
+            "cached Lambda authorizer vs no authorizer, thread",
+            "thread, 1 path OpenAPI, Lambda authorizer, cached",
+            "thread, 1 path OpenAPI, no authorizer",
+        ),
+        (
+            "cached Lambda authorizer vs no authorizer, process",
+            "process, 1 path OpenAPI, Lambda authorizer, cached",
             "process, 1 path OpenAPI, no authorizer",
         ),
         (

@@ -223,14 +223,13 @@ def test_swagger_route_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.splitlines() == [
         "METHOD  URL                                                 INTEGRATION         FUNCTION             CORS  API                  NOT YET",
         "GET     http://localhost:3000/Prod/orders                   lambda (non-proxy)  ListOrdersFunction         orders (bsnh5cgvur)",
-        "POST    http://localhost:3000/Prod/orders                   lambda-proxy        CreateOrderFunction        orders (bsnh5cgvur)  1,2",
+        "POST    http://localhost:3000/Prod/orders                   lambda-proxy        CreateOrderFunction        orders (bsnh5cgvur)  1",
         "GET     http://localhost:3000/Prod/orders/{orderId}         lambda-proxy        GetOrderFunction           orders (bsnh5cgvur)",
-        "POST    http://localhost:3000/Prod/orders/{orderId}/cancel  lambda-proxy        CancelOrderFunction        orders (bsnh5cgvur)  2",
+        "POST    http://localhost:3000/Prod/orders/{orderId}/cancel  lambda-proxy        CancelOrderFunction        orders (bsnh5cgvur)  1",
         "ANY     http://localhost:3000/Prod/{proxy+}                 lambda-proxy        CatchAllFunction           orders (bsnh5cgvur)",
         "",
         NOT_YET,
-        "  [1] authorizer 'OrdersAuthorizer' (CUSTOM): not enforced yet; served without it",
-        "  [2] request validator 'all': not enforced yet; requests are not validated",
+        "  [1] request validator 'all': not enforced yet; requests are not validated",
         NON_PROXY_NOTE,
     ]
 
@@ -293,7 +292,6 @@ def test_the_inspector_shows_each_routes_notes() -> None:
         page = client.get("/_emu/").text
         client.run(gateway.invoker.aclose)
     assert rows[("POST", "/orders")] == [
-        "authorizer 'OrdersAuthorizer' (CUSTOM): not enforced yet; served without it",
         "request validator 'all': not enforced yet; requests are not validated",
     ]
     assert rows[("GET", "/orders")] == []

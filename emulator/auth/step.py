@@ -2,8 +2,7 @@
 
 After routing (the method is known) and before request validation (AWS authorizes first): the
 stage's and method's throttle (``api_keys.UsagePlans``), the method's own authorization by its
-``authorizationType`` (``COGNITO_USER_POOLS`` here; ``CUSTOM`` and ``AWS_IAM`` register theirs in
-``CHECKS``), then the API's resource policy, then the API key and its usage plan's throttle and quota. A refusal raises the ``GatewayError`` AWS answers with; an acceptance fills
+``authorizationType`` (``COGNITO_USER_POOLS``, ``CUSTOM``; ``AWS_IAM`` registers its own in ``CHECKS``), then the API's resource policy, then the API key and its usage plan's throttle and quota. A refusal raises the ``GatewayError`` AWS answers with; an acceptance fills
 ``$context.authorizer`` (and with it the event's ``requestContext.authorizer``).
 
 ``--auth off`` (or the ``auth_off:`` methods) skips the checks, the API key's included, and fills
@@ -43,8 +42,14 @@ async def cognito(ctx: RequestContext) -> None:
     set_authorizer(ctx, {"claims": claims})
 
 
+async def lambda_authorizer(ctx: RequestContext) -> None:
+    """A CUSTOM method: its TOKEN or REQUEST authorizer's function asked, or its cached answer (``lambda_authorizer.py``)."""
+    assert ctx.lambda_authorizers is not None
+    await ctx.lambda_authorizers.check(ctx)
+
+
 #: The method's own authorization, by its ``authorizationType``; ``NONE`` and unknown types pass.
-CHECKS: dict[str, Check] = {"COGNITO_USER_POOLS": cognito}
+CHECKS: dict[str, Check] = {"COGNITO_USER_POOLS": cognito, "CUSTOM": lambda_authorizer}
 
 
 async def authorize(ctx: RequestContext) -> None:

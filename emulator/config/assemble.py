@@ -11,6 +11,7 @@ from emulator.account import lambda_arn
 from emulator.auth.access import pool_ids
 from emulator.config.builder import DefinitionsBuilder, MockAnswer, lambda_method, mock_method
 from emulator.config.errors import ConfigError
+from emulator.config.lambda_authorizers import LAMBDA_TYPES
 from emulator.config.nodes import did_you_mean, one_of, where
 from emulator.config.schema import DocumentDecls, TriggerDecl
 from emulator.config.stage_functions import stage_function_warnings
@@ -97,6 +98,7 @@ def assemble(
             builder.add_usage_plan(plan.plan)
     definitions = builder.build()
     errors, warnings = access_checks(definitions, documents)
+    errors += authorizer_references(definitions, documents, triggers)
     errors += check_references(
         definitions,
         [plan for document in documents for plan in document.usage_plans],
@@ -176,6 +178,8 @@ def _method(trigger: TriggerDecl, mock: MockAnswer | None) -> Method:
             location=trigger.location,
             function_arn=lambda_arn(trigger.function),
         )
+    if trigger.authorizer is not None:
+        method = replace(method, authorization_type="CUSTOM", authorizer=trigger.authorizer)
     return replace(method, api_key_required=trigger.api_key_required)
 
 
@@ -183,3 +187,38 @@ def _unknown_api(name: str, known: list[str]) -> str:
     if not known:
         return f"unknown api '{name}'; no apis are defined under 'apis'"
     return f"unknown api '{name}'{did_you_mean(name, known)}; the apis are: {one_of(known)}"
+
+
+def authorizer_references(
+    definitions: Definitions, documents: Sequence[DocumentDecls], triggers: Sequence[TriggerDecl]
+) -> list[ConfigError]:
+    """A trigger's ``authorizer:`` that its api lacks, a YAML authorizer's ``function`` that is not defined
+    (an OpenAPI document's are checked with its other functions)."""
+    errors: list[ConfigError] = []
+    for trigger in triggers:
+        api = definitions.apis.get(trigger.api)
+        if trigger.authorizer is None or api is None or trigger.authorizer_location is None:
+            continue
+        found = api.authorizers.get(trigger.authorizer)
+        if found is None or found.type not in LAMBDA_TYPES:
+            known = [name for name, one in api.authorizers.items() if one.type in LAMBDA_TYPES]
+            errors.append(
+                ConfigError(
+                    trigger.authorizer_location,
+                    f"api '{api.name}' has no Lambda authorizer '{trigger.authorizer}'"
+                    f"{did_you_mean(trigger.authorizer, known)}; its authorizers: {one_of(known) or '(none)'}",
+                )
+            )
+    for document in documents:
+        for authorizer in (one for api in document.apis for one in api.authorizers.values()):
+            name = authorizer.function
+            if authorizer.type in LAMBDA_TYPES and name is not None and name not in definitions.functions:
+                known = sorted(definitions.functions)
+                errors.append(
+                    ConfigError(
+                        authorizer.location,
+                        f"authorizer '{authorizer.name}' names no function '{name}'{did_you_mean(name, known)}; "
+                        f"the functions are: {one_of(known) or '(none)'}",
+                    )
+                )
+    return errors

@@ -17,6 +17,7 @@ from yaml.nodes import MappingNode
 from emulator.config import rules
 from emulator.config.builder import MockAnswer
 from emulator.config.gateway_responses import read_gateway_responses
+from emulator.config.lambda_authorizers import read_authorizers
 from emulator.config.mocks import MOCK_RESPONSE_KEYS, read_mock_response
 from emulator.config.nodes import Field, Reader, one_of
 from emulator.config.usage_plans import (
@@ -64,6 +65,9 @@ class TriggerDecl:
     #: A ``mocks:`` entry's answer; ``None`` for a function's trigger.
     mock: MockAnswer | None = None
     api_key_required: bool = False
+    #: One of its api's ``authorizers:`` (a Lambda authorizer), and where the trigger names it.
+    authorizer: str | None = None
+    authorizer_location: Location | None = None
 
 
 @dataclass(frozen=True)
@@ -195,6 +199,7 @@ _FROM_DOCUMENT = {
     "binary_media_types": "x-amazon-apigateway-binary-media-types",
     "gateway_responses": "x-amazon-apigateway-gateway-responses",
     "api_key_source": "x-amazon-apigateway-api-key-source",
+    "authorizers": "components.securitySchemes' x-amazon-apigateway-authorizer",
 }
 
 
@@ -212,6 +217,7 @@ def _api(reader: Reader, name: str, field: Field, decls: DocumentDecls) -> RestA
             "stages",
             "gateway_responses",
             "api_key_source",
+            "authorizers",
         ),
     )
     if keys is None:
@@ -267,9 +273,11 @@ def _api(reader: Reader, name: str, field: Field, decls: DocumentDecls) -> RestA
     key_source = (
         _one_of(reader, keys["api_key_source"], API_KEY_SOURCES) if "api_key_source" in keys else None
     )
+    authorizers = read_authorizers(reader, keys["authorizers"]) if "authorizers" in keys else {}
     return RestApi(
         name,
         api_id,
+        authorizers=authorizers,
         stages=stages,
         binary_media_types=tuple(media_types),
         location=reader.location(field),
@@ -360,6 +368,7 @@ def _trigger(
     cors = _cors(reader, keys["cors"]) if "cors" in keys else None
     timeout_ms = reader.integer(keys["timeout_ms"], 50, 29000) if "timeout_ms" in keys else 29000
     key_required = reader.boolean(keys["api_key_required"]) if "api_key_required" in keys else False
+    authorizer = reader.name(keys["authorizer"]) if "authorizer" in keys else None
     if api is None or path is None or method is None or stage is None or timeout_ms is None:
         return None
     return TriggerDecl(
@@ -375,11 +384,13 @@ def _trigger(
         reader.location(field),
         mock,
         bool(key_required),
+        authorizer,
+        reader.location(keys["authorizer"]) if "authorizer" in keys else None,
     )
 
 
 #: The keys of a function's trigger and of a mock's (which has no ``proxy``).
-_TRIGGER_KEYS = ("stage", "cors", "timeout_ms", "api_key_required")
+_TRIGGER_KEYS = ("stage", "cors", "timeout_ms", "api_key_required", "authorizer")
 
 
 def _method(reader: Reader, field: Field) -> str | None:

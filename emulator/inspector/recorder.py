@@ -306,6 +306,7 @@ def record_json(
         if invocation is not None and invocation.traceback is not None
         else None,
         "gatewayError": gateway_error,
+        "authorizer": _authorizer_json(exchange),
         "response": {
             "status": response.status,
             "headers": cut_headers(response.headers, HEADERS_BYTES, TEXT_BYTES),
@@ -335,4 +336,18 @@ def _body_json(body: bytes) -> dict[str, Any]:
         "bodyEncoding": encoding,
         "bodyTruncated": len(shown) < len(body),
         "bodyLength": len(body),
+    }
+
+
+def _authorizer_json(exchange: Exchange) -> dict[str, Any] | None:
+    """The Lambda authorizer this request called, its event and what it said (a cached answer calls none)."""
+    invocation = exchange.authorizer_invocation
+    if invocation is None:
+        return None
+    return {
+        "function": invocation.function,
+        "event": cut_value(invocation.event, EVENT_BYTES),
+        "answer": cut_text(invocation.result.payload.decode("utf-8", "replace"), TEXT_BYTES),
+        "logs": cut_lines(invocation.logs, LOG_BYTES),
+        "functionError": cut_value(invocation.error, ERROR_BYTES),
     }

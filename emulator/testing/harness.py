@@ -138,6 +138,8 @@ class Harness:
 
     def _record(self, exchange: Exchange) -> None:
         self.exchanges.append(exchange)
+        if exchange.authorizer_invocation is not None:
+            self.invocations.append(exchange.authorizer_invocation)
         if exchange.invocation is not None:
             self.invocations.append(exchange.invocation)
 
