@@ -79,6 +79,9 @@ class RequestContext:
     #: A Lambda authorizer's own invocation, when this request called one (a cached answer calls none).
     authorizer_invocation: Invocation | None = None
     authorizer_function: Function | None = None
+    #: Why an authorizer let the request through (who, by which answer), for the inspector; refusals say
+    #: it in their error's reason.
+    authorization: str | None = None
 
 
 def domain_name(host: str) -> str:

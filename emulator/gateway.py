@@ -196,6 +196,7 @@ class Gateway:
                 error=ctx.error,
                 authorizer_function=ctx.authorizer_function,
                 authorizer_invocation=ctx.authorizer_invocation,
+                authorization=ctx.authorization,
             )
         )
         return response

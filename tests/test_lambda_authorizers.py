@@ -461,6 +461,20 @@ def test_the_authorizer_invocation_is_recorded_before_the_integrations(apig: Har
     assert shown["function"] == "tokenAuth"
     assert shown["event"]["authorizationToken"] == "Bearer alice"
     assert json.loads(shown["answer"])["principalId"] == "alice"
+    arn = f"arn:aws:execute-api:us-east-1:123456789012:{_api_id(apig)}/Prod/GET/orders"
+    assert exchange.authorization == f"authorizer 'tok' (invoked): principal 'alice' allowed on {arn}"
+    apig.get("/Prod/orders", headers=bearer("alice"))
+    again = record_json(2, 0.0, apig.exchanges[-1], replayable=False, replay_of=None)
+    assert again["authorizer"] is None
+    assert again["authorization"] == f"authorizer 'tok' (cached answer): principal 'alice' allowed on {arn}"
+
+
+def test_the_inspector_shows_why_a_request_was_refused(apig: Harness) -> None:
+    apig.get("/Prod/orders", headers=bearer("mallory"))
+    shown = record_json(1, 0.0, apig.exchanges[-1], replayable=False, replay_of=None)
+    assert shown["gatewayError"]["type"] == "ACCESS_DENIED"
+    assert "principal 'mallory'" in shown["gatewayError"]["reason"]
+    assert "explicit deny" in shown["gatewayError"]["reason"]
 
 
 def test_the_log_shows_the_authorizers_lines_before_the_integrations(

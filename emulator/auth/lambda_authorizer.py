@@ -181,7 +181,7 @@ class LambdaAuthorizers:
         ttl = authorizer.result_ttl_seconds
         key = (api.name, authorizer.name, identity)
         answer = self._cached(ctx.deployment, key) if ttl > 0 else None
-        latency = 0
+        latency, cached = 0, answer is not None
         if answer is None:
             started = time.perf_counter()
             answer = await self._invoke(ctx, authorizer, arn)
@@ -197,6 +197,10 @@ class LambdaAuthorizers:
             if verdict is Verdict.EXPLICIT_DENY:
                 raise AccessDenied(reason, message=EXPLICIT_DENY)
             raise AccessDenied(reason)
+        ctx.authorization = (
+            f"authorizer '{authorizer.name}' ({'cached answer' if cached else 'invoked'}): "
+            f"principal '{answer.principal_id}' allowed on {arn}"
+        )
         set_authorizer(ctx, {**answer.context, "integrationLatency": latency})
         ctx.usage_identifier_key = answer.usage_identifier_key
 

@@ -307,6 +307,7 @@ def record_json(
         else None,
         "gatewayError": gateway_error,
         "authorizer": _authorizer_json(exchange),
+        "authorization": exchange.authorization,
         "response": {
             "status": response.status,
             "headers": cut_headers(response.headers, HEADERS_BYTES, TEXT_BYTES),
