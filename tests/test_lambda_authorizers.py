@@ -421,6 +421,49 @@ def test_request_authorizer_caches_by_all_its_sources(apig: Harness) -> None:
     assert calls(apig, "requestAuth") == 2
 
 
+def test_a_request_authorizer_without_sources_is_never_cached_a_decision(tmp_path: Path) -> None:
+    """A decision: AWS refuses caching without identity sources; served, one caller's answer must not be
+    everyone's, so the function is asked every time."""
+    scheme = {
+        "type": "apiKey",
+        "name": "Unused",
+        "in": "header",
+        "x-amazon-apigateway-authtype": "custom",
+        "x-amazon-apigateway-authorizer": {"type": "request", "authorizerUri": FN.format("requestAuth")},
+    }
+    document = {
+        "openapi": "3.0.1",
+        "info": {"title": "shop", "version": "1"},
+        "components": {"securitySchemes": {"who": scheme}},
+        "paths": {
+            "/items": {
+                "get": {
+                    "security": [{"who": []}],
+                    "x-amazon-apigateway-integration": {
+                        "type": "aws_proxy",
+                        "httpMethod": "POST",
+                        "uri": ECHO,
+                    },
+                }
+            }
+        },
+    }
+    (tmp_path / "api.json").write_text(json.dumps(document))
+    (tmp_path / "apig.yaml").write_text(
+        "apis:\n  shop: {openapi: api.json, stages: {Prod: {}}}\n"
+        "functions:\n  requestAuth: {handler: authorizers.request}\n  echoEvent: {handler: cases.echo_event}\n"
+    )
+    with Harness(tmp_path / "apig.yaml", code_dir=LAMBDAS) as apig:
+        principals = [
+            apig.get(f"/Prod/items?tenant={tenant}", headers={"X-User": "u"}).json()["requestContext"][
+                "authorizer"
+            ]["principalId"]
+            for tenant in ("a", "b")
+        ]
+        assert principals == ["u@a", "u@b"]
+        assert calls(apig, "requestAuth") == 2
+
+
 def test_unauthorized_is_not_cached_a_decision(apig: Harness) -> None:
     """A decision (AWS unrecorded): only policies are cached; an ``Unauthorized`` asks again next time."""
     apig.get("/Prod/orders", headers=bearer("nobody"))

@@ -178,7 +178,9 @@ class LambdaAuthorizers:
             )
         identity = self._identity(ctx, authorizer)
         arn = method_arn(ctx)
-        ttl = authorizer.result_ttl_seconds
+        # Without identity sources there is no cache key: one caller's answer would be everyone's. AWS refuses
+        # such an authorizer with caching on; served, it is asked every time.
+        ttl = authorizer.result_ttl_seconds if identity else 0
         key = (api.name, authorizer.name, identity)
         answer = self._cached(ctx.deployment, key) if ttl > 0 else None
         latency, cached = 0, answer is not None
