@@ -383,7 +383,7 @@ def test_unknown_keys_are_named_with_the_allowed_ones(tmp_path: Path) -> None:
     )
     assert errors_of(path) == [
         f"{path}:3: apis.shop.stagez: unknown key 'stagez' (did you mean 'stages'?); "
-        "expected one of api_key_source, binary_media_types, endpoint_type, gateway_responses, id, openapi, "
+        "expected one of api_key_source, authorizers, binary_media_types, endpoint_type, gateway_responses, id, openapi, "
         "stages",
         f"{path}:4: resources: unknown key 'resources'; expected one of api_keys, apis, auth_off, functions, "
         "mocks, usage_plans, user_pools",
