@@ -1,6 +1,6 @@
 """API keys and usage plans: the key a method requires, the plan it is used through, and their limits.
 
-Two checks, each a step of the chain's authorization (``emulator.auth.step``):
+Two checks, which the chain's ``authorize`` step (``emulator.auth.step``) runs first and last:
 
 - ``throttle_method`` applies the stage's throttling settings (its default for every method, or the
   method's own) to every request of the method, with a key or without: one token bucket per method
@@ -12,8 +12,9 @@ Two checks, each a step of the chain's authorization (``emulator.auth.step``):
   ``AUTHORIZER``, from the Lambda authorizer's ``usageIdentifierKey``, which the authorizer check
   puts in ``RequestContext.usage_identifier_key``. A key that is missing, unknown, disabled or in no
   usage plan of the API stage is AWS's 403 ``{"message":"Forbidden"}``; then the plan's per-key
-  throttle (429 ``Too Many Requests``) and quota (429 ``Limit Exceeded``) are drawn on, in that
-  order, so a throttled request does not use up quota. ``$context.identity`` (and the event's
+  throttle (the method's own in the plan, AWS's ``apiStages[].throttle``, else the plan's; 429
+  ``Too Many Requests``) and quota (429 ``Limit Exceeded``) are drawn on, in that order, so a
+  throttled request does not use up quota. ``$context.identity`` (and the event's
   ``requestContext.identity``) gains ``apiKey`` and ``apiKeyId``.
 
 Time comes from the gateway's ``Clock``; the counts from its ``UsageMeter``, which outlives reloads.
@@ -35,9 +36,9 @@ API_KEY_HEADER = "x-api-key"
 class UsagePlans:
     """The two checks over one clock and one meter (the gateway's)."""
 
-    def __init__(self, clock: Clock, meter: UsageMeter | None = None) -> None:
+    def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self.meter = meter if meter is not None else UsageMeter()
+        self.meter = UsageMeter()
 
     async def throttle_method(self, ctx: RequestContext) -> None:
         match = ctx.match
