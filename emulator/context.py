@@ -68,6 +68,8 @@ class RequestContext:
     response: GatewayResponse | None = None
     #: The gateway's own error, when one ended the request (for the inspector and its CORS verdict).
     error: GatewayError | None = None
+    #: The authorize step's decision and why, for the inspector (``None``: the method has no authorization).
+    authorization: str | None = None
 
 
 def domain_name(host: str) -> str:

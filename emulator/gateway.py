@@ -172,6 +172,7 @@ class Gateway:
                 function=ctx.function,
                 invocation=ctx.invocation,
                 error=ctx.error,
+                authorization=ctx.authorization,
             )
         )
         return response
