@@ -73,6 +73,8 @@ class RequestContext:
     usage_identifier_key: str | None = None
     #: The gateway's usage plans (its clock and counters), which the ``authorize`` step draws on.
     usage_plans: UsagePlans | None = None
+    #: The authorize step's decision and why, for the inspector (``None``: the method has no authorization).
+    authorization: str | None = None
 
 
 def domain_name(host: str) -> str:

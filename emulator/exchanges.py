@@ -36,3 +36,5 @@ class Exchange:
     invocation: Invocation | None = None
     #: The gateway's own error that produced the response, if any.
     error: GatewayError | None = None
+    #: The authorize step's decision and why (``emulator.auth.step``), if the method has authorization.
+    authorization: str | None = None

@@ -183,6 +183,7 @@ class Gateway:
                 function=ctx.function,
                 invocation=ctx.invocation,
                 error=ctx.error,
+                authorization=ctx.authorization,
             )
         )
         return response

@@ -306,6 +306,7 @@ def record_json(
         if invocation is not None and invocation.traceback is not None
         else None,
         "gatewayError": gateway_error,
+        "authorization": cut_text(exchange.authorization, TEXT_BYTES) if exchange.authorization else None,
         "response": {
             "status": response.status,
             "headers": cut_headers(response.headers, HEADERS_BYTES, TEXT_BYTES),
