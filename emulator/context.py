@@ -79,8 +79,7 @@ class RequestContext:
     #: A Lambda authorizer's own invocation, when this request called one (a cached answer calls none).
     authorizer_invocation: Invocation | None = None
     authorizer_function: Function | None = None
-    #: Why an authorizer let the request through (who, by which answer), for the inspector; refusals say
-    #: it in their error's reason.
+    #: The authorize step's decision and why, for the inspector (``None``: the method has no authorization).
     authorization: str | None = None
 
 

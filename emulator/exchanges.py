@@ -39,5 +39,5 @@ class Exchange:
     #: A Lambda authorizer's function and invocation, when the request called one (before the integration's).
     authorizer_function: Function | None = None
     authorizer_invocation: Invocation | None = None
-    #: Why the authorizer allowed the request (a refusal's reason is ``error``'s).
+    #: The authorize step's decision and why (``emulator.auth.step``), if the method has authorization.
     authorization: str | None = None

@@ -343,16 +343,16 @@ def _harness(
     stage_prefix: bool,
     auth: str,
 ) -> Harness:
+    if auth not in AUTH_MODES:
+        pytest.fail(f"apig-emu: apig_auth: expected on or off, got {auth!r}", pytrace=False)
     try:
-        if auth not in AUTH_MODES:
-            raise ValueError(f"apig_auth: expected on or off, got {auth!r}")
         invoker = create_invoker(isolation, max_workers=max_workers)
     except ValueError as error:
         problem = str(error)
     else:
         return Harness(definitions, invoker=invoker, portal=portal, stage_prefix=stage_prefix, auth=auth)
     # Outside the except block, so the report shows the message and not the exception it replaced.
-    pytest.fail(f"apig-emu: {problem}", pytrace=False)
+    pytest.fail(f"apig-emu: apig_isolation: {problem}", pytrace=False)
 
 
 def _max_workers(config: pytest.Config) -> int | None:

@@ -334,6 +334,11 @@ def test_the_authorizer_decides_before_the_api_key_and_the_stage_throttle_before
     assert_forbidden(apig.get("/Prod/orders", headers=token))
     served = apig.get("/Prod/orders", headers={**token, "x-api-key": VALUE})
     assert served.status_code == 200
+    decision = apig.exchanges[-1].authorization or ""
+    assert decision.startswith("allowed by the ")
+    assert decision.endswith(
+        "; API key 'partner' accepted (the x-api-key header), through usage plan 'basic'"
+    )
     assert identity(served)["apiKey"] == VALUE
     assert served.json()["requestContext"]["authorizer"]["claims"]["sub"] == "alice"
     # Three requests drew the stage's three tokens: the fourth is throttled, however good its credentials.
@@ -351,6 +356,9 @@ def test_auth_off_serves_a_key_requiring_method_without_a_key_and_says_so(
         "api 'shop' GET /orders: the API key check is OFF; requests are served without a key and count against "
         "no usage plan"
     ]
+    assert apig.exchanges[-1].authorization == (
+        "API key NOT checked (auth off): served without one, counted against no usage plan"
+    )
 
 
 def test_counts_outlive_a_reload_and_a_plan_whose_limits_change_starts_afresh(harness: Harness) -> None:
@@ -422,6 +430,14 @@ def test_the_inspector_says_why_a_key_was_refused_or_throttled(harness: Harness)
     assert (
         records[1]["event"]["requestContext"]["identity"]["apiKeyId"]
         == harness.definitions.api_keys["partner"].id
+    )
+    # The authorization decision says what happened, allowed or not, and why.
+    assert records[1]["authorization"] == (
+        "API key 'partner' accepted (the x-api-key header), through usage plan 'basic'"
+    )
+    assert disabled["authorization"] == "refused: API key 'retired' is disabled"
+    assert throttled["authorization"] == (
+        "refused: API key 'partner' throttled by usage plan 'basic' for GET /orders: rate 10/s, burst 5"
     )
 
 

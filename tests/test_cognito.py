@@ -482,3 +482,38 @@ def test_a_handler_changing_its_claims_changes_nobody_elses(apig: Harness, pool:
         first = apig.get("/Prod/me", headers={"Authorization": token}).json()
         second = apig.get("/Prod/me", headers={"Authorization": token}).json()
     assert first["cognito:groups"] == second["cognito:groups"] == "admin,dev"
+
+
+def test_the_inspector_shows_each_requests_authorization_decision_and_why(apig: Harness, pool: Pool) -> None:
+    from tests.conftest import inspector_client
+
+    token = pool.sign()
+    with inspector_client(apig) as inspector:
+        inspector.get("/Prod/me", headers={"Authorization": token})
+        inspector.get("/Prod/me", headers={"Authorization": pool.sign(exp=1)})
+        inspector.get("/Prod/open")
+        opened, expired, allowed = inspector.get("/_emu/api/invocations").json()
+    assert allowed["authorization"] == (
+        "allowed by the Cognito authorizer 'real': id token of '7d8ca528-4931-4254-9273-ea5ee853f271' from "
+        f"{REAL_ISSUER}, signature and expiry ({java_date(jwt.decode(token, options={'verify_signature': False})['exp'])}) "
+        "verified"
+    )
+    assert expired["authorization"] == (
+        "refused by the Cognito authorizer 'real': token expired at Thu Jan 01 00:00:01 UTC 1970"
+    )
+    assert expired["gatewayError"]["type"] == "UNAUTHORIZED"
+    assert opened["authorization"] is None
+
+
+def test_auth_off_is_shown_as_not_checked(project: Path) -> None:
+    from tests.conftest import inspector_client
+
+    with (
+        Harness(project / "apig.yaml", code_dir=LAMBDAS, auth="off") as apig,
+        inspector_client(apig) as inspector,
+    ):
+        inspector.get("/Prod/me")
+        (record,) = inspector.get("/_emu/api/invocations").json()
+    assert record["authorization"] == (
+        "NOT checked: COGNITO_USER_POOLS skipped (auth off), the configured stand-in identity given"
+    )

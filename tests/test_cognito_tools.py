@@ -341,3 +341,28 @@ def test_serve_auth_off_over_a_socket(tmp_path: Path) -> None:
     assert answer.status_code == 200
     assert answer.json()["requestContext"]["authorizer"]["claims"]["sub"] == "frontend-dev"
     assert "authorization (COGNITO_USER_POOLS) is OFF" in output
+
+
+@pytest.mark.slow
+def test_the_plugin_serves_with_auth_off_from_the_ini_and_refuses_another_value(
+    pytester: pytest.Pytester,
+) -> None:
+    write(pytester.path, AUTH_OFF)
+    pytester.makepyfile(
+        cases="import json\n\ndef echo_event(event, context):\n    return {'statusCode': 200, 'body': json.dumps(event)}\n"
+    )
+    pytester.makepyfile(
+        test_off="""
+def test_off(apig):
+    claims = apig.get("/Prod/local").json()["requestContext"]["authorizer"]["claims"]
+    assert claims["sub"] == "frontend-dev"
+"""
+    )
+    pytester.makeini("[pytest]\napig_config = apig.yaml\napig_auth = off\n")
+    pytester.runpytest_subprocess(*PYTESTER_ARGS).assert_outcomes(passed=1)
+    result = pytester.runpytest_subprocess(*PYTESTER_ARGS, "--apig-auth", "on")
+    result.assert_outcomes(failed=1)
+    pytester.makeini("[pytest]\napig_config = apig.yaml\napig_auth = maybe\n")
+    result = pytester.runpytest_subprocess(*PYTESTER_ARGS)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*apig-emu: apig_auth: expected on or off, got 'maybe'*"])

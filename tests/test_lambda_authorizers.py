@@ -505,11 +505,17 @@ def test_the_authorizer_invocation_is_recorded_before_the_integrations(apig: Har
     assert shown["event"]["authorizationToken"] == "Bearer alice"
     assert json.loads(shown["answer"])["principalId"] == "alice"
     arn = f"arn:aws:execute-api:us-east-1:123456789012:{_api_id(apig)}/Prod/GET/orders"
-    assert exchange.authorization == f"authorizer 'tok' (invoked): principal 'alice' allowed on {arn}"
+    assert (
+        exchange.authorization
+        == f"allowed by the Lambda authorizer 'tok' (invoked): principal 'alice', {arn}"
+    )
     apig.get("/Prod/orders", headers=bearer("alice"))
     again = record_json(2, 0.0, apig.exchanges[-1], replayable=False, replay_of=None)
     assert again["authorizer"] is None
-    assert again["authorization"] == f"authorizer 'tok' (cached answer): principal 'alice' allowed on {arn}"
+    assert (
+        again["authorization"]
+        == f"allowed by the Lambda authorizer 'tok' (cached answer): principal 'alice', {arn}"
+    )
 
 
 def test_the_inspector_shows_why_a_request_was_refused(apig: Harness) -> None:
@@ -518,6 +524,9 @@ def test_the_inspector_shows_why_a_request_was_refused(apig: Harness) -> None:
     assert shown["gatewayError"]["type"] == "ACCESS_DENIED"
     assert "principal 'mallory'" in shown["gatewayError"]["reason"]
     assert "explicit deny" in shown["gatewayError"]["reason"]
+    assert shown["authorization"].startswith(
+        "refused by the Lambda authorizer 'tok': authorizer 'tok': principal"
+    )
 
 
 def test_the_log_shows_the_authorizers_lines_before_the_integrations(

@@ -1,6 +1,6 @@
 """API keys and usage plans: the key a method requires, the plan it is used through, and their limits.
 
-Two checks, each a step of the chain's authorization (``emulator.auth.step``):
+Two checks, which the chain's ``authorize`` step (``emulator.auth.step``) runs first and last:
 
 - ``throttle_method`` applies the stage's throttling settings (its default for every method, or the
   method's own) to every request of the method, with a key or without: one token bucket per method
@@ -12,8 +12,9 @@ Two checks, each a step of the chain's authorization (``emulator.auth.step``):
   ``AUTHORIZER``, from the Lambda authorizer's ``usageIdentifierKey``, which the authorizer check
   puts in ``RequestContext.usage_identifier_key``. A key that is missing, unknown, disabled or in no
   usage plan of the API stage is AWS's 403 ``{"message":"Forbidden"}``; then the plan's per-key
-  throttle (429 ``Too Many Requests``) and quota (429 ``Limit Exceeded``) are drawn on, in that
-  order, so a throttled request does not use up quota. ``$context.identity`` (and the event's
+  throttle (the method's own in the plan, AWS's ``apiStages[].throttle``, else the plan's; 429
+  ``Too Many Requests``) and quota (429 ``Limit Exceeded``) are drawn on, in that order, so a
+  throttled request does not use up quota. ``$context.identity`` (and the event's
   ``requestContext.identity``) gains ``apiKey`` and ``apiKeyId``.
 
 Time comes from the gateway's ``Clock``; the counts from its ``UsageMeter``, which outlives reloads.
@@ -24,7 +25,7 @@ from __future__ import annotations
 from emulator.auth.usage import UsageMeter
 from emulator.clock import Clock
 from emulator.context import RequestContext
-from emulator.errors import InvalidApiKey, LimitExceeded, TooManyRequests
+from emulator.errors import GatewayError, InvalidApiKey, LimitExceeded, TooManyRequests
 from emulator.model import Throttle
 
 #: The key source by which a Lambda authorizer's ``usageIdentifierKey`` is the key.
@@ -35,9 +36,9 @@ API_KEY_HEADER = "x-api-key"
 class UsagePlans:
     """The two checks over one clock and one meter (the gateway's)."""
 
-    def __init__(self, clock: Clock, meter: UsageMeter | None = None) -> None:
+    def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self.meter = meter if meter is not None else UsageMeter()
+        self.meter = UsageMeter()
 
     async def throttle_method(self, ctx: RequestContext) -> None:
         match = ctx.match
@@ -48,9 +49,10 @@ class UsagePlans:
             return
         owner = ("method", match.api.id, stage.name, path, verb)
         if not self.meter.throttle(owner, throttle, self.clock.now()):
-            raise TooManyRequests(
+            refusal = TooManyRequests(
                 f"throttled by stage '{stage.name}' for {verb} {path}: {_limits(throttle)}, no token left"
             )
+            raise _decided(ctx, refusal)
 
     async def check_key(self, ctx: RequestContext) -> None:
         match = ctx.match
@@ -65,18 +67,19 @@ class UsagePlans:
             value = ctx.request.header(API_KEY_HEADER)
             source = "the x-api-key header"
         if not value:
-            raise InvalidApiKey(f"the method requires an API key and {source} has none")
+            raise _decided(ctx, InvalidApiKey(f"the method requires an API key and {source} has none"))
         ring = ctx.deployment.key_ring
         key = ring.by_value.get(value)
         if key is None:
-            raise InvalidApiKey(f"no API key has the value {_masked(value)} from {source}")
+            raise _decided(ctx, InvalidApiKey(f"no API key has the value {_masked(value)} from {source}"))
         if not key.enabled:
-            raise InvalidApiKey(f"API key '{key.name}' is disabled")
+            raise _decided(ctx, InvalidApiKey(f"API key '{key.name}' is disabled"))
         plan = ring.plan_for(key, api.name, stage.name)
         if plan is None:
-            raise InvalidApiKey(
+            refusal = InvalidApiKey(
                 f"API key '{key.name}' is in no usage plan of api '{api.name}', stage '{stage.name}'"
             )
+            raise _decided(ctx, refusal)
         identity = ctx.variables["identity"]
         identity["apiKey"] = key.value
         identity["apiKeyId"] = key.id
@@ -88,14 +91,27 @@ class UsagePlans:
         throttled = (owner, verb, path) if throttle is not None else owner
         throttle = throttle or plan.throttle
         if throttle is not None and not self.meter.throttle(throttled, throttle, now):
-            raise TooManyRequests(
+            refused: GatewayError = TooManyRequests(
                 f"API key '{key.name}' throttled by usage plan '{plan.name}' for {verb} {path}: {_limits(throttle)}"
             )
+            raise _decided(ctx, refused)
         if plan.quota is not None and not self.meter.count(owner, plan.quota, now):
-            raise LimitExceeded(
+            refused = LimitExceeded(
                 f"API key '{key.name}' used up its quota in usage plan '{plan.name}': "
                 f"{plan.quota.limit} requests per {plan.quota.period}"
             )
+            raise _decided(ctx, refused)
+        note_decision(ctx, f"API key '{key.name}' accepted ({source}), through usage plan '{plan.name}'")
+
+
+def note_decision(ctx: RequestContext, text: str) -> None:
+    """Add to what the inspector shows of the request's authorization (the authorizer's part comes first)."""
+    ctx.authorization = text if ctx.authorization is None else f"{ctx.authorization}; {text}"
+
+
+def _decided(ctx: RequestContext, refusal: GatewayError) -> GatewayError:
+    note_decision(ctx, f"refused: {refusal.reason}")
+    return refusal
 
 
 def _limits(throttle: Throttle) -> str:

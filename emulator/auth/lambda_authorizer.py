@@ -33,7 +33,13 @@ from emulator.auth.step import set_authorizer
 from emulator.clock import Clock
 from emulator.config.lambda_uris import UnresolvedFunction, resolve_function
 from emulator.context import RequestContext
-from emulator.errors import EXPLICIT_DENY, AccessDenied, AuthorizerConfigurationError, Unauthorized
+from emulator.errors import (
+    EXPLICIT_DENY,
+    AccessDenied,
+    AuthorizerConfigurationError,
+    GatewayError,
+    Unauthorized,
+)
 from emulator.events import build_proxy_event
 from emulator.invocations import Invocation, Trigger
 from emulator.model import MAX_TIMEOUT_MS, Authorizer, Function
@@ -168,6 +174,16 @@ class LambdaAuthorizers:
         self._deployment: Deployment | None = None
 
     async def check(self, ctx: RequestContext) -> None:
+        assert ctx.match is not None
+        try:
+            await self._check(ctx)
+        except GatewayError as refusal:
+            ctx.authorization = (
+                f"refused by the Lambda authorizer '{ctx.match.method.authorizer}': {refusal.reason}"
+            )
+            raise
+
+    async def _check(self, ctx: RequestContext) -> None:
         assert ctx.match is not None and ctx.request is not None
         api, method = ctx.match.api, ctx.match.method
         authorizer = api.authorizers.get(method.authorizer or "")
@@ -200,8 +216,8 @@ class LambdaAuthorizers:
                 raise AccessDenied(reason, message=EXPLICIT_DENY)
             raise AccessDenied(reason)
         ctx.authorization = (
-            f"authorizer '{authorizer.name}' ({'cached answer' if cached else 'invoked'}): "
-            f"principal '{answer.principal_id}' allowed on {arn}"
+            f"allowed by the Lambda authorizer '{authorizer.name}' ({'cached answer' if cached else 'invoked'}): "
+            f"principal '{answer.principal_id}', {arn}"
         )
         set_authorizer(ctx, {**answer.context, "integrationLatency": latency})
         ctx.usage_identifier_key = answer.usage_identifier_key

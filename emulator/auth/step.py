@@ -16,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from emulator.auth.api_keys import note_decision
 from emulator.context import RequestContext
 from emulator.errors import Unauthorized
 
@@ -36,10 +37,22 @@ async def cognito(ctx: RequestContext) -> None:
     assert ctx.match is not None and ctx.request is not None
     api, method = ctx.match.api, ctx.match.method
     verifier = ctx.deployment.access.cognito.get((api.name, method.authorizer or ""))
-    if verifier is None:
-        raise Unauthorized(f"method names authorizer '{method.authorizer}', which api '{api.name}' lacks")
-    claims = verifier.claims(ctx.request.header(verifier.header), method.authorization_scopes)
+    which = f"Cognito authorizer '{method.authorizer}'"
+    try:
+        if verifier is None:
+            raise Unauthorized(f"method names authorizer '{method.authorizer}', which api '{api.name}' lacks")
+        claims = verifier.claims(ctx.request.header(verifier.header), method.authorization_scopes)
+    except Unauthorized as refusal:
+        ctx.authorization = f"refused by the {which}: {refusal.reason}"
+        raise
     set_authorizer(ctx, {"claims": claims})
+    scopes = (
+        f", with a scope of {' '.join(method.authorization_scopes)}" if method.authorization_scopes else ""
+    )
+    ctx.authorization = (
+        f"allowed by the {which}: {claims.get('token_use')} token of '{claims.get('sub')}' from "
+        f"{claims.get('iss')}, signature and expiry ({claims.get('exp')}) verified{scopes}"
+    )
 
 
 async def lambda_authorizer(ctx: RequestContext) -> None:
@@ -85,6 +98,9 @@ def _stand_in(ctx: RequestContext) -> None:
             where,
             method.authorization_type,
         )
+    ctx.authorization = (
+        f"NOT checked: {method.authorization_type} skipped (auth off), the configured stand-in identity given"
+    )
     if method.authorization_type == "COGNITO_USER_POOLS":
         set_authorizer(ctx, {"claims": dict(off.claims)})
     elif method.authorization_type == "CUSTOM":
@@ -96,6 +112,7 @@ def _key_not_checked(ctx: RequestContext) -> None:
     assert ctx.match is not None
     match = ctx.match
     where = f"{match.method.http_method} {match.resource.path}"
+    note_decision(ctx, "API key NOT checked (auth off): served without one, counted against no usage plan")
     if ctx.deployment.advise_once(f"auth-off key {match.api.name} {where}"):
         log.warning(
             "api '%s' %s: the API key check is OFF; requests are served without a key and count against no "

@@ -73,12 +73,12 @@ function renderDetails(rec) {
     el("p", { class: `cors-verdict ${rec.cors.allowed ? "allowed" : "blocked"}` },
       rec.cors.allowed ? "CORS: " : "CORS: ", rec.cors.reason),
   );
+  if (rec.authorization) {
+    details.append(el("p", { class: "authorization" }, "Authorization: ", rec.authorization));
+  }
   if (rec.gatewayError) {
     details.append(el("p", { class: "gateway-error" },
       `Gateway answered ${rec.gatewayError.status} (${rec.gatewayError.type}): ${rec.gatewayError.reason}`));
-  }
-  if (rec.authorization) {
-    details.append(el("p", { class: "authorization" }, `Authorization: ${rec.authorization}`));
   }
   const panes = el("div", { class: "panes" });
   if (rec.request) {

@@ -307,7 +307,7 @@ def record_json(
         else None,
         "gatewayError": gateway_error,
         "authorizer": _authorizer_json(exchange),
-        "authorization": exchange.authorization,
+        "authorization": cut_text(exchange.authorization, TEXT_BYTES) if exchange.authorization else None,
         "response": {
             "status": response.status,
             "headers": cut_headers(response.headers, HEADERS_BYTES, TEXT_BYTES),
