@@ -10,11 +10,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import emulator
-from emulator import cli_debug, cli_export, cli_frontend, cli_harness, cli_runtime
+from emulator import cli_debug, cli_export, cli_frontend, cli_harness, cli_runtime, cli_token
 from emulator.config import ConfigErrors, formats, load
 from emulator.config.builder import MockAnswer
 from emulator.config.errors import settle, warnings_report
 from emulator.config.overrides import OverrideError, parse_overrides
+from emulator.key_listing import format_api_keys
 from emulator.listening import ListenError, bound_port, listen, port_number, url_port
 from emulator.log_writer import LogWriter
 from emulator.logs import TextFormatter
@@ -203,6 +204,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_stage_prefix_option(serve)
     _add_aws_endpoint_option(serve)
+    serve.add_argument(
+        "--auth",
+        choices=("on", "off"),
+        default="on",
+        help="off: serve every method without its authorization, its requestContext.authorizer filled "
+        "from the definitions' auth_off: (for frontend work; logged) (default: on)",
+    )
     cli_frontend.add_serve_options(serve)
     cli_runtime.add_serve_options(serve)
     cli_debug.add_serve_options(serve)
@@ -244,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_harness.add_commands(commands, _add_config_options)
     cli_export.add_command(commands, lambda parser: _add_config_options(parser, local=False))
+    cli_token.add_command(commands, _add_config_options)
     return parser
 
 
@@ -302,6 +311,12 @@ def _report_root_clashes(
     said = "--no-stage-prefix" if not args.stage_prefix else "served at the root"
     for line in root_clashes(definitions):
         warn(f"{said}: {line}")
+
+
+def _print_api_keys(definitions: Definitions) -> None:
+    listing = format_api_keys(definitions)
+    if listing:
+        print(listing, flush=True)
 
 
 def _log_not_executed(notes: Iterable[Note]) -> None:
@@ -410,9 +425,10 @@ def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
         return 1
     base_url = _base_url(args.host, bound_port(sockets))
     invoker = cli_runtime.invoker_for(args, debug=debug)
-    deployment = deploy(definitions)
+    deployment = deploy(definitions, auth_off=args.auth == "off")
     gateway = Gateway(deployment, invoker=invoker, log=ExchangeLog(writer))
     print(format_table(definitions, base_url, deployment.notes), flush=True)
+    _print_api_keys(definitions)
     _log_not_executed(deployment.notes)
     _report_root_clashes(args, definitions, _log_warnings)
     print(cli_frontend.describe(args, base_url, static_sockets), flush=True)
@@ -424,6 +440,7 @@ def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
     def redeployed(new: Definitions) -> None:
         notes = not_executed(new)
         print(format_table(new, base_url, notes), flush=True)
+        _print_api_keys(new)
         _log_not_executed(notes)
         _report_root_clashes(args, new, _log_warnings)
 
@@ -462,6 +479,7 @@ COMMANDS = {
     "validate": cmd_validate,
     **cli_harness.COMMANDS,
     **cli_export.COMMANDS,
+    **cli_token.COMMANDS,
 }
 
 

@@ -22,6 +22,8 @@ from emulator.response import GatewayResponse
 from emulator.routing import RouteMatch
 
 if TYPE_CHECKING:
+    from emulator.auth.api_keys import UsagePlans
+    from emulator.auth.lambda_authorizer import LambdaAuthorizers
     from emulator.deployment import Deployment
     from emulator.integrations.base import BackendReply, IntegrationKind
     from emulator.integrations.http_client import OutboundRequest
@@ -80,6 +82,17 @@ class RequestContext:
     response: GatewayResponse | None = None
     #: The gateway's own error, when one ended the request (for the inspector and its CORS verdict).
     error: GatewayError | None = None
+    #: A Lambda authorizer's ``usageIdentifierKey``: the API key of an API whose key source is ``AUTHORIZER``.
+    usage_identifier_key: str | None = None
+    #: The gateway's usage plans (its clock and counters), which the ``authorize`` step draws on.
+    usage_plans: UsagePlans | None = None
+    #: The gateway's Lambda authorizers (its invoker, clock and their cached answers).
+    lambda_authorizers: LambdaAuthorizers | None = None
+    #: A Lambda authorizer's own invocation, when this request called one (a cached answer calls none).
+    authorizer_invocation: Invocation | None = None
+    authorizer_function: Function | None = None
+    #: The authorize step's decision and why, for the inspector (``None``: the method has no authorization).
+    authorization: str | None = None
 
 
 def domain_name(host: str) -> str:

@@ -1,10 +1,11 @@
 """A deployment: everything a request needs, compiled once from the definitions and never changed.
 
-``deploy`` is pure: it reads the model and builds the router, every mapping template (compiled) and
-the request validators' checks (and, as the access-control features arrive, authorizers) beside it.
-What it cannot build is a load error too (``deployment_errors``), so ``validate`` reports it where it
-is written. Reloading a changed config deploys anew and swaps the gateway's deployment, as each deploy
-on AWS is a new deployment of the stage; a request keeps the deployment it started with.
+``deploy`` is pure: it reads the model and builds the router, the key ring (API keys by value, usage
+plans by API stage), the authorizers' checks, every mapping template (compiled) and the request
+validators' checks beside it. What it cannot build is a load error too (``deployment_errors``), so
+``validate`` reports it where it is written. Reloading a changed config deploys anew and swaps the
+gateway's deployment, as each deploy on AWS is a new deployment of the stage; a request keeps the
+deployment it started with.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from emulator.auth.access import Access, compile_access
+from emulator.auth.usage import KeyRing, key_ring
 from emulator.config.errors import ConfigError, ConfigErrors
 from emulator.mapping.compiled import Compiled, Templates, compile_one, compile_templates
 from emulator.method_request import MethodKey, RequestCheck, compile_checks
@@ -24,8 +27,12 @@ from emulator.routing import Router
 class Deployment:
     definitions: Definitions
     router: Router
+    #: The API keys by value and the usage plans of each API stage.
+    key_ring: KeyRing
     #: What the methods define that the gateway does not execute yet (``emulator.not_executed``).
     notes: tuple[Note, ...] = ()
+    #: The authorizers' compiled checks (keys parsed once) and whether authorization is off.
+    access: Access = field(default_factory=Access)
     #: What each method's request validator checks, for the methods whose validator checks something.
     request_checks: Mapping[MethodKey, RequestCheck] = field(default_factory=dict)
     #: Every mapping template of the definitions, compiled, by its text (``emulator.mapping.compiled``).
@@ -49,15 +56,20 @@ class Deployment:
         return compiled
 
 
-def deploy(definitions: Definitions) -> Deployment:
-    """The deployment of ``definitions``; ``ConfigErrors`` when they cannot be deployed (``deployment_errors``)."""
+def deploy(definitions: Definitions, *, auth_off: bool = False) -> Deployment:
+    """The deployment of ``definitions``; ``ConfigErrors`` when they cannot be deployed (``deployment_errors``).
+
+    ``auth_off``: ``--auth off``, every method served without its authorization (``emulator.auth.step``).
+    """
     checks, problems = compile_checks(definitions)
     if problems:
         raise ConfigErrors(problems)
     return Deployment(
         definitions=definitions,
         router=Router(definitions),
+        key_ring=key_ring(definitions),
         notes=not_executed(definitions),
+        access=compile_access(definitions, off=auth_off),
         request_checks=checks,
         templates=compile_templates(definitions),
     )

@@ -22,6 +22,9 @@ class GatewayError(Exception):
     spaced_body: ClassVar[bool] = False
     #: ``$context.error.validationErrorString``: what a request validator found wrong, empty for other errors.
     validation_error: str = ""
+    #: AWS leaves the message ``null`` (the authorizer's configuration error): ``$context.error.messageString``
+    #: renders ``null`` and the default body is ``{"message": null}``.
+    null_message: ClassVar[bool] = False
 
     def __init__(self, reason: str = "", *, message: str | None = None) -> None:
         self.message = self.default_message if message is None else message
@@ -30,7 +33,10 @@ class GatewayError(Exception):
 
     def body(self) -> bytes:
         separators = (", ", ": ") if self.spaced_body else (",", ":")
-        return json.dumps({"message": self.message}, separators=separators).encode()
+        return json.dumps({"message": self.json_message()}, separators=separators).encode()
+
+    def json_message(self) -> str | None:
+        return None if self.null_message else self.message
 
 
 class MissingAuthenticationToken(GatewayError):
@@ -206,3 +212,74 @@ class EndpointUnreachable(GatewayError):
             f"Execution failed due to configuration error: Invalid endpoint address: {reason}",
             message=message,
         )
+
+
+class InvalidApiKey(GatewayError):
+    """A method requiring an API key got none, an unknown or disabled one, or one no usage plan of its
+    stage holds (reference 7.2, D.1: 403 recorded; the body and header from user reports, D.2)."""
+
+    status = 403
+    error_type = "ForbiddenException"
+    response_type = "INVALID_API_KEY"
+    default_message = "Forbidden"
+
+
+class TooManyRequests(GatewayError):
+    """A stage's, a method's or a usage plan's throttle has no token left (reference 7.2, 4.2)."""
+
+    status = 429
+    error_type = "TooManyRequestsException"
+    response_type = "THROTTLED"
+    default_message = "Too Many Requests"
+
+
+class LimitExceeded(GatewayError):
+    """The API key's quota for the period is used up (reference 7.2; the message from AWS's knowledge
+    center, D.2, not recorded on the wire)."""
+
+    status = 429
+    error_type = "LimitExceededException"
+    response_type = "QUOTA_EXCEEDED"
+    default_message = "Limit Exceeded"
+
+
+class Unauthorized(GatewayError):
+    """An authorizer refused the caller's token: missing, malformed, badly signed, expired, of the wrong
+    issuer or use, or without one of the method's scopes. AWS never says which (reference 7.5)."""
+
+    status = 401
+    error_type = "UnauthorizedException"
+    response_type = "UNAUTHORIZED"
+    default_message = "Unauthorized"
+
+
+class AccessDenied(GatewayError):
+    """A Lambda authorizer's policy does not allow the method: an explicit ``Deny``, or no ``Allow`` covering it.
+
+    AWS's default body spells ``Message`` with a capital M here and nowhere else (reference 4.2, companion
+    C.3); ``x-amzn-ErrorType`` ``AccessDeniedException`` is UNCONFIRMED on the wire (reference 4.3 lists it).
+    """
+
+    status = 403
+    error_type = "AccessDeniedException"
+    response_type = "ACCESS_DENIED"
+    default_message = "User is not authorized to access this resource"
+
+    def body(self) -> bytes:
+        return json.dumps({"Message": self.message}, separators=(",", ":")).encode()
+
+
+#: What an explicit ``Deny`` says, against ``AccessDenied``'s default for a policy that allows nothing here.
+EXPLICIT_DENY = "User is not authorized to access this resource with an explicit deny"
+
+
+class AuthorizerConfigurationError(GatewayError):
+    """A Lambda authorizer that failed (any error but ``Unauthorized``), timed out, or answered something that
+    is not a valid authorizer response: AWS's body is literally ``{"message": null}`` (companion C.3)."""
+
+    status = 500
+    error_type = "AuthorizerConfigurationException"
+    response_type = "AUTHORIZER_CONFIGURATION_ERROR"
+    default_message = ""
+    spaced_body = True
+    null_message = True

@@ -67,8 +67,11 @@ class ExchangeLog:
         invocation = exchange.invocation
         function = exchange.function
         failed = False
+        authorizer = exchange.authorizer_invocation
+        if authorizer is not None and exchange.authorizer_function is not None:
+            failed = self._invocation(parts, exchange.authorizer_function, authorizer.result, stamp)
         if invocation is not None and invocation.answered and function is not None:
-            failed = self._invocation(parts, function, invocation.result, stamp)
+            failed = self._invocation(parts, function, invocation.result, stamp) or failed
         request = exchange.request
         if request is not None:
             method, path, status = request.method, request.raw_path, exchange.response.status

@@ -43,3 +43,8 @@ class Exchange:
     #: For a backend called over HTTP: the call as sent, and its answer before any mapping.
     outbound: OutboundRequest | None = None
     backend: BackendReply | None = None
+    #: A Lambda authorizer's function and invocation, when the request called one (before the integration's).
+    authorizer_function: Function | None = None
+    authorizer_invocation: Invocation | None = None
+    #: The authorize step's decision and why (``emulator.auth.step``), if the method has authorization.
+    authorization: str | None = None

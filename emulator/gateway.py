@@ -1,12 +1,13 @@
 """The request's whole life on one screen: parse, then the chain of steps, then the reply.
 
-    parse → trace → route → [authorize] → method request → integration request → invoke
+    parse → trace → route → authorize → method request → integration request → invoke
           → integration response → method response → reply
 
 Each step is a function of the request's context (``emulator.context``) in a module of its own; the
-chain is the list below, so a new step (authorizers, API keys: the bracketed slot, which AWS runs
-before request validation) is one more entry. Any step may raise a ``GatewayError``, which ``gateway_responses`` turns into
-AWS's answer in exactly one place. Every answer is published once on the bus (log, recorder,
+chain is the list below, so a new step is one more entry. ``authorize`` (``emulator.auth.step``) runs
+each method's throttle, authorization, resource policy and API key before ``method_request`` validates,
+as AWS authorizes before it validates. Any step may raise a ``GatewayError``, which ``gateway_responses``
+turns into AWS's answer in exactly one place. Every answer is published once on the bus (log, recorder,
 inspector).
 """
 
@@ -18,7 +19,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from emulator import ids
+from emulator.auth.api_keys import UsagePlans
+from emulator.auth.lambda_authorizer import LambdaAuthorizers
+from emulator.auth.step import authorize
 from emulator.bus import Bus, Listener
+from emulator.clock import Clock, SystemClock
 from emulator.context import RequestContext, build_variables
 from emulator.deployment import Deployment
 from emulator.errors import GatewayError, IntegrationFailure
@@ -39,8 +44,9 @@ error_log = logging.getLogger("apig_emu.gateway")
 Step = Callable[[RequestContext], Awaitable[None]]
 
 
-def new_ids() -> RequestIds:
-    now = time.time()
+def new_ids(now: float | None = None) -> RequestIds:
+    """Fresh ids for a request arriving at ``now`` (epoch seconds, the gateway's clock; the wall clock if omitted)."""
+    now = time.time() if now is None else now
     return RequestIds(
         request_id=ids.request_id(),
         extended_request_id=ids.extended_request_id(),
@@ -67,6 +73,7 @@ def build_chain(integrations: Integrations) -> tuple[Step, ...]:
     return (
         trace,
         route,
+        authorize,
         method_request,
         integrations.request,
         integrations.invoke,
@@ -85,12 +92,21 @@ class Gateway:
         invoker: Invoker,
         bus: Bus | None = None,
         log: Listener = log_exchange,
+        clock: Clock | None = None,
     ) -> None:
-        """``log`` writes each exchange's log lines: records by default, ``serve``'s own writer there."""
+        """``log`` writes each exchange's log lines: records by default, ``serve``'s own writer there.
+
+        ``clock`` is the time throttles, quotas and request times read: a test's ``ManualClock``, or real time.
+        """
         self.deployment = deployment
         self.invoker = invoker
         self.bus = bus or Bus()
         self.bus.subscribe(log)
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        #: Its counters outlive a reload, as AWS's outlive a redeployment.
+        self.usage_plans = UsagePlans(self.clock)
+        #: Their cached answers start afresh with each deployment.
+        self.lambda_authorizers = LambdaAuthorizers(invoker, self.clock)
         self.backends = Backends(invoker)
         self.chain = build_chain(Integrations(self.backends))
 
@@ -99,8 +115,16 @@ class Gateway:
         which whoever made it closes."""
         await self.backends.aclose()
 
+    def _context(self) -> RequestContext:
+        return RequestContext(
+            new_ids(self.clock.now()),
+            self.deployment,
+            usage_plans=self.usage_plans,
+            lambda_authorizers=self.lambda_authorizers,
+        )
+
     async def handle_scope(self, scope: Mapping[str, Any], receive: Receive) -> GatewayResponse:
-        ctx = RequestContext(new_ids(), self.deployment)
+        ctx = self._context()
         started = time.perf_counter()
         try:
             request = await request_from_scope(scope, receive)
@@ -119,7 +143,7 @@ class Gateway:
         self, request: GatewayRequest, ctx: RequestContext | None = None, started: float | None = None
     ) -> GatewayResponse:
         started = time.perf_counter() if started is None else started
-        ctx = ctx or RequestContext(new_ids(), self.deployment)
+        ctx = ctx or self._context()
         ctx.request = request
         try:
             for step in self.chain:
@@ -180,6 +204,9 @@ class Gateway:
                 error=ctx.error,
                 outbound=ctx.outbound,
                 backend=ctx.backend if ctx.outbound is not None else None,
+                authorizer_function=ctx.authorizer_function,
+                authorizer_invocation=ctx.authorizer_invocation,
+                authorization=ctx.authorization,
             )
         )
         return response

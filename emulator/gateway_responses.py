@@ -103,7 +103,7 @@ def error_variables(error: GatewayError) -> dict[str, str]:
     that failed its model, the validation detail."""
     return {
         "message": error.message,
-        "messageString": json.dumps(error.message),
+        "messageString": json.dumps(error.json_message()),
         "responseType": error.response_type,
         "validationErrorString": error.validation_error,
     }

@@ -179,6 +179,8 @@ def log_invocation(function: Function, result: InvocationResult) -> None:
 
 def log_exchange(exchange: Exchange) -> None:
     """The bus's listener for the log: the function's lines, if one answered, then the access line."""
+    if exchange.authorizer_invocation is not None and exchange.authorizer_function is not None:
+        log_invocation(exchange.authorizer_function, exchange.authorizer_invocation.result)
     invocation = exchange.invocation
     if invocation is not None and invocation.answered and exchange.function is not None:
         log_invocation(exchange.function, invocation.result)

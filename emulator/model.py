@@ -271,12 +271,23 @@ class Resource:
 
 
 @dataclass(frozen=True)
+class Throttle:
+    #: Requests per second, steady state, and the token bucket's size.
+    rate: float
+    burst: int
+
+
+@dataclass(frozen=True)
 class Stage:
-    """A named deployment of the whole API with its stage variables."""
+    """A named deployment of the whole API with its stage variables and throttling settings."""
 
     name: str
     deployment_id: str
     variables: Mapping[str, str] = field(default_factory=dict)
+    #: The stage's default method throttling (AWS's method settings for ``*/*``): each method its own bucket.
+    throttle: Throttle | None = None
+    #: Per-method throttling (method settings for ``/path/VERB``), by (resource path, verb); wins over ``throttle``.
+    method_throttles: Mapping[tuple[str, str], Throttle] = field(default_factory=dict)
 
 
 DEFAULT_4XX = "DEFAULT_4XX"
@@ -405,13 +416,6 @@ class ApiKey:
 
 
 @dataclass(frozen=True)
-class Throttle:
-    #: Requests per second, steady state, and the token bucket's size.
-    rate: float
-    burst: int
-
-
-@dataclass(frozen=True)
 class Quota:
     limit: int
     #: ``DAY``, ``WEEK`` or ``MONTH``.
@@ -430,6 +434,38 @@ class UsagePlan:
     #: API key names.
     keys: tuple[str, ...] = ()
     location: Location = NOWHERE
+    #: Per-key throttling of one method (AWS's ``apiStages[].throttle``), by (api name, stage name,
+    #: resource path, verb); wins over ``throttle`` for that method.
+    method_throttles: Mapping[tuple[str, str, str, str], Throttle] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UserPool:
+    """A Cognito user pool whose tokens the gateway verifies (the YAML's ``user_pools:``).
+
+    ``jwks`` is the pool's JSON Web Key Set as read from its file; ``None`` means the built-in local
+    issuer signs and verifies its tokens (``apig-emu token``).
+    """
+
+    id: str
+    jwks: Mapping[str, object] | None = None
+    jwks_path: Path | None = None
+    location: Location = NOWHERE
+
+
+@dataclass(frozen=True)
+class AuthOff:
+    """The YAML's ``auth_off:``: what a method whose authorization is skipped receives instead.
+
+    ``methods`` holds (api, resource path, verb) of the methods skipped always; ``serve --auth off``
+    skips every method's. Cognito methods get ``claims``, Lambda-authorizer methods ``principal_id``
+    and ``context``.
+    """
+
+    claims: Mapping[str, str] = field(default_factory=dict)
+    principal_id: str = "offline-user"
+    context: Mapping[str, str] = field(default_factory=dict)
+    methods: frozenset[tuple[str, str, str]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -492,6 +528,10 @@ class Definitions:
     functions: Mapping[str, Function] = field(default_factory=dict)
     api_keys: Mapping[str, ApiKey] = field(default_factory=dict)
     usage_plans: Mapping[str, UsagePlan] = field(default_factory=dict)
+    #: Cognito user pools by pool id (``us-east-1_AbC123``); a pool an authorizer names without an
+    #: entry here is the built-in local issuer's.
+    user_pools: Mapping[str, UserPool] = field(default_factory=dict)
+    auth_off: AuthOff = field(default_factory=AuthOff)
     #: The files it was read from, for reloading and messages.
     sources: tuple[Path, ...] = ()
     serving: Serving = field(default_factory=Serving)

@@ -1,13 +1,15 @@
 """What the gateway does not execute yet, method by method, so that nobody mistakes it for done.
 
 The model holds everything a definition can say (an imported document says a lot); the gateway
-executes part of it. For each part it does not, the choice is one of two, and the note says which:
+executes part of it. For each part it does not, the note says which of these a request meets:
 
 - the method answers AWS's 500 and the log says why: an AWS service integration with no endpoint to
   call, header mappings from sources API Gateway does not know. Serving such a method some other way
   would hide the difference;
-- the method is served without it: authorizers, IAM, API keys and the resource policy. The rest of
-  the method works, which is what a developer needs while those features are on their way.
+- the method is served without it: IAM and the resource policy. The rest of the method works, which
+  is what a developer needs while those features are on their way;
+- the method answers what AWS would for a definition apig-emu cannot use: a CUSTOM authorizer that is
+  no Lambda authorizer (500), a Cognito authorizer naming no user pool ARN it can read (401).
 
 ``deploy`` computes the notes once; ``routes``, ``serve`` and the inspector all read that one list.
 """
@@ -17,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from emulator.auth.access import pool_ids
 from emulator.aws.endpoints import endpoint_for, missing_endpoint
 from emulator.aws.targets import NotAServiceUri, is_service_uri, service_target
 from emulator.model import AWS, HTTP, MOCK, AwsSettings, Definitions, Integration, Method, RestApi
-from emulator.velocity import static_text
 
 #: The response header sources the integration response step reads (``integration_response.py``).
 _READ_SOURCES = (
@@ -70,14 +72,22 @@ def method_notes(api: RestApi, method: Method, aws: AwsSettings | None = None) -
     notes = _integration_notes(method.integration)
     if aws is not None:
         notes += _endpoint_notes(method.integration, aws)
-    if method.authorization_type in ("CUSTOM", "COGNITO_USER_POOLS"):
-        notes.append(
-            f"authorizer '{method.authorizer}' ({method.authorization_type}): not enforced yet; served without it"
-        )
+    if method.authorization_type == "CUSTOM":
+        custom = api.authorizers.get(method.authorizer or "")
+        if custom is None or custom.type not in ("TOKEN", "REQUEST"):
+            notes.append(
+                f"authorizer '{method.authorizer}' (CUSTOM) is no Lambda authorizer of the api; every request "
+                "answers 500"
+            )
+    elif method.authorization_type == "COGNITO_USER_POOLS":
+        authorizer = api.authorizers.get(method.authorizer or "")
+        if authorizer is not None and not pool_ids(authorizer):
+            notes.append(
+                f"authorizer '{authorizer.name}' (COGNITO_USER_POOLS) names no user pool ARN apig-emu can read "
+                f"({', '.join(authorizer.provider_arns) or 'none'}); every request answers 401"
+            )
     elif method.authorization_type == "AWS_IAM":
         notes.append("IAM authorization (AWS_IAM): not enforced yet; served without a signature")
-    if method.api_key_required:
-        notes.append("API key required: not enforced yet; served without one")
     return notes
 
 
@@ -113,10 +123,6 @@ def _endpoint_notes(integration: Integration, aws: AwsSettings) -> list[str]:
     if endpoint_for(aws, service) is not None:
         return []
     return [f"AWS service integration: {missing_endpoint(service)}; requests answer 500"]
-
-
-def _needs_velocity(templates: Iterable[str]) -> bool:
-    return any(static_text(template) is None for template in templates)
 
 
 def _is_read(source: str) -> bool:

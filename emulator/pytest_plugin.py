@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
+from emulator.auth.tokens import mint_for
 from emulator.config import ConfigError, ConfigErrors, ConfigWarning, formats
 from emulator.config.errors import warnings_report
 from emulator.config.overrides import OverrideError, parse_overrides
@@ -31,10 +33,12 @@ from emulator.logs import lambda_log
 from emulator.model import Definitions, Location
 from emulator.runtime.isolation import ISOLATIONS, create_invoker
 from emulator.testing.config import ConfigSource
-from emulator.testing.harness import Harness, LiveServer
+from emulator.testing.harness import AUTH_MODES, Harness, LiveServer
 from emulator.validation import CodeRootSetting, validate
 
 _HARNESS = pytest.StashKey[Harness]()
+#: ``apig_token``: a user's token from the sub and ``Harness.token``'s options.
+TokenMaker = Callable[..., str]
 #: Definitions loaded and their handlers checked this session, or the error message, by (config
 #: path, code dir, isolation, parameter overrides, --env-vars file, stage, stage prefix).
 _LOADED = pytest.StashKey[
@@ -158,6 +162,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "apig_isolation",
         f"where the apig fixtures run handlers: {' or '.join(ISOLATIONS)} (default: thread)",
         default="thread",
+    )
+    group.addoption(
+        "--apig-auth",
+        choices=AUTH_MODES,
+        default=None,
+        help="off: the apig fixtures serve every method without its authorization, requestContext.authorizer "
+        "filled from the definitions' auth_off:, as apig-emu serve --auth off (default: the apig_auth ini "
+        "option, else on)",
+    )
+    parser.addini(
+        "apig_auth", "on, or off to skip every method's authorization in the apig fixtures", default="on"
     )
     parser.addini(
         "apig_max_workers",
@@ -351,7 +366,10 @@ def _harness(
     *,
     stage_prefix: bool,
     aws_endpoint_url: str | None,
+    auth: str,
 ) -> Harness:
+    if auth not in AUTH_MODES:
+        pytest.fail(f"apig-emu: apig_auth: expected on or off, got {auth!r}", pytrace=False)
     try:
         invoker = create_invoker(isolation, max_workers=max_workers)
     except ValueError as error:
@@ -363,6 +381,7 @@ def _harness(
             portal=portal,
             stage_prefix=stage_prefix,
             aws_endpoint_url=aws_endpoint_url,
+            auth=auth,
         )
     # Outside the except block, so the report shows the message and not the exception it replaced.
     pytest.fail(f"apig-emu: apig_isolation: {problem}", pytrace=False)
@@ -422,6 +441,7 @@ def apig(
         _max_workers(request.config),
         stage_prefix=_stage_prefix(request.config),
         aws_endpoint_url=apig_aws_endpoint_url,
+        auth=str(request.config.getoption("apig_auth") or request.config.getini("apig_auth") or "on"),
     )
     request.node.stash[_HARNESS] = harness
     in_the_report = _TracebacksInTheReport()
@@ -442,6 +462,21 @@ def apig(
                 ),
                 stacklevel=1,
             )
+
+
+@pytest.fixture
+def apig_token(apig_definitions: Definitions) -> TokenMaker:
+    """Log in as a user in one line: ``apig_token(sub="alice", groups=["admin"])`` is the value of the
+    ``Authorization`` header for a Cognito-protected method, a token of the built-in local issuer.
+
+    It takes ``Harness.token``'s arguments: ``pool`` (needed only with several local pools), ``groups``,
+    ``scopes`` (an access token then), ``claims``, ``expires_in``, ``token_use``, ``now``.
+    """
+
+    def token(sub: str = "test-user", **options: Any) -> str:
+        return mint_for(apig_definitions, sub, **options)
+
+    return token
 
 
 @pytest.fixture(scope="session")

@@ -167,7 +167,7 @@ class Reloader:
             log.error("The config was not reloaded: the last good deployment keeps serving.")
             return False
         gateway: Gateway = self.app.state.gateway
-        gateway.deployment = deploy(definitions)
+        gateway.deployment = deploy(definitions, auth_off=gateway.deployment.access.off)
         retain = getattr(gateway.invoker, "retain", None)
         if retain is not None:
             retain(set(definitions.functions))

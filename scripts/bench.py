@@ -357,6 +357,82 @@ def write_mapped_config(folder: Path) -> Path:
     return config
 
 
+#: The pool the Cognito rows' authorizer names: the built-in local issuer's, as in a project's tests.
+BENCH_POOL = "us-east-1_Bench1"
+
+
+#: The authorizer rows: none, Cognito with a valid token, a Lambda TOKEN authorizer whose answer is cached.
+AUTH_KINDS = {
+    "open": "no authorizer",
+    "cognito": "Cognito, valid token",
+    "lambda": "Lambda authorizer, cached",
+}
+
+
+def write_auth_config(folder: Path, kind: str) -> tuple[Path, Path]:
+    """``/bench``'s proxy GET behind a Cognito or a Lambda authorizer, or the same document without one; and
+    the wrk script that sends a valid token (to all, so that the requests are the same bytes).
+
+    The token comes from the local issuer of the config's project, as ``apig-emu token`` makes it; the
+    Lambda authorizer allows it for the stage and its answer is cached (300 s), as a real one's would be.
+    """
+    name = kind
+    uri = (
+        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+        "arn:aws:lambda:us-east-1:123456789012:function:proxy/invocations"
+    )
+    scheme = {
+        "type": "apiKey",
+        "name": "Authorization",
+        "in": "header",
+        "x-amazon-apigateway-authtype": "cognito_user_pools",
+        "x-amazon-apigateway-authorizer": {
+            "type": "cognito_user_pools",
+            "providerARNs": [f"arn:aws:cognito-idp:us-east-1:123456789012:userpool/{BENCH_POOL}"],
+        },
+    }
+    get: dict[str, object] = {
+        "x-amazon-apigateway-integration": {"type": "aws_proxy", "httpMethod": "POST", "uri": uri}
+    }
+    custom = {
+        "type": "apiKey",
+        "name": "Authorization",
+        "in": "header",
+        "x-amazon-apigateway-authtype": "custom",
+        "x-amazon-apigateway-authorizer": {
+            "type": "token",
+            "authorizerUri": uri.replace("function:proxy", "function:authorizer"),
+            "authorizerResultTtlInSeconds": 300,
+        },
+    }
+    if kind == "cognito":
+        get["security"] = [{"pool": []}]
+    elif kind == "lambda":
+        get["security"] = [{"custom": []}]
+    document = {
+        "openapi": "3.0.1",
+        "info": {"title": "bench", "version": "1"},
+        "components": {"securitySchemes": {"pool": scheme, "custom": custom}},
+        "paths": {"/bench": {"get": get}},
+    }
+    project = folder / name
+    project.mkdir(parents=True)
+    (project / "api.json").write_text(json.dumps(document))
+    config = project / "apig.yaml"
+    config.write_text(
+        "apis:\n  bench: {openapi: api.json, stages: {Prod: {}}}\n"
+        "functions:\n  proxy: {handler: bench_handlers.proxy}\n  authorizer: {handler: bench_handlers.authorizer}\n"
+        f"user_pools:\n  {BENCH_POOL}: {{}}\n"
+    )
+    from emulator.auth.tokens import mint
+    from emulator.config import load_definitions
+
+    token = mint(load_definitions(config, code_dir=APP_DIR), "bench-user", expires_in=86400)
+    script = project / "token.lua"
+    script.write_text(f'wrk.headers["Authorization"] = "{token}"\n')
+    return config, script
+
+
 def openapi_routes_of(paths: int) -> int:
     """A ``GET`` on every path, a ``POST`` and an ``OPTIONS`` on every other one."""
     return paths + 2 * ((paths + 1) // 2)
@@ -729,6 +805,14 @@ def main() -> int:
         )
     )
 
+    for isolation in ("thread", "process"):
+        for kind, label in AUTH_KINDS.items():
+            config, token_script = write_auth_config(folder / isolation, kind)
+            name = f"{isolation}, 1 path OpenAPI, {label}"
+            port = free_port()
+            command = apig_command(config, port, isolation)
+            variants.append(Variant(name, command, port, token_script))
+
     if args.serverless_offline:
         port = free_port()
         if (peer := serverless_offline_command(port)) is not None:
@@ -834,6 +918,26 @@ def main() -> int:
             "process, 1 resource",
         ),
         ("process vs serverless-offline (req/s)", "process, 1 resource", "serverless-offline, Python runner"),
+        (
+            "Cognito vs no authorizer, thread",
+            "thread, 1 path OpenAPI, Cognito, valid token",
+            "thread, 1 path OpenAPI, no authorizer",
+        ),
+        (
+            "Cognito vs no authorizer, process",
+            "process, 1 path OpenAPI, Cognito, valid token",
+            "process, 1 path OpenAPI, no authorizer",
+        ),
+        (
+            "cached Lambda authorizer vs no authorizer, thread",
+            "thread, 1 path OpenAPI, Lambda authorizer, cached",
+            "thread, 1 path OpenAPI, no authorizer",
+        ),
+        (
+            "cached Lambda authorizer vs no authorizer, process",
+            "process, 1 path OpenAPI, Lambda authorizer, cached",
+            "process, 1 path OpenAPI, no authorizer",
+        ),
         (
             f"{OPENAPI_PATHS}-path OpenAPI vs 1000 YAML resources, thread",
             f"thread, {OPENAPI_PATHS}-path OpenAPI",

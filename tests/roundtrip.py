@@ -34,6 +34,8 @@ from emulator.model import (
     MethodResponse,
     Model,
     RestApi,
+    Stage,
+    UsagePlan,
 )
 from emulator.templates import DEFAULT_CONTENT_TYPE, literal_template
 
@@ -58,7 +60,54 @@ def exported_binding(config: Path, code_dir: Path, folder: Path) -> Path:
             assert main([*arguments, "--config", str(config), "--code-dir", str(code_dir)]) == 0
         apis[name] = binding(api, document.name)
     written = folder / "apig.yaml"
-    written.write_text(yaml.safe_dump({"apis": apis, "functions": functions(definitions)}, sort_keys=False))
+    document = {"apis": apis, "functions": functions(definitions), **keys_and_plans(definitions)}
+    written.write_text(yaml.safe_dump(document, sort_keys=False))
+    return written
+
+
+def _plan_method_throttles(plan: UsagePlan, api: str, stage: str) -> dict[str, object]:
+    throttles = {
+        f"{verb} {path}": {"rate": throttle.rate, "burst": throttle.burst}
+        for (api_name, stage_name, path, verb), throttle in plan.method_throttles.items()
+        if (api_name, stage_name) == (api, stage)
+    }
+    return {"method_throttle": throttles} if throttles else {}
+
+
+def keys_and_plans(definitions: Definitions) -> dict[str, object]:
+    """``api_keys:`` and ``usage_plans:``, which an OpenAPI document does not hold: the binding keeps them."""
+    written: dict[str, object] = {}
+    if definitions.api_keys:
+        written["api_keys"] = {
+            key.name: {"value": key.value, "enabled": key.enabled} for key in definitions.api_keys.values()
+        }
+    if definitions.usage_plans:
+        written["usage_plans"] = {
+            plan.name: {
+                "stages": [
+                    {"api": api, "stage": stage, **_plan_method_throttles(plan, api, stage)}
+                    for api, stage in plan.stages
+                ],
+                "keys": list(plan.keys),
+                **(
+                    {"throttle": {"rate": plan.throttle.rate, "burst": plan.throttle.burst}}
+                    if plan.throttle
+                    else {}
+                ),
+                **(
+                    {
+                        "quota": {
+                            "limit": plan.quota.limit,
+                            "period": plan.quota.period,
+                            "offset": plan.quota.offset,
+                        }
+                    }
+                    if plan.quota
+                    else {}
+                ),
+            }
+            for plan in definitions.usage_plans.values()
+        }
     return written
 
 
@@ -112,8 +161,21 @@ def binding(api: RestApi, document: str) -> dict[str, object]:
     bound: dict[str, object] = {"id": api.id, "openapi": document}
     if api.endpoint_type != EDGE:
         bound["endpoint_type"] = api.endpoint_type
-    bound["stages"] = {stage.name: {"variables": dict(stage.variables)} for stage in api.stages.values()}
+    bound["stages"] = {stage.name: _stage(stage) for stage in api.stages.values()}
     return bound
+
+
+def _stage(stage: Stage) -> dict[str, object]:
+    """A stage's settings: its variables and throttling, which live on the stage, not in the document."""
+    entry: dict[str, object] = {"variables": dict(stage.variables)}
+    if stage.throttle is not None:
+        entry["throttle"] = {"rate": stage.throttle.rate, "burst": stage.throttle.burst}
+    if stage.method_throttles:
+        entry["method_throttle"] = {
+            f"{verb} {path}": {"rate": throttle.rate, "burst": throttle.burst}
+            for (path, verb), throttle in stage.method_throttles.items()
+        }
+    return entry
 
 
 def functions(definitions: Definitions) -> dict[str, object]:

@@ -73,6 +73,7 @@ def test_the_chain_lists_its_steps_in_order(apig: Harness) -> None:
     assert names == [
         "trace",
         "route",
+        "authorize",
         "method_request",
         "request",
         "invoke",

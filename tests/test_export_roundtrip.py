@@ -226,15 +226,19 @@ SHOP_CALLS = [
 ]
 #: Every route and method of config/petshop.yaml: proxy and non-proxy Lambdas, a mock, an error mapped
 #: by its selection pattern, and what matches no route.
+#: The API keys config/petshop.yaml and pets-export.apig.yaml define, for their methods that require one.
+PETSHOP_KEY = {"x-api-key": "petshop-demo-key-0123456789"}
+PHOTOGRAPHER_KEY = {"x-api-key": "pets-photographer-key-01"}
 PETSHOP_CALLS = [
     Call("GET", "/Prod/pets"),
     Call("GET", "/Prod/pets?species=dog"),
     Call("GET", "/Prod/pets/1"),
     Call("GET", "/Prod/pets/404"),
     posted("POST", "/Prod/pets", {"name": "Tom", "species": "cat"}),
+    posted("POST", "/Prod/pets", {"name": "Tom", "species": "cat"}, PETSHOP_KEY),
     Call("GET", "/Prod/pets/2"),
-    posted("POST", "/Prod/pets", {"name": "Tom"}),
-    Call("POST", "/Prod/pets", {"Content-Type": "text/plain"}, b"a cat"),
+    posted("POST", "/Prod/pets", {"name": "Tom"}, PETSHOP_KEY),
+    Call("POST", "/Prod/pets", {"Content-Type": "text/plain", **PETSHOP_KEY}, b"a cat"),
     Call("GET", "/Prod/pets/1/photo"),
     Call("GET", "/Prod/health"),
     Call("DELETE", "/Prod/pets/1"),
@@ -243,8 +247,8 @@ PETSHOP_CALLS = [
     Call("GET", "/Test/pets"),
 ]
 #: tests/fixtures' API exported from API Gateway: a function chosen per stage, a non-proxy method whose
-#: error response maps the function's error through a Velocity template, Cognito and API-key security (not enforced
-#: yet), customised gateway responses, and a trigger's method under the document's resources.
+#: error response maps the function's error through a Velocity template, Cognito and API-key security,
+#: customised gateway responses, and a trigger's method under the document's resources.
 PETS_EXPORT_CALLS = [
     Call("GET", "/live/pets?limit=5"),
     posted("POST", "/live/pets", {"name": "Tom", "species": "cat"}),
@@ -253,7 +257,8 @@ PETS_EXPORT_CALLS = [
     Call("GET", "/live/pets/2"),
     Call("GET", "/beta/pets/2"),
     Call("GET", "/live/pets/2/photo"),
-    Call("PUT", "/beta/pets/2/photo", {"Content-Type": "image/png"}, b"\x89PNG"),
+    Call("GET", "/live/pets/2/photo", PHOTOGRAPHER_KEY),
+    Call("PUT", "/beta/pets/2/photo", {"Content-Type": "image/png", **PHOTOGRAPHER_KEY}, b"\x89PNG"),
     posted("POST", "/live/pets/2/adoption", {"by": "Ada"}),
     Call("GET", "/live/health"),
     Call("GET", "/live/pets/2/adoption"),

@@ -185,8 +185,8 @@ def test_mock_definition_errors_name_key_and_line(tmp_path: Path) -> None:
         "4: mocks.a.status: expected an integer from 100 to 599, got 700",
         "6: mocks.a.body_file: give either 'body' or 'body_file', not both",
         "7: mocks.a.latency_ms: expected an integer from 0 to 60000, got -1",
-        "9: mocks.a.triggers[0].proxy: unknown key 'proxy'; expected one of api, cors, method, "
-        "request_models, request_parameters, request_validator, resource, stage, timeout_ms",
+        "9: mocks.a.triggers[0].proxy: unknown key 'proxy'; expected one of api, api_key_required, authorizer, cors, "
+        "method, request_models, request_parameters, request_validator, resource, stage, timeout_ms",
         f"11: mocks.b.body_file: no such file: {tmp_path / 'nope.json'}",
     ]
 

@@ -33,10 +33,6 @@ PETSTORE = FIXTURES / "petstore.apig.yaml"
 PETSTORE_BACKEND = "http://petstore-demo-endpoint.execute-api.com"
 PETS = FIXTURES / "pets-export.apig.yaml"
 ORDERS = FIXTURES / "orders-swagger.apig.yaml"
-NOT_YET = (
-    "NOT YET: parts of these methods the gateway does not execute yet (the method is served without them, "
-    "or answers 500 where noted):"
-)
 NON_PROXY_NOTE = NON_PROXY_NOTE
 
 
@@ -133,28 +129,26 @@ def test_exported_api_route_table(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = routes(capsys, PETS)
     assert code == 0
     rows = [
-        ("GET", "health", "mock", "-", "", ""),
-        ("GET", "pets", "lambda-proxy", "listPets", "yes", "1"),
-        ("OPTIONS", "pets", "cors-preflight", "-", "yes", ""),
-        ("POST", "pets", "lambda (non-proxy)", "createPet", "yes", "1"),
-        ("GET", "pets/{petId}", "lambda-proxy", "{fn}", "", "1"),
-        ("POST", "pets/{petId}/adoption", "lambda-proxy", "adoptPet", "", ""),
-        ("ANY", "pets/{petId}/photo", "lambda-proxy", "petPhoto", "", "2"),
+        ("GET", "health", "mock", "-", ""),
+        ("GET", "pets", "lambda-proxy", "listPets", "yes"),
+        ("OPTIONS", "pets", "cors-preflight", "-", "yes"),
+        ("POST", "pets", "lambda (non-proxy)", "createPet", "yes"),
+        ("GET", "pets/{petId}", "lambda-proxy", "{fn}", ""),
+        ("POST", "pets/{petId}/adoption", "lambda-proxy", "adoptPet", ""),
+        ("ANY", "pets/{petId}/photo", "lambda-proxy", "petPhoto", ""),
     ]
+    # Its Cognito authorizer, API key and validators are all enforced: no method has a NOT YET mark.
     expected = [
-        "METHOD   URL                                               INTEGRATION         FUNCTION    CORS  API                NOT YET"
+        "METHOD   URL                                               INTEGRATION         FUNCTION    CORS  API"
     ]
     for stage, function in (("live", "getPet"), ("beta", "getPetBeta")):
-        for verb, path, kind, target, cors, marks in rows:
+        for verb, path, kind, target, cors in rows:
             url = f"http://localhost:3000/{stage}/{path}"
-            line = f"{verb:8} {url:49} {kind:19} {target.replace('{fn}', function):11} {cors:5} pets (k7x2m9q4pw)  {marks}"
+            line = f"{verb:8} {url:49} {kind:19} {target.replace('{fn}', function):11} {cors:5} pets (k7x2m9q4pw)"
             expected.append(line.rstrip())
     assert out.splitlines() == [
         *expected,
         "",
-        NOT_YET,
-        "  [1] authorizer 'PetsUserPool' (COGNITO_USER_POOLS): not enforced yet; served without it",
-        "  [2] API key required: not enforced yet; served without one",
         "api 'pets': resource policy (x-amazon-apigateway-policy): not enforced yet; every request is let through",
         NON_PROXY_NOTE,
     ]
@@ -185,16 +179,21 @@ def test_exported_api_warning_fails_with_fail_on_warnings(capsys: pytest.Capture
 
 @pytest.mark.parametrize("harness", [PETS], indirect=True)
 def test_exported_api_served_end_to_end(harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
-    listed = harness.get("/live/pets?limit=1&species=dog")
-    # Served without its Cognito authorizer, as the route table says: no claims reach the handler.
-    assert listed.json() == {"pets": [{"id": "1", "name": "Rex", "species": "dog"}], "authorizer": None}
-    created = harness.post("/live/pets", json={"name": "Kit", "species": "cat"})
+    assert harness.get("/live/pets?limit=1&species=dog").status == 401  # its Cognito authorizer
+    # The methods ask for scopes: an access token carrying them.
+    token = {"Authorization": harness.token("alice", groups=["staff"], scopes=["pets/read", "pets/write"])}
+    listed = harness.get("/live/pets?limit=1&species=dog", headers=token)
+    body = listed.json()
+    claims = body.pop("authorizer")["claims"]
+    assert body == {"pets": [{"id": "1", "name": "Rex", "species": "dog"}]}
+    assert (claims["sub"], claims["token_use"], claims["cognito:groups"]) == ("alice", "access", "staff")
+    created = harness.post("/live/pets", json={"name": "Kit", "species": "cat"}, headers=token)
     assert (created.status, created.json()) == (201, {"id": "3", "name": "Kit", "species": "cat"})
     assert created.headers["Access-Control-Allow-Origin"] == "https://shop.example.com"
     assert harness.invocations_of("createPet")[-1].event == {"name": "Kit", "species": "cat"}
     calls = len(harness.invocations_of("createPet"))
     with caplog.at_level(logging.WARNING, logger="apig_emu.gateway"):
-        refused = harness.post("/live/pets", json={"name": "Eel", "species": "eel"})
+        refused = harness.post("/live/pets", json={"name": "Eel", "species": "eel"}, headers=token)
     # Its body-only validator checks the body against NewPet, whose enum has no eels: the function is not called.
     assert (refused.status, refused.json()) == (400, {"message": "Invalid request body"})
     assert len(harness.invocations_of("createPet")) == calls
@@ -204,19 +203,23 @@ def test_exported_api_served_end_to_end(harness: Harness, caplog: pytest.LogCapt
         in caplog.text
     )
     # The stage variable names each stage's function.
-    assert harness.get("/live/pets/1").json() == {"id": "1", "name": "Rex", "species": "dog"}
-    assert harness.get("/beta/pets/2").json() == {"beta": True, "id": "2", "stage": "beta"}
+    assert harness.get("/live/pets/1", headers=token).json() == {"id": "1", "name": "Rex", "species": "dog"}
+    assert harness.get("/beta/pets/2", headers=token).json() == {"beta": True, "id": "2", "stage": "beta"}
     assert harness.invocations[-1].function == "getPetBeta"
-    assert harness.delete("/live/pets/1/photo").json() == {
+    # The document's api_key security: the key's usage plan serves the live stage, not beta.
+    assert harness.delete("/live/pets/1/photo", headers=token).status == 403
+    key = {"x-api-key": "pets-photographer-key-01", **token}
+    assert harness.get("/beta/pets/1/photo", headers=key).status == 403
+    assert harness.delete("/live/pets/1/photo", headers=key).json() == {
         "method": "DELETE",
         "resource": "/pets/{petId}/photo",
     }
-    assert harness.get("/live/health").json() == {"status": "ok"}
-    assert harness.post("/live/pets/7/adoption").json() == {"adopted": "7"}
+    assert harness.get("/live/health", headers=token).json() == {"status": "ok"}
+    assert harness.post("/live/pets/7/adoption", headers=token).json() == {"adopted": "7"}
     preflight = harness.options("/live/pets")
     assert preflight.headers["Access-Control-Allow-Methods"] == "GET,POST,OPTIONS"
     # The document's gateway responses apply.
-    missing = harness.get("/live/nowhere")
+    missing = harness.get("/live/nowhere", headers=token)
     assert missing.status == 404
     assert missing.json()["message"] == "no such route"
     assert missing.headers["Access-Control-Allow-Origin"] == "https://shop.example.com"
@@ -229,16 +232,14 @@ def test_swagger_route_table(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = routes(capsys, ORDERS)
     assert (code, err) == (0, "")
     assert out.splitlines() == [
-        "METHOD  URL                                                 INTEGRATION         FUNCTION             CORS  API                  NOT YET",
+        # Its Lambda authorizer, API key and validator are all enforced: nothing is NOT YET.
+        "METHOD  URL                                                 INTEGRATION         FUNCTION             CORS  API",
         "GET     http://localhost:3000/Prod/orders                   lambda (non-proxy)  ListOrdersFunction         orders (bsnh5cgvur)",
-        "POST    http://localhost:3000/Prod/orders                   lambda-proxy        CreateOrderFunction        orders (bsnh5cgvur)  1",
-        "GET     http://localhost:3000/Prod/orders/{orderId}         lambda-proxy        GetOrderFunction           orders (bsnh5cgvur)  2",
+        "POST    http://localhost:3000/Prod/orders                   lambda-proxy        CreateOrderFunction        orders (bsnh5cgvur)",
+        "GET     http://localhost:3000/Prod/orders/{orderId}         lambda-proxy        GetOrderFunction           orders (bsnh5cgvur)",
         "POST    http://localhost:3000/Prod/orders/{orderId}/cancel  lambda-proxy        CancelOrderFunction        orders (bsnh5cgvur)",
         "ANY     http://localhost:3000/Prod/{proxy+}                 lambda-proxy        CatchAllFunction           orders (bsnh5cgvur)",
         "",
-        NOT_YET,
-        "  [1] authorizer 'OrdersAuthorizer' (CUSTOM): not enforced yet; served without it",
-        "  [2] API key required: not enforced yet; served without one",
         NON_PROXY_NOTE,
     ]
 
@@ -253,7 +254,11 @@ def test_swagger_api_served_end_to_end(harness: Harness) -> None:
     assert (unsupported.status, unsupported.json()) == (415, {"message": "Unsupported Media Type"})
     created = harness.post("/Prod/orders", json={"item": "cup", "quantity": 2}, headers={"X-Customer": "c-9"})
     assert created.json() == {"id": "o-2", "item": "cup", "quantity": 2, "status": "open", "customer": "c-9"}
-    assert harness.get("/Prod/orders/o-1").json()["item"] == "teapot"
+    assert harness.get("/Prod/orders/o-1").status == 403
+    assert (
+        harness.get("/Prod/orders/o-1", headers={"x-api-key": "orders-partner-key-0001"}).json()["item"]
+        == "teapot"
+    )
     cancelled = harness.post("/Prod/orders/o-1/cancel?reason=late")
     assert cancelled.json() == {"cancelled": "o-1", "reason": "late"}
     # basePath /v1 is ignored: the stage is the first segment, and /v1/orders is the catch-all's.
@@ -274,22 +279,32 @@ def test_the_readmes_worked_example_is_what_routes_prints_and_serves(
     assert main(["routes", "--config", "config/petshop.yaml"]) == 0
     assert shown.group(1) == capsys.readouterr().out
     with Harness(ROOT / "config" / "petshop.yaml", code_dir=ROOT) as apig:
-        invalid = apig.post("/Prod/pets", content=b'{"name": "Tom"}')
+        # Authorization before validation, as on AWS: without its API key, the invalid body is refused 403.
+        assert apig.post("/Prod/pets", content=b'{"name": "Tom"}').status == 403
+        key = {"x-api-key": "petshop-demo-key-0123456789"}
+        invalid = apig.post("/Prod/pets", content=b'{"name": "Tom"}', headers=key)
         assert (invalid.status, invalid.text) == (400, '{"message":"Invalid request body"}')
         assert not apig.invocations
-        refused = apig.post("/Prod/pets", content=b'{"name": "", "species": "cat"}')
+        refused = apig.post("/Prod/pets", content=b'{"name": "", "species": "cat"}', headers=key)
         assert (refused.status, refused.text) == (400, '{"message": "a pet needs a name and a species"}')
-        created = apig.post("/Prod/pets", json={"name": "Tom", "species": "cat"})
+        created = apig.post("/Prod/pets", json={"name": "Tom", "species": "cat"}, headers=key)
         assert created.status == 201
         assert apig.get(f"/Prod/pets/{created.json()['id']}").json()["name"] == "Tom"
         assert apig.get("/Prod/pets/1/photo").json() == {"photo": "https://photos.example.com/1.jpg"}
         assert apig.get("/Prod/health").json() == {"status": "open"}
 
 
-def test_the_inspector_shows_each_routes_notes() -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConfigWarning)
-        definitions = load_definitions(ORDERS, code_dir=LAMBDAS)
+def test_the_inspector_shows_each_routes_notes(tmp_path: Path) -> None:
+    # IAM authorization is not enforced yet: the one method that asks for it carries the note.
+    (tmp_path / "api.yaml").write_text(
+        "openapi: 3.0.1\ninfo: {title: iam, version: '1'}\npaths:\n"
+        "  /signed:\n    get:\n      x-amazon-apigateway-auth: {type: AWS_IAM}\n"
+        "      x-amazon-apigateway-integration: {type: mock, requestTemplates: {application/json: '{\"statusCode\": 200}'}}\n"
+        "  /open:\n    get:\n"
+        "      x-amazon-apigateway-integration: {type: mock, requestTemplates: {application/json: '{\"statusCode\": 200}'}}\n"
+    )
+    (tmp_path / "apig.yaml").write_text("apis:\n  iam: {openapi: api.yaml, stages: {Prod: {}}}\n")
+    definitions = load_definitions(tmp_path / "apig.yaml", code_dir=LAMBDAS)
     gateway = Gateway(deploy(definitions), invoker=ThreadInvoker())
     with GatewayClient(create_app(gateway, routes=inspector_routes(Recorder(capacity=5)))) as client:
         rows = {
@@ -297,6 +312,7 @@ def test_the_inspector_shows_each_routes_notes() -> None:
         }
         page = client.get("/_emu/").text
         client.run(gateway.invoker.aclose)
-    assert rows[("GET", "/orders/{orderId}")] == ["API key required: not enforced yet; served without one"]
-    assert rows[("GET", "/orders")] == []
-    assert 'title="not yet: API key required: not enforced yet; served without one"' in page
+    iam = "IAM authorization (AWS_IAM): not enforced yet; served without a signature"
+    assert rows[("GET", "/signed")] == [iam]
+    assert rows[("GET", "/open")] == []
+    assert f'title="not yet: {iam}"' in page

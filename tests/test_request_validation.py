@@ -710,13 +710,17 @@ def test_a_sam_templates_request_model_and_parameters_are_validated(tmp_path: Pa
 
 def test_a_serverless_services_request_schema_is_validated_before_its_template() -> None:
     """serverless.yml's ``request.schemas`` (tests/fixtures/serverless): a refused body never reaches the
-    integration request, whose default template would answer 500 until Velocity is executed."""
+    integration request and its default template; its Cognito authorizer runs first, as AWS authorizes
+    before it validates."""
     loaded = load_serverless(Path(__file__).parent / "fixtures" / "serverless" / "serverless.yml", environ={})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         apig = Harness(loaded.definitions)
     with apig:
-        refused = apig.post("/dev/orders", json={"item": "tea", "quantity": 0})
+        unauthorized = apig.post("/dev/orders", json={"item": "tea", "quantity": 0})
+        assert (unauthorized.status, unauthorized.json()) == (401, {"message": "Unauthorized"})
+        token = {"Authorization": apig.token("alice")}
+        refused = apig.post("/dev/orders", json={"item": "tea", "quantity": 0}, headers=token)
         assert (refused.status, refused.json()) == (400, INVALID_BODY)
         assert apig.exchanges[-1].error is not None
         assert (

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from emulator.auth.tokens import mint
 from emulator.cli import main
 from emulator.config import ConfigWarning, load, load_definitions
 from emulator.runtime.interpreters import RUNNING
@@ -44,16 +45,17 @@ def test_route_table(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "routes", "-t", str(TEMPLATE))
     assert code == 0
     assert out.splitlines()[:8] == [
-        "METHOD   URL                                  INTEGRATION     FUNCTION            CORS  API                             NOT YET",
+        "METHOD   URL                                  INTEGRATION     FUNCTION            CORS  API",
         "GET      http://localhost:3000/v1/health      lambda-proxy    UsersFunction       yes   UsersApi (3u4ptt6zk5)",
         "OPTIONS  http://localhost:3000/v1/health      cors-preflight  -                   yes   UsersApi (3u4ptt6zk5)",
-        "GET      http://localhost:3000/v1/users       lambda-proxy    UsersFunction       yes   UsersApi (3u4ptt6zk5)           1",
+        "GET      http://localhost:3000/v1/users       lambda-proxy    UsersFunction       yes   UsersApi (3u4ptt6zk5)",
         "OPTIONS  http://localhost:3000/v1/users       cors-preflight  -                   yes   UsersApi (3u4ptt6zk5)",
-        "GET      http://localhost:3000/v1/users/{id}  lambda-proxy    UsersFunction       yes   UsersApi (3u4ptt6zk5)           1",
+        "GET      http://localhost:3000/v1/users/{id}  lambda-proxy    UsersFunction       yes   UsersApi (3u4ptt6zk5)",
         "OPTIONS  http://localhost:3000/v1/users/{id}  cors-preflight  -                   yes   UsersApi (3u4ptt6zk5)",
         "GET      http://localhost:3000/Prod/hello     lambda-proxy    HelloWorldFunction        ServerlessRestApi (3zdaiwu3nc)",
     ]
-    assert "[1] authorizer 'UsersCognito' (COGNITO_USER_POOLS): not enforced yet" in out
+    # The Cognito authorizer is enforced now: no note says it is not.
+    assert "COGNITO_USER_POOLS" not in out
 
 
 def test_validate_names_what_is_not_emulated_with_its_line(capsys: pytest.CaptureFixture[str]) -> None:
@@ -61,10 +63,8 @@ def test_validate_names_what_is_not_emulated_with_its_line(capsys: pytest.Captur
     assert code == 0
     assert "template.yaml: 2 API(s), 2 function(s), no errors" in out
     lines = err.splitlines()
-    assert (
-        "template.yaml:56: Resources.UsersApi.Properties.MethodSettings: MethodSettings is not emulated and is "
-        "ignored: the emulator does not execute it"
-    ) in lines
+    # MethodSettings' throttling is emulated now (tests/test_method_settings.py): no warning.
+    assert not [line for line in lines if "MethodSettings" in line]
     assert (
         "template.yaml:110: Resources.UsersFunction.Properties.Events.Metrics.Type: HttpApi event 'Metrics' of "
         "function 'UsersFunction' is not served: apig-emu emulates REST APIs (Type: Api), not HTTP APIs"
@@ -103,15 +103,20 @@ def test_the_hello_world_function_gets_globals_and_the_implicit_api(apig: Harnes
 
 
 def test_the_explicit_api_its_layer_stage_variables_and_own_environment(apig: Harness) -> None:
-    answer = apig.get("/v1/users/7")
+    assert apig.get("/v1/users/7").status_code == 401  # the DefaultAuthorizer, Cognito, wants a token
+    answer = apig.get("/v1/users/7", headers={"Authorization": apig.token("alice")})
     assert answer.status_code == 200
-    assert answer.json() == {
+    body = answer.json()
+    claims = body.pop("claims")
+    assert body == {
         "greeting": "hello 7, from the shared layer",
         "stage": "users-stage",  # the function's own variable wins over Globals'
         "stageVariable": "hello",
-        "claims": None,
         "timeout_ms": True,  # Timeout: 10
     }
+    # The pool created in the template (!GetAtt UsersPool.Arn) is the local issuer's.
+    assert (claims["sub"], claims["token_use"]) == ("alice", "id")
+    assert claims["iss"].startswith("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_")
 
 
 def test_cors_preflight_as_sam_configures_it(apig: Harness) -> None:
@@ -301,7 +306,9 @@ def test_serve_answers_the_template_over_a_socket(tmp_path: Path) -> None:
         hello = requests.get(url + "/Prod/hello", timeout=10)
         assert hello.status_code == 200
         assert hello.json()["function"] == "HelloWorldFunction"
-        user = requests.get(url + "/v1/users/3", timeout=10)
+        # A token of the local issuer, minted from the same template: serve verifies it with that key.
+        token = mint(load_definitions(app / "template.yaml"), "alice")
+        user = requests.get(url + "/v1/users/3", headers={"Authorization": token}, timeout=10)
         assert user.json()["greeting"] == "hello 3, from the shared layer"
     finally:
         process.terminate()
@@ -317,7 +324,10 @@ def test_hello(apig):
 
 
 def test_users_through_the_layer(apig):
-    assert apig.get("/v1/users/9").json()["greeting"] == "hello 9, from the shared layer"
+    token = apig.token("alice")
+    assert apig.get("/v1/users/9", headers={"Authorization": token}).json()["greeting"] == (
+        "hello 9, from the shared layer"
+    )
     assert [call.function for call in apig.invocations] == ["UsersFunction"]
 """
 

@@ -8,6 +8,7 @@ tests use the ``apig`` fixture over its serverless.yml.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -163,7 +164,11 @@ def test_serve_answers_the_service_end_to_end(served: tuple[str, Path]) -> None:
     assert hello.json()["message"] == "Hi, ada!"
     status = requests.get(url + "/dev/status", timeout=10)
     assert (status.status_code, status.json()["status"]) == (200, "ok")
-    down = requests.get(url + "/dev/status/payments", timeout=10)
+    # private: true. The service's key has no value in serverless.yml: serve lists the one it derives.
+    assert requests.get(url + "/dev/status/payments", timeout=10).status_code == 403
+    listed = re.search(r"^  shop-partner +(\S+) ", log_path.read_text(), re.MULTILINE)
+    assert listed is not None, log_path.read_text()
+    down = requests.get(url + "/dev/status/payments", headers={"x-api-key": listed.group(1)}, timeout=10)
     assert (down.status_code, down.json()) == (503, {"message": "down for maintenance"})
     orders = requests.post(url + "/dev/orders", json={"item": "tea", "quantity": 1}, timeout=10)
     # Serverless's default request template makes the event; no authorizer runs, so no principal.
@@ -274,7 +279,9 @@ def test_hello(apig):
 
 
 def test_status_patterns(apig):
-    assert apig.get("/dev/status/payments").status_code == 503
+    assert apig.get("/dev/status/payments").status_code == 403  # private: true
+    key = apig.definitions.api_keys["shop-partner"].value
+    assert apig.get("/dev/status/payments", headers={"x-api-key": key}).status_code == 503
 """
 
 

@@ -24,13 +24,13 @@ FIXTURE = Path(__file__).parent / "fixtures" / "serverless"
 SERVICE = FIXTURE / "serverless.yml"
 
 ROUTES = """\
-METHOD   URL                                        INTEGRATION         FUNCTION     CORS  API                    NOT YET
+METHOD   URL                                        INTEGRATION         FUNCTION     CORS  API
 GET      http://127.0.0.1:3000/dev/hello/{name}     lambda-proxy        hello        yes   dev-shop (4r17thfs42)
 OPTIONS  http://127.0.0.1:3000/dev/hello/{name}     cors-preflight      -            yes   dev-shop (4r17thfs42)
 OPTIONS  http://127.0.0.1:3000/dev/orders           cors-preflight      -            yes   dev-shop (4r17thfs42)
-POST     http://127.0.0.1:3000/dev/orders           lambda (non-proxy)  createOrder  yes   dev-shop (4r17thfs42)  1
+POST     http://127.0.0.1:3000/dev/orders           lambda (non-proxy)  createOrder  yes   dev-shop (4r17thfs42)
 GET      http://127.0.0.1:3000/dev/status           lambda (non-proxy)  status             dev-shop (4r17thfs42)
-GET      http://127.0.0.1:3000/dev/status/payments  lambda (non-proxy)  status             dev-shop (4r17thfs42)  2
+GET      http://127.0.0.1:3000/dev/status/payments  lambda (non-proxy)  status             dev-shop (4r17thfs42)
 """
 
 
@@ -49,8 +49,8 @@ def test_the_route_table() -> None:
     loaded = load_serverless(SERVICE, environ={})
     table = format_table(loaded.definitions, "http://127.0.0.1:3000", not_executed(loaded.definitions))
     assert table.startswith(ROUTES)
-    assert "Velocity" not in table
-    assert "  [1] authorizer '1_Shop123' (COGNITO_USER_POOLS): not enforced yet; served without it" in table
+    # Its Cognito authorizer and private (API key) method are enforced, its templates rendered: no notes.
+    assert "NOT YET" not in table
 
 
 def test_what_the_service_deploys() -> None:
@@ -113,7 +113,10 @@ def test_a_lambda_method_with_its_own_template_answers_through_its_integration_r
 
 
 def test_an_error_marked_with_a_status_selects_its_integration_response(harness: Harness) -> None:
-    response = harness.get("/dev/status/payments")
+    # ``private: true``: the service's API key (a value derived from its name, as none is given) opens it.
+    assert harness.get("/dev/status/payments").status_code == 403
+    key = harness.definitions.api_keys["shop-partner"].value
+    response = harness.get("/dev/status/payments", headers={"x-api-key": key})
     assert response.status_code == 503
     assert response.json() == {"message": "down for maintenance"}
     assert response.headers["Cache-Control"] == "no-store"
@@ -122,7 +125,8 @@ def test_an_error_marked_with_a_status_selects_its_integration_response(harness:
 def test_serverless_s_default_request_template_makes_its_event_from_a_json_body(harness: Harness) -> None:
     """Serverless's default template (``#define``, ``$input.json``, maps written as JSON) renders the event
     a handler written for Serverless reads."""
-    response = harness.post("/dev/orders", json={"item": "tea", "quantity": 2})
+    token = {"Authorization": harness.token("alice")}
+    response = harness.post("/dev/orders", json={"item": "tea", "quantity": 2}, headers=token)
     assert (response.status_code, response.json()) == (
         200,
         {"id": "order-1", "item": "tea", "quantity": 2, "by": ""},
@@ -131,14 +135,11 @@ def test_serverless_s_default_request_template_makes_its_event_from_a_json_body(
     assert event["body"] == {"item": "tea", "quantity": 2}
     assert (event["method"], event["stage"], event["requestPath"]) == ("POST", "dev", "/orders")
     assert event["headers"]["Content-Type"] == "application/json"
-    assert (event["query"], event["path"], event["stageVariables"], event["enhancedAuthContext"]) == (
-        {},
-        {},
-        {},
-        {},
-    )
+    assert (event["query"], event["path"], event["stageVariables"]) == ({}, {}, {})
+    # The template reads $context.authorizer: the Cognito authorizer's claims, a map printed as Java does.
+    assert event["enhancedAuthContext"]["claims"].startswith("{sub=alice, ")
     assert event["identity"]["sourceIp"] == "127.0.0.1"
-    assert event["cognitoPoolClaims"] == {"sub": ""}
+    assert event["cognitoPoolClaims"] == {"sub": "alice"}
 
 
 def test_serverless_s_default_form_template_turns_the_fields_into_the_body(harness: Harness) -> None:
@@ -146,11 +147,15 @@ def test_serverless_s_default_form_template_turns_the_fields_into_the_body(harne
     harness.post(
         "/dev/orders",
         content=b"item=green+tea&quantity=3&note=it%27s",
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": harness.token("alice"),
+        },
     )
     assert harness.invocations[-1].event["body"] == {"item": "green tea", "quantity": "3", "note": "it's"}
 
 
 def test_the_never_passthrough_refuses_a_content_type_without_a_template(harness: Harness) -> None:
-    response = harness.post("/dev/orders", content=b"tea", headers={"Content-Type": "text/plain"})
+    headers = {"Content-Type": "text/plain", "Authorization": harness.token("alice")}
+    response = harness.post("/dev/orders", content=b"tea", headers=headers)
     assert response.status_code == 415

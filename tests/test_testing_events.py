@@ -60,7 +60,7 @@ def definitions() -> Any:
 
 @pytest.fixture
 def apig(definitions: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
-    monkeypatch.setattr("emulator.gateway.new_ids", lambda: FIXED)
+    monkeypatch.setattr("emulator.gateway.new_ids", lambda now=None: FIXED)
     with Harness(definitions) as harness:
         yield harness
 

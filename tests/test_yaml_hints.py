@@ -207,9 +207,9 @@ def test_a_key_without_a_space_after_its_colon() -> None:
     ) == [
         "apig.yaml:1: apis: expected a mapping, got 'shop:{}'\n"
         "    hint: a key needs a space after its colon: 'shop: {}'",
-        "apig.yaml:7: functions.f.triggers[0].api:shop: unknown key 'api:shop'; expected one of api, cors, "
-        "integration, method, proxy, request_models, request_parameters, request_validator, resource, stage, "
-        "timeout_ms\n    hint: a key needs a space after its colon: 'api: shop'",
+        "apig.yaml:7: functions.f.triggers[0].api:shop: unknown key 'api:shop'; expected one of api, "
+        "api_key_required, authorizer, cors, integration, method, proxy, request_models, request_parameters, "
+        "request_validator, resource, stage, timeout_ms\n    hint: a key needs a space after its colon: 'api: shop'",
         "apig.yaml:8: functions.f.triggers[1]: expected a mapping, got 'api:shop'\n"
         "    hint: a key needs a space after its colon: 'api: shop'",
     ]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from emulator.account import lambda_arn
+from emulator.auth.access import pool_ids
 from emulator.config.builder import (
     DefinitionsBuilder,
     MockAnswer,
@@ -17,9 +19,11 @@ from emulator.config.builder import (
 )
 from emulator.config.errors import ConfigError
 from emulator.config.integration_keys import sources_problems
+from emulator.config.lambda_authorizers import LAMBDA_TYPES
 from emulator.config.nodes import did_you_mean, one_of, where
 from emulator.config.schema import DocumentDecls, TriggerDecl
 from emulator.config.stage_functions import stage_function_warnings
+from emulator.config.usage_plans import check_references
 from emulator.model import AwsSettings, Definitions, Location, Method
 
 if TYPE_CHECKING:
@@ -44,6 +48,7 @@ def assemble(
     for path in sources:
         builder.add_source(path)
     openapi = _documents(builder, documents, mocks)
+    _access(builder, documents)
     for document in documents:
         for api in document.apis:
             imported = openapi.api(api.name) if openapi is not None else None
@@ -115,11 +120,71 @@ def assemble(
         )
     if openapi is not None:
         openapi.finish()
+    for document in documents:
+        for key in document.api_keys:
+            builder.add_api_key(key)
+        for plan in document.usage_plans:
+            builder.add_usage_plan(plan.plan)
     definitions = builder.build()
     aws = _aws_settings(builder, documents)
     if aws is not None:
         definitions = dataclasses.replace(definitions, aws=aws)
-    return definitions, builder.errors, [*builder.warnings, *stage_function_warnings(definitions)]
+    errors, warnings = access_checks(definitions, documents)
+    errors += authorizer_references(definitions, documents, triggers)
+    errors += check_references(
+        definitions,
+        [plan for document in documents for plan in document.usage_plans],
+        [throttle for document in documents for throttle in document.method_throttles],
+    )
+    return (
+        definitions,
+        [*builder.errors, *errors],
+        [*builder.warnings, *stage_function_warnings(definitions), *warnings],
+    )
+
+
+def _access(builder: DefinitionsBuilder, documents: Sequence[DocumentDecls]) -> None:
+    """``user_pools:`` of every file, and the one ``auth_off:``."""
+    first: Location | None = None
+    for document in documents:
+        for pool in document.user_pools:
+            builder.add_user_pool(pool)
+        if document.auth_off is not None:
+            auth_off, location, _ = document.auth_off
+            if first is not None:
+                builder.error(location, f"auth_off is defined in both {where(first)} and {where(location)}")
+                continue
+            first = location
+            builder.set_auth_off(auth_off)
+
+
+def access_checks(
+    definitions: Definitions, documents: Sequence[DocumentDecls]
+) -> tuple[list[ConfigError], list[ConfigError]]:
+    """Errors: an ``auth_off:`` method that does not exist. Warnings: pools that look mistyped."""
+    errors: list[ConfigError] = []
+    for document in documents:
+        for (api, path, verb), location in document.auth_off[2] if document.auth_off else []:
+            found = definitions.apis.get(api)
+            resource = found.resources.get(path) if found is not None else None
+            if resource is None or verb not in resource.methods:
+                errors.append(ConfigError(location, f"auth_off: no method {verb} {path} in api '{api}'"))
+    named = {
+        pool: authorizer.location
+        for api in definitions.apis.values()
+        for authorizer in api.authorizers.values()
+        if authorizer.type == "COGNITO_USER_POOLS"
+        for pool in pool_ids(authorizer)
+    }
+    warnings = [
+        ConfigError(
+            pool.location,
+            f"user pool '{pool.id}' is named by no Cognito authorizer{did_you_mean(pool.id, list(named))}",
+        )
+        for pool in definitions.user_pools.values()
+        if pool.id not in named
+    ]
+    return errors, warnings
 
 
 def _documents(
@@ -143,23 +208,27 @@ def _mock_of(trigger: TriggerDecl, mocks: Mapping[str, MockAnswer]) -> MockAnswe
 def _method(trigger: TriggerDecl, mock: MockAnswer | None) -> Method:
     request = trigger.request.request
     if mock is not None:
-        return mock_method(
+        method = mock_method(
             trigger.method, mock, timeout_ms=trigger.timeout_ms, location=trigger.location, request=request
         )
-    if trigger.integration is not None:
-        return integration_method(
+    elif trigger.integration is not None:
+        method = integration_method(
             trigger.method, trigger.integration, location=trigger.location, request=request
         )
-    return lambda_method(
-        trigger.method,
-        trigger.function,
-        proxy=trigger.proxy,
-        timeout_ms=trigger.timeout_ms,
-        location=trigger.location,
-        function_arn=lambda_arn(trigger.function),
-        mapping=trigger.mapping.mapping if trigger.mapping is not None else None,
-        request=request,
-    )
+    else:
+        method = lambda_method(
+            trigger.method,
+            trigger.function,
+            proxy=trigger.proxy,
+            timeout_ms=trigger.timeout_ms,
+            location=trigger.location,
+            function_arn=lambda_arn(trigger.function),
+            mapping=trigger.mapping.mapping if trigger.mapping is not None else None,
+            request=request,
+        )
+    if trigger.authorizer is not None:
+        method = replace(method, authorization_type="CUSTOM", authorizer=trigger.authorizer)
+    return replace(method, api_key_required=trigger.api_key_required)
 
 
 def _aws_settings(builder: DefinitionsBuilder, documents: Sequence[DocumentDecls]) -> AwsSettings | None:
@@ -179,3 +248,38 @@ def _unknown_api(name: str, known: list[str]) -> str:
     if not known:
         return f"unknown api '{name}'; no apis are defined under 'apis'"
     return f"unknown api '{name}'{did_you_mean(name, known)}; the apis are: {one_of(known)}"
+
+
+def authorizer_references(
+    definitions: Definitions, documents: Sequence[DocumentDecls], triggers: Sequence[TriggerDecl]
+) -> list[ConfigError]:
+    """A trigger's ``authorizer:`` that its api lacks, a YAML authorizer's ``function`` that is not defined
+    (an OpenAPI document's are checked with its other functions)."""
+    errors: list[ConfigError] = []
+    for trigger in triggers:
+        api = definitions.apis.get(trigger.api)
+        if trigger.authorizer is None or api is None or trigger.authorizer_location is None:
+            continue
+        found = api.authorizers.get(trigger.authorizer)
+        if found is None or found.type not in LAMBDA_TYPES:
+            known = [name for name, one in api.authorizers.items() if one.type in LAMBDA_TYPES]
+            errors.append(
+                ConfigError(
+                    trigger.authorizer_location,
+                    f"api '{api.name}' has no Lambda authorizer '{trigger.authorizer}'"
+                    f"{did_you_mean(trigger.authorizer, known)}; its authorizers: {one_of(known) or '(none)'}",
+                )
+            )
+    for document in documents:
+        for authorizer in (one for api in document.apis for one in api.authorizers.values()):
+            name = authorizer.function
+            if authorizer.type in LAMBDA_TYPES and name is not None and name not in definitions.functions:
+                known = sorted(definitions.functions)
+                errors.append(
+                    ConfigError(
+                        authorizer.location,
+                        f"authorizer '{authorizer.name}' names no function '{name}'{did_you_mean(name, known)}; "
+                        f"the functions are: {one_of(known) or '(none)'}",
+                    )
+                )
+    return errors

@@ -30,6 +30,7 @@ from emulator.model import (
     MOCK,
     WHEN_NO_MATCH,
     ApiKey,
+    AuthOff,
     CorsConfig,
     Definitions,
     Function,
@@ -43,6 +44,7 @@ from emulator.model import (
     Serving,
     Stage,
     UsagePlan,
+    UserPool,
     literal,
 )
 from emulator.velocity import literal_template
@@ -237,6 +239,8 @@ class DefinitionsBuilder:
         self._usage_plans: dict[str, UsagePlan] = {}
         self._sources: list[Path] = []
         self._serving = Serving()
+        self._user_pools: dict[str, UserPool] = {}
+        self._auth_off = AuthOff()
 
     def error(self, location: Location, message: str) -> None:
         self.errors.append(ConfigError(location, message))
@@ -320,6 +324,17 @@ class DefinitionsBuilder:
         if first is not plan:
             self._defined_twice("usage plan", plan.name, first.location, plan.location)
 
+    def add_user_pool(self, pool: UserPool) -> None:
+        first = self._user_pools.setdefault(pool.id, pool)
+        if first is not pool:
+            self._defined_twice("user pool", pool.id, first.location, pool.location)
+        elif pool.jwks_path is not None:
+            # Watched as the definitions are: saving a new JWKS redeploys with its keys.
+            self.add_source(pool.jwks_path)
+
+    def set_auth_off(self, auth_off: AuthOff) -> None:
+        self._auth_off = auth_off
+
     def add_method(
         self,
         api: str,
@@ -382,6 +397,8 @@ class DefinitionsBuilder:
             functions=dict(self._functions),
             api_keys=dict(self._api_keys),
             usage_plans=dict(self._usage_plans),
+            user_pools=dict(self._user_pools),
+            auth_off=self._auth_off,
             sources=tuple(self._sources),
             serving=self._serving,
         )

@@ -1,4 +1,5 @@
-"""Reading one file's ``apis`` and ``functions`` into declarations, checking each value on its own.
+"""Reading one file's ``apis``, ``functions``, ``mocks``, ``user_pools``, ``auth_off``, ``api_keys`` and
+``usage_plans`` into declarations, checking each value on its own.
 
 Checks that need the other files too (unknown apis, clashing methods and resources) happen when the
 declarations are assembled.
@@ -21,16 +22,29 @@ from emulator.config.gateway_responses import read_gateway_responses
 from emulator.config.integration_keys import MAPPING_KEYS, MappingDecl, read_mapping
 from emulator.config.integrations_section import KEYS as INTEGRATION_KEYS
 from emulator.config.integrations_section import read_integration
+from emulator.config.lambda_authorizers import read_authorizers
 from emulator.config.method_request import KEYS as METHOD_REQUEST_KEYS
 from emulator.config.method_request import MethodRequestDecl, read_method_request
 from emulator.config.mocks import MOCK_RESPONSE_KEYS, read_mock_response
 from emulator.config.nodes import Field, Reader, one_of
+from emulator.config.usage_plans import (
+    MethodThrottleDecl,
+    PlanDecl,
+    read_api_keys,
+    read_method_throttles,
+    read_throttle,
+    read_usage_plans,
+)
+from emulator.config.user_pools import NamedMethod, read_auth_off, read_user_pools
 from emulator.ids import stable_id
 from emulator.model import (
+    API_KEY_SOURCES,
     DEFAULT_CONCURRENCY,
     EDGE,
     ENDPOINT_TYPES,
     HTTP_METHODS,
+    ApiKey,
+    AuthOff,
     AwsSettings,
     CorsConfig,
     Function,
@@ -38,6 +52,7 @@ from emulator.model import (
     Location,
     RestApi,
     Stage,
+    UserPool,
 )
 
 
@@ -64,6 +79,10 @@ class TriggerDecl:
     request: MethodRequestDecl = dataclasses.field(default_factory=MethodRequestDecl)
     #: A non-proxy Lambda trigger's ``integration:`` block; an ``integrations:`` entry's mapping keys.
     mapping: MappingDecl | None = None
+    api_key_required: bool = False
+    #: One of its api's ``authorizers:`` (a Lambda authorizer), and where the trigger names it.
+    authorizer: str | None = None
+    authorizer_location: Location | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +150,12 @@ class DocumentDecls:
     openapi: list[OpenApiBinding] = dataclasses.field(default_factory=list)
     #: The file's ``aws:`` section (``config/aws_section.py``), if it has one.
     aws: AwsSettings | None = None
+    api_keys: list[ApiKey] = dataclasses.field(default_factory=list)
+    usage_plans: list[PlanDecl] = dataclasses.field(default_factory=list)
+    method_throttles: list[MethodThrottleDecl] = dataclasses.field(default_factory=list)
+    user_pools: list[UserPool] = dataclasses.field(default_factory=list)
+    #: ``auth_off:``, with where it is (one file may hold it) and the methods it lists.
+    auth_off: tuple[AuthOff, Location, list[NamedMethod]] | None = None
 
 
 _CORS_KEYS = (
@@ -145,13 +170,32 @@ _CORS_KEYS = (
 
 def read_document(reader: Reader, root: Field, code_dir: Path) -> DocumentDecls:
     decls = DocumentDecls([], [])
-    top = reader.mapping(root, optional=("apis", "functions", "mocks", "integrations", "aws"))
+    top = reader.mapping(
+        root,
+        optional=(
+            "apis",
+            "functions",
+            "mocks",
+            "integrations",
+            "aws",
+            "user_pools",
+            "auth_off",
+            "api_keys",
+            "usage_plans",
+        ),
+    )
     if top is None:
         return decls
     if "aws" in top:
         decls.aws = read_aws(reader, top["aws"])
+    if "user_pools" in top:
+        decls.user_pools = read_user_pools(reader, top["user_pools"])
+    if "auth_off" in top:
+        read = read_auth_off(reader, top["auth_off"])
+        if read is not None:
+            decls.auth_off = (read[0], reader.location(top["auth_off"]), read[1])
     for name, field in _named(reader, top.get("apis")):
-        api = _api(reader, name, field, decls.openapi)
+        api = _api(reader, name, field, decls)
         if api is not None:
             decls.apis.append(api)
         else:
@@ -163,6 +207,10 @@ def read_document(reader: Reader, root: Field, code_dir: Path) -> DocumentDecls:
         decls.mocks.append(_mock(reader, name, field, decls.references))
     for name, field in _named(reader, top.get("integrations")):
         decls.integrations.append(_integration(reader, name, field, decls.references))
+    if "api_keys" in top:
+        decls.api_keys = read_api_keys(reader, top["api_keys"])
+    if "usage_plans" in top:
+        decls.usage_plans = read_usage_plans(reader, top["usage_plans"])
     return decls
 
 
@@ -213,10 +261,12 @@ _FROM_DOCUMENT = {
     "gateway_responses": "x-amazon-apigateway-gateway-responses",
     "models": "components.schemas, or definitions in Swagger 2.0",
     "request_validators": "x-amazon-apigateway-request-validators",
+    "api_key_source": "x-amazon-apigateway-api-key-source",
+    "authorizers": "components.securitySchemes' x-amazon-apigateway-authorizer",
 }
 
 
-def _api(reader: Reader, name: str, field: Field, bindings: list[OpenApiBinding]) -> RestApi | None:
+def _api(reader: Reader, name: str, field: Field, decls: DocumentDecls) -> RestApi | None:
     if not name:
         reader.error(field, "an api name must not be empty")
         return None
@@ -231,6 +281,8 @@ def _api(reader: Reader, name: str, field: Field, bindings: list[OpenApiBinding]
             "gateway_responses",
             "models",
             "request_validators",
+            "api_key_source",
+            "authorizers",
         ),
     )
     if keys is None:
@@ -246,7 +298,7 @@ def _api(reader: Reader, name: str, field: Field, bindings: list[OpenApiBinding]
             # Relative to the YAML file, so a config folder can carry its documents.
             path = Path(reader.file).parent / document
             chosen = endpoint_type if "endpoint_type" in keys else None
-            bindings.append(OpenApiBinding(name, path, reader.location(keys["openapi"]), chosen))
+            decls.openapi.append(OpenApiBinding(name, path, reader.location(keys["openapi"]), chosen))
         for key, extension in _FROM_DOCUMENT.items():
             if key in keys:
                 reader.error(
@@ -266,10 +318,20 @@ def _api(reader: Reader, name: str, field: Field, bindings: list[OpenApiBinding]
     stages: dict[str, Stage] = {}
     for stage, stage_field in _named(reader, keys.get("stages")):
         if _check(reader, stage_field, rules.stage_name_problem(stage)):
-            stage_keys = reader.mapping(stage_field, optional=("variables",)) or {}
+            stage_keys = (
+                reader.mapping(stage_field, optional=("variables", "throttle", "method_throttle")) or {}
+            )
             variables = _strings_by_name(reader, stage_keys.get("variables"), rules.variable_name_problem)
+            throttle = read_throttle(reader, stage_keys["throttle"]) if "throttle" in stage_keys else None
+            method_throttles = (
+                read_method_throttles(
+                    reader, stage_keys["method_throttle"], name, stage, decls.method_throttles
+                )
+                if "method_throttle" in stage_keys
+                else {}
+            )
             # The builder gives every stage the API's one deployment.
-            stages[stage] = Stage(stage, "", variables)
+            stages[stage] = Stage(stage, "", variables, throttle, method_throttles)
     responses = (
         read_gateway_responses(reader, keys["gateway_responses"]) if "gateway_responses" in keys else {}
     )
@@ -277,9 +339,14 @@ def _api(reader: Reader, name: str, field: Field, bindings: list[OpenApiBinding]
     validators = (
         read_request_validators(reader, keys["request_validators"]) if "request_validators" in keys else {}
     )
+    key_source = (
+        _one_of(reader, keys["api_key_source"], API_KEY_SOURCES) if "api_key_source" in keys else None
+    )
+    authorizers = read_authorizers(reader, keys["authorizers"]) if "authorizers" in keys else {}
     return RestApi(
         name,
         api_id,
+        authorizers=authorizers,
         stages=stages,
         binary_media_types=tuple(media_types),
         location=reader.location(field),
@@ -287,6 +354,7 @@ def _api(reader: Reader, name: str, field: Field, bindings: list[OpenApiBinding]
         endpoint_type=endpoint_type,
         models=models,
         request_validators=validators,
+        api_key_source=key_source or "HEADER",
     )
 
 
@@ -339,12 +407,15 @@ def _function(
     return FunctionDecl(name, location, importable if valid else None, triggers, importable)
 
 
+#: What every kind of trigger may say about who may call its method.
+_ACCESS_KEYS = ("api_key_required", "authorizer")
+
 #: The keys of each kind of trigger: a function's, a mock's (no ``proxy``: a MOCK has none), an
 #: ``integrations:`` entry's (whose timeout is the integration's own).
 _TRIGGER_KEYS = {
-    "function": ("stage", "proxy", "cors", "timeout_ms", "integration", *METHOD_REQUEST_KEYS),
-    "mock": ("stage", "cors", "timeout_ms", *METHOD_REQUEST_KEYS),
-    "integration": ("stage", "cors", *METHOD_REQUEST_KEYS),
+    "function": ("stage", "proxy", "cors", "timeout_ms", "integration", *METHOD_REQUEST_KEYS, *_ACCESS_KEYS),
+    "mock": ("stage", "cors", "timeout_ms", *METHOD_REQUEST_KEYS, *_ACCESS_KEYS),
+    "integration": ("stage", "cors", *METHOD_REQUEST_KEYS, *_ACCESS_KEYS),
 }
 
 
@@ -392,6 +463,8 @@ def _trigger(
             timeout_ms = mapping.timeout_ms
     # A wrong value of the integration block is reported and left out; the trigger is still placed, so
     # the checks that need every file (its models, its validator, the api) report alongside.
+    key_required = reader.boolean(keys["api_key_required"]) if "api_key_required" in keys else False
+    authorizer = reader.name(keys["authorizer"]) if "authorizer" in keys else None
     if api is None or path is None or method is None or stage is None or timeout_ms is None:
         return None
     if kind == "integration" and integration is None:
@@ -411,6 +484,9 @@ def _trigger(
         integration,
         request,
         mapping,
+        bool(key_required),
+        authorizer,
+        reader.location(keys["authorizer"]) if "authorizer" in keys else None,
     )
 
 

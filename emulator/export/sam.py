@@ -145,6 +145,8 @@ def _api_resource(
         properties["Description"] = api.description
     if stage is not None and stage.variables:
         properties["Variables"] = dict(stage.variables)
+    if stage is not None and (stage.throttle is not None or stage.method_throttles):
+        properties["MethodSettings"] = _method_settings(stage)
     properties["EndpointConfiguration"] = {"Type": api.endpoint_type}
     if api.binary_media_types:
         # SAM's own escaping: it turns "~1" back into "/" (a "/" would be read as a path in its patch).
@@ -155,6 +157,22 @@ def _api_resource(
     properties["OpenApiVersion"] = OPENAPI_VERSION
     properties["DefinitionBody"] = body
     return {"Type": "AWS::Serverless::Api", "Properties": properties}
+
+
+def _method_settings(stage: Stage) -> list[dict[str, object]]:
+    """The stage's throttling as CloudFormation writes it: ``/*`` ``*`` for the default, ``~1`` for slashes."""
+    settings = [("/*", "*", stage.throttle)] if stage.throttle is not None else []
+    for (path, verb), throttle in stage.method_throttles.items():
+        settings.append(("/" if path == "/" else "/" + path.replace("/", "~1"), verb, throttle))
+    return [
+        {
+            "ResourcePath": path,
+            "HttpMethod": verb,
+            "ThrottlingRateLimit": throttle.rate,
+            "ThrottlingBurstLimit": throttle.burst,
+        }
+        for path, verb, throttle in settings
+    ]
 
 
 def _function_resource(
@@ -253,11 +271,16 @@ def _usage_plans(
                 "are not in this template",
             )
         plan_id = _logical_id(plan.name, "UsagePlan", taken)
-        properties: dict[str, object] = {
-            "UsagePlanName": plan.name,
-            # SAM's name for the stage it creates from StageName.
-            "ApiStages": [{"ApiId": {"Ref": api_id}, "Stage": {"Ref": f"{api_id}.Stage"}}],
+        # SAM's name for the stage it creates from StageName.
+        api_stage: dict[str, object] = {"ApiId": {"Ref": api_id}, "Stage": {"Ref": f"{api_id}.Stage"}}
+        method_throttles = {
+            f"{path}/{verb}": {"RateLimit": throttle.rate, "BurstLimit": throttle.burst}
+            for (api_name, stage, path, verb), throttle in plan.method_throttles.items()
+            if (api_name, stage) == (api.name, stage_name)
         }
+        if method_throttles:
+            api_stage["Throttle"] = method_throttles
+        properties: dict[str, object] = {"UsagePlanName": plan.name, "ApiStages": [api_stage]}
         if plan.throttle is not None:
             properties["Throttle"] = {"RateLimit": plan.throttle.rate, "BurstLimit": plan.throttle.burst}
         if plan.quota is not None:

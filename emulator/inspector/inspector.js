@@ -73,6 +73,9 @@ function renderDetails(rec) {
     el("p", { class: `cors-verdict ${rec.cors.allowed ? "allowed" : "blocked"}` },
       rec.cors.allowed ? "CORS: " : "CORS: ", rec.cors.reason),
   );
+  if (rec.authorization) {
+    details.append(el("p", { class: "authorization" }, "Authorization: ", rec.authorization));
+  }
   if (rec.gatewayError) {
     details.append(el("p", { class: "gateway-error" },
       `Gateway answered ${rec.gatewayError.status} (${rec.gatewayError.type}): ${rec.gatewayError.reason}`));
@@ -85,6 +88,14 @@ function renderDetails(rec) {
   if (rec.route) {
     const r = rec.route;
     panes.append(pane("Route", `${r.method} ${r.resource} (stage ${r.stage}) on ${r.api} (${r.apiId})\nintegration: ${r.integration}${r.target ? "\ntarget: " + r.target : ""}`));
+  }
+  if (rec.authorizer) {
+    const a = rec.authorizer;
+    let said = a.answer;
+    if (typeof a.functionError === "string") said = `function error: ${a.functionError}`;
+    else if (a.functionError) said = `function error: ${a.functionError.errorType}: ${a.functionError.errorMessage}`;
+    const logs = a.logs.length ? a.logs.join("\n") : "(no output)";
+    panes.append(pane(`Authorizer ${a.function}`, `${jsonText(a.event)}\n\nanswered:\n${said}\n\n${logs}`));
   }
   if (rec.event !== null && rec.event !== undefined) {
     panes.append(pane("Event", jsonText(rec.event)));

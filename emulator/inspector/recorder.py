@@ -330,6 +330,8 @@ def record_json(
             "headers": cut_headers(exchange.backend.headers, HEADERS_BYTES, TEXT_BYTES),
             **_body_json(exchange.backend.body),
         },
+        "authorizer": _authorizer_json(exchange),
+        "authorization": cut_text(exchange.authorization, TEXT_BYTES) if exchange.authorization else None,
         "response": {
             "status": response.status,
             "headers": cut_headers(response.headers, HEADERS_BYTES, TEXT_BYTES),
@@ -372,4 +374,18 @@ def _body_json(body: bytes) -> dict[str, Any]:
         "bodyEncoding": encoding,
         "bodyTruncated": len(shown) < len(body),
         "bodyLength": len(body),
+    }
+
+
+def _authorizer_json(exchange: Exchange) -> dict[str, Any] | None:
+    """The Lambda authorizer this request called, its event and what it said (a cached answer calls none)."""
+    invocation = exchange.authorizer_invocation
+    if invocation is None:
+        return None
+    return {
+        "function": invocation.function,
+        "event": cut_value(invocation.event, EVENT_BYTES),
+        "answer": cut_text(invocation.result.payload.decode("utf-8", "replace"), TEXT_BYTES),
+        "logs": cut_lines(invocation.logs, LOG_BYTES),
+        "functionError": cut_value(invocation.error, ERROR_BYTES),
     }

@@ -22,7 +22,7 @@ from __future__ import annotations
 import socket
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import ExitStack
@@ -34,7 +34,9 @@ import anyio.from_thread
 import uvicorn
 
 from emulator.app import create_app
+from emulator.auth.tokens import mint_for
 from emulator.aws.endpoints import url_problem
+from emulator.clock import ManualClock
 from emulator.config.command_line import at_root, with_aws_endpoint
 from emulator.config.nodes import did_you_mean
 from emulator.deployment import deploy
@@ -49,6 +51,8 @@ from emulator.testing.config import ConfigSource, as_definitions
 from emulator.testing.events import EventFactory
 
 Handler = Callable[[Any, Any], Any]
+#: ``auth="off"`` serves every method without its authorization, as ``serve --auth off``.
+AUTH_MODES = ("on", "off")
 
 
 class Override:
@@ -81,7 +85,9 @@ class Harness:
     root, as ``serve --no-stage-prefix`` (``apig.get("/items")`` rather than ``"/Prod/items"``); by
     default the definitions say (a service's ``noPrependStageInUrl`` serves at the root too).
     ``aws_endpoint_url`` is ``serve --aws-endpoint-url``: where AWS service integrations call (a moto
-    server the test started, say).
+    server the test started, say). ``clock`` is the gateway's time, a ``ManualClock`` that stands still
+    until ``clock.advance()`` or ``clock.set()``: throttles, quotas and request times are what the test
+    says, never how fast the machine is (``apig-emu serve`` keeps real time).
 
     ``invocations`` lists each function call (function, trigger, event, context values, result or
     error with its traceback, duration, captured log lines); ``exchanges`` lists every request answered,
@@ -102,7 +108,11 @@ class Harness:
         stage: str | None = None,
         stage_prefix: bool = True,
         aws_endpoint_url: str | None = None,
+        clock: ManualClock | None = None,
+        auth: str = "on",
     ) -> None:
+        if auth not in AUTH_MODES:
+            raise ValueError(f"auth must be 'on' or 'off', not {auth!r}")
         definitions = as_definitions(config, code_dir=code_dir, isolation=isolation, stage=stage)
         if not stage_prefix:
             definitions = at_root(definitions)
@@ -113,7 +123,12 @@ class Harness:
             definitions = with_aws_endpoint(definitions, aws_endpoint_url)
         self.definitions = definitions
         self.invoker = invoker if invoker is not None else create_invoker(isolation)
-        self.gateway = Gateway(deploy(definitions), invoker=self.invoker)
+        #: The time throttles, quotas and request times read: it stands still until the test moves it
+        #: (``apig.clock.advance(1)``), so a test of a rate limit never waits and never depends on speed.
+        self.clock = clock if clock is not None else ManualClock()
+        self.gateway = Gateway(
+            deploy(definitions, auth_off=auth == "off"), invoker=self.invoker, clock=self.clock
+        )
         self.invocations: list[Invocation] = []
         self.exchanges: list[Exchange] = []
         self.gateway.bus.subscribe(self._record)
@@ -131,6 +146,8 @@ class Harness:
 
     def _record(self, exchange: Exchange) -> None:
         self.exchanges.append(exchange)
+        if exchange.authorizer_invocation is not None:
+            self.invocations.append(exchange.authorizer_invocation)
         if exchange.invocation is not None:
             self.invocations.append(exchange.invocation)
 
@@ -215,6 +232,36 @@ class Harness:
             self.restore(function)
         self.invocations.clear()
         self.exchanges.clear()
+
+    def token(
+        self,
+        sub: str = "test-user",
+        *,
+        pool: str | None = None,
+        groups: Iterable[str] = (),
+        scopes: Iterable[str] = (),
+        claims: Mapping[str, object] | None = None,
+        expires_in: float = 3600,
+        token_use: str | None = None,
+        now: float | None = None,
+    ) -> str:
+        """A token of the built-in local issuer for ``sub``, as ``apig-emu token`` prints it: the value of
+        the ``Authorization`` header of a Cognito-protected method.
+
+        ``pool`` may be left out when the definitions have one local pool. With ``scopes`` the token is an
+        access token (``token_use`` says otherwise); ``now`` backdates it (an expired token for a test).
+        """
+        return mint_for(
+            self.definitions,
+            sub,
+            pool=pool,
+            groups=groups,
+            scopes=scopes,
+            claims=claims,
+            expires_in=expires_in,
+            token_use=token_use,
+            now=now,
+        )
 
     def invocations_of(self, function: str) -> list[Invocation]:
         return [invocation for invocation in self.invocations if invocation.function == function]

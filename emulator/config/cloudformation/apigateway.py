@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from emulator.config.cloudformation.plan_limits import plan_limits
+from emulator.config.cloudformation.method_settings import read_method_settings, stage_throttle
+from emulator.config.cloudformation.plan_limits import plan_limits, stage_method_throttles
 from emulator.config.cloudformation.properties import Properties
 from emulator.config.cloudformation.references import api_id
 from emulator.config.cloudformation.template import Template, TemplateResource
@@ -43,6 +44,7 @@ from emulator.model import (
     RequestValidator,
     RestApi,
     Stage,
+    Throttle,
     UsagePlan,
 )
 
@@ -312,24 +314,35 @@ def _stage(
     if api is None:
         return
     name = props.text("StageName")
+    throttle: Throttle | None = None
+    method_throttles: dict[tuple[str, str], Throttle] = {}
     if resource.type == P + "Deployment":
         description = props.mapping("StageDescription")
         variables = description.mapping("Variables") if description else None
         if description is not None:
-            description.unsupported(("MethodSettings", "AccessLogSetting", "TracingEnabled"), "not emulated")
+            description.unsupported(("AccessLogSetting", "TracingEnabled"), "not emulated")
+            throttle, method_throttles = read_method_settings(description)
+            throttle = stage_throttle(description) or throttle
     else:
         variables = props.mapping("Variables")
         props.unsupported(
-            ("MethodSettings", "AccessLogSetting", "TracingEnabled", "CacheClusterEnabled", "CanarySetting"),
+            ("AccessLogSetting", "TracingEnabled", "CacheClusterEnabled", "CanarySetting"),
             "the emulator does not execute it",
         )
+        throttle, method_throttles = read_method_settings(props)
     if name is None:
         if resource.type == P + "Stage":
             props.error(None, "a Stage needs a StageName")
         return
     values = {key: variables.text(key) or "" for key in variables.names()} if variables else {}
     stage = api.stages.get(name)
-    api.stages[name] = Stage(name, "", {**(stage.variables if stage else {}), **values})
+    api.stages[name] = Stage(
+        name,
+        "",
+        {**(stage.variables if stage else {}), **values},
+        throttle or (stage.throttle if stage else None),
+        {**(stage.method_throttles if stage else {}), **method_throttles},
+    )
 
 
 def _method(props: Properties, named: _Named, load: TemplateLoad) -> Method | None:
@@ -508,6 +521,7 @@ def _keys_and_plans(load: TemplateLoad, template: Template, by_id: dict[str, str
     for resource in template.resources(P + "UsagePlan"):
         props = _props(template, resource)
         stages = []
+        method_throttles: dict[tuple[str, str, str, str], Throttle] = {}
         for item in _items(props, "ApiStages"):
             api = by_id.get(str(item.value("ApiId")))
             stage = item.text("Stage")
@@ -515,6 +529,8 @@ def _keys_and_plans(load: TemplateLoad, template: Template, by_id: dict[str, str
                 item.error(None, "an ApiStage needs ApiId (!Ref a RestApi of the template) and Stage")
                 continue
             stages.append((api, stage))
+            for (path, verb), limits in stage_method_throttles(item).items():
+                method_throttles[(api, stage, path, verb)] = limits
         throttle, quota = plan_limits(props)
         plans[resource.logical_id] = UsagePlan(
             props.text("UsagePlanName") or resource.logical_id,
@@ -523,6 +539,7 @@ def _keys_and_plans(load: TemplateLoad, template: Template, by_id: dict[str, str
             throttle=throttle,
             quota=quota,
             location=props.location(),
+            method_throttles=method_throttles,
         )
     for resource in template.resources(P + "UsagePlanKey"):
         props = _props(template, resource)

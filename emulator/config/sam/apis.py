@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from emulator.config.cloudformation.method_settings import read_method_settings
 from emulator.config.cloudformation.plan_limits import plan_limits
 from emulator.config.cloudformation.properties import Properties
 from emulator.config.cloudformation.references import api_id
@@ -36,7 +37,6 @@ from emulator.model import (
 IMPLICIT_API = "ServerlessRestApi"
 IMPLICIT_STAGE = "Prod"
 _UNSUPPORTED = (
-    "MethodSettings",
     "AccessLogSetting",
     "TracingEnabled",
     "CacheClusterEnabled",
@@ -79,10 +79,12 @@ def read_api(props: Properties, logical: str, base: Path, *, implicit: bool = Fa
         stage = IMPLICIT_STAGE
     variables = props.mapping("Variables")
     stage_variables = {name: variables.text(name) or "" for name in variables.names()} if variables else {}
+    throttle, method_throttles = read_method_settings(props)
+    stages = {stage: Stage(stage, "", stage_variables, throttle, method_throttles)}
     api = RestApi(
         name=logical,
         id=api_id(logical),
-        stages={stage: Stage(stage, "", stage_variables)},
+        stages=stages,
         location=props.location(),
         description=props.text("Description"),
     )
@@ -105,7 +107,7 @@ def read_api(props: Properties, logical: str, base: Path, *, implicit: bool = Fa
     sam.api = RestApi(
         name=logical,
         id=api_id(logical),
-        stages={stage: Stage(stage, "", stage_variables)},
+        stages=stages,
         binary_media_types=tuple(dict.fromkeys(binary)),
         location=props.location(),
         gateway_responses={**api.gateway_responses, **_gateway_responses(props)},

@@ -3,8 +3,8 @@
 As Serverless compiles it: a name without ``:`` is a function of this service (a TOKEN authorizer
 reading ``Authorization``, its results cached 300 seconds); an ARN is a Lambda function elsewhere, or,
 ``cognito-idp``'s or with ``type: COGNITO_USER_POOLS``, a user pool; ``aws_iam`` is IAM. The authorizer
-is named after the function, or after the ARN's last part. None of it is enforced yet: the gateway
-flags such methods (``emulator.not_executed``).
+is named after the function, or after the ARN's last part. The gateway enforces them as it does every
+format's (``emulator.auth``).
 """
 
 from __future__ import annotations
