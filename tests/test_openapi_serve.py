@@ -64,7 +64,8 @@ def test_serve_answers_an_imported_api_and_says_what_it_does_not_execute_yet(
     assert requests.get(pets_server.url + "/dev/pets/2", headers=token, timeout=5).status_code == 500
     pets_server.stop()
     log = pets_server.log()
-    assert "GET      http://localhost:" in log and "NOT YET" in log
+    # No method has a part left unexecuted (the NOT YET column is gone); the api's resource policy is noted below.
+    assert "GET      http://localhost:" in log and "NOT YET" not in log
     assert (
         "pets-export.yaml:265: x-amazon-apigateway-minimum-compression-size: "
         "x-amazon-apigateway-minimum-compression-size is not supported yet and is ignored: responses are not "

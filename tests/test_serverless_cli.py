@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from emulator.auth.tokens import mint
 from emulator.cli import main
 from emulator.config import load
 from emulator.config.serverless.service import load_serverless
@@ -170,8 +171,15 @@ def test_serve_answers_the_service_end_to_end(served: tuple[str, Path]) -> None:
     assert listed is not None, log_path.read_text()
     down = requests.get(url + "/dev/status/payments", headers={"x-api-key": listed.group(1)}, timeout=10)
     assert (down.status_code, down.json()) == (503, {"message": "down for maintenance"})
-    orders = requests.post(url + "/dev/orders", json={"item": "tea", "quantity": 1}, timeout=10)
-    # Serverless's default request template makes the event; no authorizer runs, so no principal.
+    # Its Cognito authorizer: no token, AWS's 401; a token of the local issuer, minted from the same service.
+    assert (
+        requests.post(url + "/dev/orders", json={"item": "tea", "quantity": 1}, timeout=10).status_code == 401
+    )
+    token = mint(load_serverless(FIXTURE / "serverless.yml", environ={}).definitions, "alice")
+    orders = requests.post(
+        url + "/dev/orders", json={"item": "tea", "quantity": 1}, headers={"Authorization": token}, timeout=10
+    )
+    # Serverless's default request template makes the event; a Cognito authorizer sets no principalId.
     assert (orders.status_code, orders.json()) == (
         200,
         {"id": "order-1", "item": "tea", "quantity": 1, "by": ""},
