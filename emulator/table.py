@@ -21,7 +21,7 @@ _SHOWN = {_TYPE_LABELS[AWS]: "lambda (non-proxy)"}
 #: Above the footnotes of the NOT YET column.
 NOT_YET_HEADING = (
     "NOT YET: parts of these methods the gateway does not execute yet (the method is served without them, "
-    "or answers 500 where noted):"
+    "or answers the error noted):"
 )
 
 #: The table's footnote whenever a non-proxy Lambda method is listed: what it means and the switch.
