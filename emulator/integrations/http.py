@@ -74,7 +74,7 @@ class HttpIntegration:
         else:
             text = mapped_request(ctx)
             body = integration_body(ctx) if text is None else text.encode()
-            headers = _gateway_headers(ctx, body)
+            headers = gateway_headers(ctx, body)
             apply_request_override(parameters, ctx.request_override)
         mapped = mapped_headers(
             parameters, refused=REFUSED_HTTP_HEADERS, dropped=DROPPED_HTTP_HEADERS, backend=backend
@@ -154,8 +154,9 @@ def _method(integration: Integration, client_method: str) -> str:
     return client_method if method == "ANY" else method
 
 
-def _gateway_headers(ctx: RequestContext, body: bytes) -> list[tuple[str, str]]:
-    """What a non-proxy HTTP backend receives without any mapping (recorded, reference A.6)."""
+def gateway_headers(ctx: RequestContext, body: bytes) -> list[tuple[str, str]]:
+    """What a non-proxy HTTP backend, or an AWS service, receives without any mapping (recorded, reference
+    A.6; section 9 for services)."""
     assert ctx.request is not None and ctx.match is not None
     api_id = ctx.match.api.id
     headers = [
