@@ -24,6 +24,7 @@ from emulator.config.lambda_uris import STAGE_VARIABLE
 from emulator.context import RequestContext
 from emulator.errors import IntegrationFailure
 from emulator.integrations.base import REFUSED_LAMBDA_HEADERS
+from emulator.integrations.http import gateway_headers
 from emulator.integrations.http_client import HttpClient, OutboundRequest
 from emulator.integrations.request_mapping import mapped_request
 from emulator.mapping.content_handling import integration_body
@@ -80,7 +81,7 @@ class AwsServiceIntegration:
         # What a Lambda Invoke refuses, an AWS integration refuses alike (reference A.7(b)); the signer
         # writes Authorization.
         mapped = mapped_headers(parameters, refused=REFUSED_LAMBDA_HEADERS, dropped=(), backend=backend)
-        headers = _gateway_headers(ctx, body)
+        headers = gateway_headers(ctx, body)
         for name, value in mapped:
             _set(headers, name, value)
         query = list(target.action_parameters)
@@ -141,22 +142,6 @@ class AwsServiceIntegration:
 
             signer = self._signers[credentials] = Signer(credentials)
         return signer
-
-
-def _gateway_headers(ctx: RequestContext, body: bytes) -> list[tuple[str, str]]:
-    """What API Gateway sends a service before any mapping: as to an HTTP backend (reference 9, A.6)."""
-    assert ctx.request is not None and ctx.match is not None
-    api_id = ctx.match.api.id
-    headers = [
-        ("Accept", "application/json"),
-        ("User-Agent", f"AmazonAPIGateway_{api_id}"),
-        ("X-Amzn-Apigateway-Api-Id", api_id),
-        ("X-Amzn-Trace-Id", ctx.ids.trace_id),
-    ]
-    content_type = ctx.request.header("content-type")
-    if body and content_type:
-        headers.append(("Content-Type", content_type))
-    return headers
 
 
 def _summary(

@@ -40,34 +40,13 @@ from emulator.mapping.parameters import (
     map_request_parameters,
     mapped_headers,
 )
+from emulator.mapping.response_headers import wire_name
 from emulator.model import EDGE, Integration
 
 #: Mapped request headers that make every call fail with a 500 (recorded, reference A.7(b)).
 REFUSED_HTTP_HEADERS = ("Content-Length", "Transfer-Encoding")
 #: Mapped request headers the gateway leaves out without a word (recorded, reference A.7(b)).
 DROPPED_HTTP_HEADERS = ("Connection", "Proxy-Authenticate", "TE", "Via", "Expect")
-#: Response headers of a backend that the client gets as ``x-amzn-Remapped-<name>`` (reference 2, A.7(c)).
-REMAPPED_RESPONSE_HEADERS = frozenset(
-    name.lower()
-    for name in (
-        "Authorization",
-        "Connection",
-        "Content-Length",
-        "Content-MD5",
-        "Date",
-        "Expect",
-        "Host",
-        "Max-Forwards",
-        "Proxy-Authenticate",
-        "Server",
-        "Trailer",
-        "Upgrade",
-        "User-Agent",
-        "WWW-Authenticate",
-    )
-)
-#: Response headers the client never gets from a backend: the gateway frames the body itself.
-DROPPED_RESPONSE_HEADERS = frozenset({"transfer-encoding"})
 
 _STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_.\-]+)\}")
 _PATH_PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.\-]+)\+?\}")
@@ -95,7 +74,7 @@ class HttpIntegration:
         else:
             text = mapped_request(ctx)
             body = integration_body(ctx) if text is None else text.encode()
-            headers = _gateway_headers(ctx, body)
+            headers = gateway_headers(ctx, body)
             apply_request_override(parameters, ctx.request_override)
         mapped = mapped_headers(
             parameters, refused=REFUSED_HTTP_HEADERS, dropped=DROPPED_HTTP_HEADERS, backend=backend
@@ -166,13 +145,7 @@ def integration_url(ctx: RequestContext, parameters: IntegrationParameters, *, f
 
 def remap_response_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """A backend's response headers as the client gets them from API Gateway."""
-    remapped: list[tuple[str, str]] = []
-    for name, value in headers:
-        lower = name.lower()
-        if lower in DROPPED_RESPONSE_HEADERS:
-            continue
-        remapped.append((f"x-amzn-Remapped-{name}" if lower in REMAPPED_RESPONSE_HEADERS else name, value))
-    return remapped
+    return [(wire, value) for name, value in headers if (wire := wire_name(name)) is not None]
 
 
 def _method(integration: Integration, client_method: str) -> str:
@@ -181,8 +154,9 @@ def _method(integration: Integration, client_method: str) -> str:
     return client_method if method == "ANY" else method
 
 
-def _gateway_headers(ctx: RequestContext, body: bytes) -> list[tuple[str, str]]:
-    """What a non-proxy HTTP backend receives without any mapping (recorded, reference A.6)."""
+def gateway_headers(ctx: RequestContext, body: bytes) -> list[tuple[str, str]]:
+    """What a non-proxy HTTP backend, or an AWS service, receives without any mapping (recorded, reference
+    A.6; section 9 for services)."""
     assert ctx.request is not None and ctx.match is not None
     api_id = ctx.match.api.id
     headers = [
