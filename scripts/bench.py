@@ -187,7 +187,7 @@ def openapi_document(paths: int) -> dict[str, object]:
                 "x-amazon-apigateway-authtype": "cognito_user_pools",
                 "x-amazon-apigateway-authorizer": {
                     "type": "cognito_user_pools",
-                    "providerARNs": ["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_bench"]}}},
+                    "providerARNs": [f"arn:aws:cognito-idp:us-east-1:123456789012:userpool/{BENCH_POOL}"]}}},
         },
     }  # fmt: skip
     found: dict[str, object] = {}
@@ -294,8 +294,21 @@ def write_openapi_config(folder: Path, paths: int, suffix: str) -> Path:
     config.write_text(
         f"apis:\n  bench: {{openapi: {document.name}, stages: {{Prod: {{}}}}}}\n"
         "functions:\n  proxy: {handler: bench_handlers.proxy}\n  custom: {handler: bench_handlers.custom}\n"
+        f"user_pools:\n  {BENCH_POOL}: {{}}\n"
     )
     return config
+
+
+def token_script(config: Path) -> tuple[str, Path]:
+    """A valid token from the local issuer of ``config``'s project (as ``apig-emu token`` makes it), and a wrk
+    script sending it."""
+    from emulator.auth.tokens import mint
+    from emulator.config import load_definitions
+
+    token = mint(load_definitions(config, code_dir=APP_DIR), "bench-user", expires_in=86400)
+    script = config.with_name(f"{config.stem}-token.lua")
+    script.write_text(f'wrk.headers["Authorization"] = "{token}"\n')
+    return token, script
 
 
 def write_http_proxy_config(folder: Path, backend_port: int) -> Path:
@@ -424,13 +437,7 @@ def write_auth_config(folder: Path, kind: str) -> tuple[Path, Path]:
         "functions:\n  proxy: {handler: bench_handlers.proxy}\n  authorizer: {handler: bench_handlers.authorizer}\n"
         f"user_pools:\n  {BENCH_POOL}: {{}}\n"
     )
-    from emulator.auth.tokens import mint
-    from emulator.config import load_definitions
-
-    token = mint(load_definitions(config, code_dir=APP_DIR), "bench-user", expires_in=86400)
-    script = project / "token.lua"
-    script.write_text(f'wrk.headers["Authorization"] = "{token}"\n')
-    return config, script
+    return config, token_script(config)[1]
 
 
 def openapi_routes_of(paths: int) -> int:
@@ -615,8 +622,9 @@ def load() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-def measure_start(config: Path, isolation: str) -> dict[str, float]:
-    """Seconds to the first answered request (a 403, no function involved) and to the first invocation."""
+def measure_start(config: Path, isolation: str, token: str | None = None) -> dict[str, float]:
+    """Seconds to the first answered request (a 403, no function involved) and to the first invocation
+    (``token`` for ``/bench``'s Cognito authorizer, where it has one)."""
     port = free_port()
     started = time.perf_counter()
     process = start(Variant("start-up", apig_command(config, port, isolation), port))[0]
@@ -624,7 +632,9 @@ def measure_start(config: Path, isolation: str) -> dict[str, float]:
         wait_until_answering(f"http://127.0.0.1:{port}/Prod/nothing-here", process)
         answered = time.perf_counter() - started
         answered_cpu = cpu_seconds(process.pid)
-        urllib.request.urlopen(f"http://127.0.0.1:{port}/Prod/bench", timeout=30).read()
+        headers = {"Authorization": token} if token else {}
+        bench = urllib.request.Request(f"http://127.0.0.1:{port}/Prod/bench", headers=headers)
+        urllib.request.urlopen(bench, timeout=30).read()
         invoked = time.perf_counter() - started
         time.sleep(2.0)  # idle: the start-up's garbage collected, the first request's worker warm
         return {
@@ -689,7 +699,7 @@ def start_figures(
     for kind, config in (("JSON", json_document), ("YAML", yaml_document)):
         for start in ("cold", "warm"):
             label = f"{OPENAPI_PATHS}-path OpenAPI, {kind}, {start} ({routes} routes, process)"
-            start_up[label] = measure_start(config, "process")
+            start_up[label] = measure_start(config, "process", token_script(config)[0])
     return lookups, start_up
 
 
@@ -778,16 +788,18 @@ def main() -> int:
         ("process", small, 1, None, "devnull"),
         ("thread", small, 1, None, "pipe"),
         ("process", small, 1, None, "pipe"),
-        ("thread", openapi, OPENAPI_PATHS, None, None),
+        ("thread", openapi, OPENAPI_PATHS, token_script(openapi)[1], None),
     ):
-        name = f"{isolation}, {'mix, ' if script else ''}{resources} resource{'s' if resources > 1 else ''}"
+        name = f"{isolation}, {'mix, ' if script is mix else ''}{resources} resource{'s' if resources > 1 else ''}"
         if config is openapi:
             name = f"{isolation}, {resources}-path OpenAPI"
         if log is not None:
             name += ", logs on" + (", to a pipe" if log == "pipe" else "")
         port = free_port()
         command = apig_command(config, port, isolation, quiet=log is None)
-        variants.append(Variant(name, command, port, script, log=log or "devnull", only_2xx=script is None))
+        variants.append(
+            Variant(name, command, port, script, log=log or "devnull", only_2xx=script is not mix)
+        )
     for isolation in ("thread", "process"):
         port = free_port()
         command = apig_command(mapped, port, isolation)
@@ -807,11 +819,11 @@ def main() -> int:
 
     for isolation in ("thread", "process"):
         for kind, label in AUTH_KINDS.items():
-            config, token_script = write_auth_config(folder / isolation, kind)
+            config, sends_token = write_auth_config(folder / isolation, kind)
             name = f"{isolation}, 1 path OpenAPI, {label}"
             port = free_port()
             command = apig_command(config, port, isolation)
-            variants.append(Variant(name, command, port, token_script))
+            variants.append(Variant(name, command, port, sends_token))
 
     if args.serverless_offline:
         port = free_port()
