@@ -24,16 +24,17 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import jwt
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
-from jwt.algorithms import RSAAlgorithm
+from typing import TYPE_CHECKING, Any
 
 from emulator.errors import Unauthorized
 
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
 #: The one algorithm Cognito signs with.
 ALGORITHM = "RS256"
+#: The ``token_use`` of a pool's tokens: an ID token, or an access token (with scopes).
+TOKEN_USES = ("id", "access")
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -53,7 +54,15 @@ def issuer(pool_id: str) -> str:
 
 
 def public_keys(jwks: Mapping[str, object]) -> dict[str, RSAPublicKey]:
-    """A JWKS's RSA keys by ``kid``; raises ``JwksProblem`` naming the key that is wrong."""
+    """A JWKS's RSA keys by ``kid``; raises ``JwksProblem`` naming the key that is wrong.
+
+    PyJWT and ``cryptography`` are imported by the first pool that needs them, here and in
+    ``_signed_claims``: they cost a fifth of ``serve``'s start, and most APIs have no Cognito authorizer.
+    """
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from jwt.algorithms import RSAAlgorithm
+
     keys = jwks.get("keys")
     if not isinstance(keys, list) or not keys:
         raise JwksProblem("expected a JSON Web Key Set: an object whose 'keys' is a non-empty list")
@@ -149,6 +158,8 @@ class CognitoVerifier:
         return self._signed_claims(token, candidates)
 
     def _signed_claims(self, token: str, candidates: list[tuple[RSAPublicKey, str]]) -> dict[str, Any]:
+        import jwt
+
         problem = "no key"
         for key, expected_issuer in candidates:
             try:
