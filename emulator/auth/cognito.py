@@ -22,7 +22,7 @@ import binascii
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -106,12 +106,9 @@ class PoolKeys:
 class CognitoVerifier:
     """One authorizer's check: the pools its ``providerARNs`` name, the header its token comes in."""
 
-    def __init__(
-        self, pools: Iterable[PoolKeys], header: str, *, now: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, pools: Iterable[PoolKeys], header: str) -> None:
         self.pools = tuple(pools)
         self.header = header
-        self._now = now
         # kid -> (key, issuer); a kid two pools publish verifies against each in turn.
         self._keys: dict[str, list[tuple[RSAPublicKey, str]]] = {}
         # Exact token text -> its verified claims and those claims as delivered.
@@ -120,22 +117,27 @@ class CognitoVerifier:
             for kid, key in pool.keys.items():
                 self._keys.setdefault(kid, []).append((key, pool.issuer))
 
-    def claims(self, token: str | None, scopes: tuple[str, ...]) -> dict[str, str]:
-        """The claims as ``requestContext.authorizer.claims`` holds them (a fresh dict for each request)."""
-        return dict(self._check(token, scopes)[1])
+    def claims(self, token: str | None, scopes: tuple[str, ...], now: float) -> dict[str, str]:
+        """The claims as ``requestContext.authorizer.claims`` holds them (a fresh dict for each request).
 
-    def verify(self, token: str | None, scopes: tuple[str, ...]) -> dict[str, Any]:
+        ``now`` is the request's time on the gateway's clock, which a test moves to expire a token.
+        """
+        return dict(self._check(token, scopes, now)[1])
+
+    def verify(self, token: str | None, scopes: tuple[str, ...], now: float) -> dict[str, Any]:
         """The token's claims, or ``Unauthorized`` with the reason; ``scopes`` are the method's."""
-        return dict(self._check(token, scopes)[0])
+        return dict(self._check(token, scopes, now)[0])
 
-    def _check(self, token: str | None, scopes: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, str]]:
+    def _check(
+        self, token: str | None, scopes: tuple[str, ...], now: float
+    ) -> tuple[dict[str, Any], dict[str, str]]:
         if not token:
             raise Unauthorized(f"no token in the {self.header} header")
         verified = self._verified.get(token)
         if verified is None:
             claims = self._signed(token)
             verified = (claims, delivered_claims(claims))
-        self._check_time(verified[0])
+        _check_time(verified[0], now)
         _check_use(verified[0], scopes)
         if token not in self._verified:
             self._verified[token] = verified
@@ -184,16 +186,16 @@ class CognitoVerifier:
             return claims
         raise Unauthorized(f"token refused: {problem}")
 
-    def _check_time(self, claims: Mapping[str, Any]) -> None:
-        now = self._now()
-        expires = claims.get("exp")
-        if not isinstance(expires, (int, float)) or isinstance(expires, bool):
-            raise Unauthorized("token's exp is not a number")
-        if now >= expires:
-            raise Unauthorized(f"token expired at {java_date(expires)}")
-        not_before = claims.get("nbf")
-        if not_before is not None and (not _is_number(not_before) or now < not_before):
-            raise Unauthorized("token not valid yet (nbf)")
+
+def _check_time(claims: Mapping[str, Any], now: float) -> None:
+    expires = claims.get("exp")
+    if not isinstance(expires, (int, float)) or isinstance(expires, bool):
+        raise Unauthorized("token's exp is not a number")
+    if now >= expires:
+        raise Unauthorized(f"token expired at {java_date(expires)}")
+    not_before = claims.get("nbf")
+    if not_before is not None and (not _is_number(not_before) or now < not_before):
+        raise Unauthorized("token not valid yet (nbf)")
 
 
 def _header(token: str) -> dict[str, Any] | None:
