@@ -13,9 +13,7 @@ same wherever it is shown.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import importlib
+import importlib.util
 import os
 import runpy
 import sysconfig
@@ -33,11 +31,18 @@ def _directory(module_file: str | None) -> list[str]:
 
 #: apig-emu's own package, the whole of it: a handler's first frame is never in it.
 _OWN = tuple(_directory(os.path.dirname(__file__)))
+
+
+def _origin(name: str) -> str | None:
+    """Where module ``name`` is, found without importing it: a worker process never needs ``asyncio``,
+    whose import alone was a third of a worker's start-up."""
+    spec = importlib.util.find_spec(name)
+    return None if spec is None else spec.origin
+
+
 #: The standard library's machinery a call or an import passes through on its way to user code.
 _MACHINERY_DIRS = tuple(
-    prefix
-    for module in (importlib, asyncio, concurrent.futures)
-    for prefix in _directory(getattr(module, "__file__", None))
+    prefix for name in ("importlib", "asyncio", "concurrent.futures") for prefix in _directory(_origin(name))
 )
 _MACHINERY_FILES = frozenset(
     path
