@@ -17,6 +17,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# A module of their own, so that a Lambda worker unpickles its ``Function`` without building the
+# gateway's two dozen dataclasses; one model still, from here.
+from emulator.lambda_function import DEFAULT_CONCURRENCY as DEFAULT_CONCURRENCY
+from emulator.lambda_function import NOWHERE as NOWHERE
+from emulator.lambda_function import Function as Function
+from emulator.lambda_function import Location as Location
+
 #: The verbs a REST API method may use, besides ``ANY`` which stands for all of them.
 HTTP_METHODS: tuple[str, ...] = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 ANY = "ANY"
@@ -75,26 +82,6 @@ def literal(value: str) -> str:
 
 
 @dataclass(frozen=True)
-class Location:
-    """Where a definition came from, so every error can point at it."""
-
-    file: str
-    key_path: str = ""
-    line: int | None = None
-    #: Only where the line alone would not do: a YAML syntax error, found at one character.
-    column: int | None = None
-
-    def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        if self.line is not None and self.column is not None:
-            where += f":{self.column}"
-        return f"{where}: {self.key_path}" if self.key_path else where
-
-
-NOWHERE = Location("<memory>")
-
-
-@dataclass(frozen=True)
 class CorsConfig:
     """What AWS's "Enable CORS" form asks; the builder compiles it into the methods AWS would store."""
 
@@ -105,46 +92,6 @@ class CorsConfig:
     expose_headers: tuple[str, ...] = ()
     max_age: int | None = None
     allow_credentials: bool = False
-
-
-#: Execution environments per function unless its ``concurrency`` says otherwise: enough to keep the
-#: gateway busy (one process serves one request at a time), few enough to start quickly on a laptop.
-DEFAULT_CONCURRENCY = 4
-
-
-@dataclass(frozen=True)
-class Function:
-    """A Lambda function: its handler and the settings Lambda reports to it."""
-
-    name: str
-    #: ``package.module.function`` as Lambda writes it.
-    handler: str
-    code_dir: Path
-    timeout: float = 3.0
-    memory: int = 128
-    environment: Mapping[str, str] = field(default_factory=dict)
-    location: Location = NOWHERE
-    #: How many requests it serves at once, each in an execution environment of its own (Lambda's
-    #: reserved concurrency); more wait briefly, then are throttled.
-    concurrency: int = DEFAULT_CONCURRENCY
-    #: Where its ``handler`` key is: a handler that does not import is fixed there.
-    handler_location: Location | None = None
-    #: Its layers' folders, put on the path after its code as Lambda puts ``/opt/python`` (a template's
-    #: ``Layers`` with a local ``ContentUri``).
-    layer_paths: tuple[Path, ...] = ()
-    #: The Lambda runtime it is written for (``python3.12``); ``None`` when the definition names none.
-    #: Process isolation runs it with that Python where one is found (``runtime/interpreters.py``).
-    runtime: str | None = None
-    #: Where its ``runtime`` is said (a template's ``Runtime``, perhaps in ``Globals``).
-    runtime_location: Location | None = None
-
-    @property
-    def module_name(self) -> str:
-        return self.handler.rpartition(".")[0]
-
-    @property
-    def function_attr(self) -> str:
-        return self.handler.rpartition(".")[2]
 
 
 @dataclass(frozen=True)

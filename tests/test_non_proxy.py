@@ -24,6 +24,10 @@ functions:
     handler: cases.not_serialisable
     triggers:
       - {api: shop, resource: /unserialisable, method: GET}
+  decimals:
+    handler: cases.decimals
+    triggers:
+      - {api: shop, resource: /decimals, method: GET}
 """
 
 
@@ -86,6 +90,10 @@ def test_unserialisable_result_is_a_marshal_error(harness: Harness) -> None:
     error = harness.get("/Prod/unserialisable").json()
     assert error["errorType"] == "Runtime.MarshalError"
     assert error["errorMessage"] == "Unable to marshal response: Object of type set is not JSON serializable"
+
+
+def test_decimals_are_written_as_numbers_integral_ones_as_integers(harness: Harness) -> None:
+    assert harness.get("/Prod/decimals").content == b'{"count": 3, "price": 9.95, "big": 100}'
 
 
 def test_trace_id_header_on_lambda_success(harness: Harness) -> None:

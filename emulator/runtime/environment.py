@@ -27,7 +27,7 @@ import time
 from abc import ABC, abstractmethod
 from typing import Any
 
-from emulator.model import Function
+from emulator.lambda_function import Function
 from emulator.runtime.handlers import Handler, HandlerLoadError, load_handler
 from emulator.runtime.lambda_context import LambdaContext
 from emulator.runtime.outcomes import Outcome, init_failed, run_handler

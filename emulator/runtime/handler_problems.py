@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from emulator.model import Function
+from emulator.lambda_function import Function
 from emulator.runtime.handlers import HandlerLoadError, load_handler
 from emulator.runtime.outcomes import exit_reason, exit_status
 from emulator.runtime.tracebacks import user_frames

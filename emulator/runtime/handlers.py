@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.model import Function
+from emulator.lambda_function import Function
 from emulator.runtime.shadowing import clash
 from emulator.runtime.tracebacks import format_user_exception, innermost, user_frames
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import decimal
 import json
 import sys
 from typing import Any
@@ -19,7 +18,10 @@ class MarshalError(Exception):
 
 
 def _default(value: Any) -> Any:
-    if isinstance(value, decimal.Decimal):
+    # A Decimal exists only where ``decimal`` was imported: looked up, not imported, so that a worker
+    # whose handler never uses it does not load it (a cold start and an idle worker's memory pay).
+    decimal = sys.modules.get("decimal")
+    if decimal is not None and isinstance(value, decimal.Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 

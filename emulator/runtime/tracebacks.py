@@ -13,9 +13,8 @@ same wherever it is shown.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import importlib
+import functools
+import importlib.util
 import os
 import runpy
 import sysconfig
@@ -33,11 +32,18 @@ def _directory(module_file: str | None) -> list[str]:
 
 #: apig-emu's own package, the whole of it: a handler's first frame is never in it.
 _OWN = tuple(_directory(os.path.dirname(__file__)))
+
+
+def _origin(name: str) -> str | None:
+    """Where module ``name`` is, found without importing it: a worker process never needs ``asyncio``,
+    whose import alone was a third of a worker's start-up."""
+    spec = importlib.util.find_spec(name)
+    return None if spec is None else spec.origin
+
+
 #: The standard library's machinery a call or an import passes through on its way to user code.
 _MACHINERY_DIRS = tuple(
-    prefix
-    for module in (importlib, asyncio, concurrent.futures)
-    for prefix in _directory(getattr(module, "__file__", None))
+    prefix for name in ("importlib", "asyncio", "concurrent.futures") for prefix in _directory(_origin(name))
 )
 _MACHINERY_FILES = frozenset(
     path
@@ -85,17 +91,22 @@ def innermost(exc: BaseException) -> str | None:
     return f"{own[-1].filename}:{own[-1].lineno}" if own else None
 
 
-#: Where installed code lives: the standard library and site-packages, as opposed to a function's code.
-_LIBRARIES = tuple(
-    os.path.join(os.path.realpath(path), "")
-    for path in {sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib", "platlib")}
-)
+@functools.cache
+def _libraries() -> tuple[str, ...]:
+    """Where installed code lives: the standard library and site-packages, as opposed to a function's code.
+
+    Asked for on the first error that needs it, not at import: ``get_path`` loads the interpreter's
+    build configuration, which a worker that never sees an error would load for nothing. ``sysconfig``
+    itself is imported with this module, before a worker puts the function's code on the path.
+    """
+    paths = {sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib", "platlib")}
+    return tuple(os.path.join(os.path.realpath(path), "") for path in paths)
 
 
 def is_library(filename: str) -> bool:
     """Whether a frame is in installed code (the standard library, site-packages) or the runtime's."""
     return (
         filename.startswith("<")
-        or os.path.realpath(filename).startswith(_LIBRARIES)
+        or os.path.realpath(filename).startswith(_libraries())
         or is_machinery(filename)
     )

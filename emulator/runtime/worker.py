@@ -44,11 +44,10 @@ import threading
 import time
 from typing import IO, Any
 
-from emulator.model import Function
+from emulator.lambda_function import Function
 from emulator.runtime.capture import LambdaFormatter
 from emulator.runtime.environ import set_python_only
 from emulator.runtime.environment import ExecutionEnvironment
-from emulator.runtime.handler_problems import diagnose
 from emulator.runtime.handlers import put_on_path
 from emulator.runtime.lambda_context import lambda_environment, log_stream_name
 from emulator.runtime.outcomes import Outcome, out_of_memory
@@ -279,6 +278,10 @@ def check(result_fd: int) -> int:
 
     Line by line so that the parent knows which import crashed the process when one does.
     """
+    # Here, not at the top: only this throwaway process diagnoses, and before ``_step_aside``, after
+    # which the worker may import none of its own modules.
+    from emulator.runtime.handler_problems import diagnose
+
     functions: list[Function] = pickle.load(sys.stdin.buffer)
     _step_aside()
     base = dict(os.environ)

@@ -83,3 +83,10 @@ def exits(event: Any, context: Any) -> None:
 
 def not_serialisable(event: Any, context: Any) -> Any:
     return {"a": {1, 2}}
+
+
+def decimals(event: Any, context: Any) -> Any:
+    """Numbers as boto3 reads them from DynamoDB: ``Decimal``, which Lambda's runtime writes as numbers."""
+    from decimal import Decimal
+
+    return {"count": Decimal("3"), "price": Decimal("9.95"), "big": Decimal("1E+2")}
