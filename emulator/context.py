@@ -93,6 +93,11 @@ class RequestContext:
     authorizer_function: Function | None = None
     #: The authorize step's decision and why, for the inspector (``None``: the method has no authorization).
     authorization: str | None = None
+    #: The IAM caller whose SigV4 signature an ``AWS_IAM`` method verified: its ARN, exactly as
+    #: ``$context.identity.userArn`` has it (``arn:aws:iam::ACCOUNT:user/NAME``, or for a role's session
+    #: ``arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION``). It is the principal a resource policy matches;
+    #: ``None`` means anonymous: the method is not ``AWS_IAM``, or its check was skipped (auth off).
+    iam_principal: str | None = None
 
 
 def domain_name(host: str) -> str:
