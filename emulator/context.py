@@ -98,6 +98,9 @@ class RequestContext:
     #: ``arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION``). It is the principal a resource policy matches;
     #: ``None`` means anonymous: the method is not ``AWS_IAM``, or its check was skipped (auth off).
     iam_principal: str | None = None
+    #: Whether the API's resource policy allows the request, as read before a Lambda authorizer is asked:
+    #: then the authorizer's policy need not allow it too (AWS's policy evaluation table A).
+    resource_policy_allows: bool = False
 
 
 def domain_name(host: str) -> str:

@@ -6,8 +6,8 @@ executes part of it. For each part it does not, the note says which of these a r
 - the method answers AWS's 500 and the log says why: an AWS service integration with no endpoint to
   call, header mappings from sources API Gateway does not know. Serving such a method some other way
   would hide the difference;
-- the method is served without it: IAM and the resource policy. The rest of the method works, which
-  is what a developer needs while those features are on their way;
+- the method is served without it: IAM. The rest of the method works, which is what a developer needs
+  while that feature is on its way;
 - the method answers what AWS would for a definition apig-emu cannot use: a CUSTOM authorizer that is
   no Lambda authorizer (500), a Cognito authorizer naming no user pool ARN it can read (401).
 
@@ -50,21 +50,12 @@ class Note:
 def not_executed(definitions: Definitions) -> tuple[Note, ...]:
     notes: list[Note] = []
     for api in definitions.apis.values():
-        notes += [Note(api.name, text) for text in _api_notes(api)]
         for resource, method in api.methods():
             notes += [
                 Note(api.name, text, resource.path, method.http_method)
                 for text in method_notes(api, method, definitions.aws)
             ]
     return tuple(notes)
-
-
-def _api_notes(api: RestApi) -> list[str]:
-    if api.policy is not None:
-        return [
-            "resource policy (x-amazon-apigateway-policy): not enforced yet; every request is let through"
-        ]
-    return []
 
 
 def method_notes(api: RestApi, method: Method, aws: AwsSettings | None = None) -> list[str]:

@@ -149,7 +149,6 @@ def test_exported_api_route_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.splitlines() == [
         *expected,
         "",
-        "api 'pets': resource policy (x-amazon-apigateway-policy): not enforced yet; every request is let through",
         NON_PROXY_NOTE,
     ]
     assert err == (

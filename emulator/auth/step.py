@@ -5,7 +5,7 @@ stage's and method's throttle (``api_keys.UsagePlans``), the method's own author
 ``authorizationType`` (``COGNITO_USER_POOLS``, ``CUSTOM``; ``AWS_IAM`` registers its own in ``CHECKS``), then the API's resource policy, then the API key and its usage plan's throttle and quota. A refusal raises the ``GatewayError`` AWS answers with; an acceptance fills
 ``$context.authorizer`` (and with it the event's ``requestContext.authorizer``).
 
-``--auth off`` (or the ``auth_off:`` methods) skips the checks, the API key's included, and fills
+``--auth off`` (or the ``auth_off:`` methods) skips the checks, the resource policy and API key included, and fills
 ``$context.authorizer`` with the configured stand-in instead, logged once per method so that nobody
 mistakes it for a check. Throttling still applies: it is not authorization.
 """
@@ -16,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from emulator.auth import resource_policy
 from emulator.auth.api_keys import note_decision
 from emulator.context import RequestContext
 from emulator.errors import Unauthorized
@@ -72,12 +73,17 @@ async def authorize(ctx: RequestContext) -> None:
     # The stage's and method's throttle first, so that a flood never reaches an authorizer.
     await usage.throttle_method(ctx)
     skipped = ctx.deployment.access.skips(match.api.name, match.resource.path, method.http_method)
-    if skipped and method.authorization_type != "NONE":
-        _stand_in(ctx)
+    has_policy = match.api.name in ctx.deployment.access.policies
+    if skipped and (method.authorization_type != "NONE" or has_policy):
+        _stand_in(ctx, has_policy)
     else:
+        if method.authorization_type == "CUSTOM":
+            # AWS reads the resource policy's explicit Deny before it calls a Lambda authorizer.
+            resource_policy.before_authorizer(ctx)
         check = CHECKS.get(method.authorization_type)
         if check is not None:
             await check(ctx)
+        resource_policy.after_method_check(ctx)
     if skipped and method.api_key_required:
         _key_not_checked(ctx)
     else:
@@ -85,21 +91,27 @@ async def authorize(ctx: RequestContext) -> None:
         await usage.check_key(ctx)
 
 
-def _stand_in(ctx: RequestContext) -> None:
-    """What ``auth off`` puts where the authorizer's answer would be: the configured claims or principal."""
+def _stand_in(ctx: RequestContext, has_policy: bool) -> None:
+    """What ``auth off`` puts where the authorizer's answer would be: the configured claims or principal.
+
+    The API's resource policy is skipped too, and said so: a frontend developer on another address must
+    not be stopped by a policy meant for production callers.
+    """
     assert ctx.match is not None
     match, off = ctx.match, ctx.deployment.access.auth_off
     method = match.method
     where = f"{method.http_method} {match.resource.path}"
+    skipped = [method.authorization_type] if method.authorization_type != "NONE" else []
+    skipped += ["the resource policy"] if has_policy else []
     if ctx.deployment.advise_once(f"auth-off {match.api.name} {where}"):
         log.warning(
             "api '%s' %s: authorization (%s) is OFF; requests get the configured stand-in identity, unchecked",
             match.api.name,
             where,
-            method.authorization_type,
+            " and ".join(skipped),
         )
     ctx.authorization = (
-        f"NOT checked: {method.authorization_type} skipped (auth off), the configured stand-in identity given"
+        f"NOT checked: {' and '.join(skipped)} skipped (auth off), the configured stand-in identity given"
     )
     if method.authorization_type == "COGNITO_USER_POOLS":
         set_authorizer(ctx, {"claims": dict(off.claims)})

@@ -27,6 +27,7 @@ from emulator.config.method_request import KEYS as METHOD_REQUEST_KEYS
 from emulator.config.method_request import MethodRequestDecl, read_method_request
 from emulator.config.mocks import MOCK_RESPONSE_KEYS, read_mock_response
 from emulator.config.nodes import Field, Reader, one_of
+from emulator.config.policies import read_policy
 from emulator.config.usage_plans import (
     MethodThrottleDecl,
     PlanDecl,
@@ -263,6 +264,7 @@ _FROM_DOCUMENT = {
     "request_validators": "x-amazon-apigateway-request-validators",
     "api_key_source": "x-amazon-apigateway-api-key-source",
     "authorizers": "components.securitySchemes' x-amazon-apigateway-authorizer",
+    "policy": "x-amazon-apigateway-policy",
 }
 
 
@@ -283,6 +285,7 @@ def _api(reader: Reader, name: str, field: Field, decls: DocumentDecls) -> RestA
             "request_validators",
             "api_key_source",
             "authorizers",
+            "policy",
         ),
     )
     if keys is None:
@@ -343,6 +346,7 @@ def _api(reader: Reader, name: str, field: Field, decls: DocumentDecls) -> RestA
         _one_of(reader, keys["api_key_source"], API_KEY_SOURCES) if "api_key_source" in keys else None
     )
     authorizers = read_authorizers(reader, keys["authorizers"]) if "authorizers" in keys else {}
+    policy = read_policy(reader, keys["policy"]) if "policy" in keys and "openapi" not in keys else None
     return RestApi(
         name,
         api_id,
@@ -355,6 +359,7 @@ def _api(reader: Reader, name: str, field: Field, decls: DocumentDecls) -> RestA
         models=models,
         request_validators=validators,
         api_key_source=key_source or "HEADER",
+        policy=policy,
     )
 
 

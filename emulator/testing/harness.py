@@ -19,6 +19,7 @@ and whoever waited for that loop to end (pytest, at the end of the session), wai
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import time
 import warnings
@@ -46,7 +47,13 @@ from emulator.invocations import Invocation
 from emulator.runtime.invoker import Invoker
 from emulator.runtime.isolation import create_invoker
 from emulator.server import uvicorn_config
-from emulator.testing.client import DEFAULT_BASE_URL, DEFAULT_CLIENT, GatewayClient, GatewayResponseView
+from emulator.testing.client import (
+    CLIENT_IP_EXTENSION,
+    DEFAULT_BASE_URL,
+    DEFAULT_CLIENT,
+    GatewayClient,
+    GatewayResponseView,
+)
 from emulator.testing.config import ConfigSource, as_definitions
 from emulator.testing.events import EventFactory
 
@@ -178,8 +185,20 @@ class Harness:
             )
         return self._client
 
-    def request(self, method: str, url: str, **options: Any) -> GatewayResponseView:
-        """Send a request in-process; options are ``httpx.Client.request``'s (``json=``, ``headers=``...)."""
+    def request(
+        self, method: str, url: str, *, client_ip: str | None = None, **options: Any
+    ) -> GatewayResponseView:
+        """Send a request in-process; options are ``httpx.Client.request``'s (``json=``, ``headers=``...).
+
+        ``client_ip`` sends this one request from another address (``$context.identity.sourceIp``, what a
+        resource policy's ``aws:SourceIp`` reads), without a harness per address.
+        """
+        if client_ip is not None:
+            try:
+                ipaddress.ip_address(client_ip)
+            except ValueError:
+                raise ValueError(f"client_ip: {client_ip!r} is not an IPv4 or IPv6 address") from None
+            options["extensions"] = {**options.get("extensions", {}), CLIENT_IP_EXTENSION: client_ip}
         return cast(GatewayResponseView, self.client.request(method, url, **options))
 
     def get(self, url: str, **options: Any) -> GatewayResponseView:
