@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from emulator.config import ConfigErrors, load_definitions
+from emulator.config.serverless.service import load_serverless
 from emulator.testing import Harness, definitions_from_yaml
 from tests.conftest import LAMBDAS
 
@@ -197,3 +198,128 @@ def test_cloudformation_policy_that_does_not_parse_is_an_error(tmp_path: Path) -
         "condition key 'aws:CurrentTime' is not one apig-emu can evaluate" in str(one)
         for one in info.value.errors
     ), [str(one) for one in info.value.errors]
+
+
+SAM = """
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Auth:
+        ResourcePolicy:
+          IpRangeWhitelist: [127.0.0.0/8]
+          AwsAccountBlacklist: ["999988887777"]
+          CustomStatements:
+            - {Effect: Deny, Principal: "*", Action: "execute-api:Invoke", Resource: "execute-api:/*/DELETE/*"}
+  Echo:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: lambdas/
+      Handler: cases.echo_event
+      Events:
+        Get: {Type: Api, Properties: {RestApiId: !Ref Api, Path: "/orders/{id}", Method: get}}
+        Delete: {Type: Api, Properties: {RestApiId: !Ref Api, Path: "/orders/{id}", Method: delete}}
+        Private:
+          Type: Api
+          Properties:
+            RestApiId: !Ref Api
+            Path: /private
+            Method: any
+            Auth: {ResourcePolicy: {SourceVpcWhitelist: [vpce-1a2b3c4d]}}
+"""
+
+
+def sam_project(tmp_path: Path, template: str = SAM) -> Path:
+    (tmp_path / "lambdas").symlink_to(LAMBDAS)
+    (tmp_path / "template.yaml").write_text(template)
+    return tmp_path / "template.yaml"
+
+
+def test_sam_resource_policy_compiles_as_sams_translator_writes_it(tmp_path: Path) -> None:
+    """aws/serverless-application-model, samtranslator/swagger/swagger.py: per method an Allow for
+    everyone and a Deny NotIpAddress the whitelist; a Deny for the blacklisted accounts; the custom
+    statements as written; ANY as *, path parameters as *."""
+    policy = load_definitions(sam_project(tmp_path)).apis["Api"].policy
+    assert policy is not None
+    statements = policy["Statement"]
+    assert isinstance(statements, list)
+    get = ["execute-api:/Prod/GET/orders/*"]
+    assert {
+        "Effect": "Deny",
+        "Action": "execute-api:Invoke",
+        "Resource": get,
+        "Principal": {"AWS": ["999988887777"]},
+    } in statements
+    assert {
+        "Effect": "Allow",
+        "Action": "execute-api:Invoke",
+        "Resource": get,
+        "Principal": "*",
+    } in statements
+    assert {
+        "Effect": "Deny",
+        "Action": "execute-api:Invoke",
+        "Resource": get,
+        "Principal": "*",
+        "Condition": {"NotIpAddress": {"aws:SourceIp": ["127.0.0.0/8"]}},
+    } in statements
+    assert {
+        "Effect": "Deny",
+        "Action": "execute-api:Invoke",
+        "Resource": ["execute-api:/Prod/*/private"],
+        "Principal": "*",
+        "Condition": {"StringNotEquals": {"aws:SourceVpce": ["vpce-1a2b3c4d"]}},
+    } in statements
+    custom = [one for one in statements if one.get("Resource") == "execute-api:/*/DELETE/*"]
+    assert len(custom) == 1
+
+
+def test_sam_resource_policy_is_enforced(tmp_path: Path) -> None:
+    with Harness(sam_project(tmp_path)) as apig:
+        assert apig.get("/Prod/orders/7").status == 200
+        outside = apig.get("/Prod/orders/7", client_ip="192.0.2.1")
+        assert outside.status == 403
+        assert outside.json()["Message"].endswith("with an explicit deny in a resource-based policy")
+        # The custom statement denies every DELETE, from anywhere.
+        assert apig.delete("/Prod/orders/7").status == 403
+        # No local request comes through the VPC endpoint the whitelist names.
+        assert apig.get("/Prod/private").status == 403
+
+
+def test_sam_resource_policy_mistakes_are_errors_at_the_key(tmp_path: Path) -> None:
+    bad = SAM.replace("IpRangeWhitelist:", "IpRangeAllowlist:")
+    with pytest.raises(ConfigErrors) as info:
+        load_definitions(sam_project(tmp_path, bad))
+    assert any(
+        "Resources.Api.Properties.Auth.ResourcePolicy: ResourcePolicy: unknown key 'IpRangeAllowlist'"
+        in str(one)
+        for one in info.value.errors
+    ), [str(one) for one in info.value.errors]
+
+
+def test_serverless_resource_policy_that_does_not_parse_is_an_error_at_its_line(tmp_path: Path) -> None:
+    (tmp_path / "serverless.yml").write_text(
+        textwrap.dedent(
+            """
+            service: shop
+            provider:
+              name: aws
+              runtime: python3.12
+              apiGateway:
+                resourcePolicy:
+                  - {Effect: Allow, Principal: '*', Action: execute-api:Invoke, Resource: ['execute-api:/*'],
+                     Condition: {IpAddress: {aws:SourceIp: [not-an-address]}}}
+            functions:
+              fn: {handler: cases.echo_event, events: [{http: GET items}]}
+            """
+        )
+    )
+    loaded = load_serverless(tmp_path / "serverless.yml", code_dir=LAMBDAS, environ={})
+    assert [str(one).replace(f"{tmp_path}/", "") for one in loaded.errors] == [
+        "serverless.yml:7: provider.apiGateway.resourcePolicy: resource policy: "
+        "Statement[0].Condition.IpAddress.aws:SourceIp: 'not-an-address' is not an IP address or CIDR block "
+        "('not-an-address' does not appear to be an IPv4 or IPv6 network)"
+    ]
