@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import json
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -490,3 +491,72 @@ def test_derived_user_ids_are_stable_and_of_iams_form() -> None:
         != derived_user_id("arn:aws:iam::123456789012:user/bob")
     )
     assert user.startswith("AIDA") and len(user) == 21 and user.isalnum() and user.isupper()
+
+
+# Presigned URLs: the signature in the query
+
+
+def test_a_presigned_url_is_accepted_until_it_expires(apig: Harness) -> None:
+    """SigV4's query form, signed by botocore's ``SigV4QueryAuth``; ``X-Amz-Expires`` is its lifetime (the
+    wording of an expired URL's refusal on execute-api is UNCONFIRMED: the header form's is used)."""
+    url = apig.signer("AKIDEXAMPLE").presign("GET", URL + "?q=a%20b", expires=60)
+    signed_at = apig.clock.now()
+    response = apig.get(url)
+    assert response.status_code == 200, response.text
+    assert response.json()["queryStringParameters"]["q"] == "a b"
+    assert identity_of(response)["userArn"] == "arn:aws:iam::123456789012:user/alice"
+    apig.clock.advance(61)
+    now = apig.clock.now()
+    assert refusal(apig.get(url)) == (
+        403,
+        "InvalidSignatureException",
+        f"Signature expired: {stamp(signed_at)} is now earlier than {stamp(now - 60)} ({stamp(now)} - 60 sec.)",
+    )
+
+
+def test_a_presigned_url_changed_or_incomplete_is_refused(apig: Harness) -> None:
+    url = apig.signer("AKIDEXAMPLE").presign("GET", URL + "?q=1")
+    assert refusal(apig.get(url.replace("q=1", "q=2")))[:2] == (403, "InvalidSignatureException")
+    assert refusal(apig.post(url))[:2] == (403, "InvalidSignatureException")
+    incomplete = url.split("&X-Amz-SignedHeaders")[0]
+    assert refusal(apig.get(incomplete)) == (
+        403,
+        "IncompleteSignatureException",
+        "AWS query-string parameters must include 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', "
+        "'X-Amz-Date', 'X-Amz-SignedHeaders'. Re-examine the query-string parameters.",
+    )
+
+
+def test_a_presigned_url_of_session_credentials_carries_its_token(apig: Harness) -> None:
+    url = apig.signer("ASIASESSION").presign("GET", URL)
+    assert "X-Amz-Security-Token=the-session-token" in url
+    assert identity_of(apig.get(url))["userArn"].endswith(":assumed-role/Deployer/ci-run-7")
+
+
+# Other loaders
+
+
+def test_a_sam_templates_aws_iam_method_is_checked(tmp_path: Path) -> None:
+    """SAM's ``Auth: {Authorizer: AWS_IAM}``: a template alone lists no credentials, so only the unsigned
+    answer and the unknown key are reachable."""
+    path = tmp_path / "template.yaml"
+    path.write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n"
+        "  Fn:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      Handler: cases.echo_event\n"
+        "      Runtime: python3.11\n"
+        f"      CodeUri: {LAMBDAS}\n"
+        "      Events:\n"
+        "        Who: {Type: Api, Properties: {Path: /who, Method: get, Auth: {Authorizer: AWS_IAM}}}\n"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        apig = Harness(path)
+    with apig:
+        assert refusal(apig.get("/Prod/who"))[:2] == (403, "MissingAuthenticationTokenException")
+        signer = SigV4Signer("AKIDEXAMPLE", SECRET, now=apig.clock.now)
+        headers = signer.sign("GET", "http://localhost:3000/Prod/who", {"host": "localhost:3000"})
+        assert refusal(apig.get("/Prod/who", headers=headers))[:2] == (403, "UnrecognizedClientException")

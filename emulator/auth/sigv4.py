@@ -84,21 +84,22 @@ def parse_authorization(header: str, amz_date: str | None) -> Signature:
         raise IncompleteSignature(
             message=" ".join(missing or _algorithm(header)) + f" Authorization={header}"
         )
-    scope = params["Credential"].split("/")
-    if len(scope) != 5:
-        raise IncompleteSignature(
-            message="Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/"
-            f"term, got '{params['Credential']}'"
-        )
     return Signature(
-        access_key_id=scope[0],
-        date=scope[1],
-        region=scope[2],
-        service=scope[3],
-        terminator=scope[4],
+        *_scope(params["Credential"]),
         signed_headers=tuple(name.strip().lower() for name in params["SignedHeaders"].split(";")),
         signature=params["Signature"],
     )
+
+
+def _scope(credential: str) -> tuple[str, str, str, str, str]:
+    """``AKID/20261129/us-east-1/execute-api/aws4_request``'s five parts."""
+    parts = credential.split("/")
+    if len(parts) != 5:
+        raise IncompleteSignature(
+            message="Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/"
+            f"term, got '{credential}'"
+        )
+    return parts[0], parts[1], parts[2], parts[3], parts[4]
 
 
 def _algorithm(header: str) -> list[str]:
@@ -111,6 +112,67 @@ class Verified:
     credential: IamCredential
     #: The signature's ``X-Amz-Date``, for the decision's text.
     amz_date: str
+    #: Signed in the query (a presigned URL) rather than the ``Authorization`` header.
+    presigned: bool = False
+
+
+@dataclass(frozen=True)
+class Presigned:
+    """A presigned URL's signature (``X-Amz-Signature`` and its companions in the query)."""
+
+    signature: Signature
+    amz_date: str
+    expires: int
+    token: str | None
+    #: The query the client signed: all of it but ``X-Amz-Signature``, as written.
+    signed_query: str
+
+
+#: A presigned URL's parameters, each of which AWS requires.
+_QUERY_PARAMS = (
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Signature",
+    "X-Amz-Date",
+    "X-Amz-SignedHeaders",
+)
+#: SigV4's longest presigned lifetime: seven days.
+MAX_EXPIRES_SECONDS = 7 * 24 * 3600
+
+
+def parse_presigned(query: str) -> Presigned | None:
+    """The query's SigV4 parameters, ``None`` when it has none (the request is not presigned)."""
+    pieces = [piece for piece in query.split("&") if piece]
+    pairs = [(unquote(piece.partition("=")[0]), unquote(piece.partition("=")[2]), piece) for piece in pieces]
+    found = {name: value for name, value, _ in pairs}
+    if not any(name in found for name in _QUERY_PARAMS):
+        return None
+    if any(name not in found for name in _QUERY_PARAMS):
+        raise IncompleteSignature(
+            message="AWS query-string parameters must include "
+            + ", ".join(f"'{name}'" for name in _QUERY_PARAMS)
+            + ". Re-examine the query-string parameters."
+        )
+    if found["X-Amz-Algorithm"] != ALGORITHM:
+        raise IncompleteSignature(
+            message=f"X-Amz-Algorithm only supports '{ALGORITHM}', not '{found['X-Amz-Algorithm']}'."
+        )
+    written = found.get("X-Amz-Expires", str(MAX_EXPIRES_SECONDS))
+    if not written.isdigit() or not 0 < int(written) <= MAX_EXPIRES_SECONDS:
+        raise IncompleteSignature(
+            message=f"X-Amz-Expires must be a whole number of seconds from 1 to {MAX_EXPIRES_SECONDS}, got "
+            f"'{written}'."
+        )
+    scope = _scope(found["X-Amz-Credential"])
+    signature = Signature(
+        *scope,
+        signed_headers=tuple(name.strip().lower() for name in found["X-Amz-SignedHeaders"].split(";")),
+        signature=found["X-Amz-Signature"],
+    )
+    signed_query = "&".join(piece for name, _, piece in pairs if name != "X-Amz-Signature")
+    return Presigned(
+        signature, found["X-Amz-Date"], int(written), found.get("X-Amz-Security-Token"), signed_query
+    )
 
 
 class SigV4Verifier:
@@ -121,17 +183,23 @@ class SigV4Verifier:
 
     def verify(self, request: GatewayRequest, now: float) -> Verified:
         header = request.header("authorization")
-        if header is None:
+        presigned = parse_presigned(request.query_string) if header is None else None
+        if presigned is not None:
+            signature, amz_date, token = presigned.signature, presigned.amz_date, presigned.token
+            query, lifetime = presigned.signed_query, presigned.expires
+        elif header is None:
             raise MissingAuthenticationToken("no Authorization header: the request is not signed")
-        amz_date = request.header("x-amz-date")
-        signature = parse_authorization(header, amz_date)
-        assert amz_date is not None
+        else:
+            found_date = request.header("x-amz-date")
+            signature = parse_authorization(header, found_date)
+            assert found_date is not None
+            amz_date, token = found_date, request.header("x-amz-security-token")
+            query, lifetime = request.query_string, MAX_SKEW_SECONDS
         credential = self.credentials.get(signature.access_key_id)
         if credential is None:
             raise UnrecognizedClient(
                 f"access key id '{signature.access_key_id}' is not under iam: credentials"
             )
-        token = request.header("x-amz-security-token")
         if token != credential.session_token:
             which = (
                 "carries no session token"
@@ -139,16 +207,18 @@ class SigV4Verifier:
                 else "carries a session token that is not its key's"
             )
             raise UnrecognizedClient(f"the request signed with '{credential.access_key_id}' {which}")
-        _check_time(amz_date, now)
+        _check_time(amz_date, now, lifetime)
         _check_scope(signature, amz_date)
-        _check_signature(request, signature, credential, amz_date)
-        return Verified(credential, amz_date)
+        _check_signature(request, query, signature, credential, amz_date)
+        return Verified(credential, amz_date, presigned=presigned is not None)
 
     def __repr__(self) -> str:
         return f"SigV4Verifier({sorted(self.credentials)})"
 
 
-def _check_time(amz_date: str, now: float) -> None:
+def _check_time(amz_date: str, now: float, lifetime: int = MAX_SKEW_SECONDS) -> None:
+    """Not older than ``lifetime`` (five minutes, or a presigned URL's ``X-Amz-Expires``), nor more than five
+    minutes ahead."""
     try:
         signed_at = datetime.strptime(amz_date, TIMESTAMP).replace(tzinfo=timezone.utc)
     except ValueError:
@@ -159,11 +229,13 @@ def _check_time(amz_date: str, now: float) -> None:
     # Whole seconds, as X-Amz-Date has them.
     whole = int(now)
     at = datetime.fromtimestamp(whole, timezone.utc)
-    earliest, latest = whole - MAX_SKEW_SECONDS, whole + MAX_SKEW_SECONDS
+    earliest, latest = whole - lifetime, whole + MAX_SKEW_SECONDS
     if signed_at.timestamp() < earliest:
+        # A presigned URL's wording on execute-api is UNCONFIRMED: the header form's, with its lifetime.
+        span = "5 min." if lifetime == MAX_SKEW_SECONDS else f"{lifetime} sec."
         raise InvalidSignature(
-            message=f"Signature expired: {amz_date} is now earlier than {_stamp(earliest)} ({at.strftime(TIMESTAMP)}"
-            " - 5 min.)"
+            message=f"Signature expired: {amz_date} is now earlier than {_stamp(earliest)} "
+            f"({at.strftime(TIMESTAMP)} - {span})"
         )
     if signed_at.timestamp() > latest:
         raise InvalidSignature(
@@ -196,7 +268,7 @@ def _check_scope(signature: Signature, amz_date: str) -> None:
 
 
 def _check_signature(
-    request: GatewayRequest, signature: Signature, credential: IamCredential, amz_date: str
+    request: GatewayRequest, query: str, signature: Signature, credential: IamCredential, amz_date: str
 ) -> None:
     declared = request.header("x-amz-content-sha256")
     if (
@@ -209,7 +281,7 @@ def _check_signature(
             message="The provided 'x-amz-content-sha256' header does not match what was computed."
         )
     computed: tuple[str, str] | None = None
-    for signed in _as_signed(request, signature, credential, amz_date):
+    for signed in _as_signed(request, query, signature, credential, amz_date):
         canonical, string_to_sign, expected = signed
         if hmac.compare_digest(expected, signature.signature):
             return
@@ -222,7 +294,7 @@ def _check_signature(
 
 
 def _as_signed(
-    request: GatewayRequest, signature: Signature, credential: IamCredential, amz_date: str
+    request: GatewayRequest, query: str, signature: Signature, credential: IamCredential, amz_date: str
 ) -> Iterator[tuple[str, str, str]]:
     """(canonical request, string to sign, signature) of the request as a client would have signed it.
 
@@ -234,7 +306,6 @@ def _as_signed(
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
-    query = request.query_string
     url = f"http://{request.host}{request.raw_path}" + (f"?{query}" if query else "")
     aws_request = AWSRequest(method=request.method, url=url, data=request.body)
     wanted = set(signature.signed_headers)

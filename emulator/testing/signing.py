@@ -62,6 +62,25 @@ class SigV4Signer(httpx.Auth):
         added = ("Authorization", "X-Amz-Date", "X-Amz-Security-Token")
         return {name: request.headers[name] for name in added if name in request.headers}
 
+    def presign(self, method: str, url: str, *, expires: int = 300) -> str:
+        """``url`` with the signature in its query (a presigned URL), good for ``expires`` seconds."""
+        from botocore.auth import SigV4QueryAuth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        request = AWSRequest(method=method, url=url, headers={"host": httpx.URL(url).netloc.decode()})
+        request.context["timestamp"] = datetime.fromtimestamp(self._now(), timezone.utc).strftime(TIMESTAMP)
+        signer = SigV4QueryAuth(
+            Credentials(self.access_key_id, self._secret, self._token), SERVICE, self.region, expires=expires
+        )
+        # add_auth's steps, at the signing time given.
+        signer._modify_request_before_signing(request)
+        canonical = signer.canonical_request(request)
+        signer._inject_signature_to_request(
+            request, signer.signature(signer.string_to_sign(request, canonical), request)
+        )
+        return str(request.url)
+
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers.update(self.sign(request.method, str(request.url), request.headers, request.read()))
         yield request
