@@ -6,8 +6,6 @@ executes part of it. For each part it does not, the note says which of these a r
 - the method answers AWS's 500 and the log says why: an AWS service integration with no endpoint to
   call, header mappings from sources API Gateway does not know. Serving such a method some other way
   would hide the difference;
-- the method is served without it: IAM. The rest of the method works, which is what a developer needs
-  while that feature is on its way;
 - the method answers what AWS would for a definition apig-emu cannot use: a CUSTOM authorizer that is
   no Lambda authorizer (500), a Cognito authorizer naming no user pool ARN it can read (401).
 
@@ -77,8 +75,6 @@ def method_notes(api: RestApi, method: Method, aws: AwsSettings | None = None) -
                 f"authorizer '{authorizer.name}' (COGNITO_USER_POOLS) names no user pool ARN apig-emu can read "
                 f"({', '.join(authorizer.provider_arns) or 'none'}); every request answers 401"
             )
-    elif method.authorization_type == "AWS_IAM":
-        notes.append("IAM authorization (AWS_IAM): not enforced yet; served without a signature")
     return notes
 
 

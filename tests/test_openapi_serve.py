@@ -64,7 +64,7 @@ def test_serve_answers_an_imported_api_and_says_what_it_does_not_execute_yet(
     assert requests.get(pets_server.url + "/dev/pets/2", headers=token, timeout=5).status_code == 500
     pets_server.stop()
     log = pets_server.log()
-    # No method has a part left unexecuted (the NOT YET column is gone); the api's resource policy is noted below.
+    # No method has a part left unexecuted (the NOT YET column is gone), and the resource policy is enforced.
     assert "GET      http://localhost:" in log and "NOT YET" not in log
     assert (
         "pets-export.yaml:265: x-amazon-apigateway-minimum-compression-size: "

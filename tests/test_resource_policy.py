@@ -150,9 +150,10 @@ def apig(tmp_path: Path) -> Iterator[Harness]:
 
 @pytest.fixture
 def signed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Stands in for part J's SigV4 check (``CHECKS["AWS_IAM"]``): the caller it would have verified is the
-    ``X-Principal`` header, set on ``ctx.iam_principal`` as that check sets it. What is under test is how the
-    resource policy combines with an IAM caller, not the signature."""
+    """Stands in for the SigV4 check (``CHECKS["AWS_IAM"]``): the caller it would have verified is the
+    ``X-Principal`` header, set on ``ctx.iam_principal`` as that check sets it, so that each row names its
+    caller plainly. What is under test is how the resource policy combines with an IAM caller; the rows
+    with real signatures are at the end."""
 
     async def verified(ctx: RequestContext) -> None:
         assert ctx.request is not None
@@ -371,3 +372,61 @@ def test_auth_off_skips_the_resource_policy_and_says_so(
 def test_client_ip_must_be_an_address(apig: Harness) -> None:
     with pytest.raises(ValueError, match="client_ip: 'nowhere' is not an IPv4 or IPv6 address"):
         apig.get("/Prod/open", client_ip="nowhere")
+
+
+# The same rows with part J's real SigV4 check: requests signed by the ``iam:`` credentials.
+
+IAM_CREDENTIALS = f"""
+iam:
+  credentials:
+    - {{access_key_id: AKIDALICE, secret_access_key: alice-secret, user_arn: "{ALICE}"}}
+    - {{access_key_id: AKIDEVE, secret_access_key: eve-secret, user_arn: "{EVE}"}}
+    - {{access_key_id: AKIDOLGA, secret_access_key: olga-secret, user_arn: "{OUTSIDER}"}}
+    - {{access_key_id: AKIDPAT, secret_access_key: pat-secret, user_arn: "{PARTNER}"}}
+"""
+
+
+@pytest.fixture
+def signing(tmp_path: Path) -> Iterator[Harness]:
+    with Harness(write_project(tmp_path, extra=IAM_CREDENTIALS), code_dir=LAMBDAS) as harness:
+        yield harness
+
+
+def test_signed_callers_meet_tables_a_and_b(signing: Harness) -> None:
+    apig = signing
+    assert apig.get("/Prod/iam", sign_as="AKIDALICE", client_ip=NEITHER).status == 200
+    refused(apig.get("/Prod/iam", sign_as="AKIDEVE", client_ip=NEITHER), explicit("iam", EVE))
+    refused(apig.get("/Prod/iam", sign_as="AKIDOLGA", client_ip=NEITHER), implicit("iam", OUTSIDER))
+    assert apig.get("/Prod/iam", sign_as="AKIDPAT", client_ip=NEITHER).status == 200
+    assert shown(apig.exchanges[-1]).endswith(
+        "the resource policy allows arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/Prod/GET/iam "
+        f"(Statement[3] (partner), caller {PARTNER} from {NEITHER})"
+    )
+
+
+def test_an_unsigned_request_is_refused_by_iam_before_the_policy_is_read(signing: Harness) -> None:
+    response = signing.get("/Prod/iam", client_ip=ALLOWED)
+    assert (response.status, response.content) == (403, b'{"message":"Missing Authentication Token"}')
+
+
+def test_another_accounts_caller_is_refused_by_an_api_without_a_policy(tmp_path: Path) -> None:
+    """Table B: nothing in the API's account grants a caller of another account, whose own allow does not
+    suffice; a caller of the API's account needs none (table A)."""
+    (tmp_path / "apig.yaml").write_text(
+        textwrap.dedent(
+            """
+            apis:
+              shop: {stages: {Prod: {}}}
+            functions:
+              echoEvent:
+                handler: cases.echo_event
+                triggers: [{api: shop, resource: /iam, method: GET, proxy: true, authorizer: AWS_IAM}]
+            """
+        )
+        + IAM_CREDENTIALS
+    )
+    with Harness(tmp_path / "apig.yaml", code_dir=LAMBDAS) as apig:
+        assert apig.get("/Prod/iam", sign_as="AKIDALICE").status == 200
+        api_id = apig.definitions.apis["shop"].id
+        message = implicit("iam", OUTSIDER).replace("a1b2c3d4e5", api_id)
+        refused(apig.get("/Prod/iam", sign_as="AKIDOLGA"), message)

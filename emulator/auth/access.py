@@ -1,6 +1,7 @@
 """What a deployment needs to authorize requests, compiled once from the definitions.
 
 Keys are parsed here, once per deployment (a reload parses them anew), so a request only verifies.
+IAM credentials are indexed by access key id for ``AWS_IAM`` methods' SigV4 verifier (``sigv4.py``).
 A pool's keys come from its ``user_pools:`` entry's JWKS, or, for a pool without ``jwks`` or without an
 entry, from the project's built-in local issuer (``local_issuer.py``).
 """
@@ -15,6 +16,7 @@ from emulator.auth.arns import api_arn
 from emulator.auth.cognito import CognitoVerifier, PoolKeys, public_keys
 from emulator.auth.local_issuer import local_issuer, project_dir
 from emulator.auth.policy import Policy, PolicyError, parse_policy
+from emulator.auth.sigv4 import SigV4Verifier
 from emulator.model import AuthOff, Authorizer, Definitions
 
 log = logging.getLogger("apig_emu.auth")
@@ -32,6 +34,8 @@ class Access:
     #: ``--auth off``: every method's authorization is skipped, ``auth_off``'s claims stand in.
     off: bool = False
     auth_off: AuthOff = field(default_factory=AuthOff)
+    #: ``AWS_IAM`` methods' SigV4 verifier over the ``iam:`` credentials.
+    iam: SigV4Verifier = field(default_factory=lambda: SigV4Verifier({}))
 
     def skips(self, api: str, path: str, verb: str) -> bool:
         return self.off or (api, path, verb) in self.auth_off.methods
@@ -66,7 +70,11 @@ def compile_access(definitions: Definitions, *, off: bool = False) -> Access:
             keys = [pools.setdefault(pool, _pool_keys(definitions, pool)) for pool in pool_ids(authorizer)]
             verifiers[(api.name, authorizer.name)] = CognitoVerifier(keys, header_name(authorizer))
     return Access(
-        cognito=verifiers, policies=compile_policies(definitions), off=off, auth_off=definitions.auth_off
+        cognito=verifiers,
+        policies=compile_policies(definitions),
+        off=off,
+        auth_off=definitions.auth_off,
+        iam=SigV4Verifier(dict(definitions.iam)),
     )
 
 

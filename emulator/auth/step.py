@@ -2,7 +2,7 @@
 
 After routing (the method is known) and before request validation (AWS authorizes first): the
 stage's and method's throttle (``api_keys.UsagePlans``), the method's own authorization by its
-``authorizationType`` (``COGNITO_USER_POOLS``, ``CUSTOM``; ``AWS_IAM`` registers its own in ``CHECKS``), then the API's resource policy, then the API key and its usage plan's throttle and quota. A refusal raises the ``GatewayError`` AWS answers with; an acceptance fills
+``authorizationType`` (``COGNITO_USER_POOLS``, ``CUSTOM``, ``AWS_IAM``: ``CHECKS``), then the API's resource policy, then the API key and its usage plan's throttle and quota. A refusal raises the ``GatewayError`` AWS answers with; an acceptance fills
 ``$context.authorizer`` (and with it the event's ``requestContext.authorizer``).
 
 ``--auth off`` (or the ``auth_off:`` methods) skips the checks, the resource policy and API key included, and fills
@@ -16,10 +16,13 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from emulator.account import ACCOUNT_ID
 from emulator.auth import resource_policy
 from emulator.auth.api_keys import note_decision
+from emulator.config.iam import derived_user_id
 from emulator.context import RequestContext
-from emulator.errors import Unauthorized
+from emulator.errors import GatewayError, Unauthorized
+from emulator.model import AuthOff, IamCredential
 
 log = logging.getLogger("apig_emu.auth")
 
@@ -62,8 +65,35 @@ async def lambda_authorizer(ctx: RequestContext) -> None:
     await ctx.lambda_authorizers.check(ctx)
 
 
+async def aws_iam(ctx: RequestContext) -> None:
+    """An AWS_IAM method: the request's SigV4 signature, by a key of the ``iam:`` section (``sigv4.py``)."""
+    assert ctx.request is not None and ctx.usage_plans is not None
+    try:
+        verified = ctx.deployment.access.iam.verify(ctx.request, ctx.usage_plans.clock.now())
+    except GatewayError as refusal:
+        ctx.authorization = f"refused by IAM (SigV4): {refusal.error_type}: {refusal.reason}"
+        raise
+    credential = verified.credential
+    set_iam_identity(ctx, credential, access_key=credential.access_key_id)
+    ctx.iam_principal = credential.user_arn
+    ctx.authorization = (
+        f"allowed by IAM (SigV4): signed by {credential.access_key_id} ({credential.user_arn}) at "
+        f"{verified.amz_date}, signature verified"
+    )
+
+
+def set_iam_identity(ctx: RequestContext, credential: IamCredential, *, access_key: str | None) -> None:
+    """``$context.identity`` of an IAM caller, as AWS fills it: the key, the account, the caller's ids and ARN."""
+    assert ctx.variables is not None
+    identity = ctx.variables["identity"]
+    identity["accessKey"] = access_key
+    identity["accountId"] = credential.account_id
+    identity["caller"] = identity["user"] = credential.caller
+    identity["userArn"] = credential.user_arn
+
+
 #: The method's own authorization, by its ``authorizationType``; ``NONE`` and unknown types pass.
-CHECKS: dict[str, Check] = {"COGNITO_USER_POOLS": cognito, "CUSTOM": lambda_authorizer}
+CHECKS: dict[str, Check] = {"COGNITO_USER_POOLS": cognito, "CUSTOM": lambda_authorizer, "AWS_IAM": aws_iam}
 
 
 async def authorize(ctx: RequestContext) -> None:
@@ -117,6 +147,17 @@ def _stand_in(ctx: RequestContext, has_policy: bool) -> None:
         set_authorizer(ctx, {"claims": dict(off.claims)})
     elif method.authorization_type == "CUSTOM":
         set_authorizer(ctx, {**off.context, "principalId": off.principal_id, "integrationLatency": 0})
+    elif method.authorization_type == "AWS_IAM":
+        set_iam_identity(ctx, stand_in_caller(ctx.deployment.definitions.iam, off), access_key=None)
+
+
+def stand_in_caller(credentials: Mapping[str, IamCredential], off: AuthOff) -> IamCredential:
+    """Whom an ``AWS_IAM`` method's identity shows when its check is off: the first ``iam:`` caller, else
+    an IAM user named after ``auth_off``'s ``principal_id``."""
+    for credential in credentials.values():
+        return credential
+    arn = f"arn:aws:iam::{ACCOUNT_ID}:user/{off.principal_id}"
+    return IamCredential("", "", arn, derived_user_id(arn))
 
 
 def _key_not_checked(ctx: RequestContext) -> None:

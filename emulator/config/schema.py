@@ -1,4 +1,4 @@
-"""Reading one file's ``apis``, ``functions``, ``mocks``, ``user_pools``, ``auth_off``, ``api_keys`` and
+"""Reading one file's ``apis``, ``functions``, ``mocks``, ``user_pools``, ``iam``, ``auth_off``, ``api_keys`` and
 ``usage_plans`` into declarations, checking each value on its own.
 
 Checks that need the other files too (unknown apis, clashing methods and resources) happen when the
@@ -19,6 +19,7 @@ from emulator.config.api_models import read_models, read_request_validators
 from emulator.config.aws_section import read_aws
 from emulator.config.builder import MockAnswer
 from emulator.config.gateway_responses import read_gateway_responses
+from emulator.config.iam import read_iam
 from emulator.config.integration_keys import MAPPING_KEYS, MappingDecl, read_mapping
 from emulator.config.integrations_section import KEYS as INTEGRATION_KEYS
 from emulator.config.integrations_section import read_integration
@@ -49,6 +50,7 @@ from emulator.model import (
     AwsSettings,
     CorsConfig,
     Function,
+    IamCredential,
     Integration,
     Location,
     RestApi,
@@ -155,6 +157,8 @@ class DocumentDecls:
     usage_plans: list[PlanDecl] = dataclasses.field(default_factory=list)
     method_throttles: list[MethodThrottleDecl] = dataclasses.field(default_factory=list)
     user_pools: list[UserPool] = dataclasses.field(default_factory=list)
+    #: The ``iam:`` section's credentials (``config/iam.py``).
+    iam: list[IamCredential] = dataclasses.field(default_factory=list)
     #: ``auth_off:``, with where it is (one file may hold it) and the methods it lists.
     auth_off: tuple[AuthOff, Location, list[NamedMethod]] | None = None
 
@@ -183,6 +187,7 @@ def read_document(reader: Reader, root: Field, code_dir: Path) -> DocumentDecls:
             "auth_off",
             "api_keys",
             "usage_plans",
+            "iam",
         ),
     )
     if top is None:
@@ -191,6 +196,8 @@ def read_document(reader: Reader, root: Field, code_dir: Path) -> DocumentDecls:
         decls.aws = read_aws(reader, top["aws"])
     if "user_pools" in top:
         decls.user_pools = read_user_pools(reader, top["user_pools"])
+    if "iam" in top:
+        decls.iam = read_iam(reader, top["iam"])
     if "auth_off" in top:
         read = read_auth_off(reader, top["auth_off"])
         if read is not None:

@@ -56,6 +56,7 @@ from emulator.testing.client import (
 )
 from emulator.testing.config import ConfigSource, as_definitions
 from emulator.testing.events import EventFactory
+from emulator.testing.signing import SigV4Signer
 
 Handler = Callable[[Any, Any], Any]
 #: ``auth="off"`` serves every method without its authorization, as ``serve --auth off``.
@@ -186,13 +187,22 @@ class Harness:
         return self._client
 
     def request(
-        self, method: str, url: str, *, client_ip: str | None = None, **options: Any
+        self,
+        method: str,
+        url: str,
+        *,
+        sign_as: str | None = None,
+        client_ip: str | None = None,
+        **options: Any,
     ) -> GatewayResponseView:
         """Send a request in-process; options are ``httpx.Client.request``'s (``json=``, ``headers=``...).
 
+        ``sign_as`` (an access key id of the ``iam:`` section) signs it with SigV4, for ``AWS_IAM`` methods.
         ``client_ip`` sends this one request from another address (``$context.identity.sourceIp``, what a
         resource policy's ``aws:SourceIp`` reads), without a harness per address.
         """
+        if sign_as is not None:
+            options["auth"] = self.signer(sign_as)
         if client_ip is not None:
             try:
                 ipaddress.ip_address(client_ip)
@@ -280,6 +290,24 @@ class Harness:
             expires_in=expires_in,
             token_use=token_use,
             now=now,
+        )
+
+    def signer(self, access_key_id: str) -> SigV4Signer:
+        """An auth object (``httpx``'s and ``requests``') signing as ``access_key_id`` of the ``iam:`` section,
+        at this harness's clock: ``apig.get(url, auth=apig.signer("AKIDEXAMPLE"))``, or a live server's URL
+        through ``requests``."""
+        credential = self.definitions.iam.get(access_key_id)
+        if credential is None:
+            known = sorted(self.definitions.iam)
+            raise KeyError(
+                f"no iam credential {access_key_id!r}{did_you_mean(access_key_id, known)}; the access key ids "
+                f"under iam: credentials are: {', '.join(known) or 'none'}"
+            )
+        return SigV4Signer(
+            credential.access_key_id,
+            credential.secret_access_key,
+            session_token=credential.session_token,
+            now=self.clock.now,
         )
 
     def invocations_of(self, function: str) -> list[Invocation]:
