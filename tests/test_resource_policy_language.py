@@ -136,6 +136,7 @@ def test_an_authorizers_policy_needs_no_principal_and_has_no_shorthand() -> None
         ({"IpAddress": {"aws:SourceIp": "2001:db8::/32"}}, "127.0.0.1", False),
         ({"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, "127.0.0.1", True),
         ({"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, "10.9.9.9", False),
+        ({"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}, "::ffff:127.0.0.1", True),
     ],
 )
 def test_ip_address_conditions(condition: Any, ip: str, holds: bool) -> None:

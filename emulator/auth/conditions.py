@@ -190,7 +190,12 @@ def _network(text: str, at: str) -> Network:
 
 
 def _in_network(value: str, network: Network) -> bool:
+    """``value`` in ``network``; an IPv4 client a dual-stack socket reports as ``::ffff:a.b.c.d`` is read as the
+    IPv4 address it is, as AWS, which sees it over IPv4, would."""
     try:
-        return ipaddress.ip_address(value) in network
+        address = ipaddress.ip_address(value)
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address in network
