@@ -80,7 +80,7 @@ def parse_authorization(header: str, amz_date: str | None) -> Signature:
     if amz_date is None:
         missing.append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
     if missing or not header.startswith(ALGORITHM + " "):
-        # AWS names an unknown algorithm no better than a missing parameter: the header is not SigV4.
+        # Every parameter but another algorithm (``AWS4-HMAC-SHA512``...): AWS's wording is UNCONFIRMED.
         raise IncompleteSignature(
             message=" ".join(missing or _algorithm(header)) + f" Authorization={header}"
         )
