@@ -296,6 +296,23 @@ def test_a_request_changed_after_signing_is_an_invalid_signature(
     assert refusal(response)[:2] == (403, "InvalidSignatureException")
 
 
+def test_a_remembered_signature_vouches_for_its_exact_request_only_and_still_expires(apig: Harness) -> None:
+    """A verified signature is remembered by everything it covers: the same request passes again; any
+    change is verified anew (and refused), and the remembered one still goes stale with the clock."""
+    headers = signed_headers(apig, method="POST", body=b"one")
+    assert apig.post("/Prod/orders", content=b"one", headers=headers).status_code == 200
+    assert apig.post("/Prod/orders", content=b"one", headers=headers).status_code == 200
+    for changed in (
+        apig.post("/Prod/orders", content=b"two", headers=headers),
+        apig.post("/Prod/orders?x=1", content=b"one", headers=headers),
+        apig.post("/Prod/orders", content=b"one", headers={**headers, "Host": "localhost:3001"}),
+    ):
+        assert refusal(changed)[:2] == (403, "InvalidSignatureException")
+    apig.clock.advance(301)
+    status, kind, message = refusal(apig.post("/Prod/orders", content=b"one", headers=headers))
+    assert (status, kind) == (403, "InvalidSignatureException") and message.startswith("Signature expired")
+
+
 def test_a_declared_body_hash_must_be_the_bodys(apig: Harness) -> None:
     """A signed ``X-Amz-Content-Sha256`` covers the hash, not the body: a body that differs is refused
     (S3's message; execute-api's wording is UNCONFIRMED)."""
