@@ -58,6 +58,7 @@ class Signature:
     signature: str
 
 
+@lru_cache(maxsize=1024)
 def parse_authorization(header: str, amz_date: str | None) -> Signature:
     """The header's parts, or AWS's ``IncompleteSignatureException`` naming what is missing or malformed."""
     _, _, rest = header.strip().partition(" ")
@@ -251,26 +252,25 @@ def _check_time(amz_date: str, now: float, lifetime: int = MAX_SKEW_SECONDS) -> 
         ) from None
     # Whole seconds, as X-Amz-Date has them.
     whole = int(now)
-    at = datetime.fromtimestamp(whole, timezone.utc)
     earliest, latest = whole - lifetime, whole + MAX_SKEW_SECONDS
-    if signed_at.timestamp() < earliest:
+    if signed_at < earliest:
         # A presigned URL's wording on execute-api is UNCONFIRMED: the header form's, with its lifetime.
         span = "5 min." if lifetime == MAX_SKEW_SECONDS else f"{lifetime} sec."
         raise InvalidSignature(
             message=f"Signature expired: {amz_date} is now earlier than {_stamp(earliest)} "
-            f"({at.strftime(TIMESTAMP)} - {span})"
+            f"({_stamp(whole)} - {span})"
         )
-    if signed_at.timestamp() > latest:
+    if signed_at > latest:
         raise InvalidSignature(
             message=f"Signature not yet current: {amz_date} is still later than {_stamp(latest)} "
-            f"({at.strftime(TIMESTAMP)} + 5 min.)"
+            f"({_stamp(whole)} + 5 min.)"
         )
 
 
 @lru_cache(maxsize=256)
-def _parse_stamp(amz_date: str) -> datetime:
-    """``20261129T120000Z``; a client sends the same one for a second, so it is parsed once."""
-    return datetime.strptime(amz_date, TIMESTAMP).replace(tzinfo=timezone.utc)
+def _parse_stamp(amz_date: str) -> int:
+    """``20261129T120000Z`` in epoch seconds; a client sends the same one for a second, so it is parsed once."""
+    return int(datetime.strptime(amz_date, TIMESTAMP).replace(tzinfo=timezone.utc).timestamp())
 
 
 def _stamp(epoch: float) -> str:
