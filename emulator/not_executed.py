@@ -7,7 +7,8 @@ executes part of it. For each part it does not, the note says which of these a r
   call, header mappings from sources API Gateway does not know. Serving such a method some other way
   would hide the difference;
 - the method answers what AWS would for a definition apig-emu cannot use: a CUSTOM authorizer that is
-  no Lambda authorizer (500), a Cognito authorizer naming no user pool ARN it can read (401).
+  no Lambda authorizer (500), a Cognito authorizer naming no user pool ARN it can read (401), an
+  AWS_IAM method when no ``iam:`` credentials are listed (403).
 
 ``deploy`` computes the notes once; ``routes``, ``serve`` and the inspector all read that one list.
 """
@@ -51,13 +52,18 @@ def not_executed(definitions: Definitions) -> tuple[Note, ...]:
         for resource, method in api.methods():
             notes += [
                 Note(api.name, text, resource.path, method.http_method)
-                for text in method_notes(api, method, definitions.aws)
+                for text in method_notes(api, method, definitions.aws, iam_listed=bool(definitions.iam))
             ]
     return tuple(notes)
 
 
-def method_notes(api: RestApi, method: Method, aws: AwsSettings | None = None) -> list[str]:
-    """Each part of ``method`` not executed yet, and what a request meets instead."""
+def method_notes(
+    api: RestApi, method: Method, aws: AwsSettings | None = None, *, iam_listed: bool = True
+) -> list[str]:
+    """Each part of ``method`` not executed yet, and what a request meets instead.
+
+    ``iam_listed``: the definitions list ``iam:`` credentials, some caller can sign for AWS_IAM methods.
+    """
     notes = _integration_notes(method.integration)
     if aws is not None:
         notes += _endpoint_notes(method.integration, aws)
@@ -75,6 +81,11 @@ def method_notes(api: RestApi, method: Method, aws: AwsSettings | None = None) -
                 f"authorizer '{authorizer.name}' (COGNITO_USER_POOLS) names no user pool ARN apig-emu can read "
                 f"({', '.join(authorizer.provider_arns) or 'none'}); every request answers 401"
             )
+    elif method.authorization_type == "AWS_IAM" and not iam_listed:
+        notes.append(
+            "IAM authorization (AWS_IAM): no iam: credentials are listed, so no signature can verify; every "
+            "request answers 403"
+        )
     return notes
 
 

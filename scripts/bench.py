@@ -978,6 +978,16 @@ def main() -> int:
             "process, 1 path OpenAPI, no authorizer",
         ),
         (
+            "AWS_IAM (valid signature) vs no authorizer, thread",
+            "thread, 1 path OpenAPI, AWS_IAM, valid SigV4 signature",
+            "thread, 1 path OpenAPI, no authorizer",
+        ),
+        (
+            "AWS_IAM (valid signature) vs no authorizer, process",
+            "process, 1 path OpenAPI, AWS_IAM, valid SigV4 signature",
+            "process, 1 path OpenAPI, no authorizer",
+        ),
+        (
             f"{OPENAPI_PATHS}-path OpenAPI vs 1000 YAML resources, thread",
             f"thread, {OPENAPI_PATHS}-path OpenAPI",
             "thread, 1000 resources",

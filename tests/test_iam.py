@@ -23,6 +23,7 @@ from emulator.config.iam import derived_user_id
 from emulator.config.loader import load_definitions
 from emulator.exchanges import Exchange
 from emulator.inspector.recorder import record_json
+from emulator.not_executed import not_executed
 from emulator.testing import Harness
 from emulator.testing.signing import SigV4Signer
 from tests.conftest import LAMBDAS, MakeHarness
@@ -180,6 +181,10 @@ def test_the_signer_works_with_requests_against_a_live_server(apig: Harness) -> 
     assert unsigned.status_code == 403
 
 
+def test_no_method_is_noted_as_not_executed_once_credentials_are_listed(apig: Harness) -> None:
+    assert not_executed(apig.definitions) == ()
+
+
 def test_a_method_without_authorization_ignores_a_signature(apig: Harness) -> None:
     identity = identity_of(apig.get("/Prod/open", sign_as="AKIDEXAMPLE"))
     assert identity["userArn"] is None and identity["accessKey"] is None
@@ -220,6 +225,17 @@ def test_missing_signature_parameters_are_each_named(apig: Harness) -> None:
         "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' "
         "parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires "
         "existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-HMAC-SHA256 Foo=bar",
+    )
+
+
+def test_another_algorithm_is_incomplete_naming_it(apig: Harness) -> None:
+    """Every parameter present but the algorithm not SigV4's: the wording is UNCONFIRMED, pinned here."""
+    headers = signed_headers(apig)
+    headers["Authorization"] = headers["Authorization"].replace("AWS4-HMAC-SHA256", "AWS4-HMAC-SHA512")
+    status, kind, message = refusal(apig.get("/Prod/orders", headers=headers))
+    assert (status, kind) == (403, "IncompleteSignatureException")
+    assert message.startswith(
+        "Unsupported Authorization Type: 'AWS4-HMAC-SHA512'; expected AWS4-HMAC-SHA256."
     )
 
 
@@ -284,6 +300,23 @@ def test_a_request_changed_after_signing_is_an_invalid_signature(
     headers = signed_headers(apig, method="POST" if body else "GET")
     response = apig.request(method, path, content=body, headers=headers)
     assert refusal(response)[:2] == (403, "InvalidSignatureException")
+
+
+def test_a_remembered_signature_vouches_for_its_exact_request_only_and_still_expires(apig: Harness) -> None:
+    """A verified signature is remembered by everything it covers: the same request passes again; any
+    change is verified anew (and refused), and the remembered one still goes stale with the clock."""
+    headers = signed_headers(apig, method="POST", body=b"one")
+    assert apig.post("/Prod/orders", content=b"one", headers=headers).status_code == 200
+    assert apig.post("/Prod/orders", content=b"one", headers=headers).status_code == 200
+    for changed in (
+        apig.post("/Prod/orders", content=b"two", headers=headers),
+        apig.post("/Prod/orders?x=1", content=b"one", headers=headers),
+        apig.post("/Prod/orders", content=b"one", headers={**headers, "Host": "localhost:3001"}),
+    ):
+        assert refusal(changed)[:2] == (403, "InvalidSignatureException")
+    apig.clock.advance(301)
+    status, kind, message = refusal(apig.post("/Prod/orders", content=b"one", headers=headers))
+    assert (status, kind) == (403, "InvalidSignatureException") and message.startswith("Signature expired")
 
 
 def test_a_declared_body_hash_must_be_the_bodys(apig: Harness) -> None:
@@ -562,6 +595,10 @@ def test_a_sam_templates_aws_iam_method_is_checked(tmp_path: Path) -> None:
         warnings.simplefilter("ignore")
         apig = Harness(path)
     with apig:
+        assert [note.text for note in not_executed(apig.definitions)] == [
+            "IAM authorization (AWS_IAM): no iam: credentials are listed, so no signature can verify; every "
+            "request answers 403"
+        ]
         assert refusal(apig.get("/Prod/who"))[:2] == (403, "MissingAuthenticationTokenException")
         signer = SigV4Signer("AKIDEXAMPLE", SECRET, now=apig.clock.now)
         headers = signer.sign("GET", "http://localhost:3000/Prod/who", {"host": "localhost:3000"})

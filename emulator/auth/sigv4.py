@@ -17,7 +17,7 @@ import hmac
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import unquote
 
@@ -58,6 +58,7 @@ class Signature:
     signature: str
 
 
+@lru_cache(maxsize=1024)
 def parse_authorization(header: str, amz_date: str | None) -> Signature:
     """The header's parts, or AWS's ``IncompleteSignatureException`` naming what is missing or malformed."""
     _, _, rest = header.strip().partition(" ")
@@ -80,7 +81,7 @@ def parse_authorization(header: str, amz_date: str | None) -> Signature:
     if amz_date is None:
         missing.append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
     if missing or not header.startswith(ALGORITHM + " "):
-        # AWS names an unknown algorithm no better than a missing parameter: the header is not SigV4.
+        # Every parameter but another algorithm (``AWS4-HMAC-SHA512``...): AWS's wording is UNCONFIRMED.
         raise IncompleteSignature(
             message=" ".join(missing or _algorithm(header)) + f" Authorization={header}"
         )
@@ -180,6 +181,10 @@ class SigV4Verifier:
 
     def __init__(self, credentials: Mapping[str, IamCredential]) -> None:
         self.credentials = credentials
+        #: Signatures that verified, by everything the signature covers: the same request signed the same
+        #: way verifies again without botocore (its time and token are still checked). Refusals are never
+        #: kept; a reload makes a new verifier, so a changed secret starts afresh.
+        self._verified: dict[tuple[object, ...], None] = {}
 
     def verify(self, request: GatewayRequest, now: float) -> Verified:
         header = request.header("authorization")
@@ -209,18 +214,37 @@ class SigV4Verifier:
             raise UnrecognizedClient(f"the request signed with '{credential.access_key_id}' {which}")
         _check_time(amz_date, now, lifetime)
         _check_scope(signature, amz_date)
-        _check_signature(request, query, signature, credential, amz_date)
+        signed = _signed_parts(request, header, signature, amz_date)
+        if signed not in self._verified:
+            _check_signature(request, query, signature, credential, amz_date)
+            if len(self._verified) >= MAX_REMEMBERED:
+                self._verified.clear()
+            self._verified[signed] = None
         return Verified(credential, amz_date, presigned=presigned is not None)
 
     def __repr__(self) -> str:
         return f"SigV4Verifier({sorted(self.credentials)})"
 
 
+#: How many verified signatures a deployment remembers; past it, it forgets them all and starts again.
+MAX_REMEMBERED = 4096
+
+
+def _signed_parts(
+    request: GatewayRequest, header: str | None, signature: Signature, amz_date: str
+) -> tuple[object, ...]:
+    """Everything a signature covers, and the signature itself: equal parts, equal verdict."""
+    wanted = set(signature.signed_headers)
+    values = tuple((name.lower(), value) for name, value in request.headers if name.lower() in wanted)
+    body = hashlib.sha256(request.body).digest() if request.body else b""
+    return (header, amz_date, request.method, request.raw_path, request.query_string, values, body)
+
+
 def _check_time(amz_date: str, now: float, lifetime: int = MAX_SKEW_SECONDS) -> None:
     """Not older than ``lifetime`` (five minutes, or a presigned URL's ``X-Amz-Expires``), nor more than five
     minutes ahead."""
     try:
-        signed_at = datetime.strptime(amz_date, TIMESTAMP).replace(tzinfo=timezone.utc)
+        signed_at = _parse_stamp(amz_date)
     except ValueError:
         raise IncompleteSignature(
             message=f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'. See "
@@ -228,20 +252,25 @@ def _check_time(amz_date: str, now: float, lifetime: int = MAX_SKEW_SECONDS) -> 
         ) from None
     # Whole seconds, as X-Amz-Date has them.
     whole = int(now)
-    at = datetime.fromtimestamp(whole, timezone.utc)
     earliest, latest = whole - lifetime, whole + MAX_SKEW_SECONDS
-    if signed_at.timestamp() < earliest:
+    if signed_at < earliest:
         # A presigned URL's wording on execute-api is UNCONFIRMED: the header form's, with its lifetime.
         span = "5 min." if lifetime == MAX_SKEW_SECONDS else f"{lifetime} sec."
         raise InvalidSignature(
             message=f"Signature expired: {amz_date} is now earlier than {_stamp(earliest)} "
-            f"({at.strftime(TIMESTAMP)} - {span})"
+            f"({_stamp(whole)} - {span})"
         )
-    if signed_at.timestamp() > latest:
+    if signed_at > latest:
         raise InvalidSignature(
             message=f"Signature not yet current: {amz_date} is still later than {_stamp(latest)} "
-            f"({at.strftime(TIMESTAMP)} + 5 min.)"
+            f"({_stamp(whole)} + 5 min.)"
         )
+
+
+@lru_cache(maxsize=256)
+def _parse_stamp(amz_date: str) -> int:
+    """``20261129T120000Z`` in epoch seconds; a client sends the same one for a second, so it is parsed once."""
+    return int(datetime.strptime(amz_date, TIMESTAMP).replace(tzinfo=timezone.utc).timestamp())
 
 
 def _stamp(epoch: float) -> str:
@@ -307,7 +336,8 @@ def _as_signed(
     from botocore.credentials import Credentials
 
     url = f"http://{request.host}{request.raw_path}" + (f"?{query}" if query else "")
-    aws_request = AWSRequest(method=request.method, url=url, data=request.body)
+    aws_request = AWSRequest(method=request.method, url=url)
+    aws_request.context["payload"] = hashlib.sha256(request.body).hexdigest()
     wanted = set(signature.signed_headers)
     for name, value in request.headers:
         if name.lower() in wanted:
@@ -343,5 +373,10 @@ def _signer_class() -> Any:
             for name, value in aws_request.headers.items():
                 chosen[name.lower()] = value
             return chosen
+
+        def payload(self, aws_request: Any) -> str:
+            # The body's SHA-256, as botocore's own computes it for a plain-HTTP request, hashed once by
+            # the caller rather than through botocore's request preparation.
+            return str(aws_request.context["payload"])
 
     return ListedHeadersSigner
