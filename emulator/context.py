@@ -93,6 +93,14 @@ class RequestContext:
     authorizer_function: Function | None = None
     #: The authorize step's decision and why, for the inspector (``None``: the method has no authorization).
     authorization: str | None = None
+    #: The IAM caller whose SigV4 signature an ``AWS_IAM`` method verified: its ARN, exactly as
+    #: ``$context.identity.userArn`` has it (``arn:aws:iam::ACCOUNT:user/NAME``, or for a role's session
+    #: ``arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION``). It is the principal a resource policy matches;
+    #: ``None`` means anonymous: the method is not ``AWS_IAM``, or its check was skipped (auth off).
+    iam_principal: str | None = None
+    #: Whether the API's resource policy allows the request, as read before a Lambda authorizer is asked:
+    #: then the authorizer's policy need not allow it too (AWS's policy evaluation table A).
+    resource_policy_allows: bool = False
 
 
 def domain_name(host: str) -> str:

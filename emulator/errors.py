@@ -253,6 +253,35 @@ class Unauthorized(GatewayError):
     default_message = "Unauthorized"
 
 
+class IncompleteSignature(GatewayError):
+    """An ``AWS_IAM`` method's ``Authorization`` header that is no complete SigV4 signature (``Bearer x``, a
+    parameter missing): AWS's messages name what is wrong (companion C.4). The gateway response type is
+    UNCONFIRMED: AWS documents INVALID_SIGNATURE for "an invalid AWS signature"."""
+
+    status = 403
+    error_type = "IncompleteSignatureException"
+    response_type = "INVALID_SIGNATURE"
+
+
+class UnrecognizedClient(GatewayError):
+    """A SigV4 signature by an access key the ``iam:`` section does not list, or with a security token that is
+    not the key's (AWS's answer to an unknown key, companion C.4; the gateway response type is UNCONFIRMED)."""
+
+    status = 403
+    error_type = "UnrecognizedClientException"
+    response_type = "INVALID_SIGNATURE"
+    default_message = "The security token included in the request is invalid."
+
+
+class InvalidSignature(GatewayError):
+    """A SigV4 signature that does not verify: computed differently, stale (``X-Amz-Date`` more than five
+    minutes off), or scoped to another date, region or service (companion C.4)."""
+
+    status = 403
+    error_type = "InvalidSignatureException"
+    response_type = "INVALID_SIGNATURE"
+
+
 class AccessDenied(GatewayError):
     """A Lambda authorizer's policy does not allow the method: an explicit ``Deny``, or no ``Allow`` covering it.
 

@@ -401,6 +401,39 @@ class UserPool:
 
 
 @dataclass(frozen=True)
+class IamCredential:
+    """An IAM caller whose SigV4 signatures the gateway verifies (the YAML's ``iam: credentials:``).
+
+    ``user_arn`` is an IAM user's ARN or a role session's (``arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION``),
+    and ``user_id`` IAM's unique id of the user (``AIDA...``) or role (``AROA...``): together they are
+    what ``$context.identity`` shows of the caller.
+    """
+
+    access_key_id: str
+    secret_access_key: str
+    user_arn: str
+    user_id: str
+    #: Session credentials' token: a request signed with them must carry it as ``X-Amz-Security-Token``.
+    session_token: str | None = None
+    location: Location = NOWHERE
+
+    @property
+    def account_id(self) -> str:
+        return self.user_arn.split(":")[4]
+
+    @property
+    def caller(self) -> str:
+        """``$context.identity.caller``: the user's id, or for a role's session ``ROLE_ID:SESSION``."""
+        if ":assumed-role/" in self.user_arn:
+            return f"{self.user_id}:{self.user_arn.rsplit('/', 1)[1]}"
+        return self.user_id
+
+    def __repr__(self) -> str:
+        # Never the secret: definitions are printed in messages and kept by the inspector's records.
+        return f"IamCredential(access_key_id={self.access_key_id!r}, user_arn={self.user_arn!r}, secret=***)"
+
+
+@dataclass(frozen=True)
 class AuthOff:
     """The YAML's ``auth_off:``: what a method whose authorization is skipped receives instead.
 
@@ -479,6 +512,8 @@ class Definitions:
     #: entry here is the built-in local issuer's.
     user_pools: Mapping[str, UserPool] = field(default_factory=dict)
     auth_off: AuthOff = field(default_factory=AuthOff)
+    #: The ``iam:`` section's credentials by access key id, whose signatures ``AWS_IAM`` methods verify.
+    iam: Mapping[str, IamCredential] = field(default_factory=dict)
     #: The files it was read from, for reloading and messages.
     sources: tuple[Path, ...] = ()
     serving: Serving = field(default_factory=Serving)

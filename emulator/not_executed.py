@@ -6,10 +6,9 @@ executes part of it. For each part it does not, the note says which of these a r
 - the method answers AWS's 500 and the log says why: an AWS service integration with no endpoint to
   call, header mappings from sources API Gateway does not know. Serving such a method some other way
   would hide the difference;
-- the method is served without it: IAM and the resource policy. The rest of the method works, which
-  is what a developer needs while those features are on their way;
 - the method answers what AWS would for a definition apig-emu cannot use: a CUSTOM authorizer that is
-  no Lambda authorizer (500), a Cognito authorizer naming no user pool ARN it can read (401).
+  no Lambda authorizer (500), a Cognito authorizer naming no user pool ARN it can read (401), an
+  AWS_IAM method when no ``iam:`` credentials are listed (403).
 
 ``deploy`` computes the notes once; ``routes``, ``serve`` and the inspector all read that one list.
 """
@@ -50,25 +49,21 @@ class Note:
 def not_executed(definitions: Definitions) -> tuple[Note, ...]:
     notes: list[Note] = []
     for api in definitions.apis.values():
-        notes += [Note(api.name, text) for text in _api_notes(api)]
         for resource, method in api.methods():
             notes += [
                 Note(api.name, text, resource.path, method.http_method)
-                for text in method_notes(api, method, definitions.aws)
+                for text in method_notes(api, method, definitions.aws, iam_listed=bool(definitions.iam))
             ]
     return tuple(notes)
 
 
-def _api_notes(api: RestApi) -> list[str]:
-    if api.policy is not None:
-        return [
-            "resource policy (x-amazon-apigateway-policy): not enforced yet; every request is let through"
-        ]
-    return []
+def method_notes(
+    api: RestApi, method: Method, aws: AwsSettings | None = None, *, iam_listed: bool = True
+) -> list[str]:
+    """Each part of ``method`` not executed yet, and what a request meets instead.
 
-
-def method_notes(api: RestApi, method: Method, aws: AwsSettings | None = None) -> list[str]:
-    """Each part of ``method`` not executed yet, and what a request meets instead."""
+    ``iam_listed``: the definitions list ``iam:`` credentials, some caller can sign for AWS_IAM methods.
+    """
     notes = _integration_notes(method.integration)
     if aws is not None:
         notes += _endpoint_notes(method.integration, aws)
@@ -86,8 +81,11 @@ def method_notes(api: RestApi, method: Method, aws: AwsSettings | None = None) -
                 f"authorizer '{authorizer.name}' (COGNITO_USER_POOLS) names no user pool ARN apig-emu can read "
                 f"({', '.join(authorizer.provider_arns) or 'none'}); every request answers 401"
             )
-    elif method.authorization_type == "AWS_IAM":
-        notes.append("IAM authorization (AWS_IAM): not enforced yet; served without a signature")
+    elif method.authorization_type == "AWS_IAM" and not iam_listed:
+        notes.append(
+            "IAM authorization (AWS_IAM): no iam: credentials are listed, so no signature can verify; every "
+            "request answers 403"
+        )
     return notes
 
 

@@ -384,9 +384,9 @@ def test_unknown_keys_are_named_with_the_allowed_ones(tmp_path: Path) -> None:
     assert errors_of(path) == [
         f"{path}:3: apis.shop.stagez: unknown key 'stagez' (did you mean 'stages'?); "
         "expected one of api_key_source, authorizers, binary_media_types, endpoint_type, gateway_responses, id, "
-        "models, openapi, request_validators, stages",
+        "models, openapi, policy, request_validators, stages",
         f"{path}:4: resources: unknown key 'resources'; expected one of api_keys, apis, auth_off, aws, functions, "
-        "integrations, mocks, usage_plans, user_pools",
+        "iam, integrations, mocks, usage_plans, user_pools",
     ]
 
 

@@ -8,6 +8,7 @@ the documented 500 until HTTP integrations are executed.
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import warnings
@@ -149,7 +150,6 @@ def test_exported_api_route_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.splitlines() == [
         *expected,
         "",
-        "api 'pets': resource policy (x-amazon-apigateway-policy): not enforced yet; every request is let through",
         NON_PROXY_NOTE,
     ]
     assert err == (
@@ -295,10 +295,14 @@ def test_the_readmes_worked_example_is_what_routes_prints_and_serves(
 
 
 def test_the_inspector_shows_each_routes_notes(tmp_path: Path) -> None:
-    # IAM authorization is not enforced yet: the one method that asks for it carries the note.
+    # A Cognito authorizer naming no user pool apig-emu can read: the one method using it carries the note.
     (tmp_path / "api.yaml").write_text(
-        "openapi: 3.0.1\ninfo: {title: iam, version: '1'}\npaths:\n"
-        "  /signed:\n    get:\n      x-amazon-apigateway-auth: {type: AWS_IAM}\n"
+        "openapi: 3.0.1\ninfo: {title: iam, version: '1'}\n"
+        "components:\n  securitySchemes:\n    pool:\n      type: apiKey\n      name: Authorization\n"
+        "      in: header\n      x-amazon-apigateway-authtype: cognito_user_pools\n"
+        "      x-amazon-apigateway-authorizer: {type: cognito_user_pools, providerARNs: [users]}\n"
+        "paths:\n"
+        "  /signed:\n    get:\n      security: [{pool: []}]\n"
         "      x-amazon-apigateway-integration: {type: mock, requestTemplates: {application/json: '{\"statusCode\": 200}'}}\n"
         "  /open:\n    get:\n"
         "      x-amazon-apigateway-integration: {type: mock, requestTemplates: {application/json: '{\"statusCode\": 200}'}}\n"
@@ -312,7 +316,10 @@ def test_the_inspector_shows_each_routes_notes(tmp_path: Path) -> None:
         }
         page = client.get("/_emu/").text
         client.run(gateway.invoker.aclose)
-    iam = "IAM authorization (AWS_IAM): not enforced yet; served without a signature"
-    assert rows[("GET", "/signed")] == [iam]
+    note = (
+        "authorizer 'pool' (COGNITO_USER_POOLS) names no user pool ARN apig-emu can read (users); every request "
+        "answers 401"
+    )
+    assert rows[("GET", "/signed")] == [note]
     assert rows[("GET", "/open")] == []
-    assert f'title="not yet: {iam}"' in page
+    assert f'title="not yet: {html.escape(note)}"' in page

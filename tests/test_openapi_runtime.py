@@ -174,7 +174,7 @@ def test_the_notes_say_each_part_not_executed_yet_grouped_by_method(served: Make
         f"""
           /m{index}:
             get:
-              security: [{{iam: []}}]
+              security: [{{pool: []}}]
               responses: {{"200": {{description: ok, headers: {{X-A: {{schema: {{type: string}}}}}}}}}}
               x-amazon-apigateway-integration:
                 type: aws
@@ -193,17 +193,21 @@ def test_the_notes_say_each_part_not_executed_yet_grouped_by_method(served: Make
         info: {{title: shop, version: "1"}}
         components:
           securitySchemes:
-            iam: {{type: apiKey, name: Authorization, in: header, x-amazon-apigateway-authtype: awsSigv4}}
+            pool:
+              type: apiKey
+              name: Authorization
+              in: header
+              x-amazon-apigateway-authtype: cognito_user_pools
+              x-amazon-apigateway-authorizer: {{type: cognito_user_pools, providerARNs: [users]}}
         paths:{textwrap.indent(methods, "        ")}
         """
     )
     assert grouped(not_executed(apig.definitions)) == [
-        "api 'shop': IAM authorization (AWS_IAM): not enforced yet; served without a signature: GET /m0, GET /m1, "
-        "GET /m2, GET /m3, GET /m4 and 2 more",
+        "api 'shop': authorizer 'pool' (COGNITO_USER_POOLS) names no user pool ARN apig-emu can read (users); "
+        "every request answers 401: GET /m0, GET /m1, GET /m2, GET /m3, GET /m4 and 2 more",
     ]
-    # Served without its IAM authorization; the header maps $context.requestId.
-    response = apig.get("/Prod/m3")
-    assert (response.status, response.headers["X-A"]) == (200, response.headers["x-amzn-RequestId"])
+    # What the note says: AWS's answer to a token no pool can verify.
+    assert apig.get("/Prod/m3", headers={"Authorization": "x"}).status == 401
 
 
 @pytest.mark.parametrize(

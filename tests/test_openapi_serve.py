@@ -64,7 +64,7 @@ def test_serve_answers_an_imported_api_and_says_what_it_does_not_execute_yet(
     assert requests.get(pets_server.url + "/dev/pets/2", headers=token, timeout=5).status_code == 500
     pets_server.stop()
     log = pets_server.log()
-    # No method has a part left unexecuted (the NOT YET column is gone); the api's resource policy is noted below.
+    # No method has a part left unexecuted (the NOT YET column is gone), and the resource policy is enforced.
     assert "GET      http://localhost:" in log and "NOT YET" not in log
     assert (
         "pets-export.yaml:265: x-amazon-apigateway-minimum-compression-size: "
@@ -74,10 +74,8 @@ def test_serve_answers_an_imported_api_and_says_what_it_does_not_execute_yet(
     # The stage without the variable: warned at start, and its requests answer 500 with the reason.
     assert "GET /pets/{petId} on api 'pets': stage 'dev' has no stage variable 'petFunction'" in log
     assert "GET /dev/pets/2 -> 500: AWS_PROXY integration" in log
-    assert (
-        "not executed yet: api 'pets': resource policy (x-amazon-apigateway-policy): not enforced yet; every "
-        "request is let through" in log
-    )
+    # Enforced now (it allows everyone), so no longer a note.
+    assert "resource policy" not in log
     # Enforced now, so no longer a note: the Cognito authorizer and the photo's API key.
     assert "COGNITO_USER_POOLS" not in log and "API key required" not in log
     assert "Velocity" not in log

@@ -1,6 +1,7 @@
 """What a deployment needs to authorize requests, compiled once from the definitions.
 
 Keys are parsed here, once per deployment (a reload parses them anew), so a request only verifies.
+IAM credentials are indexed by access key id for ``AWS_IAM`` methods' SigV4 verifier (``sigv4.py``).
 A pool's keys come from its ``user_pools:`` entry's JWKS, or, for a pool without ``jwks`` or without an
 entry, from the project's built-in local issuer (``local_issuer.py``).
 """
@@ -11,7 +12,10 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from emulator.auth.arns import api_arn
 from emulator.auth.cognito import CognitoVerifier, PoolKeys, public_keys
+from emulator.auth.policy import Policy, PolicyError, parse_policy
+from emulator.auth.sigv4 import SigV4Verifier
 from emulator.model import AuthOff, Authorizer, Definitions
 
 log = logging.getLogger("apig_emu.auth")
@@ -24,9 +28,13 @@ DEFAULT_HEADER = "Authorization"
 class Access:
     #: (api name, authorizer name) -> its verifier, for every COGNITO_USER_POOLS authorizer.
     cognito: Mapping[tuple[str, str], CognitoVerifier] = field(default_factory=dict)
+    #: api name -> its resource policy, compiled (``None``: it does not parse, and refuses everything).
+    policies: Mapping[str, Policy | None] = field(default_factory=dict)
     #: ``--auth off``: every method's authorization is skipped, ``auth_off``'s claims stand in.
     off: bool = False
     auth_off: AuthOff = field(default_factory=AuthOff)
+    #: ``AWS_IAM`` methods' SigV4 verifier over the ``iam:`` credentials.
+    iam: SigV4Verifier = field(default_factory=lambda: SigV4Verifier({}))
 
     def skips(self, api: str, path: str, verb: str) -> bool:
         return self.off or (api, path, verb) in self.auth_off.methods
@@ -60,7 +68,13 @@ def compile_access(definitions: Definitions, *, off: bool = False) -> Access:
                 continue
             keys = [pools.setdefault(pool, _pool_keys(definitions, pool)) for pool in pool_ids(authorizer)]
             verifiers[(api.name, authorizer.name)] = CognitoVerifier(keys, header_name(authorizer))
-    return Access(cognito=verifiers, off=off, auth_off=definitions.auth_off)
+    return Access(
+        cognito=verifiers,
+        policies=compile_policies(definitions),
+        off=off,
+        auth_off=definitions.auth_off,
+        iam=SigV4Verifier(dict(definitions.iam)),
+    )
 
 
 def _pool_keys(definitions: Definitions, pool: str) -> PoolKeys:
@@ -80,3 +94,24 @@ def _pool_keys(definitions: Definitions, pool: str) -> PoolKeys:
         )
         return PoolKeys(pool, {})
     return PoolKeys(pool, {issuer.kid: issuer.public_key})
+
+
+def compile_policies(definitions: Definitions) -> Mapping[str, Policy | None]:
+    """Each API's resource policy, its ``execute-api:/`` shorthand expanded to the API's ARN.
+
+    The loaders refuse a policy that does not parse, at its key and line; one that still fails here (a
+    model built by hand) is ``None``, which refuses every request rather than let through what it meant
+    to stop.
+    """
+    policies: dict[str, Policy | None] = {}
+    for api in definitions.apis.values():
+        if api.policy is None:
+            continue
+        try:
+            policies[api.name] = parse_policy(api.policy, resource_prefix=api_arn(api.id))
+        except PolicyError as error:
+            log.error(
+                "api '%s': its resource policy is unusable (%s); every request is refused", api.name, error
+            )
+            policies[api.name] = None
+    return policies

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from emulator.account import ACCOUNT_ID, REGION
+from emulator.auth.arns import method_arn
 from emulator.auth.policy import Policy, PolicyError, Verdict, parse_policy
 from emulator.auth.step import set_authorizer
 from emulator.clock import Clock
@@ -61,16 +61,6 @@ _HEADER = "method.request.header."
 _QUERY = "method.request.querystring."
 _STAGE = "stageVariables."
 _CONTEXT = "context."
-
-
-def method_arn(ctx: RequestContext) -> str:
-    """``arn:aws:execute-api:REGION:ACCOUNT:API_ID/STAGE/VERB/path``: the request's path, not the resource's."""
-    assert ctx.match is not None and ctx.request is not None
-    match = ctx.match
-    return (
-        f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{match.api.id}/{match.stage.name}/"
-        f"{ctx.request.method}/{match.path[1:]}"
-    )
 
 
 def identity_sources(authorizer: Authorizer) -> tuple[str, ...]:
@@ -208,7 +198,10 @@ class LambdaAuthorizers:
                 answer.expires = self.clock.now() + ttl
                 self._store(key, answer)
         verdict = answer.verdict(arn)
-        if verdict is not Verdict.ALLOW:
+        # AWS's table A: the API's resource policy allowing the request makes up for an authorizer's policy
+        # that does not cover it; an explicit Deny from either still refuses.
+        by_resource_policy = verdict is Verdict.NOT_ALLOWED and ctx.resource_policy_allows
+        if verdict is not Verdict.ALLOW and not by_resource_policy:
             reason = (
                 f"authorizer '{authorizer.name}': principal '{answer.principal_id}', {arn}: {verdict.value}"
             )
@@ -218,6 +211,11 @@ class LambdaAuthorizers:
         ctx.authorization = (
             f"allowed by the Lambda authorizer '{authorizer.name}' ({'cached answer' if cached else 'invoked'}): "
             f"principal '{answer.principal_id}', {arn}"
+            + (
+                " (its policy does not cover it; the resource policy's Allow does)"
+                if by_resource_policy
+                else ""
+            )
         )
         set_authorizer(ctx, {**answer.context, "integrationLatency": latency})
         ctx.usage_identifier_key = answer.usage_identifier_key

@@ -144,11 +144,13 @@ def assemble(
 
 
 def _access(builder: DefinitionsBuilder, documents: Sequence[DocumentDecls]) -> None:
-    """``user_pools:`` of every file, and the one ``auth_off:``."""
+    """``user_pools:`` and ``iam:`` of every file, and the one ``auth_off:``."""
     first: Location | None = None
     for document in documents:
         for pool in document.user_pools:
             builder.add_user_pool(pool)
+        for credential in document.iam:
+            builder.add_iam_credential(credential)
         if document.auth_off is not None:
             auth_off, location, _ = document.auth_off
             if first is not None:
@@ -226,9 +228,15 @@ def _method(trigger: TriggerDecl, mock: MockAnswer | None) -> Method:
             mapping=trigger.mapping.mapping if trigger.mapping is not None else None,
             request=request,
         )
-    if trigger.authorizer is not None:
+    if trigger.authorizer == IAM_AUTHORIZER:
+        method = replace(method, authorization_type="AWS_IAM")
+    elif trigger.authorizer is not None:
         method = replace(method, authorization_type="CUSTOM", authorizer=trigger.authorizer)
     return replace(method, api_key_required=trigger.api_key_required)
+
+
+#: A trigger's ``authorizer: AWS_IAM`` asks for IAM authorization (SigV4), as SAM's ``Authorizer: AWS_IAM`` does.
+IAM_AUTHORIZER = "AWS_IAM"
 
 
 def _aws_settings(builder: DefinitionsBuilder, documents: Sequence[DocumentDecls]) -> AwsSettings | None:
@@ -258,7 +266,9 @@ def authorizer_references(
     errors: list[ConfigError] = []
     for trigger in triggers:
         api = definitions.apis.get(trigger.api)
-        if trigger.authorizer is None or api is None or trigger.authorizer_location is None:
+        if trigger.authorizer is None or trigger.authorizer == IAM_AUTHORIZER:
+            continue
+        if api is None or trigger.authorizer_location is None:
             continue
         found = api.authorizers.get(trigger.authorizer)
         if found is None or found.type not in LAMBDA_TYPES:

@@ -34,6 +34,7 @@ from emulator.model import (
     CorsConfig,
     Definitions,
     Function,
+    IamCredential,
     Integration,
     IntegrationResponse,
     Location,
@@ -241,6 +242,7 @@ class DefinitionsBuilder:
         self._serving = Serving()
         self._user_pools: dict[str, UserPool] = {}
         self._auth_off = AuthOff()
+        self._iam: dict[str, IamCredential] = {}
 
     def error(self, location: Location, message: str) -> None:
         self.errors.append(ConfigError(location, message))
@@ -332,6 +334,13 @@ class DefinitionsBuilder:
             # Watched as the definitions are: saving a new JWKS redeploys with its keys.
             self.add_source(pool.jwks_path)
 
+    def add_iam_credential(self, credential: IamCredential) -> None:
+        first = self._iam.setdefault(credential.access_key_id, credential)
+        if first is not credential:
+            self._defined_twice(
+                "iam access key id", credential.access_key_id, first.location, credential.location
+            )
+
     def set_auth_off(self, auth_off: AuthOff) -> None:
         self._auth_off = auth_off
 
@@ -399,6 +408,7 @@ class DefinitionsBuilder:
             usage_plans=dict(self._usage_plans),
             user_pools=dict(self._user_pools),
             auth_off=self._auth_off,
+            iam=dict(self._iam),
             sources=tuple(self._sources),
             serving=self._serving,
         )

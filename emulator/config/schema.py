@@ -1,4 +1,4 @@
-"""Reading one file's ``apis``, ``functions``, ``mocks``, ``user_pools``, ``auth_off``, ``api_keys`` and
+"""Reading one file's ``apis``, ``functions``, ``mocks``, ``user_pools``, ``iam``, ``auth_off``, ``api_keys`` and
 ``usage_plans`` into declarations, checking each value on its own.
 
 Checks that need the other files too (unknown apis, clashing methods and resources) happen when the
@@ -19,6 +19,7 @@ from emulator.config.api_models import read_models, read_request_validators
 from emulator.config.aws_section import read_aws
 from emulator.config.builder import MockAnswer
 from emulator.config.gateway_responses import read_gateway_responses
+from emulator.config.iam import read_iam
 from emulator.config.integration_keys import MAPPING_KEYS, MappingDecl, read_mapping
 from emulator.config.integrations_section import KEYS as INTEGRATION_KEYS
 from emulator.config.integrations_section import read_integration
@@ -27,6 +28,7 @@ from emulator.config.method_request import KEYS as METHOD_REQUEST_KEYS
 from emulator.config.method_request import MethodRequestDecl, read_method_request
 from emulator.config.mocks import MOCK_RESPONSE_KEYS, read_mock_response
 from emulator.config.nodes import Field, Reader, one_of
+from emulator.config.policies import read_policy
 from emulator.config.usage_plans import (
     MethodThrottleDecl,
     PlanDecl,
@@ -48,6 +50,7 @@ from emulator.model import (
     AwsSettings,
     CorsConfig,
     Function,
+    IamCredential,
     Integration,
     Location,
     RestApi,
@@ -154,6 +157,8 @@ class DocumentDecls:
     usage_plans: list[PlanDecl] = dataclasses.field(default_factory=list)
     method_throttles: list[MethodThrottleDecl] = dataclasses.field(default_factory=list)
     user_pools: list[UserPool] = dataclasses.field(default_factory=list)
+    #: The ``iam:`` section's credentials (``config/iam.py``).
+    iam: list[IamCredential] = dataclasses.field(default_factory=list)
     #: ``auth_off:``, with where it is (one file may hold it) and the methods it lists.
     auth_off: tuple[AuthOff, Location, list[NamedMethod]] | None = None
 
@@ -182,6 +187,7 @@ def read_document(reader: Reader, root: Field, code_dir: Path) -> DocumentDecls:
             "auth_off",
             "api_keys",
             "usage_plans",
+            "iam",
         ),
     )
     if top is None:
@@ -190,6 +196,8 @@ def read_document(reader: Reader, root: Field, code_dir: Path) -> DocumentDecls:
         decls.aws = read_aws(reader, top["aws"])
     if "user_pools" in top:
         decls.user_pools = read_user_pools(reader, top["user_pools"])
+    if "iam" in top:
+        decls.iam = read_iam(reader, top["iam"])
     if "auth_off" in top:
         read = read_auth_off(reader, top["auth_off"])
         if read is not None:
@@ -263,6 +271,7 @@ _FROM_DOCUMENT = {
     "request_validators": "x-amazon-apigateway-request-validators",
     "api_key_source": "x-amazon-apigateway-api-key-source",
     "authorizers": "components.securitySchemes' x-amazon-apigateway-authorizer",
+    "policy": "x-amazon-apigateway-policy",
 }
 
 
@@ -283,6 +292,7 @@ def _api(reader: Reader, name: str, field: Field, decls: DocumentDecls) -> RestA
             "request_validators",
             "api_key_source",
             "authorizers",
+            "policy",
         ),
     )
     if keys is None:
@@ -343,6 +353,7 @@ def _api(reader: Reader, name: str, field: Field, decls: DocumentDecls) -> RestA
         _one_of(reader, keys["api_key_source"], API_KEY_SOURCES) if "api_key_source" in keys else None
     )
     authorizers = read_authorizers(reader, keys["authorizers"]) if "authorizers" in keys else {}
+    policy = read_policy(reader, keys["policy"]) if "policy" in keys and "openapi" not in keys else None
     return RestApi(
         name,
         api_id,
@@ -355,6 +366,7 @@ def _api(reader: Reader, name: str, field: Field, decls: DocumentDecls) -> RestA
         models=models,
         request_validators=validators,
         api_key_source=key_source or "HEADER",
+        policy=policy,
     )
 
 

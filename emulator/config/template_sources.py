@@ -37,7 +37,7 @@ class Template:
 def read_template(reader: Reader, field: Field) -> Template | None:
     """A template: text (``null`` is AWS's empty template), or ``{file: path}``; ``None`` after an error."""
     node = field.node
-    if isinstance(node, MappingNode) and not _is_file_reference(node):
+    if isinstance(node, MappingNode) and not is_file_reference(node):
         reader.error(
             field,
             "a template is text, or {file: path}; this is a YAML mapping",
@@ -45,10 +45,10 @@ def read_template(reader: Reader, field: Field) -> Template | None:
         )
         return None
     if isinstance(node, MappingNode):
-        path = _file_path(reader, field, "a template")
+        path = file_path(reader, field, "a template")
         if path is None:
             return None
-        data = _read(reader, field, path, MAX_TEMPLATE_BYTES, "a template file")
+        data = read_named_file(reader, field, path, MAX_TEMPLATE_BYTES, "a template file")
         if data is None:
             return None
         try:
@@ -74,11 +74,11 @@ def read_schema(reader: Reader, field: Field) -> dict[str, object] | None:
     if not isinstance(node, MappingNode):
         reader.expected(field, "a JSON Schema (a mapping) or {file: path}")
         return None
-    if _is_file_reference(node):
-        path = _file_path(reader, field, "a model")
+    if is_file_reference(node):
+        path = file_path(reader, field, "a model")
         if path is None:
             return None
-        data = _read(reader, field, path, MAX_DEFINITION_BYTES, "a model file")
+        data = read_named_file(reader, field, path, MAX_DEFINITION_BYTES, "a model file")
         return None if data is None else _parsed_schema(reader, field, path, data)
     try:
         schema = SafeConstructor().construct_document(node)
@@ -88,7 +88,7 @@ def read_schema(reader: Reader, field: Field) -> dict[str, object] | None:
     return _json_schema(reader, field, schema, "")
 
 
-def _is_file_reference(node: MappingNode) -> bool:
+def is_file_reference(node: MappingNode) -> bool:
     """``{file: path}`` and nothing else: a schema's keywords never include ``file``."""
     return (
         len(node.value) == 1
@@ -97,7 +97,7 @@ def _is_file_reference(node: MappingNode) -> bool:
     )
 
 
-def _file_path(reader: Reader, field: Field, what: str) -> Path | None:
+def file_path(reader: Reader, field: Field, what: str) -> Path | None:
     keys = reader.mapping(field, required=(FILE_KEY,))
     if keys is None or FILE_KEY not in keys:
         return None
@@ -110,7 +110,7 @@ def _file_path(reader: Reader, field: Field, what: str) -> Path | None:
     return (Path(reader.file).parent / name).resolve()
 
 
-def _read(reader: Reader, field: Field, path: Path, limit: int, what: str) -> bytes | None:
+def read_named_file(reader: Reader, field: Field, path: Path, limit: int, what: str) -> bytes | None:
     reader.named_files.append(path)
     if not path.exists():
         reader.error(field, f"no such file: {path}")

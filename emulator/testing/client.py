@@ -23,6 +23,10 @@ DEFAULT_BASE_URL = "http://localhost:3000"
 DEFAULT_CLIENT = ("127.0.0.1", 50000)
 
 
+#: A request extension naming the client address of one request (``Harness.get(url, client_ip=...)``).
+CLIENT_IP_EXTENSION = "apig_emu.client_ip"
+
+
 def new_http_client(base_url: str = DEFAULT_BASE_URL, **options: Any) -> httpx.Client:
     """An ``httpx.Client`` with the defaults every in-process request gets, so events built apart match.
 
@@ -70,7 +74,8 @@ class _AsgiTransport(httpx.BaseTransport):
         self.client = client
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        scope = asgi_scope(request, self.client)
+        address = request.extensions.get(CLIENT_IP_EXTENSION)
+        scope = asgi_scope(request, (address, self.client[1]) if address else self.client)
         body = request.read()
         status, headers, chunks = self.portal.call(self._call_app, scope, body)
         # A stream, not ``content=``: the client reads and closes it, which sets ``elapsed`` as for a socket.

@@ -19,6 +19,7 @@ and whoever waited for that loop to end (pytest, at the end of the session), wai
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import time
 import warnings
@@ -46,9 +47,16 @@ from emulator.invocations import Invocation
 from emulator.runtime.invoker import Invoker
 from emulator.runtime.isolation import create_invoker
 from emulator.server import uvicorn_config
-from emulator.testing.client import DEFAULT_BASE_URL, DEFAULT_CLIENT, GatewayClient, GatewayResponseView
+from emulator.testing.client import (
+    CLIENT_IP_EXTENSION,
+    DEFAULT_BASE_URL,
+    DEFAULT_CLIENT,
+    GatewayClient,
+    GatewayResponseView,
+)
 from emulator.testing.config import ConfigSource, as_definitions
 from emulator.testing.events import EventFactory
+from emulator.testing.signing import SigV4Signer
 
 Handler = Callable[[Any, Any], Any]
 #: ``auth="off"`` serves every method without its authorization, as ``serve --auth off``.
@@ -178,8 +186,29 @@ class Harness:
             )
         return self._client
 
-    def request(self, method: str, url: str, **options: Any) -> GatewayResponseView:
-        """Send a request in-process; options are ``httpx.Client.request``'s (``json=``, ``headers=``...)."""
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        sign_as: str | None = None,
+        client_ip: str | None = None,
+        **options: Any,
+    ) -> GatewayResponseView:
+        """Send a request in-process; options are ``httpx.Client.request``'s (``json=``, ``headers=``...).
+
+        ``sign_as`` (an access key id of the ``iam:`` section) signs it with SigV4, for ``AWS_IAM`` methods.
+        ``client_ip`` sends this one request from another address (``$context.identity.sourceIp``, what a
+        resource policy's ``aws:SourceIp`` reads), without a harness per address.
+        """
+        if sign_as is not None:
+            options["auth"] = self.signer(sign_as)
+        if client_ip is not None:
+            try:
+                ipaddress.ip_address(client_ip)
+            except ValueError:
+                raise ValueError(f"client_ip: {client_ip!r} is not an IPv4 or IPv6 address") from None
+            options["extensions"] = {**options.get("extensions", {}), CLIENT_IP_EXTENSION: client_ip}
         return cast(GatewayResponseView, self.client.request(method, url, **options))
 
     def get(self, url: str, **options: Any) -> GatewayResponseView:
@@ -262,6 +291,24 @@ class Harness:
             expires_in=expires_in,
             token_use=token_use,
             now=self.clock.now() if now is None else now,
+        )
+
+    def signer(self, access_key_id: str) -> SigV4Signer:
+        """An auth object (``httpx``'s and ``requests``') signing as ``access_key_id`` of the ``iam:`` section,
+        at this harness's clock: ``apig.get(url, auth=apig.signer("AKIDEXAMPLE"))``, or a live server's URL
+        through ``requests``."""
+        credential = self.definitions.iam.get(access_key_id)
+        if credential is None:
+            known = sorted(self.definitions.iam)
+            raise KeyError(
+                f"no iam credential {access_key_id!r}{did_you_mean(access_key_id, known)}; the access key ids "
+                f"under iam: credentials are: {', '.join(known) or 'none'}"
+            )
+        return SigV4Signer(
+            credential.access_key_id,
+            credential.secret_access_key,
+            session_token=credential.session_token,
+            now=self.clock.now,
         )
 
     def invocations_of(self, function: str) -> list[Invocation]:

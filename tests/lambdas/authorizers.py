@@ -16,7 +16,8 @@ def _policy(effect: str, resource: str) -> dict[str, Any]:
 
 def token(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """``Bearer alice``: every method of the stage; ``Bearer bob``: only the method asked for (cached, it
-    denies the others); ``Bearer mallory``: an explicit Deny; anyone else: ``Unauthorized``."""
+    denies the others); ``Bearer mallory``: an explicit Deny; ``Bearer stranger``: a policy about another API
+    only; anyone else: ``Unauthorized``."""
     user = event["authorizationToken"].split(" ", 1)[1]
     arn = event["methodArn"]
     stage_wide = "/".join(arn.split("/")[:2]) + "/*"
@@ -26,6 +27,9 @@ def token(event: dict[str, Any], context: Any) -> dict[str, Any]:
         policy = _policy("Allow", arn)
     elif user == "mallory":
         policy = _policy("Deny", stage_wide)
+    elif user == "stranger":
+        # Neither allows nor denies this API: it covers another one.
+        policy = _policy("Allow", "arn:aws:execute-api:*:*:elsewhere/*")
     else:
         raise Exception("Unauthorized")
     return {

@@ -10,6 +10,7 @@ logical ids they came from.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from emulator.config.cloudformation.template import Template, TemplateResource
 from emulator.config.lambda_uris import UnresolvedFunction, lambda_target
 from emulator.config.openapi.imported import ImportedApi
 from emulator.config.openapi.importer import import_inline
+from emulator.config.policies import policy_problem
 from emulator.ids import resource_id, stable_id
 from emulator.model import (
     ANY,
@@ -137,7 +139,7 @@ def _rest_api(props: Properties, logical: str) -> _Api:
         endpoint_props.error("Types", f"endpoint type must be one of {', '.join(ENDPOINT_TYPES)}")
         types = []
     source = props.text("ApiKeySourceType") or api.api_key_source
-    policy = props.value("Policy")
+    policy = _policy(props)
     api = replace(
         api,
         binary_media_types=tuple(
@@ -146,7 +148,7 @@ def _rest_api(props: Properties, logical: str) -> _Api:
         endpoint_type=types[0] if types else api.endpoint_type,
         api_key_source=source if source in ("HEADER", "AUTHORIZER") else api.api_key_source,
         description=props.text("Description") or api.description,
-        policy=policy if isinstance(policy, dict) else api.policy,
+        policy=policy if policy is not None else api.policy,
     )
     props.unsupported(
         ("MinimumCompressionSize", "DisableExecuteApiEndpoint", "Mode"), "the emulator does not execute it"
@@ -553,3 +555,24 @@ def _keys_and_plans(load: TemplateLoad, template: Template, by_id: dict[str, str
         plans[plan_id] = replace(plans[plan_id], keys=(*plans[plan_id].keys, key))
     for plan in plans.values():
         load.builder.add_usage_plan(plan)
+
+
+def _policy(props: Properties) -> dict[str, object] | None:
+    """``Policy``: a JSON policy document, as an object or its text (CloudFormation takes either)."""
+    value = props.value("Policy")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            props.error("Policy", f"Policy is not a JSON policy document: {exc}")
+            return None
+    if not isinstance(value, dict):
+        props.error("Policy", "Policy must be a policy document (a JSON object)")
+        return None
+    problem = policy_problem(value)
+    if problem is not None:
+        props.error("Policy", problem)
+        return None
+    return value

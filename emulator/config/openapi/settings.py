@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from emulator.config import rules
 from emulator.config.nodes import Field, did_you_mean, one_of
 from emulator.config.openapi.reader import EXTENSION_PREFIX, DocumentReader
+from emulator.config.policies import policy_problem
 from emulator.model import (
     API_KEY_SOURCES,
     EDGE,
@@ -275,5 +276,9 @@ def _policy(reader: DocumentReader, field: Field) -> dict[str, object] | None:
             return None
     if not isinstance(value, dict):
         reader.error(field, f"{POLICY} must be a policy document (a mapping)")
+        return None
+    problem = policy_problem(value)
+    if problem is not None:
+        reader.error(field, f"{POLICY}: {problem}")
         return None
     return value

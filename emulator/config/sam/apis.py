@@ -19,6 +19,7 @@ from emulator.config.cloudformation.references import api_id
 from emulator.config.lambda_uris import UnresolvedFunction, invocation_uri, lambda_target
 from emulator.config.openapi.imported import ImportedApi
 from emulator.config.openapi.importer import import_inline, import_openapi
+from emulator.config.sam import resource_policy
 from emulator.config.schema import OpenApiBinding
 from emulator.ids import stable_id
 from emulator.model import (
@@ -70,6 +71,8 @@ class SamApi:
     api_key: ApiKey | None = None
     #: ``CreateUsagePlan: SHARED``: one plan for every API that asks for it.
     shared_plan: bool = False
+    #: ``Auth.ResourcePolicy`` as written, applied to each event's method (``sam/resource_policy.py``).
+    resource_policy: object = None
 
 
 def read_api(props: Properties, logical: str, base: Path, *, implicit: bool = False) -> SamApi:
@@ -221,7 +224,12 @@ def _authorizers(sam: SamApi) -> dict[str, Authorizer]:
     sam.default_authorizer = auth.text("DefaultAuthorizer")
     sam.api_key_required = auth.boolean("ApiKeyRequired")
     sam.cors_preflight_authorized = auth.boolean("AddDefaultAuthorizerToCorsPreflight", default=True)
-    auth.unsupported(("ResourcePolicy", "InvokeRole"), "resource policies and IAM are not enforced yet")
+    auth.unsupported(("InvokeRole",), "IAM invoke roles are not used locally")
+    sam.resource_policy = auth.value("ResourcePolicy")
+    wrong = resource_policy.problem(sam.resource_policy) if sam.resource_policy is not None else None
+    if wrong is not None:
+        auth.error("ResourcePolicy", wrong)
+        sam.resource_policy = None
     _usage_plan(sam, auth)
     declared = auth.mapping("Authorizers")
     found: dict[str, Authorizer] = {}

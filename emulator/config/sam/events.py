@@ -15,6 +15,8 @@ from emulator.account import lambda_arn
 from emulator.config import rules
 from emulator.config.builder import lambda_method
 from emulator.config.cloudformation.properties import Properties
+from emulator.config.policies import policy_problem
+from emulator.config.sam import resource_policy
 from emulator.config.sam.apis import IMPLICIT_API, SamApi
 from emulator.model import ANY, HTTP_METHODS, MAX_TIMEOUT_MS, Method, RequestValidator
 
@@ -122,7 +124,8 @@ def event_method(event: ApiEvent, api: SamApi, timeout_ms: int = MAX_TIMEOUT_MS)
                 scopes = _authorizer_scopes(api, authorizer)
     api_key = auth.boolean("ApiKeyRequired", api.api_key_required) if auth else api.api_key_required
     if auth is not None:
-        auth.unsupported(("ResourcePolicy", "InvokeRole"), "resource policies and IAM are not enforced yet")
+        auth.unsupported(("InvokeRole",), "IAM invoke roles are not used locally")
+    _resource_policy(event, api, auth)
     parameters = _request_parameters(details)
     models, body_validated, params_validated = _request_model(details, api)
     params_validated = params_validated or any(parameters.values())
@@ -145,6 +148,28 @@ def event_method(event: ApiEvent, api: SamApi, timeout_ms: int = MAX_TIMEOUT_MS)
         request_models=models,
         request_validator=validator,
     )
+
+
+def _resource_policy(event: ApiEvent, api: SamApi, auth: Properties | None) -> None:
+    """The API's and the event's ``Auth.ResourcePolicy``, as SAM writes them into the API's policy."""
+    resource = resource_policy.method_resource(api.stage, event.verb, event.path)
+    for spec, where in (
+        (api.resource_policy, api.props.mapping("Auth")),
+        (auth and auth.value("ResourcePolicy"), auth),
+    ):
+        if spec is None or where is None:
+            continue
+        try:
+            added = resource_policy.statements(spec, resource) + resource_policy.custom_statements(spec)
+        except resource_policy.ShorthandError as error:
+            where.error("ResourcePolicy", str(error))
+            continue
+        policy = resource_policy.merged(api.api.policy, added)
+        problem = policy_problem(policy)
+        if problem is not None:
+            where.error("ResourcePolicy", problem)
+            continue
+        api.api = replace(api.api, policy=policy)
 
 
 def _authorizer_scopes(api: SamApi, name: str) -> tuple[str, ...]:

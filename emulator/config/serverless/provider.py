@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from emulator.config import rules
 from emulator.config.nodes import one_of
+from emulator.config.policies import policy_problem
 from emulator.config.serverless.values import At, Values
 from emulator.model import API_KEY_SOURCES, EDGE, ENDPOINT_TYPES, Model
 
@@ -159,7 +160,12 @@ def _read_api_gateway(values: Values, keys: dict[str, At], provider: Provider) -
     if "resourcePolicy" in keys:
         statements = values.plain(keys["resourcePolicy"])
         if isinstance(statements, list):
-            provider.policy = {"Version": "2012-10-17", "Statement": statements}
+            policy: dict[str, object] = {"Version": "2012-10-17", "Statement": statements}
+            problem = policy_problem(policy)
+            if problem is None:
+                provider.policy = policy
+            else:
+                values.error(keys["resourcePolicy"], problem)
         elif statements is not None:
             values.error(keys["resourcePolicy"], "expected a list of IAM policy statements")
     if "request" in keys:
