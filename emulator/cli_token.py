@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from emulator.auth.local_issuer import TOKEN_USES
+from emulator.auth.cognito import TOKEN_USES
 
 AddConfigOptions = Callable[[argparse.ArgumentParser], None]
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from emulator.config.errors import HINT, ConfigError
+from emulator.config.openapi.schemas import model_url
 from emulator.model import Location, Model, RestApi
 
 if TYPE_CHECKING:
@@ -56,11 +57,6 @@ MAX_LISTED = 10
 _ONE_SCHEMA = ("not", "additionalItems", "additionalProperties", "items", "dependencies")
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "items")
 _SCHEMA_MAPS = ("properties", "patternProperties", "definitions", "dependencies")
-
-
-def model_url(api_id: str, name: str) -> str:
-    """How AWS's models refer to another model of the API."""
-    return f"https://apigateway.amazonaws.com/restapis/{api_id}/models/{name}"
 
 
 @dataclass(frozen=True)

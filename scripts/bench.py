@@ -536,6 +536,15 @@ def serverless_offline_command(port: int) -> list[str] | None:
     ]  # fmt: skip
 
 
+def compiled_once() -> None:
+    """Let the servers keep their compiled bytecode, as an installed package has it (pip compiles it).
+
+    With ``PYTHONDONTWRITEBYTECODE`` set (some sandboxes and CI images set it), every start compiles
+    every module from source again: 0.35 s of a 10-route start on the 2-core VM.
+    """
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
 def start(variant: Variant) -> list[subprocess.Popen[bytes]]:
     """The variant's server, and the reader of its log if it logs to a pipe (a terminal's stand-in)."""
     if variant.log == "pipe":
@@ -744,6 +753,7 @@ def start_only() -> int:
     if importlib.util.find_spec("emulator") is None:
         print("run this with the project's venv: python3 scripts/dev.py bench --start-only (it sets one up)")
         return 2
+    compiled_once()
     folder = Path(tempfile.mkdtemp(prefix="apig-bench-"))
     try:
         print(f"{machine()['cpus']} CPUs, Python {platform.python_version()}; load {load()}")
@@ -790,6 +800,7 @@ def main() -> int:
         print("run this with the project's venv: python3 scripts/dev.py bench (it sets one up)")
         return 2
 
+    compiled_once()
     folder = Path(tempfile.mkdtemp(prefix="apig-bench-"))
     mix = folder / "mix.lua"
     mix.write_text(MIX_LUA)

@@ -7,11 +7,15 @@ then handlers that flood their output or end Lambda's runtime.
     python scripts/soak.py --isolation process               # handlers in worker processes
     python scripts/soak.py --abuse 0                         # without the abuse phase
 
-It starts the server on a free loopback port, sends a warm-up phase, then two phases of exactly
+It starts the server on a free loopback port, sends a warm-up phase, then three phases of exactly
 ``--requests`` requests each, and reads the server's resident memory (RSS) after each phase: after
-N and after 2N requests. Every scenario has the statuses it may get (some the body too); the run
+N, 2N and 3N requests. Every scenario has the statuses it may get (some the body too); the run
 fails (exit 1) on any other status or body, on any connection the server dropped before answering,
-or when RSS grew between N and 2N by more than ``--margin-mb`` and ``--margin-pct`` both.
+or when RSS grew from N to 2N and again from 2N to 3N, each time by more than ``--margin-mb`` and
+``--margin-pct`` both. A leak grows every phase alike; the C allocator's arenas (each handler thread
+may get its own) settle in steps, a megabyte or two at once, long after the Python heap is flat
+(tracemalloc shows it flat from the first few hundred requests): a step lands in one phase, not in
+two running.
 
 The abuse phase follows, by default, since what it guards (issue 13: output and threads bounded,
 every ending answered as Lambda answers it) is as much a reliability figure as the mixed load's. Its
@@ -702,6 +706,7 @@ class Figures:
     rss_warm_kb: int = 0
     rss_n_kb: int = 0
     rss_2n_kb: int = 0
+    rss_3n_kb: int = 0
     workers_rss_n_kb: int = 0
     workers_rss_2n_kb: int = 0
     workers_n: int = 0
@@ -729,7 +734,8 @@ class Figures:
 
     @property
     def growth_kb(self) -> int:
-        return self.rss_2n_kb - self.rss_n_kb
+        """The smaller of the two phases' growth: what a leak would add to each."""
+        return min(self.rss_2n_kb - self.rss_n_kb, self.rss_3n_kb - self.rss_2n_kb)
 
     @property
     def abuse_growth_kb(self) -> int:
@@ -775,8 +781,11 @@ async def soak(port: int, pid: int, args: argparse.Namespace, figures: Figures) 
         twice.workers,
         twice.workers_rss_kb,
     )
+    figures.rss_3n_kb = (await run(load, "3N", args.requests)).rss_kb
     figures.seconds = time.monotonic() - started
-    figures.peak_before_abuse_kb = peak_kb(pid, [figures.rss_warm_kb, n.rss_kb, twice.rss_kb])
+    figures.peak_before_abuse_kb = peak_kb(
+        pid, [figures.rss_warm_kb, n.rss_kb, twice.rss_kb, figures.rss_3n_kb]
+    )
     if args.abuse:
         process = args.isolation in (None, "process")
         abuse = Load(
@@ -828,9 +837,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--max-seconds", type=float, default=600.0, help="bound on the whole run")
     parser.add_argument("--isolation", default=None, help="serve --isolation (default: the server's own)")
-    parser.add_argument("--margin-mb", type=float, default=1.5, help="allowed RSS growth from N to 2N, MB")
     parser.add_argument(
-        "--margin-pct", type=float, default=3.0, help="allowed RSS growth from N to 2N and from A to 2A, %%"
+        "--margin-mb", type=float, default=1.5, help="allowed RSS growth per phase (N to 2N, 2N to 3N), MB"
+    )
+    parser.add_argument(
+        "--margin-pct", type=float, default=3.0, help="allowed RSS growth per phase, and from A to 2A, %%"
     )
     parser.add_argument(
         "--abuse-margin-mb",
@@ -904,7 +915,7 @@ def main(argv: list[str] | None = None) -> int:
     if figures.dropped:
         failures.append(f"{figures.dropped} dropped connections: {tally.drop_reasons}")
     for what, before, after, margin_mb in [
-        ("N to 2N", figures.rss_n_kb, figures.rss_2n_kb, args.margin_mb),
+        ("N to 2N and again to 3N", figures.rss_n_kb, figures.rss_n_kb + figures.growth_kb, args.margin_mb),
         ("A to 2A", figures.rss_a_kb, figures.rss_2a_kb, args.abuse_margin_mb),
     ]:
         allowed_kb = max(margin_mb * 1024, before * args.margin_pct / 100)
@@ -938,7 +949,8 @@ def report(figures: Figures, tally: Tally) -> None:
     print(
         f"soak: RSS start {figures.rss_start_kb / mb:.1f} MB, after warm-up {figures.rss_warm_kb / mb:.1f} MB, "
         f"after N={figures.requests_per_phase} {figures.rss_n_kb / mb:.1f} MB, "
-        f"after 2N {figures.rss_2n_kb / mb:.1f} MB (growth {figures.growth_kb / mb:+.1f} MB)"
+        f"after 2N {figures.rss_2n_kb / mb:.1f} MB, after 3N {figures.rss_3n_kb / mb:.1f} MB "
+        f"(growth in both phases {figures.growth_kb / mb:+.1f} MB)"
         + (
             f"; {figures.workers_n} workers {figures.workers_rss_n_kb / mb:.1f} MB after N, "
             f"{figures.workers_2n} workers {figures.workers_rss_2n_kb / mb:.1f} MB after 2N"

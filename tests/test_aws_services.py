@@ -22,6 +22,7 @@ from emulator.aws.endpoints import endpoint_for, region_for
 from emulator.aws.protocols import UnknownService, service_protocol
 from emulator.aws.targets import NotAServiceUri, ServiceTarget, is_service_uri, service_target
 from emulator.config import ConfigErrors
+from emulator.inspector.recorder import SECRET_SHOWN_AS, record_json
 from emulator.model import AwsSettings
 from emulator.not_executed import grouped, not_executed
 from emulator.testing import Harness
@@ -226,6 +227,12 @@ def test_a_json_action_is_the_rendered_template_with_the_services_target_signed_
     assert exchange.outbound is not None and exchange.outbound.url == f"{upstream.url}/"
     assert exchange.outbound.body == PUT_ITEM.encode()
     assert exchange.backend is not None and exchange.backend.body == b'{"ConsumedCapacity": null}'
+    # The inspector shows the signed call, but not the session token of the user's credentials.
+    shown = dict(
+        record_json(1, 0.0, exchange, replayable=False, replay_of=None)["integrationRequest"]["headers"]
+    )
+    assert shown["X-Amz-Security-Token"] == SECRET_SHOWN_AS
+    assert shown["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDFILE/")
 
 
 def test_a_query_action_sends_action_version_and_the_uris_parameters_form_encoded(

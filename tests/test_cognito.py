@@ -256,7 +256,7 @@ def test_a_token_signed_by_another_key_under_the_pools_kid_is_401(apig: Harness)
 
 
 def test_an_expired_token_is_401(apig: Harness, pool: Pool) -> None:
-    now = int(time.time())
+    now = int(apig.clock.now())  # the gateway's time, which stands still in a harness
     refused(apig, "/Prod/me", pool.sign(exp=now - 1))
     # Expiry is exact: a token whose exp is now is no longer valid.
     refused(apig, "/Prod/me", pool.sign(exp=now))
@@ -270,7 +270,7 @@ def test_a_token_without_exp_or_with_a_text_exp_is_401(apig: Harness, pool: Pool
 
 
 def test_a_token_not_valid_yet_is_401(apig: Harness, pool: Pool) -> None:
-    refused(apig, "/Prod/me", pool.sign(nbf=int(time.time()) + 600))
+    refused(apig, "/Prod/me", pool.sign(nbf=int(apig.clock.now()) + 600))
 
 
 def test_a_token_of_another_issuer_is_401(apig: Harness, pool: Pool) -> None:
@@ -434,21 +434,25 @@ def test_a_remembered_token_is_still_refused_once_expired(pool: Pool) -> None:
     from emulator.auth.cognito import CognitoVerifier, PoolKeys, public_keys
     from emulator.errors import Unauthorized
 
-    now = [1_000_000.0]
-    verifier = CognitoVerifier(
-        [PoolKeys(REAL, public_keys(pool.jwks()))], "Authorization", now=lambda: now[0]
-    )
+    verifier = CognitoVerifier([PoolKeys(REAL, public_keys(pool.jwks()))], "Authorization")
     token = pool.sign(iat=1_000_000, auth_time=1_000_000, exp=1_000_060)
-    assert verifier.claims(token, ())["sub"] == "7d8ca528-4931-4254-9273-ea5ee853f271"
-    now[0] = 1_000_059.5
-    assert verifier.claims(token, ())["token_use"] == "id"
-    now[0] = 1_000_060
+    assert verifier.claims(token, (), 1_000_000)["sub"] == "7d8ca528-4931-4254-9273-ea5ee853f271"
+    assert verifier.claims(token, (), 1_000_059.5)["token_use"] == "id"
     with pytest.raises(Unauthorized, match="token expired"):
-        verifier.claims(token, ())
+        verifier.claims(token, (), 1_000_060)
     # Scopes are the method's: the same remembered token is checked against each method's.
-    now[0] = 1_000_000
     with pytest.raises(Unauthorized, match="an access token is needed"):
-        verifier.claims(token, ("orders/read",))
+        verifier.claims(token, ("orders/read",), 1_000_000)
+
+
+def test_a_token_expires_when_the_gateways_clock_passes_its_exp(apig: Harness) -> None:
+    """The harness's clock is the gateway's: a test expires a token by moving it, never by waiting."""
+    token = apig.token("bob", pool=LOCAL, expires_in=60)
+    assert authorizer_of(apig, "/Prod/local", token, header="X-Token")["claims"]["sub"] == "bob"
+    apig.clock.advance(59)
+    assert authorizer_of(apig, "/Prod/local", token, header="X-Token")["claims"]["sub"] == "bob"
+    apig.clock.advance(1)
+    refused(apig, "/Prod/local", token, header="X-Token")
 
 
 def test_a_remembered_token_changed_by_one_byte_is_verified_afresh(apig: Harness, pool: Pool) -> None:

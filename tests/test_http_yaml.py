@@ -72,7 +72,7 @@ def test_an_http_proxy_entry_forwards_everything_and_its_timeout_is_the_504(
             type: http_proxy
             uri: {upstream.url}/v1/{{proxy}}
             http_method: ANY
-            timeout_ms: 50
+            timeout_ms: 1000
             request_parameters:
               integration.request.path.proxy: method.request.path.proxy
             triggers:

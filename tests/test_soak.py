@@ -6,9 +6,11 @@ figures checked.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
+from types import ModuleType
 
 import pytest
 
@@ -51,8 +53,9 @@ def test_short_soak_has_no_unexpected_status_no_drop_and_flat_memory() -> None:
     figures = json.loads(result.stdout.strip().splitlines()[-2])
     abused = figures["abuse_warmup"] + 2 * figures["abuse_per_half"]
     assert abused >= 200 + 2 * len(ABUSIVE) * 2  # the warm-up fills the inspector; each half sends all
-    # Two measured phases after the warm-up, then the abuse phase.
-    assert figures["completed"] == 800 * 2 + WARMUP + abused
+    # Three measured phases after the warm-up, then the abuse phase.
+    assert figures["completed"] == 800 * 3 + WARMUP + abused
+    assert figures["rss_n_kb"] and figures["rss_2n_kb"] and figures["rss_3n_kb"]
     assert figures["unexpected"] == 0
     assert figures["wrong_bodies"] == 0  # the error objects say Runtime.ExitError, Sandbox.Timedout
     assert figures["dropped"] == 0
@@ -67,3 +70,29 @@ def test_short_soak_has_no_unexpected_status_no_drop_and_flat_memory() -> None:
     assert statuses["unrelated 200"] == abused // 2
     assert figures["peak_kb"] < 300 * 1024
     assert "soak: OK" in result.stdout
+
+
+def soak_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("apig_emu_soak_script", ROOT / "scripts" / "soak.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("after_n", "after_2n", "after_3n", "growth"),
+    [
+        (56_000, 58_000, 57_800, -200),  # one step of the allocator, then none: flat
+        (56_000, 56_100, 58_100, 100),  # the step in the last phase instead
+        (56_000, 58_000, 60_000, 2_000),  # a leak: 2 MB a phase, every phase
+    ],
+)
+def test_memory_growth_is_what_every_phase_added(
+    after_n: int, after_2n: int, after_3n: int, growth: int
+) -> None:
+    figures = soak_script().Figures(
+        800, 32, "thread", rss_n_kb=after_n, rss_2n_kb=after_2n, rss_3n_kb=after_3n
+    )
+    assert figures.growth_kb == growth

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from emulator.auth.cognito import CognitoVerifier, PoolKeys, public_keys
-from emulator.auth.local_issuer import local_issuer, project_dir
 from emulator.auth.sigv4 import SigV4Verifier
 from emulator.model import AuthOff, Authorizer, Definitions
 
@@ -75,6 +74,9 @@ def _pool_keys(definitions: Definitions, pool: str) -> PoolKeys:
     if declared is not None and declared.jwks is not None:
         # Checked when the definitions were read, with the file and line of a problem.
         return PoolKeys(pool, public_keys(declared.jwks))
+    # Imported here: it brings PyJWT and ``cryptography``, which an API without Cognito never needs.
+    from emulator.auth.local_issuer import local_issuer, project_dir
+
     try:
         issuer = local_issuer(project_dir(definitions.sources))
     except (OSError, ValueError) as error:

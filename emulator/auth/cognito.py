@@ -22,18 +22,19 @@ import binascii
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import jwt
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
-from jwt.algorithms import RSAAlgorithm
+from typing import TYPE_CHECKING, Any
 
 from emulator.errors import Unauthorized
 
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
 #: The one algorithm Cognito signs with.
 ALGORITHM = "RS256"
+#: The ``token_use`` of a pool's tokens: an ID token, or an access token (with scopes).
+TOKEN_USES = ("id", "access")
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -53,7 +54,15 @@ def issuer(pool_id: str) -> str:
 
 
 def public_keys(jwks: Mapping[str, object]) -> dict[str, RSAPublicKey]:
-    """A JWKS's RSA keys by ``kid``; raises ``JwksProblem`` naming the key that is wrong."""
+    """A JWKS's RSA keys by ``kid``; raises ``JwksProblem`` naming the key that is wrong.
+
+    PyJWT and ``cryptography`` are imported by the first pool that needs them, here and in
+    ``_signed_claims``: they cost a fifth of ``serve``'s start, and most APIs have no Cognito authorizer.
+    """
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from jwt.algorithms import RSAAlgorithm
+
     keys = jwks.get("keys")
     if not isinstance(keys, list) or not keys:
         raise JwksProblem("expected a JSON Web Key Set: an object whose 'keys' is a non-empty list")
@@ -97,12 +106,9 @@ class PoolKeys:
 class CognitoVerifier:
     """One authorizer's check: the pools its ``providerARNs`` name, the header its token comes in."""
 
-    def __init__(
-        self, pools: Iterable[PoolKeys], header: str, *, now: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, pools: Iterable[PoolKeys], header: str) -> None:
         self.pools = tuple(pools)
         self.header = header
-        self._now = now
         # kid -> (key, issuer); a kid two pools publish verifies against each in turn.
         self._keys: dict[str, list[tuple[RSAPublicKey, str]]] = {}
         # Exact token text -> its verified claims and those claims as delivered.
@@ -111,22 +117,27 @@ class CognitoVerifier:
             for kid, key in pool.keys.items():
                 self._keys.setdefault(kid, []).append((key, pool.issuer))
 
-    def claims(self, token: str | None, scopes: tuple[str, ...]) -> dict[str, str]:
-        """The claims as ``requestContext.authorizer.claims`` holds them (a fresh dict for each request)."""
-        return dict(self._check(token, scopes)[1])
+    def claims(self, token: str | None, scopes: tuple[str, ...], now: float) -> dict[str, str]:
+        """The claims as ``requestContext.authorizer.claims`` holds them (a fresh dict for each request).
 
-    def verify(self, token: str | None, scopes: tuple[str, ...]) -> dict[str, Any]:
+        ``now`` is the request's time on the gateway's clock, which a test moves to expire a token.
+        """
+        return dict(self._check(token, scopes, now)[1])
+
+    def verify(self, token: str | None, scopes: tuple[str, ...], now: float) -> dict[str, Any]:
         """The token's claims, or ``Unauthorized`` with the reason; ``scopes`` are the method's."""
-        return dict(self._check(token, scopes)[0])
+        return dict(self._check(token, scopes, now)[0])
 
-    def _check(self, token: str | None, scopes: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, str]]:
+    def _check(
+        self, token: str | None, scopes: tuple[str, ...], now: float
+    ) -> tuple[dict[str, Any], dict[str, str]]:
         if not token:
             raise Unauthorized(f"no token in the {self.header} header")
         verified = self._verified.get(token)
         if verified is None:
             claims = self._signed(token)
             verified = (claims, delivered_claims(claims))
-        self._check_time(verified[0])
+        _check_time(verified[0], now)
         _check_use(verified[0], scopes)
         if token not in self._verified:
             self._verified[token] = verified
@@ -149,6 +160,8 @@ class CognitoVerifier:
         return self._signed_claims(token, candidates)
 
     def _signed_claims(self, token: str, candidates: list[tuple[RSAPublicKey, str]]) -> dict[str, Any]:
+        import jwt
+
         problem = "no key"
         for key, expected_issuer in candidates:
             try:
@@ -173,16 +186,16 @@ class CognitoVerifier:
             return claims
         raise Unauthorized(f"token refused: {problem}")
 
-    def _check_time(self, claims: Mapping[str, Any]) -> None:
-        now = self._now()
-        expires = claims.get("exp")
-        if not isinstance(expires, (int, float)) or isinstance(expires, bool):
-            raise Unauthorized("token's exp is not a number")
-        if now >= expires:
-            raise Unauthorized(f"token expired at {java_date(expires)}")
-        not_before = claims.get("nbf")
-        if not_before is not None and (not _is_number(not_before) or now < not_before):
-            raise Unauthorized("token not valid yet (nbf)")
+
+def _check_time(claims: Mapping[str, Any], now: float) -> None:
+    expires = claims.get("exp")
+    if not isinstance(expires, (int, float)) or isinstance(expires, bool):
+        raise Unauthorized("token's exp is not a number")
+    if now >= expires:
+        raise Unauthorized(f"token expired at {java_date(expires)}")
+    not_before = claims.get("nbf")
+    if not_before is not None and (not _is_number(not_before) or now < not_before):
+        raise Unauthorized("token not valid yet (nbf)")
 
 
 def _header(token: str) -> dict[str, Any] | None:

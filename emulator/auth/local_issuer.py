@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
-from emulator.auth.cognito import ALGORITHM, issuer
+from emulator.auth.cognito import ALGORITHM, TOKEN_USES, issuer
 
 FOLDER = ".apig-emu"
 KEY_FILE = "local-issuer-key.pem"
@@ -35,7 +35,6 @@ KEY_FILE = "local-issuer-key.pem"
 _ROOT_MARKERS = (FOLDER, ".git", "pyproject.toml")
 #: The app client id the local issuer's tokens carry (``aud`` of ID tokens, ``client_id`` of access tokens).
 LOCAL_CLIENT_ID = "apigemulocalclient0000000000"
-TOKEN_USES = ("id", "access")
 
 _loaded: dict[Path, LocalIssuer] = {}
 _lock = threading.Lock()

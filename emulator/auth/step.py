@@ -44,7 +44,8 @@ async def cognito(ctx: RequestContext) -> None:
     try:
         if verifier is None:
             raise Unauthorized(f"method names authorizer '{method.authorizer}', which api '{api.name}' lacks")
-        claims = verifier.claims(ctx.request.header(verifier.header), method.authorization_scopes)
+        token = ctx.request.header(verifier.header)
+        claims = verifier.claims(token, method.authorization_scopes, ctx.ids.epoch_ms / 1000)
     except Unauthorized as refusal:
         ctx.authorization = f"refused by the {which}: {refusal.reason}"
         raise

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from emulator.auth.access import pool_ids
-from emulator.auth.local_issuer import local_issuer, project_dir
 from emulator.model import Definitions
 
 
@@ -64,6 +63,10 @@ def mint(
     token_use: str = "id",
     now: float | None = None,
 ) -> str:
+    # Imported by the first token: it brings PyJWT and ``cryptography``, and the pytest plugin and the
+    # harness import this module whether a test mints tokens or not.
+    from emulator.auth.local_issuer import local_issuer, project_dir
+
     issuer = local_issuer(project_dir(definitions.sources))
     return issuer.mint(
         local_pool(definitions, pool),

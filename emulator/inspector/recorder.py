@@ -345,15 +345,26 @@ def record_json(
     }
 
 
+#: Outbound headers whose value is a credential of the user's own AWS account (an AWS integration's
+#: session token), never shown: the inspector's records are served to any page the host check admits.
+_SECRET_HEADERS = frozenset({"x-amz-security-token"})
+SECRET_SHOWN_AS = "(session token, not shown)"
+
+
 def _outbound_json(exchange: Exchange) -> dict[str, Any] | None:
-    """The call an HTTP or HTTP_PROXY integration made: what its mappings produced, as the backend got it."""
+    """The call an HTTP, HTTP_PROXY or AWS integration made: what its mappings produced, as the backend got
+    it (but for the session token a signed call carries)."""
     outbound = exchange.outbound
     if outbound is None:
         return None
+    headers = [
+        (name, SECRET_SHOWN_AS if name.lower() in _SECRET_HEADERS else value)
+        for name, value in outbound.headers
+    ]
     return {
         "method": outbound.method,
         "url": cut_text(outbound.url, TEXT_BYTES),
-        "headers": cut_headers(outbound.headers, HEADERS_BYTES, TEXT_BYTES),
+        "headers": cut_headers(headers, HEADERS_BYTES, TEXT_BYTES),
         **_body_json(outbound.body),
     }
 

@@ -257,7 +257,8 @@ class Harness:
         the ``Authorization`` header of a Cognito-protected method.
 
         ``pool`` may be left out when the definitions have one local pool. With ``scopes`` the token is an
-        access token (``token_use`` says otherwise); ``now`` backdates it (an expired token for a test).
+        access token (``token_use`` says otherwise). It is minted at ``now``, by default the gateway's clock
+        (``clock``): advancing the clock past ``expires_in`` expires it, as time would.
         """
         return mint_for(
             self.definitions,
@@ -268,7 +269,7 @@ class Harness:
             claims=claims,
             expires_in=expires_in,
             token_use=token_use,
-            now=now,
+            now=self.clock.now() if now is None else now,
         )
 
     def signer(self, access_key_id: str) -> SigV4Signer:
