@@ -19,6 +19,7 @@ ways and requires the same text and the same errors.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -40,6 +41,11 @@ _LOADER = ops.NullLoader()
 _Failed = ops.TemplateExecutionError
 
 
+#: What reaches across the whole render: ``#stop`` (ends the output) and definitions (``#macro``, ``#define``:
+#: values that later references call). Templates that name them anywhere, even in a comment, are airspeed's.
+_WHOLE_RENDER = re.compile(r"#(?:macro|define|stop)\b", re.I)
+
+
 class _Unsupported(Exception):
     """A template the compiled path leaves to airspeed as a whole."""
 
@@ -56,7 +62,7 @@ class _Writer:
 def compile_root(template: Any) -> Callable[[Any], str] | None:
     """``render(scope) -> text`` for an airspeed ``Template`` already parsed, or ``None`` when airspeed
     must render it itself. ``scope`` is the ``vtl_dialect.Scope`` ``vtl.Template.render`` builds."""
-    if not _dialect_installed():
+    if not _dialect_installed() or _WHOLE_RENDER.search(template.content):
         return None
     body = template.root_element
     try:
@@ -140,7 +146,7 @@ def _evaluated(node: Any) -> Run:
 
 def _statement(node: Any) -> Run:
     kind = type(node)
-    if kind in (ops.StopDirective, ops.DefineDefinition):
+    if kind in (ops.StopDirective, ops.DefineDefinition, ops.MacroDefinition):
         raise _Unsupported
     if kind is ops.FormalReference:
         return _reference(node)
@@ -456,6 +462,15 @@ def _top(node: Any) -> Calc:
         return lambda ns: node.calculate(ns, _LOADER)
     first = _name_or_call(node.part, _scope_member)
     steps = tuple(_steps(node.subexpression)) if node.subexpression is not None else ()
+    part = node.part
+    if type(part) is ops.NameOrCall and part.parameters is None and part.index is None:
+        # The usual ``$name…``: the scope look-up made here, a call less.
+        name = part.name
+        if not steps:
+            return lambda ns: _scope_member(ns, name)
+        if len(steps) == 1:
+            (only,) = steps
+            return lambda ns: only(_scope_member(ns, name), ns)
     if not steps:
         return lambda ns: first(ns, ns)
     if len(steps) == 1:
@@ -548,11 +563,11 @@ def _scope_member(current: Any, name: str) -> Any:
 
 def _name_or_call(node: Any, lookup: Callable[[Any, str], Any]) -> Step:
     """``NameOrCall.calculate``: look the name up, then call it with its arguments (read in the template's
-    scope) or index it."""
+    scope) or index it. Its branch for a ``#macro``/``#define`` found by name is left out: a template that
+    has neither (the only ones compiled) holds no such value."""
     if type(node) is not ops.NameOrCall:
         return lambda current, top: node.calculate(current, _LOADER, top)
     name = node.name
-    definition = ops._FunctionDefinition
 
     def fallback(current: Any, top: Any) -> Any:
         return node.calculate(current, _LOADER, top)
@@ -572,8 +587,6 @@ def _name_or_call(node: Any, lookup: Callable[[Any, str], Any]) -> Step:
                 result = lookup(current, name)
                 if result is None:
                     return None
-                if isinstance(result, definition):
-                    return fallback(current, top)
                 return result(argument(top))
 
             return call_one
@@ -582,8 +595,6 @@ def _name_or_call(node: Any, lookup: Callable[[Any, str], Any]) -> Step:
             result = lookup(current, name)
             if result is None:
                 return None
-            if isinstance(result, definition):
-                return fallback(current, top)
             return result(*[argument(top) for argument in arguments])
 
         return call
@@ -596,8 +607,6 @@ def _name_or_call(node: Any, lookup: Callable[[Any, str], Any]) -> Step:
             result = lookup(current, name)
             if result is None:
                 return None
-            if isinstance(result, definition):
-                return fallback(current, top)
             key = index(top) if index is not None else index_node.calculate(top, _LOADER)
             if isinstance(result, list) and not isinstance(key, int):
                 raise ValueError(f"expected integer for array index, got '{key!s}'")
@@ -608,10 +617,4 @@ def _name_or_call(node: Any, lookup: Callable[[Any, str], Any]) -> Step:
 
         return indexed
 
-    def look_up(current: Any, top: Any) -> Any:
-        result = lookup(current, name)
-        if isinstance(result, definition):
-            return fallback(current, top)
-        return result
-
-    return look_up
+    return lambda current, top: lookup(current, name)
