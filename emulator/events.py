@@ -213,7 +213,12 @@ def _reject_constant(name: str) -> Any:
 
 def build_json_event(request: GatewayRequest) -> Any:
     """The non-proxy event: the JSON body passed through, ``{}`` for an empty body (section 3.1)."""
-    body = request.body
+    return json_event(request.body)
+
+
+def json_event(body: bytes) -> Any:
+    """``build_json_event`` of a body alone: the non-proxy step holds the mapped body, not a request
+    carrying it (a copy of the request per call only to carry it cost a ``dataclasses.replace``)."""
     if not body.strip():
         return {}
     try:
