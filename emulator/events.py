@@ -211,13 +211,26 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"Non-standard token '{name}'")
 
 
+#: Made once: ``json.loads`` with ``parse_constant`` builds a decoder on every call.
+_EVENT_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def build_json_event(request: GatewayRequest) -> Any:
     """The non-proxy event: the JSON body passed through, ``{}`` for an empty body (section 3.1)."""
-    body = request.body
+    return json_event(request.body)
+
+
+def json_event(body: bytes) -> Any:
+    """``build_json_event`` of a body alone: the non-proxy step holds the mapped body, not a request
+    carrying it (a copy of the request per call only to carry it cost a ``dataclasses.replace``)."""
     if not body.strip():
         return {}
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+        text = body.decode("utf-8")
+        if text.startswith("\ufeff"):
+            # What json.loads says before decoding, which the shared decoder alone would not.
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        return _EVENT_DECODER.decode(text)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         # RecursionError: a body nested thousands deep (``[[[[…``) is a client's fault, not the emulator's.
         detail = f"Could not parse payload into json: {exc}"

@@ -79,9 +79,10 @@ async def integration_response(ctx: RequestContext) -> None:
             f"{chosen.status} on {method.http_method} {ctx.match.resource.path} "
             "(Output mapping refers to an invalid method response)"
         )
-    templated = response_template(chosen.response_templates, ctx.request.header("accept")) is not None
-    response_payload(ctx, chosen, templated=templated)
-    content_type, body = await _body(chosen, ctx)
+    # Chosen once: the payload's handling and the body both depend on it (Accept parsed once a request).
+    selected = response_template(chosen.response_templates, ctx.request.header("accept"))
+    response_payload(ctx, chosen, templated=selected is not None)
+    content_type, body = await _body(chosen, selected, ctx)
     headers = [("Content-Type", content_type)]
     sources = _Sources(ctx)
     for target, expression in chosen.response_parameters.items():
@@ -95,10 +96,11 @@ async def integration_response(ctx: RequestContext) -> None:
     ctx.response = GatewayResponse(status, headers, body)
 
 
-async def _body(chosen: IntegrationResponse, ctx: RequestContext) -> tuple[str, bytes]:
-    """(content type, body): a file, the selected template rendered, or the backend's body passed through."""
+async def _body(
+    chosen: IntegrationResponse, selected: tuple[str, str] | None, ctx: RequestContext
+) -> tuple[str, bytes]:
+    """(content type, body): a file, the ``selected`` template rendered, or the backend's body passed through."""
     assert ctx.request is not None and ctx.backend is not None
-    selected = response_template(chosen.response_templates, ctx.request.header("accept"))
     content_type = DEFAULT_CONTENT_TYPE if selected is None else selected[0]
     if chosen.body_file is not None:
         return content_type, await read_body_file(chosen.body_file)

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from emulator.errors import BadRequestBody
+from emulator.events import json_event
 from emulator.testing import Harness
 
 CONFIG = """
@@ -98,3 +100,25 @@ def test_decimals_are_written_as_numbers_integral_ones_as_integers(harness: Harn
 
 def test_trace_id_header_on_lambda_success(harness: Harness) -> None:
     assert harness.get("/Prod/echo").headers["X-Amzn-Trace-Id"].startswith("Root=1-")
+
+
+def _refuse(name: str) -> None:
+    raise ValueError(f"Non-standard token '{name}'")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"a": [1, 2.5e3, "\\u00e9"]}', b" null ", b"\xef\xbb\xbf{}", b"NaN", b'{"a": -Infinity}', b'"x" y'],
+)
+def test_the_event_is_the_body_as_json_loads_reads_it_without_non_standard_tokens(body: bytes) -> None:
+    """The event's parser is made once; it must still answer as ``json.loads`` with the constant check
+    (the byte-order mark refused, NaN/Infinity refused, trailing data refused)."""
+    try:
+        expected: object = json.loads(body.decode("utf-8"), parse_constant=_refuse)
+    except ValueError as error:
+        expected = f"Could not parse request body into json: Could not parse payload into json: {error}"
+    try:
+        got: object = json_event(body)
+    except BadRequestBody as error:
+        got = error.message
+    assert got == expected

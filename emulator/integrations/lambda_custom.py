@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
 from typing import Any
 
 from emulator.context import RequestContext
 from emulator.errors import BadRequestBody
-from emulator.events import build_json_event
+from emulator.events import json_event
 from emulator.integrations.base import BackendReply, LambdaInvocation
 from emulator.integrations.proxy_hint import proxy_hint
 from emulator.integrations.request_mapping import mapped_request
@@ -30,9 +29,8 @@ def non_proxy_event(ctx: RequestContext) -> Any:
     assert ctx.request is not None
     text = mapped_request(ctx)
     # A template's text is the payload as a client's body would be: Lambda reads it as JSON.
-    request = replace(ctx.request, body=integration_body(ctx) if text is None else text.encode())
     try:
-        return build_json_event(request)
+        return json_event(integration_body(ctx) if text is None else text.encode())
     except BadRequestBody as error:
         if text is None:
             raise

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
@@ -189,9 +190,16 @@ _JS_ESCAPES = {
 }
 
 
+#: A character ``escape_javascript`` changes: one of ``_JS_ESCAPES``, or one outside printable ASCII. Text
+#: without one (most values) is its own escape, found without a loop in Python.
+_JS_ESCAPED = re.compile(r"""[^\x20-\x7e]|['"\\/]""")
+
+
 def escape_javascript(text: str) -> str:
     """Commons Lang's ``escapeJavaScript``: quotes, backslash and ``/`` escaped, control characters and
     everything past ASCII as ``\\uXXXX`` (UTF-16 units, upper-case hex)."""
+    if _JS_ESCAPED.search(text) is None:
+        return text
     out: list[str] = []
     for char in text:
         escaped = _JS_ESCAPES.get(char)

@@ -202,37 +202,50 @@ class ForeachDirective(operators.ForeachDirective):  # type: ignore[misc]
     """
 
     def evaluate_raw(self, stream: Any, namespace: Any, loader: Any) -> None:
-        source = self.value.calculate(namespace, loader)
-        if source is None:
-            return
-        if isinstance(source, Mapping):
-            source = source.values()
-        elif isinstance(source, str) or not isinstance(source, Iterable):
-            raise ValueError(
-                f"${self.loop_var_name} cannot iterate over {java_string(source)!r}: not a list or map"
-            )
-        items = list(islice(source, MAX_FOREACH_ITERATIONS + 1))
-        if len(items) > MAX_FOREACH_ITERATIONS:
-            log.warning(
-                "#foreach($%s) stopped after %d iterations, as API Gateway limits it",
-                self.loop_var_name,
-                MAX_FOREACH_ITERATIONS,
-            )
-            del items[MAX_FOREACH_ITERATIONS:]
+        items = foreach_items(self.loop_var_name, self.value.calculate(namespace, loader))
         length = len(items)
         for count, item in enumerate(items, 1):
-            local = Scope(namespace)
-            local["velocityCount"] = count
-            local["velocityHasNext"] = count < length
-            local["foreach"] = {
-                "count": count,
-                "index": count - 1,
-                "hasNext": count < length,
-                "first": count == 1,
-                "last": count == length,
-            }
-            local[self.loop_var_name] = item
-            self.block.evaluate(stream, local, loader)
+            self.block.evaluate(
+                stream, loop_scope(namespace, self.loop_var_name, item, count, length), loader
+            )
+
+
+def foreach_items(loop_var_name: str, source: Any) -> list[Any]:
+    """What one ``#foreach`` walks: a map's values, a list's items, nothing for null; at most AWS's 1,000.
+
+    Shared with ``vtl_compiled``, so the compiled loop cannot drift from this one.
+    """
+    if source is None:
+        return []
+    if isinstance(source, Mapping):
+        source = source.values()
+    elif isinstance(source, str) or not isinstance(source, Iterable):
+        raise ValueError(f"${loop_var_name} cannot iterate over {java_string(source)!r}: not a list or map")
+    items = list(islice(source, MAX_FOREACH_ITERATIONS + 1))
+    if len(items) > MAX_FOREACH_ITERATIONS:
+        log.warning(
+            "#foreach($%s) stopped after %d iterations, as API Gateway limits it",
+            loop_var_name,
+            MAX_FOREACH_ITERATIONS,
+        )
+        del items[MAX_FOREACH_ITERATIONS:]
+    return items
+
+
+def loop_scope(namespace: Any, loop_var_name: str, item: Any, count: int, length: int) -> Scope:
+    """One iteration's scope: the loop variable, ``$velocityCount``, ``$velocityHasNext`` and ``$foreach``."""
+    local = Scope(namespace)
+    local["velocityCount"] = count
+    local["velocityHasNext"] = count < length
+    local["foreach"] = {
+        "count": count,
+        "index": count - 1,
+        "hasNext": count < length,
+        "first": count == 1,
+        "last": count == length,
+    }
+    local[loop_var_name] = item
+    return local
 
 
 _general_expression = operators.Expression.calculate
