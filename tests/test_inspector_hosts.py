@@ -243,6 +243,7 @@ def test_serves_host_and_allowed_host_options_reach_the_inspector(
         assert client.get("/_emu/api/routes", headers={"Host": "evil.example:3000"}).status_code == 403
 
 
+@pytest.mark.slow  # starts `apig-emu serve`
 def test_serve_refuses_other_hosts_on_the_wire(tmp_path: Path) -> None:
     server = start_server(tmp_path, CONFIG, "--isolation", "thread", "--allowed-host", "dev-box.lan")
     try:

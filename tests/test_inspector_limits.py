@@ -324,6 +324,7 @@ def rss_mb(pid: int) -> float:
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the server's RSS from /proc")
+@pytest.mark.slow  # starts `apig-emu serve`
 def test_serve_stays_small_under_requests_with_large_output(tmp_path: Path) -> None:
     write_project(tmp_path)
     server = start_server(

@@ -19,6 +19,9 @@ from tests.conftest import PYTESTER_ARGS
 
 pytest_plugins = ["pytester"]
 
+#: Slow: each test runs pytest in a subprocess, with servers.
+pytestmark = pytest.mark.slow
+
 #: Long enough for a slow shared machine to run a few tests; a hang lasts forever.
 HANG_GUARD_S = 120
 
