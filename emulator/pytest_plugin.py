@@ -47,6 +47,8 @@ _LOADED = pytest.StashKey[
         Definitions | str,
     ]
 ]()
+#: The code root of each config file named this session, by its path.
+_CODE_DIRS = pytest.StashKey[dict[Path, Path]]()
 #: How a handler's hint names the code root here.
 _CODE_ROOT = CodeRootSetting("the apig_code_dir ini option", "apig_code_dir = {}")
 _SECTION = "apig-emu invocations"
@@ -227,8 +229,12 @@ def apig_code_dir(pytestconfig: pytest.Config, apig_config: ConfigSource) -> Pat
     if isinstance(apig_config, Definitions):
         return pytestconfig.rootpath
     path = pytestconfig.rootpath / apig_config
-    entry = formats.recognise(path)
-    return pytestconfig.rootpath if entry is formats.APIG else entry.default_code_dir(path)
+    # Recognising the format reads the file: once per session, as the definitions are loaded once.
+    known = pytestconfig.stash.setdefault(_CODE_DIRS, {})
+    if path not in known:
+        entry = formats.recognise(path)
+        known[path] = pytestconfig.rootpath if entry is formats.APIG else entry.default_code_dir(path)
+    return known[path]
 
 
 def _overrides(config: pytest.Config) -> dict[str, str]:

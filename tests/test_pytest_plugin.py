@@ -7,6 +7,7 @@ a subprocess, as a user's ``pytest`` is; the variations on configuration run in-
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pytest
@@ -462,3 +463,37 @@ def test_the_options_are_listed_in_help(pytester: pytest.Pytester) -> None:
             "*apig_isolation *",
         ]
     )
+
+
+COUNTING_CONFTEST = """
+import emulator.config.formats as formats
+
+READS = []
+_recognise = formats.recognise
+
+
+def counting(path):
+    READS.append(path)
+    return _recognise(path)
+
+
+formats.recognise = counting
+"""
+
+EACH_TEST_COUNTS = """
+from conftest import READS
+
+
+def test_{n}(apig):
+    assert apig.get("/Prod/hello/{n}").status_code == 200
+    print("CONFIG READ", len(READS), "TIMES")
+"""
+
+
+def test_the_config_file_is_read_once_per_session_not_once_per_test(project: pytest.Pytester) -> None:
+    project.makeconftest(COUNTING_CONFTEST)
+    project.makepyfile(test_reads="".join(EACH_TEST_COUNTS.format(n=n) for n in range(4)))
+    result = project.runpytest_subprocess(*PYTESTER_ARGS, "-s")
+    result.assert_outcomes(passed=4)
+    counts = re.findall(r"CONFIG READ (\d+) TIMES", result.stdout.str())
+    assert len(counts) == 4 and len(set(counts)) == 1, counts

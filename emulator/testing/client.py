@@ -7,8 +7,12 @@ header names in the case they were written: API Gateway's events preserve it.
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import weakref
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager, ExitStack
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio.from_thread
 import httpx
@@ -16,6 +20,7 @@ import httpx
 from emulator.request import RAW_HEADER_NAMES
 
 Scope = dict[str, Any]
+T = TypeVar("T")
 
 #: Where the in-process client pretends to send requests: ``apig-emu serve``'s default address.
 DEFAULT_BASE_URL = "http://localhost:3000"
@@ -67,17 +72,60 @@ class GatewayResponseView(httpx.Response):
         return self.status_code
 
 
+class LoopCaller:
+    """Runs coroutines on a portal's event loop from another thread, one round trip each.
+
+    ``BlockingPortal.call`` takes two: it waits for the loop to spawn the task in the portal's task
+    group, then for the task's result. A request in a test waited on both, each a wake-up of the
+    loop's thread and then of the caller's. Here the coroutine goes to the loop as a task and the
+    caller waits once. Nothing else changes: the same loop runs it, its exceptions reach the caller.
+    """
+
+    def __init__(self, portal: anyio.from_thread.BlockingPortal) -> None:
+        self.portal = portal
+        self._loop, self._thread = portal.call(_running_loop)
+
+    @classmethod
+    def of(cls, portal: anyio.from_thread.BlockingPortal) -> LoopCaller:
+        """The portal's caller, made on first use: a test's harness reuses its session's."""
+        caller = _CALLERS.get(portal)
+        if caller is None:
+            caller = _CALLERS[portal] = cls(portal)
+        return caller
+
+    def __call__(self, function: Callable[..., Awaitable[T]], *args: Any) -> T:
+        if threading.get_ident() == self._thread:
+            raise RuntimeError("this would wait for the event loop from its own thread, forever")
+        if not self._loop.is_running():
+            raise RuntimeError("the event loop of this client's portal has stopped")
+        return asyncio.run_coroutine_threadsafe(_awaited(function, *args), self._loop).result()
+
+
+def _running_loop() -> tuple[asyncio.AbstractEventLoop, int]:
+    return asyncio.get_running_loop(), threading.get_ident()
+
+
+_CALLERS: weakref.WeakKeyDictionary[anyio.from_thread.BlockingPortal, LoopCaller] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _awaited(function: Callable[..., Awaitable[T]], *args: Any) -> T:
+    return await function(*args)
+
+
 class _AsgiTransport(httpx.BaseTransport):
     def __init__(self, app: Any, portal: anyio.from_thread.BlockingPortal, client: tuple[str, int]) -> None:
         self.app = app
         self.portal = portal
         self.client = client
+        self._call = LoopCaller.of(portal)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         address = request.extensions.get(CLIENT_IP_EXTENSION)
         scope = asgi_scope(request, (address, self.client[1]) if address else self.client)
         body = request.read()
-        status, headers, chunks = self.portal.call(self._call_app, scope, body)
+        status, headers, chunks = self._call(self._call_app, scope, body)
         # A stream, not ``content=``: the client reads and closes it, which sets ``elapsed`` as for a socket.
         stream = httpx.ByteStream(b"".join(chunks))
         return GatewayResponseView(status, headers=headers, stream=stream, request=request)
