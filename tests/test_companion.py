@@ -138,6 +138,34 @@ def test_the_companion_s_aws_section_reaches_the_template_s_model(tmp_path: Path
     assert (definitions.aws.endpoint_url, definitions.aws.region) == ("http://127.0.0.1:5000", "eu-west-1")
 
 
+STAGE_FUNCTION = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      DefinitionBody:
+        openapi: 3.0.1
+        info: {title: shop, version: "1"}
+        paths:
+          /orders:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                uri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${stageVariables.fn}/invocations
+"""
+
+
+def test_the_template_s_warnings_are_reported_once(tmp_path: Path) -> None:
+    """A check over the whole model (a stage's functions) runs for the template and again once merged."""
+    alone = load(project(tmp_path, companion=None, template=STAGE_FUNCTION)).warnings
+    assert len(alone) == 1 and "stage 'Prod' answer 500" in str(alone[0])
+    (tmp_path / "apig-emu.yaml").write_text(IAM)
+    assert load(tmp_path / "template.yaml").warnings == alone
+
+
 def test_a_template_named_apig_emu_yaml_is_not_its_own_companion(tmp_path: Path) -> None:
     template = tmp_path / "apig-emu.yaml"
     template.write_text(TEMPLATE)
