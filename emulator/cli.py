@@ -13,6 +13,7 @@ import emulator
 from emulator import cli_debug, cli_export, cli_frontend, cli_harness, cli_runtime, cli_token
 from emulator.config import ConfigErrors, formats, load
 from emulator.config.builder import MockAnswer
+from emulator.config.companion import companion_note
 from emulator.config.errors import settle, warnings_report
 from emulator.config.overrides import OverrideError, parse_overrides
 from emulator.key_listing import format_api_keys
@@ -260,6 +261,14 @@ def _print_warnings(text: str) -> None:
     print(text, file=sys.stderr)
 
 
+def _print_note(text: str) -> None:
+    print(f"apig-emu: {text}", file=sys.stderr)
+
+
+def _log_note(text: str) -> None:
+    log.info("%s", text)
+
+
 def _log_warnings(text: str) -> None:
     for line in text.splitlines():
         log.warning("%s", line)
@@ -272,8 +281,10 @@ def load_or_report(
     fail_on_warnings: bool = False,
     warn: Callable[[str], None] = _print_warnings,
     isolation: str = "process",
+    say: Callable[[str], None] = _print_note,
 ) -> Definitions | None:
-    """The definitions ``args`` name, or ``None`` after printing every error to stderr; warnings go to ``warn``.
+    """The definitions ``args`` name, or ``None`` after printing every error to stderr; warnings go to ``warn``,
+    the line naming a template's companion ``apig-emu.yaml`` to ``say``.
 
     ``isolation`` is where the command runs the handlers (``serve``'s by default), which some warnings
     depend on. ``export`` keeps every stage loaded: its ``--stage`` picks what to write.
@@ -294,6 +305,9 @@ def load_or_report(
     if errors:
         print(ConfigErrors(errors), file=sys.stderr)
         return None
+    note = companion_note(loaded.definitions)
+    if note is not None:
+        say(note)
     if warnings:
         warn(warnings_report(warnings))
     return loaded.definitions
@@ -353,6 +367,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if errors:
         print(ConfigErrors(errors), file=sys.stderr)
         return 1
+    note = companion_note(definitions)
+    if note is not None:
+        _print_note(note)
     if warnings:
         print(warnings_report(warnings), file=sys.stderr)
     counted = f", {len(warnings)} warning(s)" if warnings else ""
@@ -404,7 +421,12 @@ def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
     if mocks is None or not cli_frontend.check_static(args):
         return 1
     definitions = load_or_report(
-        args, mocks, fail_on_warnings=args.fail_on_warnings, warn=_log_warnings, isolation=args.isolation
+        args,
+        mocks,
+        fail_on_warnings=args.fail_on_warnings,
+        warn=_log_warnings,
+        isolation=args.isolation,
+        say=_log_note,
     )
     if definitions is None:
         return 1
@@ -446,7 +468,12 @@ def _serve(args: argparse.Namespace, writer: LogWriter) -> int:
 
     def reload() -> Definitions | None:
         new = load_or_report(
-            args, mocks, fail_on_warnings=args.fail_on_warnings, warn=_log_warnings, isolation=args.isolation
+            args,
+            mocks,
+            fail_on_warnings=args.fail_on_warnings,
+            warn=_log_warnings,
+            isolation=args.isolation,
+            say=_log_note,
         )
         if new is not None and debug is not None and debug.function in new.functions:
             new = cli_debug.debugged(new, debug.function)

@@ -518,3 +518,6 @@ class Definitions:
     sources: tuple[Path, ...] = ()
     serving: Serving = field(default_factory=Serving)
     aws: AwsSettings = field(default_factory=AwsSettings)
+    #: The ``apig-emu.yaml`` read beside a template (``config/companion.py``), named when the definitions
+    #: are loaded, so that nobody wonders where a setting the template cannot hold came from.
+    companion: Path | None = None

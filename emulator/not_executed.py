@@ -83,8 +83,8 @@ def method_notes(
             )
     elif method.authorization_type == "AWS_IAM" and not iam_listed:
         notes.append(
-            "IAM authorization (AWS_IAM): no iam: credentials are listed, so no signature can verify; every "
-            "request answers 403"
+            "IAM authorization (AWS_IAM): no iam: credentials are listed (a template's go in an apig-emu.yaml "
+            "beside it), so no signature can verify; every request answers 403"
         )
     return notes
 

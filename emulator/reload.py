@@ -18,7 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from starlette.applications import Starlette
 
-from emulator.config import ConfigErrors
+from emulator.config import ConfigErrors, formats
 from emulator.deployment import deploy
 from emulator.gateway import Gateway
 from emulator.model import Definitions
@@ -74,6 +74,9 @@ class Reloader:
         """``load`` raises ``ConfigErrors`` or returns ``None`` (having said why) for a broken config."""
         self.app = app
         self.config = config.resolve()
+        # Watched even before it exists: an apig-emu.yaml saved beside a served template is read at once.
+        companion = formats.companion_of(self.config)
+        self.companion = Path(os.path.realpath(companion)) if companion is not None else None
         self.code_dir = code_dir.resolve()
         self.load = load
         self.on_deploy = on_deploy
@@ -96,7 +99,7 @@ class Reloader:
 
     def is_config(self, path: str) -> bool:
         file = Path(path)
-        if file in self.documents():
+        if file in self.documents() or file == self.companion:
             return True
         if self.config.is_dir():
             return file.suffix in CONFIG_SUFFIXES and _inside(file, self.config)

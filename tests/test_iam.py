@@ -596,8 +596,8 @@ def test_a_sam_templates_aws_iam_method_is_checked(tmp_path: Path) -> None:
         apig = Harness(path)
     with apig:
         assert [note.text for note in not_executed(apig.definitions)] == [
-            "IAM authorization (AWS_IAM): no iam: credentials are listed, so no signature can verify; every "
-            "request answers 403"
+            "IAM authorization (AWS_IAM): no iam: credentials are listed (a template's go in an apig-emu.yaml "
+            "beside it), so no signature can verify; every request answers 403"
         ]
         assert refusal(apig.get("/Prod/who"))[:2] == (403, "MissingAuthenticationTokenException")
         signer = SigV4Signer("AKIDEXAMPLE", SECRET, now=apig.clock.now)

@@ -35,9 +35,11 @@ def assemble(
     sources: Iterable[Path],
     *,
     mocks: Mapping[str, MockAnswer] | None = None,
+    base: Definitions | None = None,
 ) -> tuple[Definitions, list[ConfigError], list[ConfigError]]:
     """The definitions of every document, the errors and the warnings; ``mocks`` answer the named
-    functions' methods instead (``serve --mock``).
+    functions' methods instead (``serve --mock``). ``base`` is what another loader built (a template's
+    model, under its companion ``apig-emu.yaml``): the documents join it as one more file of a folder.
 
     A mocked function is left out, so its handler is never imported: the backend may not exist yet.
     An api bound to an OpenAPI document (``openapi:``) is read from it, and its operations join the
@@ -45,6 +47,8 @@ def assemble(
     """
     mocks = mocks or {}
     builder = DefinitionsBuilder()
+    if base is not None:
+        builder.include(base)
     for path in sources:
         builder.add_source(path)
     openapi = _documents(builder, documents, mocks)
@@ -126,7 +130,7 @@ def assemble(
         for plan in document.usage_plans:
             builder.add_usage_plan(plan.plan)
     definitions = builder.build()
-    aws = _aws_settings(builder, documents)
+    aws = _aws_settings(builder, documents) or (base.aws if base is not None else None)
     if aws is not None:
         definitions = dataclasses.replace(definitions, aws=aws)
     errors, warnings = access_checks(definitions, documents)

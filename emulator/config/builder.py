@@ -244,6 +244,35 @@ class DefinitionsBuilder:
         self._auth_off = AuthOff()
         self._iam: dict[str, IamCredential] = {}
 
+    def include(self, definitions: Definitions) -> None:
+        """Everything another loader built, so what is added next is checked against it as one file of a
+        folder is checked against the others: a companion ``apig-emu.yaml`` on a template's model.
+
+        Its APIs were built already (CORS compiled, stages deployed); building them again leaves them as
+        they are.
+        """
+        for api in definitions.apis.values():
+            self._api_ids.setdefault(api.id, api)
+            tree = _ApiTree(api, dict(api.stages))
+            for path, resource in api.resources.items():
+                tree.resources[path] = dict(resource.methods)
+                for parent, segment in _steps(path):
+                    if rules.is_variable(segment):
+                        located = next(iter(resource.methods.values()), None)
+                        where_declared = located.location if located is not None else api.location
+                        tree.variable_children.setdefault(parent, (segment, path, where_declared))
+            self._apis[api.name] = tree
+        for name, function in definitions.functions.items():
+            self._function_locations[name] = function.location
+            self._functions[name] = function
+        self._api_keys.update(definitions.api_keys)
+        self._usage_plans.update(definitions.usage_plans)
+        self._user_pools.update(definitions.user_pools)
+        self._iam.update(definitions.iam)
+        self._auth_off = definitions.auth_off
+        self._sources.extend(definitions.sources)
+        self._serving = definitions.serving
+
     def error(self, location: Location, message: str) -> None:
         self.errors.append(ConfigError(location, message))
 

@@ -67,6 +67,9 @@ class ConfigFormat:
     load: Callable[[Path, LoadOptions], Loaded]
     #: Where handlers are found without ``--code-dir``, given the definitions' path.
     default_code_dir: Callable[[Path], Path]
+    #: Whether an ``apig-emu.yaml`` beside a file of this format is read with it (``config/companion.py``):
+    #: a format with no place for apig-emu's own settings.
+    reads_companion: bool = False
 
 
 def _working_directory(_: Path) -> Path:
@@ -111,6 +114,7 @@ SAM = ConfigFormat(
     recognises=lambda top: SAM_TRANSFORM in top.names("Transform"),
     load=_load_template,
     default_code_dir=_template_folder,
+    reads_companion=True,
 )
 CLOUDFORMATION = ConfigFormat(
     name="cloudformation",
@@ -119,6 +123,7 @@ CLOUDFORMATION = ConfigFormat(
     recognises=lambda top: "Resources" in top.keys or "AWSTemplateFormatVersion" in top.keys,
     load=_load_template,
     default_code_dir=_template_folder,
+    reads_companion=True,
 )
 
 
@@ -143,6 +148,7 @@ SERVERLESS = ConfigFormat(
     recognises=lambda top: "service" in top.keys and bool(_SERVERLESS_KEYS & set(top.keys)),
     load=_load_serverless,
     default_code_dir=_service_folder,
+    reads_companion=True,
 )
 #: In the order files are recognised and default paths looked for: apig-emu's YAML, SAM's and
 #: CloudFormation's template.yaml, then serverless.yml.
@@ -192,11 +198,29 @@ def load(path: Path, options: LoadOptions) -> Loaded:
     from emulator.config.command_line import apply_options
     from emulator.deployment import deployment_errors
 
-    loaded = apply_options(recognise(path).load(path, options), options, path)
+    loaded = apply_options(_load_with_companion(recognise(path), path, options), options, path)
     # Definitions with errors are partial (a value left out where it was wrong): deploying them would
     # report the same mistakes again, in other words.
     refused = [] if loaded.errors else deployment_errors(loaded.definitions)
     return dataclasses.replace(loaded, errors=refused) if refused else loaded
+
+
+def _load_with_companion(entry: ConfigFormat, path: Path, options: LoadOptions) -> Loaded:
+    """The format's loader; with the ``apig-emu.yaml`` beside it merged in, for a format that reads one."""
+    from emulator.config.companion import find_companion, load_with_companion
+
+    companion = find_companion(path) if entry.reads_companion else None
+    if companion is None:
+        return entry.load(path, options)
+    return load_with_companion(entry.load, path, companion, options)
+
+
+def companion_of(path: Path) -> Path | None:
+    """Where the ``apig-emu.yaml`` read with the definitions at ``path`` is or would be; ``None`` for a
+    format that reads none (apig-emu's own YAML, a folder of it)."""
+    from emulator.config.companion import companion_path
+
+    return companion_path(path) if recognise(path).reads_companion else None
 
 
 def top_level(path: Path) -> TopLevel | None:

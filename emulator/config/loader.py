@@ -5,13 +5,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from emulator.config.assemble import assemble
 from emulator.config.builder import MockAnswer
 from emulator.config.documents import read_documents
-from emulator.config.errors import ConfigErrors, settle
+from emulator.config.errors import ConfigError, ConfigErrors, settle
 from emulator.config.loaded import Loaded, LoadOptions
 from emulator.config.nodes import Reader, root_field
 from emulator.config.schema import DocumentDecls, read_document
@@ -68,7 +68,16 @@ def load_yaml(
 ) -> Loaded:
     """Read an apig-emu definition file, or every YAML file in a folder."""
     code_root = (Path(code_dir) if code_dir is not None else Path.cwd()).resolve()
-    documents, errors = read_documents(Path(path))
+    declarations, sources, errors = read_declarations(Path(path), code_root)
+    definitions, assembly_errors, warnings = assemble(declarations, sources, mocks=mocks)
+    return Loaded(definitions, [*errors, *assembly_errors], importable_functions(declarations), warnings)
+
+
+def read_declarations(
+    path: Path, code_root: Path
+) -> tuple[list[DocumentDecls], list[Path], list[ConfigError]]:
+    """Every file's declarations, the files read (each named file too, for hot reload) and their errors."""
+    documents, errors = read_documents(path)
     declarations: list[DocumentDecls] = []
     sources = [document.file for document in documents]
     for document in documents:
@@ -78,15 +87,18 @@ def load_yaml(
         declarations.append(read_document(reader, root_field(document.root), code_root))
         errors.extend(reader.errors)
         sources.extend(file for file in reader.named_files if file not in sources)
-    definitions, assembly_errors, warnings = assemble(declarations, sources, mocks=mocks)
-    errors.extend(assembly_errors)
+    return declarations, sources, errors
+
+
+def importable_functions(declarations: Sequence[DocumentDecls]) -> dict[str, Function]:
+    """Each function with a valid ``handler``, by name, for ``validate`` to import."""
     importable: dict[str, Function] = {}
     for declaration in declarations:
         for function in declaration.functions:
             if function.importable is not None:
                 # The first of two same-named functions is the one assembled, as for every other check.
                 importable.setdefault(function.name, function.importable)
-    return Loaded(definitions, errors, importable, warnings)
+    return importable
 
 
 def load_definitions(
