@@ -216,6 +216,8 @@ def test_all_conditions_of_a_statement_must_hold() -> None:
         ),
         ({"Null": {"aws:PrincipalArn": "maybe"}}, 'Null takes "true" or "false"'),
         ({"IpAddress": "10.0.0.0/8"}, "must map condition keys to values"),
+        # Compared as text, a policy variable would never match: a Deny would let the request through.
+        ({"StringEquals": {"aws:PrincipalArn": "arn:aws:iam::1:user/${aws:username}"}}, "a policy variable"),
     ],
 )
 def test_what_cannot_be_evaluated_is_refused_by_name(condition: Any, message: str) -> None:
@@ -238,3 +240,9 @@ def test_the_deciding_statement_is_named() -> None:
     )
     assert policy.decide(ARN, anonymous()).which() == "Statement[0] (everyone)"
     assert policy.decide(ARN, anonymous("10.0.0.1")).which() == "Statement[1] (office)"
+
+
+def test_a_resource_with_a_policy_variable_is_refused_by_name() -> None:
+    item = statement(Effect="Deny", Resource="execute-api:/*/GET/users/${aws:username}")
+    with pytest.raises(PolicyError, match=r"Statement\[0\]\.Resource: .* uses a policy variable"):
+        parse_policy({"Statement": [item]}, resource_prefix=PREFIX)

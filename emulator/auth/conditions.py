@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -179,7 +179,20 @@ def _values(raw: Any, at: str) -> tuple[str, ...]:
     listed = raw if isinstance(raw, list) else [raw]
     if not listed or not all(isinstance(one, (str, bool, int)) for one in listed):
         raise PolicyError(f"{at} must be a string or a list of strings, not {raw!r}")
-    return tuple(str(one).lower() if isinstance(one, bool) else str(one) for one in listed)
+    values = tuple(str(one).lower() if isinstance(one, bool) else str(one) for one in listed)
+    refuse_policy_variables(values, at)
+    return values
+
+
+def refuse_policy_variables(values: Iterable[str], at: str) -> None:
+    """IAM's ``${aws:username}`` and kin are not substituted here: compared as text they would never
+    match, which in a ``Deny`` lets through what AWS refuses. So they are a load error, not a guess."""
+    for value in values:
+        if "${" in value:
+            raise PolicyError(
+                f"{at}: '{value}' uses a policy variable, which apig-emu does not substitute; write the "
+                "value it stands for"
+            )
 
 
 def _network(text: str, at: str) -> Network:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from emulator.auth.conditions import Condition, Facts, parse_conditions
+from emulator.auth.conditions import Condition, Facts, parse_conditions, refuse_policy_variables
 from emulator.auth.policy_error import PolicyError
 from emulator.auth.principal import PrincipalMatcher, parse_principal
 
@@ -172,6 +172,7 @@ def _matcher(
     if not values or not all(isinstance(one, str) for one in values):
         raise PolicyError(f"{where}.{name} must be a string or a list of strings, not {value!r}")
     if prefix is not None:
+        refuse_policy_variables(values, f"{where}.{name}")
         values = [prefix + one[len(SHORTHAND) - 1 :] if one.startswith(SHORTHAND) else one for one in values]
     return _Matcher(tuple(_pattern(one, ignore_case=ignore_case) for one in values), negated=has_not)
 
